@@ -1,0 +1,75 @@
+"""One settings object, composed of the packages' own config models, built by a factory.
+
+Environment variables nest with ``__`` (``LLM__BASE_URL``, ``RETRIEVAL__TOP_K``); a ``.env`` file in the
+working directory is read too. ``os.environ`` is read nowhere else in the code base.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dialog.config import DialogConfig
+from llm_backend.config import LLMConfig
+from privacy.config import PrivacyConfig
+from retrieval.config import RetrievalConfig
+
+_LOCAL_SECRET = "local-dev-secret-change-me"
+_LOCAL_VAULT_KEY = "local-dev-vault-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["local", "test", "production"] = "local"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Embedded default: SQLite under data_dir. PostgreSQL: postgresql://user@host:5432/db
+    database_url: str | None = None
+    # Unset: in-process dialog store, vault and event channel. Set: Redis for all three.
+    redis_url: str | None = None
+    data_dir: Path = Path("var")
+    eval_data_dir: Path = Path("../shared/data")
+    demo_kb_dir: Path = Path("data/demo_kb")
+    secret_key: SecretStr = SecretStr(_LOCAL_SECRET)
+    vault_key: SecretStr = SecretStr(_LOCAL_VAULT_KEY)
+    max_message_chars: int = Field(default=4000, ge=1)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    retrieval: RetrievalConfig = RetrievalConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    dialog: DialogConfig = DialogConfig()
+    llm: LLMConfig = LLMConfig()
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            for name, value, default in (
+                ("SECRET_KEY", self.secret_key, _LOCAL_SECRET),
+                ("VAULT_KEY", self.vault_key, _LOCAL_VAULT_KEY),
+            ):
+                if value.get_secret_value() == default:
+                    raise ValueError(f"{name} must be set to a real secret when ENVIRONMENT=production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Async SQLAlchemy URL: SQLite under data_dir by default, psycopg 3 for PostgreSQL."""
+        url = self.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'kefu.db').as_posix()}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+
+def get_settings() -> Settings:
+    """Build settings from the environment. Call it; never keep a module-level instance."""
+    return Settings()

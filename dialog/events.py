@@ -1,0 +1,122 @@
+"""Dialog events. The state of a conversation is a fold over these (see ``dialog.state``).
+
+Events are immutable, JSON-serialisable (``Event`` is a discriminated union on ``type``) and carry only
+masked text. Chunk ids are strings: this package knows nothing of retrieval objects.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    at: datetime = Field(default_factory=_now)
+
+
+class UserSaid(_Event):
+    type: Literal["user_said"] = "user_said"
+    text: str  # masked
+    lang: str = ""
+    message_id: str | None = None
+
+
+class BotSaid(_Event):
+    type: Literal["bot_said"] = "bot_said"
+    text: str  # masked
+    citations: list[str] = Field(default_factory=list)  # chunk ids
+    decision: str = "answer"
+    message_id: str | None = None
+
+
+class IntentDetected(_Event):
+    type: Literal["intent_detected"] = "intent_detected"
+    intent: str  # "out_of_scope" when nothing fits
+    confidence: float
+    standalone_query: str = ""
+
+
+class SlotSet(_Event):
+    type: Literal["slot_set"] = "slot_set"
+    name: str
+    value: str
+
+
+class ClarificationAsked(_Event):
+    type: Literal["clarification_asked"] = "clarification_asked"
+    slot: str
+
+
+class RetrievalMissed(_Event):
+    """The turn's retrieval found nothing good enough (feeds the repeated-failure handoff rule)."""
+
+    type: Literal["retrieval_missed"] = "retrieval_missed"
+
+
+class HandoffRequested(_Event):
+    type: Literal["handoff_requested"] = "handoff_requested"
+    reason: str  # explicit_request | urgent_topic | frustration | repeated_failure | llm_unavailable
+    summary: str = ""
+
+
+class AgentJoined(_Event):
+    type: Literal["agent_joined"] = "agent_joined"
+    agent_id: str
+
+
+class AgentSaid(_Event):
+    type: Literal["agent_said"] = "agent_said"
+    agent_id: str
+    text: str  # masked
+    message_id: str | None = None
+
+
+class BotResumed(_Event):
+    type: Literal["bot_resumed"] = "bot_resumed"
+    agent_id: str | None = None
+
+
+class ConversationClosed(_Event):
+    type: Literal["conversation_closed"] = "conversation_closed"
+    outcome: str = "resolved"  # resolved | not_resolved | abandoned
+
+
+class FeedbackGiven(_Event):
+    type: Literal["feedback_given"] = "feedback_given"
+    message_id: str | None = None
+    thumbs: Literal["up", "down"] | None = None
+    csat: int | None = Field(default=None, ge=1, le=5)
+
+
+Event = Annotated[
+    UserSaid
+    | BotSaid
+    | IntentDetected
+    | SlotSet
+    | ClarificationAsked
+    | RetrievalMissed
+    | HandoffRequested
+    | AgentJoined
+    | AgentSaid
+    | BotResumed
+    | ConversationClosed
+    | FeedbackGiven,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def event_to_json(event: Event) -> str:
+    return event.model_dump_json()
+
+
+def event_from_json(data: str | bytes) -> Event:
+    return EVENT_ADAPTER.validate_json(data)

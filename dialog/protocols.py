@@ -1,0 +1,89 @@
+"""The seams of the dialog layer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from dialog.events import Event
+from dialog.state import DialogState
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvents:
+    events: list[Event]
+    version: int  # number of events stored; the expected_version for the next append
+
+
+@runtime_checkable
+class DialogStore(Protocol):
+    """Append-only event log per conversation, with optimistic concurrency.
+
+    ``append`` succeeds only if the stored version equals ``expected_version`` and returns the new version
+    (``expected_version + len(events)``); otherwise it raises ``VersionConflict`` and stores nothing.
+    ``load`` of an unknown conversation returns no events and version 0. Entries expire ``ttl`` after the
+    last append (hot store; SQL keeps the durable copy). Raises ``StoreUnavailable`` when the backend is
+    down.
+    """
+
+    async def load(self, conversation_id: str) -> StoredEvents: ...
+
+    async def append(self, conversation_id: str, events: Sequence[Event], expected_version: int) -> int: ...
+
+    async def delete(self, conversation_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrackResult:
+    """What the tracker learnt from one customer message. ``events`` are to be appended by the caller."""
+
+    events: list[Event]
+    lang: str  # "zh" | "en" | other ISO code for unsupported languages
+    intent: str  # "out_of_scope" when nothing fits
+    confidence: float
+    standalone_query: str  # the follow-up rewritten as a self-contained question
+    slots: Mapping[str, str] = field(default_factory=dict)
+    frustration: float = 0.0  # 0..1
+    retrieval_filters: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Tracker(Protocol):
+    """Updates dialog state from one masked customer message. Does not mutate ``state``."""
+
+    async def track(self, state: DialogState, masked_text: str) -> TrackResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalSignal:
+    """What the policy needs to know about retrieval, without importing the retrieval package."""
+
+    good_enough: bool
+    top_score: float = 0.0
+    n_hits: int = 0
+
+
+Action = Literal["answer", "clarify", "handoff", "dont_know"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    reason: str | None = None  # for handoff: explicit_request | urgent_topic | frustration | ...
+    clarify_slot: str | None = None
+    message: str | None = None  # canned text for clarify / handoff / dont_know, in the customer's language
+
+
+@runtime_checkable
+class EventChannel(Protocol):
+    """Live fan-out of conversation events to whoever watches (widget, agent console), across replicas.
+
+    ``publish`` is fire-and-forget best effort for live views (the durable record is the event log);
+    ``subscribe`` yields payloads published after the subscription started, until the iterator is closed.
+    Topics are strings such as ``conv:<id>`` or ``tenant:<id>:queue``.
+    """
+
+    async def publish(self, topic: str, payload: Mapping[str, Any]) -> None: ...
+
+    def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...

@@ -1,0 +1,1 @@
+"""Dialog event stores: in-process (embedded default) and Redis."""

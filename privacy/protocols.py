@@ -1,0 +1,61 @@
+"""The seams of the privacy layer."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from privacy.types import Finding, MaskResult, OutputCheck, VaultState
+
+
+@runtime_checkable
+class PiiMasker(Protocol):
+    """Detects and reversibly masks PII. Sync and CPU-bound; engines load in ``warm_up()``.
+
+    - ``analyze`` returns findings sorted by ``start``, non-overlapping, for text in ``lang`` ("zh", "en")
+      or, when ``lang`` is None, the detected language(s).
+    - ``mask`` replaces every finding with a placeholder ``<TYPE_N>``; the same value gets the same
+      placeholder for the life of ``vault`` (new values are added to ``vault`` in place).
+    - ``unmask`` restores only placeholders present in ``vault``; unknown placeholders stay as they are.
+    - ``check_output`` is applied to every model output before anyone sees it.
+    """
+
+    def warm_up(self) -> None: ...
+
+    def analyze(self, text: str, lang: str | None = None) -> list[Finding]: ...
+
+    def mask(self, text: str, vault: VaultState, lang: str | None = None) -> MaskResult: ...
+
+    def unmask(self, text: str, vault: VaultState) -> str: ...
+
+    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck: ...
+
+    def stream_guard(self, vault: VaultState, lang: str | None = None) -> StreamGuard: ...
+
+
+@runtime_checkable
+class StreamGuard(Protocol):
+    """Checks a streamed model output chunk by chunk.
+
+    ``feed(chunk)`` returns the customer-safe text that can be emitted now (possibly empty: text that might
+    be the beginning of a PII value or a placeholder is held back); ``finish()`` returns the rest and the
+    ``OutputCheck`` of the whole output. A value split across chunks is never emitted in clear.
+    """
+
+    def feed(self, chunk: str) -> str: ...
+
+    def finish(self) -> tuple[str, OutputCheck]: ...
+
+
+@runtime_checkable
+class VaultStore(Protocol):
+    """Persists one ``VaultState`` per conversation, encrypted, expiring after ``ttl_s``.
+
+    ``load`` of an unknown conversation returns an empty state. Raises ``VaultUnavailable`` when the
+    backing store is down, ``VaultCorrupt`` when a stored vault cannot be decrypted.
+    """
+
+    async def load(self, conversation_id: str) -> VaultState: ...
+
+    async def save(self, conversation_id: str, vault: VaultState) -> None: ...
+
+    async def delete(self, conversation_id: str) -> None: ...
