@@ -1,4 +1,9 @@
-"""Errors of the dialog layer."""
+"""Errors of the dialog layer: one base, each subclass with a stable ``code``.
+
+The app maps them onto its ``ErrorCode`` (``VersionConflict`` -> 409 ``conflict``, ``StoreUnavailable``
+and ``ChannelUnavailable`` -> 503 ``store_unavailable``, ``ConversationClosedError`` -> 409
+``conversation_closed``).
+"""
 
 from __future__ import annotations
 
@@ -25,5 +30,31 @@ class StoreUnavailable(DialogError):
     code = "store_unavailable"
 
 
+class ChannelUnavailable(StoreUnavailable):
+    """The event channel's backend (Redis pub/sub) is unreachable."""
+
+    code = "channel_unavailable"
+
+
+class StoreCorrupt(DialogError):
+    """A stored event could not be parsed (written by an incompatible version, or tampered with)."""
+
+    code = "store_corrupt"
+
+
 class ConversationClosedError(DialogError):
+    """The conversation is closed; a new customer message needs a new conversation."""
+
     code = "conversation_closed"
+
+
+class IntentConfigError(DialogError):
+    """A tenant's intent set is unusable (empty, duplicate names, an intent without examples...)."""
+
+    code = "intent_config_error"
+
+
+class NotTrained(DialogError):
+    """The intent classifier was used before ``fit``."""
+
+    code = "not_trained"
