@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -76,14 +76,41 @@ class Decision:
 
 
 @runtime_checkable
+class Subscription(Protocol):
+    """A live feed of one topic's payloads: an async iterator that is also an async context manager.
+
+    The subscription is active once ``__aenter__`` has returned (or, when iterated without ``async with``,
+    once the first ``__anext__`` has begun); payloads published after that arrive in publish order, each a
+    fresh ``dict``. ``aclose()`` (or leaving the ``async with`` block) unsubscribes and ends the iteration;
+    it is idempotent. A backend failure raises ``ChannelUnavailable`` from ``__aenter__`` / ``__anext__``.
+    """
+
+    def __aiter__(self) -> Subscription: ...
+
+    async def __anext__(self) -> dict[str, Any]: ...
+
+    async def __aenter__(self) -> Subscription: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
 class EventChannel(Protocol):
     """Live fan-out of conversation events to whoever watches (widget, agent console), across replicas.
 
-    ``publish`` is fire-and-forget best effort for live views (the durable record is the event log);
-    ``subscribe`` yields payloads published after the subscription started, until the iterator is closed.
-    Topics are strings such as ``conv:<id>`` or ``tenant:<id>:queue``.
+    ``publish`` delivers ``payload`` (a JSON-serialisable mapping; anything else raises ``TypeError`` or
+    ``ValueError``) to the topic's current subscribers. It is best effort for live views (the durable
+    record is the event log): a payload is not kept for later subscribers, and a subscriber that falls far
+    behind may miss payloads. A backend failure raises ``ChannelUnavailable`` (callers log it and go on).
+    ``subscribe`` returns a ``Subscription``: payloads published after it is active, until it is closed.
+    Topics are non-empty strings such as ``conv:<id>`` or ``tenant:<id>:queue``; topics never mix.
+    ``subscribers(topic)`` counts the live subscriptions (health checks, tests).
     """
 
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None: ...
 
-    def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...
+    def subscribe(self, topic: str) -> Subscription: ...
+
+    async def subscribers(self, topic: str) -> int: ...
