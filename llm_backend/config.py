@@ -5,7 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+
+class PromptConfig(BaseModel):
+    """Token budget per prompt part (env ``LLM__PROMPT__*``). History is trimmed first, then passages."""
+
+    tenant_instructions_tokens: int = Field(default=200, ge=0)
+    passages_tokens: int = Field(default=900, ge=64)
+    passage_tokens: int = Field(default=320, ge=32)  # one passage longer than this is cut
+    max_passages: int = Field(default=6, ge=1)
+    history_tokens: int = Field(default=500, ge=0)
+    question_tokens: int = Field(default=200, ge=16)
+    # History is dropped in steps of this many messages, so the kept prefix stays put for a few turns.
+    history_trim_step: int = Field(default=4, ge=1)
+
+
+class SemanticCacheConfig(BaseModel):
+    """Answer cache for frequent questions (env ``LLM__CACHE__*``)."""
+
+    enabled: bool = True
+    # Cosine similarity of the masked questions' embeddings needed for a semantic hit. Calibrated for
+    # multilingual-e5-small on bank paraphrase pairs (docs/BENCHMARKS.md, "LLM backend").
+    threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+    max_entries_per_tenant: int = Field(default=5000, ge=1)
+    ttl_s: float = Field(default=24 * 3600.0, gt=0)
 
 
 class LLMConfig(BaseModel):
@@ -20,12 +44,38 @@ class LLMConfig(BaseModel):
     model: str = "kefu-default"
     gguf_path: Path | None = None  # any local GGUF instead of the packaged Qwen2.5 0.5B
     n_threads: int = Field(default=2, ge=1)
+    n_batch: int = Field(default=256, ge=8)
+    # The context window: n_ctx for llama_cpp; for a server, an upper bound (the served
+    # max_model_len read at warm-up wins when smaller).
     context_tokens: int = Field(default=2048, ge=256)
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    # Whole call (complete / structured / whole stream).
     timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: float = Field(default=3.0, gt=0)
+    # Stream: the first token must come within first_token_timeout_s, each next one within
+    # stream_idle_timeout_s.
+    first_token_timeout_s: float = Field(default=15.0, gt=0)
+    stream_idle_timeout_s: float = Field(default=10.0, gt=0)
+    # Connect errors only, before any output: attempt 1 + max_retries, backoff base * 2**i (jittered).
     max_retries: int = Field(default=2, ge=0)
+    retry_backoff_s: float = Field(default=0.2, ge=0)
+    retry_backoff_max_s: float = Field(default=2.0, ge=0)
+    # Structured calls: extra attempts after an answer that is not valid JSON for the schema.
+    structured_retries: int = Field(default=1, ge=0)
+    # Circuit breaker: this many consecutive failures open it for breaker_reset_s, then one probe call.
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_s: float = Field(default=30.0, gt=0)
+    # What the chat turn does when the model fails: quote the top passage, or hand off to an agent.
     fallback: Literal["extractive", "handoff"] = "extractive"
+    # Structured outputs over HTTP: "auto" uses json_schema for vLLM, json_object + schema otherwise.
+    structured_mode: Literal["auto", "json_schema", "json_object"] = "auto"
+    tenant_instructions: str = ""
+    prompt: PromptConfig = PromptConfig()
+    cache: SemanticCacheConfig = SemanticCacheConfig()
+
+    @model_validator(mode="after")
+    def _answer_fits(self) -> LLMConfig:
+        if self.max_tokens >= self.context_tokens:
+            raise ValueError("LLM max_tokens must be smaller than context_tokens (room for the prompt)")
+        return self

@@ -1,4 +1,8 @@
-"""Typed errors of the LLM backend. Callers degrade on ``LLMError``; they never see HTTP details."""
+"""Typed errors of the LLM backend. Callers degrade on ``LLMError``; they never see HTTP details.
+
+Each error has a stable ``code`` (never renamed; the app maps them onto its own error codes). Subclasses
+refine a parent, so ``except LLMUnavailable`` also catches a connect failure or an open circuit.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ class LLMError(Exception):
 
 
 class LLMTimeout(LLMError):
+    """No first token, no next token, or no complete answer within the configured time."""
+
     code = "llm_timeout"
 
 
@@ -15,6 +21,24 @@ class LLMUnavailable(LLMError):
     """Cannot connect, server 5xx after retries, or the circuit breaker is open."""
 
     code = "llm_unavailable"
+
+
+class LLMConnectError(LLMUnavailable):
+    """The request never reached the model (refused, reset before any output, DNS). Safe to retry."""
+
+    code = "llm_connect_failed"
+
+
+class LLMCircuitOpen(LLMUnavailable):
+    """Too many recent failures: calls fail fast until the breaker's reset time has passed."""
+
+    code = "llm_circuit_open"
+
+
+class LLMModelFileError(LLMUnavailable):
+    """The local model file is missing, incomplete or fails its checksum."""
+
+    code = "llm_model_file"
 
 
 class LLMBadResponse(LLMError):

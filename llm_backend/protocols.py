@@ -1,4 +1,9 @@
-"""The seam of the LLM backend."""
+"""The seams of the LLM backend: ``LLMClient`` (what the app calls) and ``ChatBackend`` (a transport).
+
+``LLMClient`` is implemented once, by ``ResilientLLMClient``, on top of any ``ChatBackend`` (llama.cpp
+in-process, an OpenAI-compatible server, the extractive stand-in). Timeouts, retries, the circuit breaker,
+context-window checks and JSON-schema validation therefore behave the same for every backend.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,20 @@ class LLMClient(Protocol):
     """A chat model. Every method raises only ``LLMError`` subclasses.
 
     - ``complete``: the whole answer. Retries connect errors with backoff (settings), never after output
-      began; raises ``LLMTimeout`` / ``LLMUnavailable`` / ``LLMBadResponse`` (also for an empty answer) /
-      ``LLMContextTooLong``.
-    - ``stream``: yields text deltas in order; closing the iterator (customer disconnected) cancels the
-      request on the server. A stream that breaks after the first delta raises ``LLMUnavailable`` or
-      ``LLMTimeout`` from the iterator; it is never silently truncated.
+      began; raises ``LLMTimeout`` / ``LLMUnavailable`` (``LLMConnectError``, ``LLMCircuitOpen``) /
+      ``LLMBadResponse`` (also for an empty answer) / ``LLMContextTooLong``.
+    - ``stream``: yields non-empty text deltas in order; closing the iterator (``aclose()``, or the
+      consuming task being cancelled: the customer disconnected) cancels the generation on the server.
+      A stream that breaks after the first delta raises ``LLMUnavailable`` or ``LLMTimeout`` from the
+      iterator; it is never silently truncated. A stream with no text at all raises ``LLMBadResponse``.
     - ``structured``: returns a JSON object valid against ``schema`` (retries once on invalid JSON, then
-      ``LLMBadResponse``).
+      ``LLMBadResponse``). Bound the schema (``maxLength``, ``enum``, integer ranges, ``maxItems``).
+    - ``count_tokens``: prompt tokens of ``messages`` as this model counts them (chat template included,
+      exact or a safe over-estimate). A prompt that leaves fewer than ``max_tokens`` free is refused with
+      ``LLMContextTooLong`` before anything is sent... unless at least a quarter of ``max_tokens`` fits,
+      in which case the answer budget is reduced instead.
     - ``warm_up``: loads a local model or reads the served model's context length; ``aclose`` frees it.
+    - ``health``: True when a call would be attempted now (model loaded / server answering, breaker shut).
     """
 
     model_name: str
@@ -39,6 +50,45 @@ class LLMClient(Protocol):
     async def structured(
         self, messages: Sequence[ChatMessage], schema: Mapping[str, Any], *, max_tokens: int | None = None
     ) -> dict[str, Any]: ...
+
+    async def count_tokens(self, messages: Sequence[ChatMessage]) -> int: ...
+
+    async def health(self) -> bool: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class ChatBackend(Protocol):
+    """One way to reach a model, with no policy of its own (no retries, no breaker, no validation).
+
+    Raises only ``LLMError`` subclasses, mapped precisely: ``LLMConnectError`` when the request did not
+    reach the model (the wrapper may retry it), ``LLMTimeout``, ``LLMUnavailable`` (server error or a
+    stream broken mid-way), ``LLMContextTooLong`` (the server refused the length), ``LLMBadResponse``.
+    ``stream`` yields text deltas (possibly empty strings) and stops generating when closed.
+    ``json_schema`` asks for output constrained to that schema (grammar / structured outputs).
+    ``context_tokens`` is final after ``warm_up``.
+    """
+
+    model_name: str
+    context_tokens: int
+
+    async def warm_up(self) -> None: ...
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int,
+        temperature: float,
+        json_schema: Mapping[str, Any] | None = None,
+    ) -> Completion: ...
+
+    def stream(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> AsyncIterator[str]: ...
+
+    async def count_tokens(self, messages: Sequence[ChatMessage]) -> int: ...
 
     async def health(self) -> bool: ...
 

@@ -1,11 +1,12 @@
-"""Wire-neutral chat types crossing the LLM seam."""
+"""Wire-neutral types crossing the LLM seam (chat messages, completions, prompt parts, cached answers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["system", "user", "assistant"]
+Lang = Literal["zh", "en"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +23,62 @@ class Completion:
     completion_tokens: int = 0
     cached_tokens: int | None = None  # prompt tokens served from the server's prefix cache
     finish_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One retrieved passage offered to the model as quotable data.
+
+    ``ref`` is the caller's stable id (a chunk id); the prompt numbers passages ``[1]..[n]`` and
+    ``BuiltPrompt.citations`` maps those numbers back to refs.
+    """
+
+    ref: str
+    text: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PromptUsage:
+    """Tokens per prompt part after budgeting, and what trimming dropped."""
+
+    system: int
+    passages: int
+    history: int
+    question: int
+    total: int
+    dropped_history_messages: int = 0
+    dropped_passages: int = 0
+    truncated_question: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltPrompt:
+    """The output of the prompt builder: messages to send, and how to read the answer's citations.
+
+    ``citations[n - 1]`` is the ``ref`` of passage ``[n]``. ``shown`` is the passages in prompt order: pass
+    it back as ``carried`` on the next turn of the same conversation to keep the prefix cache warm.
+    """
+
+    messages: tuple[ChatMessage, ...]
+    citations: tuple[str, ...]
+    shown: tuple[Passage, ...]
+    lang: Lang
+    usage: PromptUsage
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    """An answer worth reusing: the text as sent to the customer and the refs it cited."""
+
+    text: str
+    citations: tuple[str, ...] = ()
+    lang: Lang = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheHit:
+    answer: CachedAnswer
+    kind: Literal["exact", "semantic"]
+    similarity: float
+    matched_question: str = field(default="")

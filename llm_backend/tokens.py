@@ -1,0 +1,74 @@
+"""Counting tokens before sending: an exact counter from the model's vocabulary, and a cautious estimate.
+
+The prompt builder takes any ``TokenCounter``. ``LlamaVocabCounter`` loads only the vocabulary of a GGUF
+(a few MB, milliseconds) and counts exactly for that model family (Qwen2.5 / Qwen3 share it).
+``EstimatingCounter`` needs nothing and errs on the high side: one token per CJK character, one per
+3 characters of other text — real BPE counts are lower for both scripts, so budgets stay safe.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from llm_backend.types import ChatMessage
+
+# Tokens a chat template adds around each message (ChatML: "<|im_start|>role\n" ... "<|im_end|>\n").
+MESSAGE_OVERHEAD = 5
+# Tokens of the generation prompt ("<|im_start|>assistant\n").
+REPLY_OVERHEAD = 3
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@runtime_checkable
+class TokenCounter(Protocol):
+    """Counts tokens of plain text. Pure and thread-safe; ``count("") == 0``; never raises on any str."""
+
+    def count(self, text: str) -> int: ...
+
+
+def count_messages(counter: TokenCounter, messages: Sequence[ChatMessage]) -> int:
+    """Tokens of a chat prompt as a ChatML template renders it, generation prompt included."""
+    return sum(counter.count(m.content) + MESSAGE_OVERHEAD for m in messages) + REPLY_OVERHEAD
+
+
+class EstimatingCounter:
+    """Upper-bound estimate without a tokenizer (see module docstring)."""
+
+    def count(self, text: str) -> int:
+        if not text:
+            return 0
+        cjk = len(_CJK.findall(text))
+        other = len(text) - cjk
+        return cjk + math.ceil(other / 3)
+
+
+class LlamaVocabCounter:
+    """Exact counts from a GGUF's vocabulary (``llama_cpp.Llama(vocab_only=True)``).
+
+    ``warm_up()`` loads the vocabulary; ``count`` before it raises ``RuntimeError``.
+    """
+
+    def __init__(self, model_path: Path) -> None:
+        self._path = model_path
+        self._vocab: Any = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._vocab is None:
+            from llama_cpp import Llama
+
+            self._vocab = Llama(model_path=str(self._path), vocab_only=True, verbose=False)
+
+    def count(self, text: str) -> int:
+        if self._vocab is None:
+            raise RuntimeError("LlamaVocabCounter.count() called before warm_up()")
+        if not text:
+            return 0
+        with self._lock:
+            return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
