@@ -1,0 +1,191 @@
+"""SQL for tenants, users, login sessions, API keys and widget keys. Keyword-only, session first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.base import utcnow
+from app.db.models import ApiKey, AuthSession, Tenant, User, WidgetKey
+
+
+async def create_tenant(session: AsyncSession, *, slug: str, name: str) -> Tenant:
+    tenant = Tenant(slug=slug, name=name, settings={})
+    session.add(tenant)
+    await session.flush()
+    return tenant
+
+
+async def get_tenant(session: AsyncSession, *, tenant_id: str) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def get_tenant_by_slug(session: AsyncSession, *, slug: str) -> Tenant | None:
+    return (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one_or_none()
+
+
+async def count_tenants(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(Tenant))).scalar_one())
+
+
+# --- users -----------------------------------------------------------------------------------------------
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    email: str,
+    password_hash: str,
+    role: str,
+    display_name: str = "",
+) -> User:
+    user = User(
+        tenant_id=tenant_id,
+        email=email.strip().lower(),
+        password_hash=password_hash,
+        role=role,
+        display_name=display_name,
+        is_active=True,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
+    stmt = select(User).where(User.email == email.strip().lower())
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_user(session: AsyncSession, *, tenant_id: str, user_id: str) -> User | None:
+    stmt = select(User).where(User.id == user_id, User.tenant_id == tenant_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_users(session: AsyncSession, *, tenant_id: str) -> Sequence[User]:
+    stmt = select(User).where(User.tenant_id == tenant_id).order_by(User.created_at, User.email)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def set_user_password(session: AsyncSession, *, user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+    await session.flush()
+
+
+async def mark_login(session: AsyncSession, *, user: User) -> None:
+    user.last_login_at = utcnow()
+    await session.flush()
+
+
+# --- login sessions --------------------------------------------------------------------------------------
+
+
+async def create_auth_session(
+    session: AsyncSession, *, user_id: str, token_hash: str, expires_at: datetime
+) -> AuthSession:
+    row = AuthSession(user_id=user_id, token_hash=token_hash, expires_at=expires_at)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get_session_user(session: AsyncSession, *, token_hash: str) -> User | None:
+    """The active user behind a live (unexpired, unrevoked) session token."""
+    stmt = (
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.token_hash == token_hash,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def revoke_auth_session(session: AsyncSession, *, token_hash: str) -> None:
+    stmt = (
+        update(AuthSession)
+        .where(AuthSession.token_hash == token_hash, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    await session.execute(stmt)
+
+
+# --- API keys --------------------------------------------------------------------------------------------
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    name: str,
+    prefix: str,
+    key_hash: str,
+    role: str,
+    created_by: str | None,
+) -> ApiKey:
+    row = ApiKey(
+        tenant_id=tenant_id, name=name, prefix=prefix, key_hash=key_hash, role=role, created_by=created_by
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get_live_api_key(session: AsyncSession, *, prefix: str) -> ApiKey | None:
+    stmt = select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_api_keys(session: AsyncSession, *, tenant_id: str) -> Sequence[ApiKey]:
+    stmt = select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def revoke_api_key(session: AsyncSession, *, tenant_id: str, key_id: str) -> bool:
+    stmt = (
+        update(ApiKey)
+        .where(ApiKey.id == key_id, ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    result = await session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def touch_api_key(session: AsyncSession, *, key: ApiKey) -> None:
+    key.last_used_at = utcnow()
+    await session.flush()
+
+
+# --- widget keys -----------------------------------------------------------------------------------------
+
+
+async def create_widget_key(
+    session: AsyncSession, *, tenant_id: str, public_key: str, name: str, allowed_origins: list[str]
+) -> WidgetKey:
+    row = WidgetKey(
+        tenant_id=tenant_id, public_key=public_key, name=name, allowed_origins=allowed_origins, is_active=True
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get_active_widget_key(session: AsyncSession, *, public_key: str) -> WidgetKey | None:
+    stmt = select(WidgetKey).where(WidgetKey.public_key == public_key, WidgetKey.is_active.is_(True))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_widget_key(session: AsyncSession, *, widget_key_id: str) -> WidgetKey | None:
+    return await session.get(WidgetKey, widget_key_id)
+
+
+async def list_widget_keys(session: AsyncSession, *, tenant_id: str) -> Sequence[WidgetKey]:
+    stmt = select(WidgetKey).where(WidgetKey.tenant_id == tenant_id).order_by(WidgetKey.created_at)
+    return (await session.execute(stmt)).scalars().all()

@@ -1,0 +1,37 @@
+"""ORM models, one module per concept. Importing this package registers every table on ``Base.metadata``."""
+
+from app.db.models.audit import AuditEvent
+from app.db.models.conversations import Conversation, DialogEventRow, Feedback, Handoff, Message
+from app.db.models.kb import (
+    Chunk,
+    Document,
+    GoldenQuestion,
+    IngestionJob,
+    Intent,
+    KbCollection,
+    KbVersion,
+    kb_version_documents,
+)
+from app.db.models.tenancy import ApiKey, AuthSession, Tenant, User, WidgetKey
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "AuthSession",
+    "Chunk",
+    "Conversation",
+    "DialogEventRow",
+    "Document",
+    "Feedback",
+    "GoldenQuestion",
+    "Handoff",
+    "IngestionJob",
+    "Intent",
+    "KbCollection",
+    "KbVersion",
+    "Message",
+    "Tenant",
+    "User",
+    "WidgetKey",
+    "kb_version_documents",
+]
