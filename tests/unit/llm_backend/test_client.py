@@ -33,6 +33,11 @@ def make(backend: FakeBackend, **overrides: object) -> tuple[ResilientLLMClient,
     return ResilientLLMClient(backend, cfg, sleep=sleep), slept
 
 
+async def collect(client: ResilientLLMClient, into: list[str]) -> None:
+    async for delta in client.stream(MSGS):
+        into.append(delta)
+
+
 def test_is_an_llm_client() -> None:
     client, _ = make(FakeBackend())
     assert isinstance(client, LLMClient)
@@ -44,7 +49,9 @@ async def test_complete_retries_connect_errors_with_growing_backoff() -> None:
     out = await client.complete(MSGS)
     assert out.text == "hello world"
     assert backend.calls == 3
-    assert len(slept) == 2 and 0.05 <= slept[0] <= 0.1 and 0.1 <= slept[1] <= 0.2
+    assert len(slept) == 2
+    assert 0.05 <= slept[0] <= 0.1
+    assert 0.1 <= slept[1] <= 0.2
 
 
 async def test_complete_gives_up_after_max_retries() -> None:
@@ -52,7 +59,8 @@ async def test_complete_gives_up_after_max_retries() -> None:
     client, slept = make(backend, max_retries=1)
     with pytest.raises(LLMConnectError):
         await client.complete(MSGS)
-    assert backend.calls == 2 and len(slept) == 1
+    assert backend.calls == 2
+    assert len(slept) == 1
 
 
 async def test_server_errors_are_not_retried() -> None:
@@ -115,7 +123,8 @@ async def test_stream_retries_connect_error_before_first_token_only() -> None:
     backend = FakeBackend([Step(text="x y", error=LLMConnectError("refused"), after=0), Step(text="ok go")])
     client, slept = make(backend)
     assert "".join([d async for d in client.stream(MSGS)]) == "ok go"
-    assert backend.calls == 2 and len(slept) == 1
+    assert backend.calls == 2
+    assert len(slept) == 1
 
 
 async def test_stream_broken_mid_answer_raises_and_is_not_retried() -> None:
@@ -123,11 +132,11 @@ async def test_stream_broken_mid_answer_raises_and_is_not_retried() -> None:
     client, slept = make(backend, max_retries=3)
     got: list[str] = []
     with pytest.raises(LLMUnavailable) as info:
-        async for d in client.stream(MSGS):
-            got.append(d)
+        await collect(client, got)
     assert got == ["one", " two"]
     assert not isinstance(info.value, LLMConnectError)
-    assert backend.calls == 1 and slept == []
+    assert backend.calls == 1
+    assert slept == []
 
 
 async def test_stream_closed_by_consumer_cancels_the_generation() -> None:
@@ -164,8 +173,7 @@ async def test_stream_first_token_and_idle_deadlines() -> None:
     client, _ = make(backend, stream_idle_timeout_s=0.05)
     got: list[str] = []
     with pytest.raises(LLMTimeout):
-        async for d in client.stream(MSGS):
-            got.append(d)
+        await collect(client, got)
     assert got == ["a"]
 
 
@@ -177,7 +185,10 @@ async def test_stream_with_no_text_is_a_bad_response() -> None:
 
 SCHEMA = {
     "type": "object",
-    "properties": {"intent": {"enum": ["fee", "card"]}, "score": {"type": "integer", "minimum": 0, "maximum": 9}},
+    "properties": {
+        "intent": {"enum": ["fee", "card"]},
+        "score": {"type": "integer", "minimum": 0, "maximum": 9},
+    },
     "required": ["intent", "score"],
     "additionalProperties": False,
 }

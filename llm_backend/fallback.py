@@ -1,0 +1,62 @@
+"""Degraded answers when the model is down or slow: quote the top passage with its citation, or hand off.
+
+Pure functions; the chat turn picks one according to ``LLMConfig.fallback``. The extractive answer is
+always true to the knowledge base (it is a quote) and says plainly that it is one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from llm_backend.prompt_text import detect_language, no_answer_text
+from llm_backend.types import Lang, Passage
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s")
+
+_LEAD = {
+    "zh": "智能助手暂时无法生成回答，以下是知识库中最相关的内容：",
+    "en": "Our assistant can't compose an answer right now. The most relevant passage from our documents:",
+}
+_HANDOFF = {
+    "zh": "智能助手暂时无法回答，正在为您转接人工客服，请稍候。",
+    "en": "Our assistant can't answer right now. We're connecting you to a human agent, please hold on.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackAnswer:
+    text: str
+    citations: tuple[str, ...]  # refs of the quoted passage(s)
+    handoff: bool = False
+
+
+def _clip(text: str, max_chars: int) -> str:
+    """At most ``max_chars``, ending at a sentence boundary when one is near."""
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    ends = [m.start() for m in _SENTENCE_END.finditer(head)]
+    cut = ends[-1] if ends and ends[-1] >= max_chars // 2 else max_chars
+    return head[:cut].rstrip() + "…"
+
+
+def extractive_answer(
+    passages: Sequence[Passage], *, question: str = "", lang: Lang | None = None, max_chars: int = 400
+) -> FallbackAnswer:
+    """The top passage, quoted and cited as ``[1]``; the no-answer phrase when there is none."""
+    lang = lang or detect_language(question)
+    usable = [p for p in passages if p.text.strip()]
+    if not usable:
+        return FallbackAnswer(text=no_answer_text(lang), citations=())
+    top = usable[0]
+    title = f"{top.title.strip()}: " if top.title.strip() else ""
+    quote = _clip(title + top.text, max_chars)
+    return FallbackAnswer(text=f"{_LEAD[lang]}\n{quote} [1]", citations=(top.ref,))
+
+
+def handoff_answer(*, question: str = "", lang: Lang | None = None) -> FallbackAnswer:
+    lang = lang or detect_language(question)
+    return FallbackAnswer(text=_HANDOFF[lang], citations=(), handoff=True)

@@ -1,0 +1,217 @@
+"""The RAG prompt builder: a pure function from (question, passages, history) to chat messages.
+
+Layout, for prefix caching (vLLM ``--enable-prefix-caching``, llama.cpp's KV reuse):
+
+1. ``system``  the policy + tenant instructions — byte-identical on every turn of every conversation;
+2. ``user``    the numbered passages, quoted as data. Passages shown on the previous turn (``carried``)
+               keep their numbers and come first; this turn's new passages are appended after them;
+3. history     earlier customer messages (rendered exactly as when they were the question) and answers;
+4. ``user``    the question, with the reply language.
+
+Budgets (``PromptConfig``) cap each part; when the whole prompt plus the answer reserve exceeds the
+context window, history is trimmed first (oldest first, in steps of ``history_trim_step`` messages so the
+kept prefix stays stable for several turns), then the least useful passages down to the best one, then
+the question is cut to a short head, then that last passage is shortened. Only when even the policy and
+a short question do not fit is ``LLMContextTooLong`` raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from llm_backend.config import PromptConfig
+from llm_backend.errors import LLMContextTooLong
+from llm_backend.prompt_text import (
+    PLACEHOLDER,
+    detect_language,
+    passages_text,
+    question_text,
+    render_passage,
+    system_text,
+)
+from llm_backend.tokens import MESSAGE_OVERHEAD, REPLY_OVERHEAD, TokenCounter
+from llm_backend.types import BuiltPrompt, ChatMessage, Lang, Passage, PromptUsage
+
+_MIN_QUESTION_TOKENS = 16
+_MIN_PASSAGE_TOKENS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    passage: Passage
+    retrieved_rank: int | None  # rank in this turn's retrieval; None: carried from an earlier turn only
+
+
+def truncate_to_tokens(text: str, limit: int, counter: TokenCounter) -> str:
+    """The longest prefix of ``text`` within ``limit`` tokens, never cutting a placeholder in half."""
+    if counter.count(text) <= limit:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # largest prefix length whose count fits
+        mid = (lo + hi + 1) // 2
+        if counter.count(text[:mid] + "…") <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = lo
+    for match in PLACEHOLDER.finditer(text):
+        if match.start() < cut < match.end():
+            cut = match.start()
+            break
+    return text[:cut].rstrip() + "…" if cut > 0 else ""
+
+
+def _order_slots(passages: Sequence[Passage], carried: Sequence[Passage], max_passages: int) -> list[_Slot]:
+    rank = {p.ref: i for i, p in enumerate(passages)}
+    current = {p.ref: p for p in passages}
+    slots: list[_Slot] = []
+    seen: set[str] = set()
+    for p in carried:
+        if p.ref not in seen:
+            slots.append(_Slot(current.get(p.ref, p), rank.get(p.ref)))
+            seen.add(p.ref)
+    for p in passages:
+        if p.ref not in seen:
+            slots.append(_Slot(p, rank[p.ref]))
+            seen.add(p.ref)
+    while len(slots) > max_passages:
+        _drop_least_useful(slots)
+    return slots
+
+
+def _drop_least_useful(slots: list[_Slot]) -> None:
+    """Drop the last carried passage not retrieved now; else the lowest-ranked retrieved one."""
+    stale = [i for i, s in enumerate(slots) if s.retrieved_rank is None]
+    if stale:
+        del slots[stale[-1]]
+        return
+    worst = max(range(len(slots)), key=lambda i: slots[i].retrieved_rank or 0)
+    del slots[worst]
+
+
+def _history_start(costs: Sequence[int], roles: Sequence[str], budget: int, step: int, floor: int) -> int:
+    """First kept history index: a multiple of ``step`` (at least ``floor``), on a customer message."""
+    start = floor
+    while start < len(costs):
+        begin = start
+        while begin < len(costs) and roles[begin] != "user":
+            begin += 1
+        if sum(costs[begin:]) <= budget:
+            return begin
+        start += step
+    return len(costs)
+
+
+def build_rag_prompt(
+    question: str,
+    passages: Sequence[Passage],
+    *,
+    counter: TokenCounter,
+    config: PromptConfig,
+    context_tokens: int,
+    answer_tokens: int,
+    history: Sequence[ChatMessage] = (),
+    carried: Sequence[Passage] = (),
+    tenant_instructions: str = "",
+    lang: Lang | None = None,
+) -> BuiltPrompt:
+    """Build the chat messages for one turn (see the module docstring for layout and trimming).
+
+    ``passages`` are this turn's retrieval, best first; ``history`` is the conversation so far, oldest
+    first, with the customer's messages as they were asked (masked); ``carried`` is the previous turn's
+    ``BuiltPrompt.shown``. Pure: the same inputs give the same bytes.
+    """
+    lang = lang or detect_language(question)
+    available = context_tokens - answer_tokens - REPLY_OVERHEAD
+
+    tenant = truncate_to_tokens(tenant_instructions.strip(), config.tenant_instructions_tokens, counter)
+    system = system_text(tenant)
+    system_cost = counter.count(system) + MESSAGE_OVERHEAD
+
+    q_text = truncate_to_tokens(question.strip(), config.question_tokens, counter)
+    truncated_question = q_text != question.strip()
+
+    slots = _order_slots(passages, carried, config.max_passages)
+    rendered = [
+        truncate_to_tokens(render_passage(i + 1, s.passage), config.passage_tokens, counter)
+        for i, s in enumerate(slots)
+    ]
+
+    def passages_cost(items: Sequence[str]) -> int:
+        return counter.count(passages_text(items)) + MESSAGE_OVERHEAD
+
+    def rerender() -> list[str]:
+        return [
+            truncate_to_tokens(render_passage(i + 1, s.passage), config.passage_tokens, counter)
+            for i, s in enumerate(slots)
+        ]
+
+    while slots and passages_cost(rendered) > config.passages_tokens:
+        _drop_least_useful(slots)
+        rendered = rerender()
+
+    shown_history = [
+        ChatMessage(m.role, question_text(m.content, detect_language(m.content)))
+        if m.role == "user"
+        else ChatMessage("assistant", m.content.strip())
+        for m in history
+        if m.role in ("user", "assistant") and m.content.strip()
+    ]
+    costs = [counter.count(m.content) + MESSAGE_OVERHEAD for m in shown_history]
+    roles = [m.role for m in shown_history]
+
+    def question_cost(text: str) -> int:
+        return counter.count(question_text(text, lang)) + MESSAGE_OVERHEAD
+
+    # 1. history: within its own budget and within what the other parts leave free, oldest dropped first
+    room = available - system_cost - passages_cost(rendered) - question_cost(q_text)
+    budget = min(config.history_tokens, max(room, 0))
+    start = _history_start(costs, roles, budget, config.history_trim_step, 0)
+
+    def total() -> int:
+        return system_cost + passages_cost(rendered) + sum(costs[start:]) + question_cost(q_text)
+
+    while total() > available and len(slots) > 1:  # 2. the least useful passages (history is gone)
+        _drop_least_useful(slots)
+        rendered = rerender()
+    if total() > available:  # 3. the question, down to a short head
+        room = available - system_cost - passages_cost(rendered) - question_cost("")
+        q_text = truncate_to_tokens(q_text, max(room, _MIN_QUESTION_TOKENS), counter)
+        truncated_question = True
+    if total() > available and rendered:  # 4. the one passage left, cut to what remains
+        room = available - system_cost - passages_cost([]) - question_cost(q_text)
+        cut = truncate_to_tokens(rendered[0], room, counter) if room >= _MIN_PASSAGE_TOKENS else ""
+        rendered = [cut] if cut else []
+        if not cut:
+            slots.clear()
+    if total() > available:
+        raise LLMContextTooLong(
+            f"the prompt needs {total()} tokens but only {available} are free in a {context_tokens}-token "
+            f"window with {answer_tokens} reserved for the answer"
+        )
+
+    kept_history = shown_history[start:]
+    messages = (
+        ChatMessage("system", system),
+        ChatMessage("user", passages_text(rendered)),
+        *kept_history,
+        ChatMessage("user", question_text(q_text, lang)),
+    )
+    usage = PromptUsage(
+        system=system_cost,
+        passages=passages_cost(rendered),
+        history=sum(costs[start:]),
+        question=question_cost(q_text),
+        total=total() + REPLY_OVERHEAD,
+        dropped_history_messages=len(shown_history) - len(kept_history),
+        dropped_passages=len({p.ref for p in (*carried, *passages)}) - len(slots),
+        truncated_question=truncated_question,
+    )
+    return BuiltPrompt(
+        messages=messages,
+        citations=tuple(s.passage.ref for s in slots),
+        shown=tuple(s.passage for s in slots),
+        lang=lang,
+        usage=usage,
+    )
