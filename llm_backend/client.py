@@ -28,6 +28,7 @@ from llm_backend.errors import (
 )
 from llm_backend.protocols import ChatBackend
 from llm_backend.resilience import CircuitBreaker, backoff_delay
+from llm_backend.tokens import TokenCounter
 from llm_backend.types import ChatMessage, Completion
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class ResilientLLMClient:
         self._sleep = sleep
         self.model_name = backend.model_name
         self.context_tokens = backend.context_tokens
+        self.token_counter: TokenCounter = backend.counter
 
     @property
     def backend(self) -> ChatBackend:
@@ -64,6 +66,7 @@ class ResilientLLMClient:
         await self._backend.warm_up()
         self.model_name = self._backend.model_name
         self.context_tokens = self._backend.context_tokens
+        self.token_counter = self._backend.counter
 
     async def aclose(self) -> None:
         await self._backend.aclose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from llm_backend.tokens import TokenCounter
 from llm_backend.types import ChatMessage, Completion
 
 
@@ -27,15 +28,18 @@ class LLMClient(Protocol):
     - ``structured``: returns a JSON object valid against ``schema`` (retries once on invalid JSON, then
       ``LLMBadResponse``). Bound the schema (``maxLength``, ``enum``, integer ranges, ``maxItems``).
     - ``count_tokens``: prompt tokens of ``messages`` as this model counts them (chat template included,
-      exact or a safe over-estimate). A prompt that leaves fewer than ``max_tokens`` free is refused with
-      ``LLMContextTooLong`` before anything is sent... unless at least a quarter of ``max_tokens`` fits,
-      in which case the answer budget is reduced instead.
+      exact or a safe over-estimate). Before sending, a prompt that leaves less than ``max_tokens`` free
+      gets a smaller answer budget, down to a quarter of ``max_tokens`` (at least 16 tokens); below that
+      the call raises ``LLMContextTooLong`` and nothing is sent.
+    - ``token_counter``: the counter to budget prompts with (``build_rag_prompt(counter=...)``); exact
+      for the model after ``warm_up`` where its vocabulary is available.
     - ``warm_up``: loads a local model or reads the served model's context length; ``aclose`` frees it.
     - ``health``: True when a call would be attempted now (model loaded / server answering, breaker shut).
     """
 
     model_name: str
     context_tokens: int
+    token_counter: TokenCounter
 
     async def warm_up(self) -> None: ...
 
@@ -67,11 +71,13 @@ class ChatBackend(Protocol):
     stream broken mid-way), ``LLMContextTooLong`` (the server refused the length), ``LLMBadResponse``.
     ``stream`` yields text deltas (possibly empty strings) and stops generating when closed.
     ``json_schema`` asks for output constrained to that schema (grammar / structured outputs).
-    ``context_tokens`` is final after ``warm_up``.
+    ``context_tokens`` is final after ``warm_up``; so is ``counter``, the tokenizer to budget prompts
+    with (the model's own vocabulary where available, else a cautious estimate).
     """
 
     model_name: str
     context_tokens: int
+    counter: TokenCounter
 
     async def warm_up(self) -> None: ...
 

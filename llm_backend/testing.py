@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from llm_backend.errors import LLMUnavailable
+from llm_backend.tokens import EstimatingCounter, TokenCounter
 from llm_backend.types import ChatMessage, Completion
 
 _PASSAGE = re.compile(r"^\[(\d+)\]", re.MULTILINE)
@@ -31,6 +32,7 @@ class ScriptedLLM:
     ) -> None:
         self.model_name = "scripted-fake"
         self.context_tokens = 4096
+        self.token_counter: TokenCounter = EstimatingCounter()
         self._script = list(script or [])
         self.fail_after = fail_after
         self.down = down

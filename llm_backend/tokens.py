@@ -2,8 +2,10 @@
 
 The prompt builder takes any ``TokenCounter``. ``LlamaVocabCounter`` loads only the vocabulary of a GGUF
 (a few MB, milliseconds) and counts exactly for that model family (Qwen2.5 / Qwen3 share it).
-``EstimatingCounter`` needs nothing and errs on the high side: one token per CJK character, one per
-3 characters of other text — real BPE counts are lower for both scripts, so budgets stay safe.
+``EstimatingCounter`` needs nothing and errs on the high side: one token per CJK character, digit or
+punctuation mark, one per 3 letters of a word — byte-level BPEs (Qwen, Llama, DeepSeek) need fewer for
+common text, so budgets stay safe; rare characters can cost more, which is why a server-side count
+(``/tokenize``) is taken before sending a prompt close to the window.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ MESSAGE_OVERHEAD = 5
 # Tokens of the generation prompt ("<|im_start|>assistant\n").
 REPLY_OVERHEAD = 3
 
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_PIECES = re.compile(r"[A-Za-z]+|\s+|.", re.DOTALL)
 
 
 @runtime_checkable
@@ -43,9 +45,13 @@ class EstimatingCounter:
     def count(self, text: str) -> int:
         if not text:
             return 0
-        cjk = len(_CJK.findall(text))
-        other = len(text) - cjk
-        return cjk + math.ceil(other / 3)
+        total = 0
+        for piece in _PIECES.findall(text):
+            if piece[0].isascii() and piece[0].isalpha():
+                total += math.ceil(len(piece) / 3)
+            elif not piece.isspace() or "\n" in piece:
+                total += 1
+        return total
 
 
 class LlamaVocabCounter:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llm_backend.errors import LLMError
+from llm_backend.tokens import EstimatingCounter, TokenCounter
 from llm_backend.types import ChatMessage, Completion
 
 
@@ -32,6 +33,7 @@ class FakeBackend:
     closed_streams: int = 0
     last_max_tokens: int | None = None
     last_schema: Mapping[str, Any] | None = None
+    counter: TokenCounter = field(default_factory=EstimatingCounter)
 
     def _next(self) -> Step:
         self.calls += 1
