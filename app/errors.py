@@ -13,6 +13,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,32 @@ class AppError(Exception):
         self.headers = headers
 
 
+def translate_domain_error(exc: Exception) -> AppError | None:
+    """The app error for an exception raised by a domain package, or None if it is not one of theirs."""
+    from dialog.errors import ConversationClosedError, DialogError, StoreUnavailable, VersionConflict
+    from llm_backend.errors import LLMError
+    from privacy.errors import PrivacyError
+    from retrieval.errors import DocumentRejected, RetrievalError
+
+    if isinstance(exc, VersionConflict):
+        return AppError(ErrorCode.CONFLICT, "the conversation changed concurrently; retry")
+    if isinstance(exc, ConversationClosedError):
+        return AppError(ErrorCode.CONVERSATION_CLOSED, "the conversation is closed; start a new one")
+    if isinstance(exc, StoreUnavailable):
+        return AppError(ErrorCode.STORE_UNAVAILABLE, f"dialog store unavailable ({exc.code})")
+    if isinstance(exc, DialogError):
+        return AppError(ErrorCode.INTERNAL_ERROR, f"dialog error ({exc.code})")
+    if isinstance(exc, LLMError):
+        return AppError(ErrorCode.LLM_UNAVAILABLE, f"language model unavailable ({exc.code})")
+    if isinstance(exc, PrivacyError):
+        return AppError(ErrorCode.STORE_UNAVAILABLE, f"privacy vault unavailable ({exc.code})")
+    if isinstance(exc, DocumentRejected):
+        return AppError(ErrorCode.UNSUPPORTED_FILE, f"{exc.code}: {exc.detail}")
+    if isinstance(exc, RetrievalError):
+        return AppError(ErrorCode.INTERNAL_ERROR, f"retrieval error ({exc.code})")
+    return None
+
+
 def error_body(code: ErrorCode, detail: object) -> dict[str, object]:
     return {"error_code": code.code, "detail": detail}
 
@@ -95,6 +122,20 @@ async def _http_handler(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    mapped = translate_domain_error(exc)
+    if mapped is not None:
+        logger.warning(
+            "domain error on %s %s: %s",
+            request.method,
+            request.url.path,
+            getattr(exc, "code", type(exc).__name__),
+        )
+        return await _app_error_handler(request, mapped)
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated or isinstance(exc, OperationalError):
+        logger.error("database unavailable on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body(ErrorCode.DATABASE_UNAVAILABLE, "database unavailable"), status_code=503
+        )
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(error_body(ErrorCode.INTERNAL_ERROR, "internal error"), status_code=500)
 

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from app.api import build_api_router
+from app.container import Container
 from app.errors import install_error_handlers
+from app.logs import configure_logging
+from app.middleware import ChatEdgeMiddleware
 from app.settings import Settings
 
 
-def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="kefu", version="0.1.0", docs_url="/docs", openapi_url="/openapi.json")
+def create_app(settings: Settings, container: Container | None = None) -> FastAPI:
+    """The app. With ``container`` (tests, benchmarks) the lifespan uses it and leaves closing it to the
+    caller; without, the lifespan builds one from ``settings`` and closes it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if container is not None:
+            app.state.container = container
+            yield
+            return
+        from app.wiring import build_container
+
+        built = await build_container(settings)
+        app.state.container = built
+        try:
+            yield
+        finally:
+            await built.aclose()
+
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    app = FastAPI(
+        title="kefu",
+        version="0.1.0",
+        summary="Enterprise RAG customer service (客服): chat widget API, agent and admin APIs.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
     app.state.settings = settings
+    if container is not None:
+        app.state.container = container
     install_error_handlers(app)
-
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    api, root = build_api_router()
+    app.include_router(api)
+    app.include_router(root)
+    app.add_middleware(ChatEdgeMiddleware, max_body_bytes=settings.max_chat_body_bytes)
     return app

@@ -39,8 +39,17 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(_LOCAL_SECRET)
     vault_key: SecretStr = SecretStr(_LOCAL_VAULT_KEY)
     max_message_chars: int = Field(default=4000, ge=1)
+    # Request bodies of the chat routes above this are refused with 413 before they are parsed.
+    max_chat_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = "INFO"
     log_json: bool = True
+    # Login sessions (bearer token / cookie) of admin and agent users.
+    session_ttl_s: int = Field(default=12 * 3600, ge=60)
+    cookie_secure: bool = True
+    # Namespace of every Redis key and channel this deployment uses (dialog, vault, events, job queue).
+    redis_namespace: str = Field(default="kefu", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    # Background jobs (ingestion): "auto" = arq on Redis when REDIS_URL is set, else in-process tasks.
+    jobs_backend: Literal["auto", "inprocess", "arq"] = "auto"
 
     retrieval: RetrievalConfig = RetrievalConfig()
     privacy: PrivacyConfig = PrivacyConfig()

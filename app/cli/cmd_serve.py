@@ -10,7 +10,8 @@ from app.cli import Clis
 def register(cli: Clis) -> None:
     @cli.root.command()
     def serve(
-        host: str = typer.Option(None, help="Override HOST"), port: int = typer.Option(None, help="Override PORT")
+        host: str = typer.Option(None, help="Override HOST"),
+        port: int = typer.Option(None, help="Override PORT"),
     ) -> None:
         """Serve the API, the widget, the agent console and the admin console."""
         import uvicorn

@@ -1,0 +1,138 @@
+"""Admin routes for people and keys (the admin console's knowledge-base routes live in their own
+modules). Admins only; every query is scoped to the admin's tenant."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.db import crud_audit, crud_tenancy
+from app.deps import AdminDep, SessionDep
+from app.errors import AppError, ErrorCode
+from app.schemas.auth import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    UserCreate,
+    UserPublic,
+    WidgetKeyCreate,
+    WidgetKeyPublic,
+)
+from app.security import new_api_key, new_widget_key
+from app.services import auth
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/users", response_model=list[UserPublic])
+async def list_users(admin: AdminDep, session: SessionDep) -> list[UserPublic]:
+    users = await crud_tenancy.list_users(session, tenant_id=admin.tenant_id)
+    return [UserPublic.model_validate(u, from_attributes=True) for u in users]
+
+
+@router.post("/users", status_code=201, response_model=UserPublic)
+async def create_user(body: UserCreate, admin: AdminDep, session: SessionDep) -> UserPublic:
+    user = await auth.create_user(
+        session,
+        tenant_id=admin.tenant_id,
+        email=body.email,
+        password=body.password,
+        role=body.role,
+        display_name=body.display_name,
+    )
+    await crud_audit.record(
+        session,
+        tenant_id=admin.tenant_id,
+        actor_type=admin.actor_type,
+        actor_id=admin.actor_id,
+        action="user.create",
+        target_type="user",
+        target_id=user.id,
+        data={"role": user.role},
+    )
+    await session.commit()
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyPublic])
+async def list_api_keys(admin: AdminDep, session: SessionDep) -> list[ApiKeyPublic]:
+    keys = await crud_tenancy.list_api_keys(session, tenant_id=admin.tenant_id)
+    return [ApiKeyPublic.model_validate(k, from_attributes=True) for k in keys]
+
+
+@router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)
+async def create_api_key(body: ApiKeyCreate, admin: AdminDep, session: SessionDep) -> ApiKeyCreated:
+    """The key is in this response only; store it now."""
+    new = new_api_key()
+    row = await crud_tenancy.create_api_key(
+        session,
+        tenant_id=admin.tenant_id,
+        name=body.name,
+        prefix=new.prefix,
+        key_hash=new.key_hash,
+        role=body.role,
+        created_by=admin.actor_id if admin.actor_type == "user" else None,
+    )
+    await crud_audit.record(
+        session,
+        tenant_id=admin.tenant_id,
+        actor_type=admin.actor_type,
+        actor_id=admin.actor_id,
+        action="api_key.create",
+        target_type="api_key",
+        target_id=row.id,
+        data={"role": row.role},
+    )
+    await session.commit()
+    public = ApiKeyPublic.model_validate(row, from_attributes=True)
+    return ApiKeyCreated(**public.model_dump(), key=new.key)
+
+
+@router.delete("/api-keys/{key_id}", status_code=204)
+async def revoke_api_key(key_id: str, admin: AdminDep, session: SessionDep) -> None:
+    if not await crud_tenancy.revoke_api_key(session, tenant_id=admin.tenant_id, key_id=key_id):
+        raise AppError(ErrorCode.NOT_FOUND, "no such live API key")
+    await crud_audit.record(
+        session,
+        tenant_id=admin.tenant_id,
+        actor_type=admin.actor_type,
+        actor_id=admin.actor_id,
+        action="api_key.revoke",
+        target_type="api_key",
+        target_id=key_id,
+    )
+    await session.commit()
+
+
+@router.get("/widget-keys", response_model=list[WidgetKeyPublic])
+async def list_widget_keys(admin: AdminDep, session: SessionDep) -> list[WidgetKeyPublic]:
+    keys = await crud_tenancy.list_widget_keys(session, tenant_id=admin.tenant_id)
+    return [WidgetKeyPublic.model_validate(k, from_attributes=True) for k in keys]
+
+
+@router.post("/widget-keys", status_code=201, response_model=WidgetKeyPublic)
+async def create_widget_key(body: WidgetKeyCreate, admin: AdminDep, session: SessionDep) -> WidgetKeyPublic:
+    origins = []
+    for o in body.allowed_origins:
+        norm = "*" if o.strip() == "*" else auth.normalise_origin(o)
+        if norm is None:
+            raise AppError(ErrorCode.VALIDATION_ERROR, f"not an origin (scheme://host[:port]): {o!r}")
+        origins.append(norm)
+    row = await crud_tenancy.create_widget_key(
+        session,
+        tenant_id=admin.tenant_id,
+        public_key=new_widget_key(),
+        name=body.name,
+        allowed_origins=origins,
+    )
+    await crud_audit.record(
+        session,
+        tenant_id=admin.tenant_id,
+        actor_type=admin.actor_type,
+        actor_id=admin.actor_id,
+        action="widget_key.create",
+        target_type="widget_key",
+        target_id=row.id,
+        data={"origins": origins},
+    )
+    await session.commit()
+    return WidgetKeyPublic.model_validate(row, from_attributes=True)

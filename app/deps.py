@@ -1,0 +1,126 @@
+"""One ``Annotated`` alias per dependency. Routes declare what they need; nothing else reaches into
+``app.state``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.container import Container
+from app.db import crud_conversations, crud_tenancy
+from app.db.models import Conversation
+from app.errors import AppError, ErrorCode
+from app.security import conversation_token_matches
+from app.services.auth import Principal, authenticate, origin_allowed
+from app.settings import Settings
+
+SESSION_COOKIE = "kefu_session"
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_settings(container: ContainerDep) -> Settings:
+    return container.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(container: ContainerDep) -> AsyncIterator[AsyncSession]:
+    async with container.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def bearer_or_cookie(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+async def get_optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    token = bearer_or_cookie(request)
+    if token is None:
+        return None
+    principal = await authenticate(session, token=token)
+    if principal is None:
+        raise AppError(ErrorCode.UNAUTHENTICATED, "the token is unknown, expired or revoked")
+    return principal
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+async def get_principal(principal: OptionalPrincipalDep) -> Principal:
+    if principal is None:
+        raise AppError(
+            ErrorCode.UNAUTHENTICATED,
+            "log in (Authorization: Bearer <token> or the session cookie) or send an API key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: PrincipalDep) -> Principal:
+        if not principal.has_role(*roles):
+            raise AppError(ErrorCode.FORBIDDEN, f"this needs the role {' or '.join(roles)}")
+        return principal
+
+    return check
+
+
+AdminDep = Annotated[Principal, Depends(require_role("admin"))]
+# Agents work the console; admins may do everything an agent may.
+AgentDep = Annotated[Principal, Depends(require_role("agent", "admin"))]
+
+
+async def get_widget_conversation(
+    request: Request,
+    container: ContainerDep,
+    conversation_id: Annotated[str, Path(max_length=64)],
+    x_conversation_token: Annotated[str | None, Header(max_length=200)] = None,
+) -> Conversation:
+    """The conversation the caller holds the token of. A wrong token is answered exactly like an unknown
+    conversation (404), so ids cannot be probed."""
+    if not x_conversation_token:
+        raise AppError(ErrorCode.UNAUTHENTICATED, "send the conversation's X-Conversation-Token")
+    secret = container.settings.secret_key.get_secret_value()
+    if not conversation_token_matches(secret, conversation_id, x_conversation_token):
+        raise AppError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
+    # A short session of its own: nothing stays open (or locked) while the route runs the turn.
+    async with container.sessions() as session:
+        conv = await crud_conversations.find_conversation(session, conversation_id=conversation_id)
+        key = None
+        if conv is not None and conv.widget_key_id is not None:
+            key = await crud_tenancy.get_widget_key(session, widget_key_id=conv.widget_key_id)
+    if conv is None:
+        raise AppError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
+    if conv.widget_key_id is not None:
+        if key is None or not key.is_active:
+            raise AppError(ErrorCode.UNAUTHENTICATED, "the widget key of this conversation is disabled")
+        origin = request.headers.get("origin")
+        if not origin_allowed(key, origin):
+            raise AppError(ErrorCode.ORIGIN_NOT_ALLOWED, "this site is not allowed to use this widget key")
+        if origin:
+            request.state.cors_origin = origin
+    return conv
+
+
+WidgetConversationDep = Annotated[Conversation, Depends(get_widget_conversation)]

@@ -1,0 +1,56 @@
+"""Prometheus metrics of one app instance, on their own registry (built by the container, never global),
+exported on ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+# The stages of a chat turn, in order (``app.services.chat_turn``).
+STAGES = (
+    "load_state",
+    "mask",
+    "track",
+    "persist_user",
+    "retrieve",
+    "policy",
+    "generate",
+    "check_output",
+    "persist",
+)
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.stage_seconds = Histogram(
+            "kefu_turn_stage_seconds",
+            "Time spent in each stage of a chat turn",
+            ["stage"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.turn_seconds = Histogram(
+            "kefu_turn_seconds",
+            "Whole chat turn, request to final event",
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.turns = Counter(
+            "kefu_turns", "Chat turns by policy decision", ["decision"], registry=self.registry
+        )
+        self.handoffs = Counter("kefu_handoffs", "Handoffs by reason", ["reason"], registry=self.registry)
+        self.pii_masked = Counter(
+            "kefu_pii_masked", "PII entities masked in customer messages", ["entity"], registry=self.registry
+        )
+        self.llm_failures = Counter(
+            "kefu_llm_failures", "LLM calls that failed, by error code", ["code"], registry=self.registry
+        )
+        self.version_conflicts = Counter(
+            "kefu_dialog_version_conflicts",
+            "Concurrent writers detected on a conversation",
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

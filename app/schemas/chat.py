@@ -1,0 +1,121 @@
+"""Schemas of the customer chat routes (the widget's API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.services.turn_types import TurnOutcome
+
+
+class ConversationCreate(BaseModel):
+    # The tenant's public widget key; may instead come in the X-Widget-Key header. Server-to-server
+    # callers may omit it and send an API key as ``Authorization: Bearer``.
+    widget_key: str | None = Field(default=None, max_length=64)
+    lang: str = Field(default="", max_length=8)
+
+
+class ConversationPublic(BaseModel):
+    id: str
+    token: str  # send as X-Conversation-Token on every call about this conversation
+    status: str
+    lang: str
+    created_at: datetime
+
+
+class MessageCreate(BaseModel):
+    # Length limits are checked by the turn (422 empty_message / 413 message_too_long), not here, so
+    # the error codes are the documented ones.
+    text: str
+
+
+class CitationPublic(BaseModel):
+    n: int
+    chunk_id: str
+    title: str
+    document_id: str
+    text: str = ""
+
+
+class TurnPublic(BaseModel):
+    conversation_id: str
+    user_message_id: str
+    message_id: str | None
+    text: str
+    decision: str
+    reason: str | None
+    citations: list[CitationPublic]
+    state: dict[str, Any]
+    timings_ms: dict[str, float]
+    model: str | None
+    handoff_id: str | None = None
+    pii: dict[str, int] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outcome: TurnOutcome) -> TurnPublic:
+        return cls(
+            conversation_id=outcome.conversation_id,
+            user_message_id=outcome.user_message_id,
+            message_id=outcome.message_id,
+            text=outcome.text,
+            decision=outcome.decision,
+            reason=outcome.reason,
+            citations=[
+                CitationPublic(
+                    n=c.n, chunk_id=c.chunk_id, title=c.title, document_id=c.document_id, text=c.text
+                )
+                for c in outcome.citations
+            ],
+            state=outcome.state,
+            timings_ms=outcome.timings_ms,
+            model=outcome.model,
+            handoff_id=outcome.handoff_id,
+            pii=outcome.pii,
+        )
+
+
+class MessagePublic(BaseModel):
+    id: str
+    role: str
+    text: str
+    lang: str
+    created_at: datetime
+    decision: str | None = None
+    citations: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class TranscriptPublic(BaseModel):
+    conversation_id: str
+    status: str
+    messages: list[MessagePublic]
+
+
+class FeedbackCreate(BaseModel):
+    message_id: str | None = Field(default=None, max_length=32)
+    thumbs: Literal["up", "down"] | None = None
+    csat: int | None = Field(default=None, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _something(self) -> FeedbackCreate:
+        if self.thumbs is None and self.csat is None:
+            raise ValueError("give thumbs, csat or both")
+        if self.thumbs is not None and self.message_id is None:
+            raise ValueError("thumbs rate one answer: give its message_id")
+        return self
+
+
+class FeedbackPublic(BaseModel):
+    id: str
+    message_id: str | None
+    thumbs: str | None
+    csat: int | None
+
+
+class HandoffPublic(BaseModel):
+    id: str
+    conversation_id: str
+    status: str
+    reason: str
+    created_at: datetime

@@ -1,0 +1,160 @@
+"""Who is calling: admin/agent users (password login -> session token), API keys, widget keys.
+
+A ``Principal`` is what every admin/agent route receives; its ``tenant_id`` scopes every query the route
+makes. Passwords are argon2id (checked in a worker thread), tokens and keys are stored as SHA-256.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import crud_audit, crud_tenancy
+from app.db.base import utcnow
+from app.db.models import User, WidgetKey
+from app.errors import AppError, ErrorCode
+from app.security import (
+    MIN_PASSWORD_CHARS,
+    api_key_matches,
+    dummy_verify,
+    hash_password,
+    new_session_token,
+    parse_api_key,
+    sha256_hex,
+    verify_password,
+)
+
+ROLES = ("admin", "agent")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant_id: str
+    role: str  # admin | agent
+    actor_type: str  # user | api_key
+    actor_id: str
+    email: str | None = None
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+async def login(session: AsyncSession, *, email: str, password: str, ttl_s: int) -> LoginResult:
+    """Check the password and open a session. Same error, and about the same time, for an unknown e-mail
+    and a wrong password."""
+    user = await crud_tenancy.get_user_by_email(session, email=email)
+    if user is None or not user.is_active:
+        await asyncio.to_thread(dummy_verify, password)
+        raise AppError(ErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
+    if not await asyncio.to_thread(verify_password, user.password_hash, password):
+        await crud_audit.record(
+            session, tenant_id=user.tenant_id, actor_type="user", actor_id=user.id, action="user.login_failed"
+        )
+        await session.commit()
+        raise AppError(ErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
+    token = new_session_token()
+    expires_at = utcnow() + timedelta(seconds=ttl_s)
+    await crud_tenancy.create_auth_session(
+        session, user_id=user.id, token_hash=sha256_hex(token), expires_at=expires_at
+    )
+    await crud_tenancy.mark_login(session, user=user)
+    await crud_audit.record(
+        session, tenant_id=user.tenant_id, actor_type="user", actor_id=user.id, action="user.login"
+    )
+    await session.commit()
+    return LoginResult(token=token, expires_at=expires_at, user=user)
+
+
+async def logout(session: AsyncSession, *, token: str) -> None:
+    await crud_tenancy.revoke_auth_session(session, token_hash=sha256_hex(token))
+    await session.commit()
+
+
+async def authenticate(session: AsyncSession, *, token: str) -> Principal | None:
+    """A session token or an API key -> the principal, or None when it is unknown, expired or revoked."""
+    if parse_api_key(token) is not None:
+        return await _authenticate_api_key(session, token)
+    user = await crud_tenancy.get_session_user(session, token_hash=sha256_hex(token))
+    if user is None:
+        return None
+    return Principal(
+        tenant_id=user.tenant_id, role=user.role, actor_type="user", actor_id=user.id, email=user.email
+    )
+
+
+async def _authenticate_api_key(session: AsyncSession, key: str) -> Principal | None:
+    prefix = parse_api_key(key)
+    if prefix is None:
+        return None
+    row = await crud_tenancy.get_live_api_key(session, prefix=prefix)
+    if row is None or not api_key_matches(key, row.key_hash):
+        return None
+    last = row.last_used_at
+    if last is None or utcnow() - last > timedelta(minutes=1):  # don't write on every request
+        await crud_tenancy.touch_api_key(session, key=row)
+        await session.commit()
+    return Principal(tenant_id=row.tenant_id, role=row.role, actor_type="api_key", actor_id=row.id)
+
+
+async def create_user(
+    session: AsyncSession, *, tenant_id: str, email: str, password: str, role: str, display_name: str = ""
+) -> User:
+    """Validated user creation (shared by the admin API and ``kefu create-user``); flushes, no commit."""
+    if role not in ROLES:
+        raise AppError(ErrorCode.VALIDATION_ERROR, f"role must be one of {', '.join(ROLES)}")
+    if "@" not in email or len(email) > 320:
+        raise AppError(ErrorCode.VALIDATION_ERROR, "email is not an e-mail address")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AppError(
+            ErrorCode.VALIDATION_ERROR, f"password must have at least {MIN_PASSWORD_CHARS} characters"
+        )
+    if await crud_tenancy.get_user_by_email(session, email=email) is not None:
+        raise AppError(ErrorCode.CONFLICT, "a user with this e-mail exists")
+    pw_hash = await asyncio.to_thread(hash_password, password)
+    return await crud_tenancy.create_user(
+        session, tenant_id=tenant_id, email=email, password_hash=pw_hash, role=role, display_name=display_name
+    )
+
+
+# --- widget keys and origins -----------------------------------------------------------------------------
+
+
+def normalise_origin(origin: str) -> str | None:
+    """``scheme://host[:port]`` lower-cased, default ports dropped; None if it is not an origin."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    port = parts.port
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname.lower()
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def origin_allowed(widget_key: WidgetKey, origin: str | None) -> bool:
+    """Browsers always send ``Origin`` on the widget's cross-site calls, so a present Origin must be on
+    the tenant's allow-list ("*" allows any). A request without one is not from a browser page (a
+    server or curl, which could forge the header anyway) and is allowed."""
+    if origin is None:
+        return True
+    allowed = {normalise_origin(str(o)) or str(o) for o in widget_key.allowed_origins}
+    return "*" in allowed or normalise_origin(origin) in allowed
+
+
+async def widget_key_for(session: AsyncSession, *, public_key: str, origin: str | None) -> WidgetKey:
+    key = await crud_tenancy.get_active_widget_key(session, public_key=public_key)
+    if key is None:
+        raise AppError(ErrorCode.UNAUTHENTICATED, "unknown or disabled widget key")
+    if not origin_allowed(key, origin):
+        raise AppError(ErrorCode.ORIGIN_NOT_ALLOWED, "this site is not allowed to use this widget key")
+    return key

@@ -1,0 +1,427 @@
+"""One customer chat turn, end to end. Stages, in order, each timed:
+
+    load_state -> mask -> track -> persist_user -> retrieve -> policy -> generate -> check_output -> persist
+
+Only masked text leaves the mask stage: the tracker, the retriever, the LLM, the database, the live events
+and the logs never see a clear PII value (the vault, encrypted, holds them). The customer's message and its
+``UserSaid`` event are committed before the model is called, so a crash after that loses nothing.
+``stream`` yields ``TokenChunk``s then one ``TurnOutcome``; ``run`` is the same turn without the tokens
+(the JSON route), so both routes share every line of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.container import Container
+from app.db import crud_audit, crud_conversations, crud_kb
+from app.db.base import new_id
+from app.db.models import Conversation, Handoff
+from app.errors import AppError, ErrorCode
+from app.metrics import STAGES
+from app.services import handoff as handoffs
+from app.services import live
+from app.services.conversation_log import Appended
+from app.services.event_writer import WRITE_ATTEMPTS, load_conversation, write_events
+from app.services.generation import AnswerGenerator, Generated
+from app.services.timing import StageClock
+from app.services.turn_types import Accepted, Citation, TokenChunk, TurnOutcome, validated_message
+from dialog.errors import VersionConflict
+from dialog.events import BotSaid, ClarificationAsked, Event, HandoffRequested, RetrievalMissed, UserSaid
+from dialog.protocols import Decision, RetrievalSignal, TrackResult
+from dialog.state import DialogState
+from llm_backend.prompt_text import no_answer_text
+from llm_backend.types import ChatMessage, Lang, Passage
+from privacy.types import MaskResult, VaultState
+from retrieval.types import Hit, SearchFilters, SearchResult
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _UserTurn:
+    """The turn after the customer's message is durable."""
+
+    state: DialogState
+    track: TrackResult | None  # None while an agent has the conversation
+    masked: MaskResult
+    vault: VaultState
+    message_id: str
+
+
+class ChatTurn:
+    def __init__(self, container: Container) -> None:
+        self._c = container
+        self._log = container.conversation_log
+        self._generator = AnswerGenerator(
+            llm=container.llm,
+            masker=container.masker,
+            counter=container.token_counter,
+            config=container.settings.llm,
+            metrics=container.metrics,
+        )
+
+    async def run(self, *, tenant_id: str, conversation_id: str, text: str) -> TurnOutcome:
+        outcome: TurnOutcome | None = None
+        async for item in self.stream(tenant_id=tenant_id, conversation_id=conversation_id, text=text):
+            if isinstance(item, TurnOutcome):
+                outcome = item
+        assert outcome is not None
+        return outcome
+
+    async def stream(
+        self, *, tenant_id: str, conversation_id: str, text: str
+    ) -> AsyncIterator[Accepted | TokenChunk | TurnOutcome]:
+        text = validated_message(text, max_chars=self._c.settings.max_message_chars)
+        clock = StageClock()
+        user = await self._accept_user_message(tenant_id, conversation_id, text, clock)
+        yield Accepted(user.message_id)
+        if user.track is None:  # an agent has (or is about to take) the conversation: no bot reply
+            yield self._outcome(conversation_id, user, None, "with_agent", None, "", [], None, clock)
+            return
+
+        with clock.stage("retrieve"):
+            result, version = await self._retrieve(tenant_id, user.track)
+        with clock.stage("policy"):
+            top = result.hits[0].score if result.hits else 0.0
+            signal = RetrievalSignal(good_enough=result.good_enough, top_score=top, n_hits=len(result.hits))
+            decision = self._c.policy(user.state, user.track, signal)
+
+        lang = _prompt_lang(user.track.lang)
+        generated: Generated
+        if decision.action == "answer":
+            passages = [
+                Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in result.hits
+            ]
+            got: Generated | None = None
+            async for item in self._generator.stream(
+                question=user.masked.text,
+                passages=passages,
+                history=_history(user.state),
+                lang=lang,
+                vault=user.vault,
+                clock=clock,
+            ):
+                if isinstance(item, Generated):
+                    got = item
+                else:
+                    yield item
+            assert got is not None
+            generated = got
+            if generated.handoff:
+                decision = Decision(action="handoff", reason="llm_unavailable", message=generated.restored)
+            elif generated.no_answer:
+                decision = Decision(action="dont_know", reason=generated.reason or "model_no_answer")
+            elif generated.reason:
+                decision = Decision(action="answer", reason=generated.reason)
+        else:
+            canned = decision.message or no_answer_text(lang or "en")
+            generated = Generated(masked=canned, restored=canned)
+            yield TokenChunk(canned)
+
+        citations = await self._citations(tenant_id, result.hits, generated, decision)
+        with clock.stage("persist"):
+            bot_id, handoff_id, state = await self._persist_bot(
+                tenant_id, conversation_id, user, result, decision, generated, citations, clock
+            )
+        self._c.metrics.turns.labels(decision=decision.action).inc()
+        logger.info(
+            "turn conversation=%s decision=%s reason=%s kb=%s hits=%d cited=%d ms=%.0f",
+            conversation_id,
+            decision.action,
+            decision.reason,
+            version,
+            len(result.hits),
+            len(citations),
+            clock.total_ms(),
+        )
+        clock.observe(self._c.metrics, STAGES)
+        yield self._outcome(
+            conversation_id,
+            _with_state(user, state),
+            bot_id,
+            decision.action,
+            decision.reason,
+            generated.restored,
+            citations,
+            generated.model,
+            clock,
+            handoff_id,
+        )
+
+    # --- stages ------------------------------------------------------------------------------------------
+
+    async def _accept_user_message(
+        self, tenant_id: str, conversation_id: str, text: str, clock: StageClock
+    ) -> _UserTurn:
+        """load_state, mask, track and persist_user; the whole is retried on a concurrent writer."""
+        masked: MaskResult | None = None
+        vault = VaultState()
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            async with self._c.sessions() as session:
+                with clock.stage("load_state"):
+                    conv = await load_conversation(
+                        session, tenant_id=tenant_id, conversation_id=conversation_id
+                    )
+                    state = await self._log.load(
+                        session, conversation_id=conversation_id, durable_version=conv.event_version
+                    )
+                if state.mode == "closed":
+                    raise AppError(
+                        ErrorCode.CONVERSATION_CLOSED, "the conversation is closed; start a new one"
+                    )
+                if masked is None:
+                    with clock.stage("mask"):
+                        vault = await self._c.vaults.load(conversation_id)
+                        masked = await asyncio.to_thread(self._c.masker.mask, text, vault, None)
+                        await self._c.vaults.save(conversation_id, vault)
+                track: TrackResult | None = None
+                if state.mode == "bot":
+                    with clock.stage("track"):
+                        track = await self._c.tracker.track(state, masked.text)
+                with clock.stage("persist_user"):
+                    message_id = new_id()
+                    lang = track.lang if track else state.lang
+                    events: list[Event] = [UserSaid(text=masked.text, lang=lang, message_id=message_id)]
+                    events += list(track.events) if track else []
+                    try:
+                        appended = await self._log.write(
+                            session, conversation_id=conversation_id, state=state, events=events
+                        )
+                    except VersionConflict:
+                        await session.rollback()
+                        self._c.metrics.version_conflicts.inc()
+                        if attempt == WRITE_ATTEMPTS:
+                            raise
+                        continue
+                    await crud_conversations.add_message(
+                        session,
+                        message_id=message_id,
+                        conversation_id=conversation_id,
+                        tenant_id=tenant_id,
+                        event_seq=appended.first_seq,
+                        role="user",
+                        text=masked.text,
+                        lang=lang,
+                        pii_counts=masked.counts(),
+                    )
+                    if masked.findings:
+                        await crud_audit.record(
+                            session,
+                            tenant_id=tenant_id,
+                            actor_type="widget",
+                            actor_id=None,
+                            action="pii.masked",
+                            target_type="message",
+                            target_id=message_id,
+                            data={"entities": masked.counts()},
+                        )
+                    await crud_conversations.set_conversation_state(
+                        session, conversation=conv, status=appended.state.mode, lang=lang
+                    )
+                    await session.commit()
+                    await self._log.publish(conversation_id=conversation_id, appended=appended)
+                for entity, n in masked.counts().items():
+                    self._c.metrics.pii_masked.labels(entity=entity).inc(n)
+                await live.publish(
+                    self._c.events,
+                    live.conversation_topic(conversation_id),
+                    {"type": "message", "role": "user", "message_id": message_id, "text": masked.text},
+                )
+                return _UserTurn(appended.state, track, masked, vault, message_id)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _retrieve(self, tenant_id: str, track: TrackResult) -> tuple[SearchResult, str]:
+        kb = await self._c.knowledge.active(tenant_id)
+        if kb is None:
+            return SearchResult(hits=[], good_enough=False), ""
+        query = track.standalone_query
+        k = self._c.settings.retrieval.top_k
+        filters = SearchFilters(metadata=dict(track.retrieval_filters)) if track.retrieval_filters else None
+        result = await asyncio.to_thread(kb.retriever.search, query, k=k, filters=filters)
+        if filters is not None and not result.good_enough:  # a slot narrowed too far: search everything
+            result = await asyncio.to_thread(kb.retriever.search, query, k=k)
+        return result, kb.version
+
+    async def _citations(
+        self, tenant_id: str, hits: Sequence[Hit], generated: Generated, decision: Decision
+    ) -> list[Citation]:
+        if not generated.cited or decision.action not in ("answer",):
+            return []
+        by_id = {h.chunk.chunk_id: h.chunk for h in hits}
+        missing = [ref for _, ref in generated.cited if ref not in by_id]
+        if missing:  # carried over from an earlier turn's prompt
+            async with self._c.sessions() as session:
+                for chunk in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=missing):
+                    by_id[chunk.chunk_id] = chunk
+        return [
+            Citation(
+                n=n,
+                chunk_id=ref,
+                title=by_id[ref].title,
+                document_id=by_id[ref].document_id,
+                text=by_id[ref].text,
+            )
+            for n, ref in generated.cited
+            if ref in by_id
+        ]
+
+    async def _persist_bot(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        user: _UserTurn,
+        result: SearchResult,
+        decision: Decision,
+        generated: Generated,
+        citations: list[Citation],
+        clock: StageClock,
+    ) -> tuple[str, str | None, DialogState]:
+        bot_id = new_id()
+        events: list[Event] = []
+        if not result.good_enough:
+            events.append(RetrievalMissed())
+        if decision.action == "clarify" and decision.clarify_slot:
+            events.append(ClarificationAsked(slot=decision.clarify_slot))
+        if decision.action == "handoff":
+            events.append(
+                HandoffRequested(reason=decision.reason or "policy", summary=user.state.standalone_query)
+            )
+        events.append(
+            BotSaid(
+                text=generated.masked,
+                citations=[c.chunk_id for c in citations],
+                decision=decision.action,
+                message_id=bot_id,
+            )
+        )
+
+        async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> Handoff | None:
+            return await self._write_bot_rows(
+                session, tenant_id, conv, appended, bot_id, user, decision, generated, citations, clock
+            )
+
+        appended, handoff = await write_events(
+            self._c.sessions,
+            self._log,
+            self._c.metrics,
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            build=lambda _state: events,
+            rows=rows,
+            state=user.state,
+        )
+        await live.publish(
+            self._c.events,
+            live.conversation_topic(conversation_id),
+            {
+                "type": "message",
+                "role": "bot",
+                "message_id": bot_id,
+                "text": generated.masked,
+                "decision": decision.action,
+                "citations": [c.as_json() for c in citations],
+            },
+        )
+        if handoff is not None:
+            self._c.metrics.handoffs.labels(reason=handoff.reason).inc()
+            await handoffs.announce(self._c.events, handoff=handoff)
+        return bot_id, handoff.id if handoff else None, appended.state
+
+    async def _write_bot_rows(
+        self,
+        session: AsyncSession,
+        tenant_id: str,
+        conv: Conversation,
+        appended: Appended,
+        bot_id: str,
+        user: _UserTurn,
+        decision: Decision,
+        generated: Generated,
+        citations: list[Citation],
+        clock: StageClock,
+    ) -> Handoff | None:
+        lang = user.track.lang if user.track else ""
+        await crud_conversations.add_message(
+            session,
+            message_id=bot_id,
+            conversation_id=conv.id,
+            tenant_id=tenant_id,
+            event_seq=appended.state.version,  # BotSaid is the last event written
+            role="bot",
+            text=generated.masked,
+            lang=lang,
+            citations=[c.as_json() for c in citations],
+            timings_ms=clock.rounded(),
+            model=generated.model,
+            decision=decision.action,
+            decision_reason=decision.reason,
+        )
+        if decision.action != "handoff":
+            return None
+        context = handoffs.context_package(
+            appended.state, reason=decision.reason or "policy", cited=citations
+        )
+        return await handoffs.open_handoff(
+            session,
+            tenant_id=tenant_id,
+            conversation_id=conv.id,
+            reason=decision.reason or "policy",
+            context=context,
+        )
+
+    def _outcome(
+        self,
+        conversation_id: str,
+        user: _UserTurn,
+        bot_id: str | None,
+        decision: str,
+        reason: str | None,
+        text: str,
+        citations: list[Citation],
+        model: str | None,
+        clock: StageClock,
+        handoff_id: str | None = None,
+    ) -> TurnOutcome:
+        s = user.state
+        return TurnOutcome(
+            conversation_id=conversation_id,
+            user_message_id=user.message_id,
+            message_id=bot_id,
+            text=text,
+            decision=decision,
+            reason=reason,
+            citations=citations,
+            state={
+                "mode": s.mode,
+                "lang": s.lang,
+                "intent": s.intent,
+                "intent_confidence": s.intent_confidence,
+                "slots": dict(s.slots),
+                "pending_slot": s.pending_slot,
+                "version": s.version,
+            },
+            timings_ms=clock.rounded(),
+            model=model,
+            handoff_id=handoff_id,
+            pii=user.masked.counts(),
+        )
+
+
+def _with_state(user: _UserTurn, state: DialogState) -> _UserTurn:
+    return _UserTurn(state, user.track, user.masked, user.vault, user.message_id)
+
+
+def _prompt_lang(lang: str) -> Lang | None:
+    return "zh" if lang == "zh" else "en" if lang == "en" else None
+
+
+def _history(state: DialogState) -> list[ChatMessage]:
+    """Earlier turns (masked), oldest first, without the message being answered now (the last one)."""
+    turns = state.history[:-1] if state.history and state.history[-1].role == "user" else state.history
+    return [ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in turns]

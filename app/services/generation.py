@@ -1,0 +1,163 @@
+"""The generate and check-output stages: a grounded, streamed answer that never shows PII it should not.
+
+The model gets the masked question, masked history and the retrieved passages (numbered, for citations).
+Every delta goes through the privacy layer's stream guard before the customer sees it; the guard's final
+check gives the masked text (stored) and the restored text (shown). When the model fails before any text
+was shown, the answer degrades per ``LLMConfig.fallback`` (a quoted passage with its citation, or a
+handoff); when it fails mid-answer, what was shown stays and an interruption notice follows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from app.metrics import Metrics
+from app.services.timing import StageClock
+from app.services.turn_types import TokenChunk
+from llm_backend.config import LLMConfig
+from llm_backend.errors import LLMError
+from llm_backend.fallback import extractive_answer, handoff_answer
+from llm_backend.prompt_text import cited_numbers, is_no_answer
+from llm_backend.prompts import build_rag_prompt
+from llm_backend.protocols import LLMClient
+from llm_backend.tokens import TokenCounter
+from llm_backend.types import ChatMessage, Lang, Passage
+from privacy.protocols import PiiMasker
+from privacy.types import VaultState
+
+logger = logging.getLogger(__name__)
+
+_INTERRUPTED = {
+    "zh": "\n（回答中断，请稍后重试，或点击“转人工”。）",
+    "en": "\n(The answer was interrupted. Please try again, or ask for a human agent.)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    masked: str  # stored and shown to agents
+    restored: str  # shown to the customer
+    # (n, ref) for each [n] the text cites, in order of first mention
+    cited: list[tuple[int, str]] = field(default_factory=list)
+    model: str | None = None
+    reason: str | None = None  # llm_fallback | llm_interrupted | llm_unavailable
+    no_answer: bool = False
+    handoff: bool = False
+
+
+class AnswerGenerator:
+    def __init__(
+        self, *, llm: LLMClient, masker: PiiMasker, counter: TokenCounter, config: LLMConfig, metrics: Metrics
+    ) -> None:
+        self._llm = llm
+        self._masker = masker
+        self._counter = counter
+        self._config = config
+        self._metrics = metrics
+
+    async def stream(
+        self,
+        *,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[ChatMessage],
+        lang: Lang | None,
+        vault: VaultState,
+        clock: StageClock,
+    ) -> AsyncIterator[TokenChunk | Generated]:
+        """Yields ``TokenChunk``s as safe text becomes available, then exactly one ``Generated``."""
+        cfg = self._config
+        started = time.perf_counter()
+        guard_ms = 0.0
+        began = False  # the model produced text (shown, or held back by the guard)
+        failure: LLMError | None = None
+        refs: tuple[str, ...] = ()
+        guard = self._masker.stream_guard(vault, lang)
+        try:
+            built = build_rag_prompt(
+                question,
+                passages,
+                counter=self._counter,
+                config=cfg.prompt,
+                context_tokens=self._llm.context_tokens,
+                answer_tokens=cfg.max_tokens,
+                history=history,
+                tenant_instructions=cfg.tenant_instructions,
+                lang=lang,
+            )
+            refs, lang = built.citations, built.lang
+            deltas = self._llm.stream(built.messages, max_tokens=cfg.max_tokens, temperature=cfg.temperature)
+            try:
+                async for delta in deltas:
+                    if not began:
+                        began = True
+                        clock.mark("first_token")
+                    g0 = time.perf_counter()
+                    safe = guard.feed(delta)
+                    guard_ms += (time.perf_counter() - g0) * 1000.0
+                    if safe:
+                        yield TokenChunk(safe)
+            finally:
+                closer = getattr(deltas, "aclose", None)
+                if closer is not None:
+                    await closer()
+        except LLMError as exc:
+            failure = exc
+            self._metrics.llm_failures.labels(code=exc.code).inc()
+            logger.warning("LLM failed (%s) after %s", exc.code, "output began" if began else "no output")
+
+        g0 = time.perf_counter()
+        rest, check = await asyncio.to_thread(guard.finish)
+        guard_ms += (time.perf_counter() - g0) * 1000.0
+        if check.leaked:
+            logger.warning("model output carried PII not of this conversation: %s", dict(check.leaked))
+        if rest:
+            yield TokenChunk(rest)
+        clock.add("generate", (time.perf_counter() - started) * 1000.0 - guard_ms)
+        clock.add("check_output", guard_ms)
+
+        ans_lang: Lang = lang or "en"
+        if failure is None:
+            cited = [(n, refs[n - 1]) for n in cited_numbers(check.masked, len(refs))]
+            yield Generated(
+                masked=check.masked,
+                restored=check.restored,
+                cited=cited,
+                model=self._llm.model_name,
+                no_answer=is_no_answer(check.masked),
+            )
+        elif began:
+            notice = _INTERRUPTED[ans_lang]
+            yield TokenChunk(notice)
+            cited = [(n, refs[n - 1]) for n in cited_numbers(check.masked, len(refs))]
+            yield Generated(
+                masked=check.masked + notice,
+                restored=check.restored + notice,
+                cited=cited,
+                model=self._llm.model_name,
+                reason="llm_interrupted",
+            )
+        else:
+            yield await self._fallback(question=question, passages=passages, lang=ans_lang, vault=vault)
+
+    async def _fallback(
+        self, *, question: str, passages: Sequence[Passage], lang: Lang, vault: VaultState
+    ) -> Generated:
+        if self._config.fallback == "handoff":
+            text = handoff_answer(question=question, lang=lang).text
+            return Generated(masked=text, restored=text, reason="llm_unavailable", handoff=True)
+        fb = extractive_answer(passages, question=question, lang=lang)
+        check = await asyncio.to_thread(self._masker.check_output, fb.text, vault, lang)
+        cited = [(1, fb.citations[0])] if fb.citations else []
+        return Generated(
+            masked=check.masked,
+            restored=check.restored,
+            cited=cited,
+            model="extractive",
+            reason="llm_fallback",
+            no_answer=not fb.citations,
+        )

@@ -1,0 +1,83 @@
+"""Which retriever answers for a tenant: the index of its active knowledge-base version.
+
+The active version lives in SQL (``kb_versions.is_active``), so every replica agrees on it; the index
+files live under ``data_dir`` and are opened (and cached) by retrieval's index store. An index missing or
+unreadable on this replica is rebuilt from the version's chunks in SQL, once, then opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import crud_kb
+from retrieval.errors import IndexUnavailable
+from retrieval.protocols import Retriever
+from retrieval.types import ChunkRecord
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveKnowledge:
+    retriever: Retriever
+    version: str  # e.g. "v3"
+
+
+class KnowledgeBases(Protocol):
+    """``active(tenant_id)``: the retriever of the tenant's active version, or None when it has none."""
+
+    async def active(self, tenant_id: str) -> ActiveKnowledge | None: ...
+
+
+class IndexStore(Protocol):
+    """What the app needs of retrieval's index store (one immutable index per tenant KB version)."""
+
+    def build_version(
+        self,
+        kb_key: str,
+        version: str,
+        chunks: Sequence[ChunkRecord],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> object: ...
+
+    def open(self, kb_key: str, version: str) -> Retriever: ...
+
+
+class IndexedKnowledgeBases:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], index_store: IndexStore) -> None:
+        self._sessions = sessions
+        self._store = index_store
+        self._rebuild_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    async def active(self, tenant_id: str) -> ActiveKnowledge | None:
+        async with self._sessions() as session:
+            version = await crud_kb.get_active_version(session, tenant_id=tenant_id)
+            if version is None:
+                return None
+            label, version_id = version.label, version.id
+        try:
+            retriever = await asyncio.to_thread(self._store.open, tenant_id, label)
+        except IndexUnavailable:
+            retriever = await self._rebuild(tenant_id, version_id, label)
+        return ActiveKnowledge(retriever=retriever, version=label)
+
+    async def _rebuild(self, tenant_id: str, version_id: str, label: str) -> Retriever:
+        lock = self._rebuild_locks.setdefault((tenant_id, label), asyncio.Lock())
+        async with lock:
+            try:  # someone else may have rebuilt it while we waited
+                return await asyncio.to_thread(self._store.open, tenant_id, label)
+            except IndexUnavailable:
+                pass
+            logger.warning(
+                "tenant %s: index of %s unavailable, rebuilding from the database", tenant_id, label
+            )
+            async with self._sessions() as session:
+                chunks = await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version_id)
+            await asyncio.to_thread(self._store.build_version, tenant_id, label, chunks)
+            return await asyncio.to_thread(self._store.open, tenant_id, label)

@@ -1,0 +1,63 @@
+"""What a chat turn takes and gives back: input validation, the streamed token, the final outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import AppError, ErrorCode
+
+
+def validated_message(text: str, *, max_chars: int) -> str:
+    """The customer's text, stripped; 422 ``empty_message`` or 413 ``message_too_long`` otherwise."""
+    stripped = text.strip()
+    if not stripped:
+        raise AppError(ErrorCode.EMPTY_MESSAGE, "the message is empty")
+    if len(stripped) > max_chars:
+        raise AppError(
+            ErrorCode.MESSAGE_TOO_LONG,
+            f"the message has {len(stripped)} characters; the limit is {max_chars}",
+        )
+    return stripped
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int  # the [n] in the answer text
+    chunk_id: str
+    title: str
+    document_id: str
+    text: str = ""  # the cited passage, as stored in the knowledge base
+
+    def as_json(self) -> dict[str, Any]:
+        return {"n": self.n, "chunk_id": self.chunk_id, "title": self.title, "document_id": self.document_id}
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The customer's message is durable (committed with its ``UserSaid`` event); the answer follows."""
+
+    user_message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenChunk:
+    """Customer-safe text that may be shown now (already through the output check)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOutcome:
+    conversation_id: str
+    user_message_id: str
+    message_id: str | None  # the bot's message; None while an agent has the conversation
+    text: str  # what the customer sees (their own placeholders restored)
+    decision: str  # answer | clarify | handoff | dont_know | with_agent
+    reason: str | None
+    citations: list[Citation]
+    state: dict[str, Any]
+    timings_ms: dict[str, float]
+    model: str | None
+    handoff_id: str | None = None
+    pii: dict[str, int] = field(default_factory=dict)  # entity type -> count masked in the customer text

@@ -1,0 +1,51 @@
+"""Test-suite wide rules.
+
+Tiers and markers (strict): unit and contract tests need nothing; ``integration`` tests need real
+PostgreSQL and Redis and run only when ``DATABASE_URL`` and ``REDIS_URL`` are set — and then they FAIL,
+not skip, when a server does not answer (``service_urls``). ``models``/``llama``/``vllm``/``e2e``/``eval``
+are gated by the areas that own them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def _integration_env() -> tuple[str | None, str | None]:
+    # The one place tests read these two variables (the app reads them through Settings).
+    return os.environ.get("DATABASE_URL") or None, os.environ.get("REDIS_URL") or None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    db, redis = _integration_env()
+    if db and redis:
+        return
+    skip = pytest.mark.skip(reason="integration tier: set DATABASE_URL and REDIS_URL (`.ci/run` does)")
+    for item in items:
+        if "integration" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def service_urls() -> tuple[str, str]:
+    """(DATABASE_URL, REDIS_URL), checked reachable: an unreachable server is a failure, never a skip."""
+    db, redis = _integration_env()
+    if not (db and redis):
+        pytest.skip("integration tier: set DATABASE_URL and REDIS_URL")
+    import psycopg
+    import redis as redis_sync
+
+    try:
+        with psycopg.connect(db.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        pytest.fail(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}")
+    try:
+        client = redis_sync.Redis.from_url(redis, socket_connect_timeout=5)
+        client.ping()
+        client.close()
+    except Exception as exc:
+        pytest.fail(f"REDIS_URL is set but Redis is unreachable: {exc}")
+    return db, redis
