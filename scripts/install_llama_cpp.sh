@@ -17,5 +17,5 @@ if ! ls "$cache"/llama_cpp_python-$version-*.whl >/dev/null 2>&1; then
   mkdir -p "$cache"
   CMAKE_ARGS="$flags" "$venv/bin/pip" wheel --no-cache-dir --no-deps -w "$cache" "llama-cpp-python==$version"
 fi
-"$venv/bin/pip" install -q --no-index --find-links "$cache" "llama-cpp-python==$version"
-"$venv/bin/pip" install -q "diskcache>=5.6.1" "jinja2>=2.11.3" "typing-extensions>=4.5.0" "numpy>=1.20.0"
+"$venv/bin/pip" install -q "diskcache==5.6.3" "jinja2>=2.11.3" "typing-extensions>=4.5.0" "numpy>=1.20.0"
+"$venv/bin/pip" install -q --no-index --no-deps --find-links "$cache" "llama-cpp-python==$version"
