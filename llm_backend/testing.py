@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from llm_backend.errors import LLMUnavailable
+from llm_backend.errors import LLMContextTooLong, LLMUnavailable
 from llm_backend.tokens import EstimatingCounter, TokenCounter
 from llm_backend.types import ChatMessage, Completion
 
@@ -52,12 +52,17 @@ class ScriptedLLM:
         line = prompt[m.end() :].splitlines()[0].strip()
         return f"{line[:120]} [{m.group(1)}]"
 
+    def _check(self, messages: Sequence[ChatMessage]) -> None:
+        if self.down:
+            raise LLMUnavailable("fake server is down")
+        if sum(len(m.content.split()) + 5 for m in messages) + 3 > self.context_tokens:
+            raise LLMContextTooLong("fake window exceeded")
+
     async def complete(
         self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None, temperature: float = 0.0
     ) -> Completion:
         self.requests.append(list(messages))
-        if self.down:
-            raise LLMUnavailable("fake server is down")
+        self._check(messages)
         await asyncio.sleep(self.delay_s)
         text = self._answer(messages)
         return Completion(text=text, model=self.model_name, completion_tokens=len(text.split()))
@@ -66,8 +71,7 @@ class ScriptedLLM:
         self, messages: Sequence[ChatMessage], *, max_tokens: int | None = None, temperature: float = 0.0
     ) -> AsyncIterator[str]:
         self.requests.append(list(messages))
-        if self.down:
-            raise LLMUnavailable("fake server is down")
+        self._check(messages)
         text = self._answer(messages)
         for i, piece in enumerate(re.findall(r"\S+\s*", text)):
             if self.fail_after is not None and i >= self.fail_after:
@@ -79,13 +83,14 @@ class ScriptedLLM:
         self, messages: Sequence[ChatMessage], schema: Mapping[str, Any], *, max_tokens: int | None = None
     ) -> dict[str, Any]:
         self.requests.append(list(messages))
-        if self.down:
-            raise LLMUnavailable("fake server is down")
+        self._check(messages)
         if self._script:
             value = json.loads(self._script.pop(0))
             assert isinstance(value, dict)
             return value
-        return {}
+        value = minimal_instance(schema)
+        assert isinstance(value, dict)
+        return value
 
     async def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         return sum(len(m.content.split()) + 5 for m in messages) + 3
@@ -95,3 +100,27 @@ class ScriptedLLM:
 
     async def aclose(self) -> None:
         return None
+
+
+def minimal_instance(schema: Mapping[str, Any]) -> Any:
+    """The simplest value valid for a bounded schema: first enum / const, minimum, "", [], required keys."""
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = kind[0]
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: minimal_instance(props.get(k, {})) for k in schema.get("required", [])}
+    if kind == "array":
+        item = schema.get("items", {})
+        return [minimal_instance(item) for _ in range(int(schema.get("minItems", 0)))]
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    return "x" * int(schema.get("minLength", 0))
