@@ -9,14 +9,20 @@ from privacy.types import Finding, MaskResult, OutputCheck, VaultState
 
 @runtime_checkable
 class PiiMasker(Protocol):
-    """Detects and reversibly masks PII. Sync and CPU-bound; engines load in ``warm_up()``.
+    """Detects and reversibly masks PII. Sync and CPU-bound (call it via ``asyncio.to_thread``); engines
+    load in ``warm_up()``, and every other method raises ``MaskerNotReady`` before it.
 
-    - ``analyze`` returns findings sorted by ``start``, non-overlapping, for text in ``lang`` ("zh", "en")
-      or, when ``lang`` is None, the detected language(s).
+    - ``analyze`` returns findings sorted by ``start``, non-overlapping, with offsets into ``text``, for
+      text in ``lang`` ("zh", "en") or, when ``lang`` is None, the detected language(s) (mixed text: both,
+      merged). Empty text gives ``[]``. Placeholders already in the text are never findings.
     - ``mask`` replaces every finding with a placeholder ``<TYPE_N>``; the same value gets the same
-      placeholder for the life of ``vault`` (new values are added to ``vault`` in place).
+      placeholder for the life of ``vault`` (new values are added to ``vault`` in place, numbered per type
+      from 1 in order of appearance). ``MaskResult.findings`` carry offsets into the *input* text.
     - ``unmask`` restores only placeholders present in ``vault``; unknown placeholders stay as they are.
-    - ``check_output`` is applied to every model output before anyone sees it.
+    - ``check_output`` is applied to every model output before anyone sees it: this conversation's
+      placeholders are kept in ``masked`` and restored in ``restored``; any other PII is replaced by a
+      ``<TYPE>`` marker (never restorable) in both and counted in ``leaked``. ``vault`` is not changed.
+    - ``stream_guard`` returns a fresh guard for one streamed reply.
     """
 
     def warm_up(self) -> None: ...
@@ -38,7 +44,9 @@ class StreamGuard(Protocol):
 
     ``feed(chunk)`` returns the customer-safe text that can be emitted now (possibly empty: text that might
     be the beginning of a PII value or a placeholder is held back); ``finish()`` returns the rest and the
-    ``OutputCheck`` of the whole output. A value split across chunks is never emitted in clear.
+    ``OutputCheck`` of the whole output. A value split across chunks is never emitted in clear. The
+    concatenation of everything returned equals ``OutputCheck.restored``. ``feed`` after ``finish`` and a
+    second ``finish`` raise ``RuntimeError``.
     """
 
     def feed(self, chunk: str) -> str: ...
@@ -48,10 +56,14 @@ class StreamGuard(Protocol):
 
 @runtime_checkable
 class VaultStore(Protocol):
-    """Persists one ``VaultState`` per conversation, encrypted, expiring after ``ttl_s``.
+    """Persists one ``VaultState`` per conversation, encrypted, expiring ``ttl_s`` after the last save.
 
-    ``load`` of an unknown conversation returns an empty state. Raises ``VaultUnavailable`` when the
-    backing store is down, ``VaultCorrupt`` when a stored vault cannot be decrypted.
+    ``load`` of an unknown or expired conversation returns an empty state (``version`` 0); ``load`` sets
+    ``VaultState.version``. ``save`` succeeds only if the stored version still equals ``vault.version``
+    (then bumps both), else raises ``VaultConflict``. Raises ``VaultUnavailable`` when the backing store is
+    down, ``VaultCorrupt`` when a stored vault cannot be decrypted (wrong key, another conversation's
+    vault, tampering), ``ValueError`` for an empty or over-long (> 200 characters) conversation id.
+    ``delete`` of an unknown conversation is a no-op.
     """
 
     async def load(self, conversation_id: str) -> VaultState: ...

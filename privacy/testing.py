@@ -1,27 +1,21 @@
-"""Deterministic fakes of the privacy seams, for tests of the *other* layers (never of privacy)."""
+"""Deterministic fakes of the privacy seams, for tests of the *other* layers (never of privacy).
+
+``RegexMasker`` follows the real masker's contract (placeholders ``<TYPE_N>`` stable per vault, only this
+conversation's placeholders restored, other PII in outputs replaced by ``<TYPE>`` and counted) but finds
+only e-mails and long digit runs, and loads nothing.
+"""
 
 from __future__ import annotations
 
 import re
 
+from privacy.placeholders import find_known, lookup, placeholder_for, redaction, unmask
 from privacy.types import Finding, MaskResult, OutputCheck, VaultState
 
 _PATTERNS = (
     ("EMAIL_ADDRESS", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
-    ("PHONE_NUMBER", re.compile(r"(?<!\d)\+?\d[\d -]{8,15}\d(?!\d)")),
+    ("PHONE_NUMBER", re.compile(r"(?<![\d_])\+?\d[\d -]{8,15}\d(?!\d)")),
 )
-_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
-
-
-def _placeholder(vault: VaultState, entity_type: str, value: str) -> str:
-    if value in vault.by_value:
-        return vault.by_value[value]
-    n = vault.counters.get(entity_type, 0) + 1
-    vault.counters[entity_type] = n
-    ph = f"<{entity_type}_{n}>"
-    vault.by_value[value] = ph
-    vault.by_placeholder[ph] = value
-    return ph
 
 
 class RegexMasker:
@@ -39,10 +33,9 @@ class RegexMasker:
         return sorted(found, key=lambda f: f.start)
 
     def mask(self, text: str, vault: VaultState, lang: str | None = None) -> MaskResult:
-        findings = self.analyze(text, lang)
         out, pos, masked = [], 0, []
-        for f in findings:
-            ph = _placeholder(vault, f.entity_type, text[f.start : f.end])
+        for f in self.analyze(text, lang):
+            ph = placeholder_for(vault, f.entity_type, text[f.start : f.end])
             out.append(text[pos : f.start] + ph)
             pos = f.end
             masked.append(Finding(f.entity_type, f.start, f.end, f.score, ph))
@@ -50,25 +43,38 @@ class RegexMasker:
         return MaskResult("".join(out), masked)
 
     def unmask(self, text: str, vault: VaultState) -> str:
-        return _PLACEHOLDER.sub(lambda m: vault.by_placeholder.get(m.group(0), m.group(0)), text)
+        return unmask(text, vault)[0]
 
     def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
+        known = find_known(text, vault)
+        parts = list(known)
         leaked: dict[str, int] = {}
-        scratch = VaultState()
-        result = self.mask(text, scratch, lang)
-        for f in result.findings:
-            leaked[f.entity_type] = leaked.get(f.entity_type, 0) + 1
-        return OutputCheck(masked=result.text, restored=self.unmask(result.text, vault), leaked=leaked)
+        for f in self.analyze(text, lang):
+            if any(f.start < e and s < f.end for s, e, _ in known):
+                continue
+            own = lookup(vault, f.entity_type, text[f.start : f.end])
+            if own is None:
+                leaked[f.entity_type] = leaked.get(f.entity_type, 0) + 1
+            parts.append((f.start, f.end, own or redaction(f.entity_type)))
+        out, pos = [], 0
+        for start, end, repl in sorted(parts):
+            out.append(text[pos:start] + repl)
+            pos = end
+        out.append(text[pos:])
+        masked = "".join(out)
+        restored, counts = unmask(masked, vault)
+        return OutputCheck(masked=masked, restored=restored, leaked=leaked, restored_counts=counts)
 
     def stream_guard(self, vault: VaultState, lang: str | None = None) -> BufferingGuard:
         return BufferingGuard(self, vault, lang)
 
 
 class BufferingGuard:
-    """Holds everything back until ``finish`` (trivially safe; the real guard is smarter)."""
+    """Holds everything back until ``finish`` (trivially safe; the real guard releases by sentence)."""
 
     def __init__(self, masker: RegexMasker, vault: VaultState, lang: str | None) -> None:
-        self._masker, self._vault, self._lang, self._buf = masker, vault, lang, []
+        self._masker, self._vault, self._lang = masker, vault, lang
+        self._buf: list[str] = []
 
     def feed(self, chunk: str) -> str:
         self._buf.append(chunk)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
+
+IngestionPolicy = Literal["flag", "mask", "reject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +28,11 @@ class VaultState:
     """
 
     by_placeholder: dict[str, str] = field(default_factory=dict)
+    # canonical value (see ``privacy.placeholders.canonical``) -> placeholder
     by_value: dict[str, str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    # Set by the store on load and checked on save (optimistic concurrency); 0 for a new vault.
+    version: int = 0
 
     def __repr__(self) -> str:  # never print values
         return f"VaultState(<{len(self.by_placeholder)} entries>)"
@@ -49,9 +56,67 @@ class OutputCheck:
 
     ``masked`` is what is stored and shown to agents (this conversation's placeholders kept, any other PII
     masked); ``restored`` is what the customer sees (this conversation's placeholders restored);
-    ``leaked`` counts PII found in the output that was not this conversation's, by type.
+    ``leaked`` counts PII found in the output that was not this conversation's, by type;
+    ``restored_counts`` counts this conversation's placeholders that were restored, by type.
     """
 
     masked: str
     restored: str
     leaked: dict[str, int]
+    restored_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PiiLocation:
+    """Where a finding sits in a scanned document: never the value itself."""
+
+    entity_type: str
+    start: int  # character offsets into the section's text
+    end: int
+    line: int  # 1-based line of ``start``
+    section: str = ""  # the caller's label: "page 3", "sheet Rates", ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    """Result of scanning an uploaded document under a tenant's ingestion policy.
+
+    ``decision``: ``clean`` (nothing found), ``flagged`` (found, indexed as is, shown to the admin),
+    ``masked`` (found and replaced by ``<TYPE>`` markers before indexing), ``rejected`` (not indexed).
+    ``texts`` are the section texts to index, in order: the originals (clean, flagged), the masked
+    texts (masked), or empty (rejected).
+    """
+
+    policy: IngestionPolicy
+    decision: Literal["clean", "flagged", "masked", "rejected"]
+    counts: dict[str, int]
+    locations: list[PiiLocation]
+    texts: list[str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class TurnAudit:
+    """What the privacy layer did in one chat turn: types, counts, decisions and timings, never values."""
+
+    input_counts: dict[str, int]  # PII masked in the customer's message, by type
+    output_leaked: dict[str, int]  # PII in the model output that was not this conversation's (masked)
+    output_restored: dict[str, int]  # this conversation's placeholders restored for the customer
+    decisions: tuple[str, ...]  # e.g. ("input_masked", "output_leak_masked")
+    mask_ms: float
+    check_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class RevealEvent:
+    """An agent revealed one placeholder's value: who, when, which placeholder (never the value)."""
+
+    actor: str
+    conversation_id: str
+    placeholder: str
+    entity_type: str
+    at: dt.datetime
+    reason: str = ""

@@ -1,0 +1,238 @@
+"""``PresidioMasker``: the real ``PiiMasker`` (Presidio analyzer + anonymizer, kefu recognizers, vault).
+
+Lifecycle: construct with the config (cheap, validates), call ``warm_up()`` once at start-up (loads spaCy,
+jieba and the recognizers, runs one message per language), then call the sync methods from a worker thread
+(``asyncio.to_thread``): they are CPU-bound. Calls are serialised by a lock, since one spaCy pipeline is
+shared; on this 2-vCPU machine that costs nothing measurable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from privacy.config import PrivacyConfig
+from privacy.errors import MaskerNotReady
+from privacy.language import detect_languages, fold_width
+from privacy.merge import Candidate, resolve_overlaps
+from privacy.placeholders import (
+    ANY_MARKER,
+    TOLERANT,
+    find_known,
+    lookup,
+    placeholder_for,
+    redaction,
+    unmask,
+)
+from privacy.registry import RegistrySpec, load_registry_spec
+from privacy.types import Finding, MaskResult, OutputCheck, VaultState
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_anonymizer import AnonymizerEngine
+
+    from privacy.stream import SentenceStreamGuard
+
+logger = logging.getLogger(__name__)
+
+_WARM_TEXT = {
+    "zh": "您好，我叫张三，手机13800138000，住在北京市朝阳区建国路88号。",
+    "en": "Hi, my name is John Smith, call me at +1 415-555-0100.",
+}
+_ALLOW_SEPARATORS = str.maketrans("", "", " -.()\u3000\u00a0")
+
+
+def _allow_key(value: str) -> str:
+    return fold_width(value).translate(_ALLOW_SEPARATORS).lower()
+
+
+class PresidioMasker:
+    """Detects and reversibly masks PII; implements ``privacy.protocols.PiiMasker``.
+
+    ``config`` chooses languages, threshold, registry file and allow-list; ``data_dir`` is where the
+    blank Chinese pipeline is saved at warm-up (``<data_dir>/privacy/spacy_zh_jieba``).
+    """
+
+    def __init__(self, config: PrivacyConfig, data_dir: Path, *, spec: RegistrySpec | None = None) -> None:
+        if not isinstance(config, PrivacyConfig):
+            raise TypeError("config must be a privacy.config.PrivacyConfig")
+        self._config = config
+        self._data_dir = Path(data_dir)
+        self._spec = spec
+        self._languages = tuple(dict.fromkeys(config.languages))
+        self._allow = frozenset(_allow_key(v) for v in config.allow_list)
+        self._lock = threading.Lock()
+        self._analyzer: AnalyzerEngine | None = None
+        self._anonymizer: AnonymizerEngine | None = None
+        self._entities: list[str] = []
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self._analyzer is not None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self._languages
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """The entity types this masker reports (from the registry file)."""
+        return tuple(self._entities)
+
+    def warm_up(self) -> None:
+        """Load engines and recognizers (seconds); idempotent. Raises ``RecognizerConfigError`` on a bad
+        registry file."""
+        if self._analyzer is not None:
+            return
+        from presidio_anonymizer import AnonymizerEngine
+
+        from privacy.engine import build_analyzer
+
+        started = time.perf_counter()
+        spec = self._spec or load_registry_spec(self._config.recognizers_file)
+        analyzer = build_analyzer(
+            spec,
+            self._languages,
+            self._data_dir,
+            en_model=self._config.en_model,
+            score_threshold=self._config.score_threshold,
+        )
+        self._entities = list(spec.entities)
+        self._anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
+        self._analyzer = analyzer
+        for lang in self._languages:
+            self.analyze(_WARM_TEXT[lang], lang)
+        logger.info(
+            "privacy masker ready",
+            extra={"languages": list(self._languages), "warm_up_s": round(time.perf_counter() - started, 2)},
+        )
+
+    # --- PiiMasker --------------------------------------------------------------------------------
+
+    def analyze(self, text: str, lang: str | None = None) -> list[Finding]:
+        """Findings sorted by start, non-overlapping. ``lang`` None: detected (mixed text: both)."""
+        analyzer = self._require()
+        if not text:
+            return []
+        folded = fold_width(text)
+        langs = (lang,) if lang in self._languages else detect_languages(folded, self._languages)
+        skip = [m.span() for m in ANY_MARKER.finditer(folded)] + [m.span() for m in TOLERANT.finditer(folded)]
+        candidates: list[Candidate] = []
+        with self._lock:
+            for language in langs:
+                for r in analyzer.analyze(folded, language=language, entities=self._entities):
+                    c = self._candidate(folded, r, language, len(langs) > 1)
+                    if c is not None:
+                        candidates.append(c)
+        kept = [
+            c
+            for c in candidates
+            if not any(c.start < e and s < c.end for s, e in skip)
+            and _allow_key(folded[c.start : c.end]) not in self._allow
+        ]
+        return [Finding(c.entity_type, c.start, c.end, round(c.score, 3)) for c in resolve_overlaps(kept)]
+
+    def mask(self, text: str, vault: VaultState, lang: str | None = None) -> MaskResult:
+        """Replace each finding with the conversation's placeholder (new values are added to ``vault``)."""
+        findings = self.analyze(text, lang)
+        masked: list[Finding] = []
+        for f in findings:  # allocate left to right, so the first phone in a message is _1
+            ph = placeholder_for(vault, f.entity_type, text[f.start : f.end])
+            masked.append(Finding(f.entity_type, f.start, f.end, f.score, ph))
+        return MaskResult(self._replace(text, masked), masked)
+
+    def redact(self, text: str, lang: str | None = None) -> MaskResult:
+        """Irreversible masking with ``<TYPE>`` markers (documents, logs): no vault, nothing to restore."""
+        findings = [
+            Finding(f.entity_type, f.start, f.end, f.score, redaction(f.entity_type))
+            for f in self.analyze(text, lang)
+        ]
+        return MaskResult(self._replace(text, findings), findings)
+
+    def unmask(self, text: str, vault: VaultState) -> str:
+        """Restore this conversation's placeholders only; unknown ones and ``<TYPE>`` markers stay."""
+        return unmask(text, vault)[0]
+
+    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
+        """Scan a model output: this conversation's placeholders are kept (``masked``) and restored
+        (``restored``); any other PII is replaced by ``<TYPE>`` in both and counted in ``leaked``."""
+        known = find_known(text, vault)
+        parts: list[tuple[int, int, str]] = [(s, e, ph) for s, e, ph in known]
+        leaked: dict[str, int] = {}
+        for f in self.analyze(text, lang):
+            if any(f.start < e and s < f.end for s, e, _ in known):
+                continue
+            own = lookup(vault, f.entity_type, text[f.start : f.end])
+            if own is None:
+                leaked[f.entity_type] = leaked.get(f.entity_type, 0) + 1
+            parts.append((f.start, f.end, own or redaction(f.entity_type)))
+        parts.sort()
+        out, pos = [], 0
+        for start, end, repl in parts:
+            out.append(text[pos:start] + repl)
+            pos = end
+        out.append(text[pos:])
+        masked = "".join(out)
+        restored, counts = unmask(masked, vault)
+        return OutputCheck(masked=masked, restored=restored, leaked=leaked, restored_counts=counts)
+
+    def stream_guard(self, vault: VaultState, lang: str | None = None) -> SentenceStreamGuard:
+        from privacy.stream import SentenceStreamGuard
+
+        return SentenceStreamGuard(
+            self,
+            vault,
+            lang,
+            soft_chars=self._config.stream_soft_chars,
+            max_chars=self._config.stream_max_chars,
+        )
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _require(self) -> AnalyzerEngine:
+        if self._analyzer is None:
+            raise MaskerNotReady("PresidioMasker.warm_up() has not run")
+        return self._analyzer
+
+    @staticmethod
+    def _candidate(text: str, result: Any, language: str, mixed: bool) -> Candidate | None:
+        meta = result.recognition_metadata or {}
+        name = str(meta.get("recognizer_name", ""))
+        # The English NER reads Chinese characters as noise: in mixed text keep only its Latin spans.
+        if (
+            mixed
+            and language == "en"
+            and name == "SpacyRecognizer"
+            and any("\u3400" <= ch <= "\u9fff" for ch in text[result.start : result.end])
+        ):
+            return None
+        span = text[result.start : result.end]
+        start = result.start + (len(span) - len(span.lstrip()))
+        end = result.end - (len(span) - len(span.rstrip()))
+        if end <= start:
+            return None
+        return Candidate(result.entity_type, start, end, float(result.score), int(meta.get("priority", 50)))
+
+    def _replace(self, text: str, findings: list[Finding]) -> str:
+        if not findings:
+            return text
+        from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+
+        assert self._anonymizer is not None
+        by_span = {(f.start, f.end): f.placeholder or redaction(f.entity_type) for f in findings}
+        results, operators = [], {}
+        for i, f in enumerate(findings):
+            # One pseudo entity type per finding: the custom operator then knows exactly what to write.
+            key = f"F{i}"
+            results.append(RecognizerResult(entity_type=key, start=f.start, end=f.end, score=f.score))
+            repl = by_span[(f.start, f.end)]
+            operators[key] = OperatorConfig("custom", {"lambda": lambda _value, r=repl: r})
+        out = self._anonymizer.anonymize(
+            text=text, analyzer_results=results, operators=operators, merge_entities_with_spaces=False
+        )
+        return str(out.text)
