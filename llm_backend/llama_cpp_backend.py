@@ -101,6 +101,11 @@ class LlamaCppBackend:
     async def health(self) -> bool:
         return self._llm is not None
 
+    async def reset_cache(self) -> None:
+        """Forget the KV prefix kept from the last prompt (benchmarks: measure a cold prompt)."""
+        llm, executor = self._require()
+        await asyncio.get_running_loop().run_in_executor(executor, llm.reset)
+
     async def aclose(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)

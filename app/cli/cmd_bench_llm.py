@@ -1,0 +1,95 @@
+"""``kefu bench llm-*``: LLM backend benchmarks (figures go to docs/BENCHMARKS.md, "LLM backend").
+
+- ``llm-cpu``: the CPU default (llama.cpp in-process): TTFT and tokens/s, zh and en; prefix reuse.
+- ``llm-client``: openai SDK vs LangChain ChatOpenAI against the same vLLM server, side by side.
+- ``llm-prefix``: prefix-cache hit rate on real vLLM (CPU) replaying 50 multi-turn conversations.
+- ``llm-cache``: semantic answer cache hit rate and wrong hits on a 200-question replay.
+Each prints a Markdown block and writes it under ``var/bench/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import platform
+from pathlib import Path
+
+import typer
+
+from app.cli import Clis
+
+
+def _save(name: str, command: str, body: str) -> None:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = f"### {name}\n\n`{command}` — {stamp}, {platform.node()} ({_cpus()} vCPU, shared)\n\n{body}\n"
+    out = Path("var/bench") / f"{name}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(text)
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def register(cli: Clis) -> None:
+    @cli.bench.command("llm-cpu")
+    def llm_cpu(runs: int = typer.Option(2, help="Repetitions of each question")) -> None:
+        """CPU default: TTFT and decode tokens/s for a typical RAG prompt (zh, en) and prefix reuse."""
+        from app.settings import get_settings
+        from llm_backend.bench.cpu_default import run_cpu_default
+
+        settings = get_settings()
+        config = settings.llm.model_copy(update={"backend": "llama_cpp", "max_tokens": 128})
+        report = asyncio.run(run_cpu_default(config, settings.data_dir, settings.demo_kb_dir, runs=runs))
+        body = f"Model {report.model}, llama.cpp n_threads={report.threads}, max_tokens=128.\n\n{report.markdown()}"
+        _save("llm-cpu", f"kefu bench llm-cpu --runs {runs}", body)
+
+    @cli.bench.command("llm-cache")
+    def llm_cache(
+        threshold: float = typer.Option(None, help="Override LLM__CACHE__THRESHOLD"),
+        calibrate: bool = typer.Option(True, help="Also sweep thresholds on held-out BQ pairs"),
+    ) -> None:
+        """Semantic answer cache: hit rate and wrong cached answers on a 200-question replay."""
+        from app.settings import get_settings
+        from llm_backend.bench.cache_replay import build_replay, replay
+        from llm_backend.bench.cache_replay import calibrate as sweep
+        from retrieval.embedders import build_embedder
+
+        settings = get_settings()
+        data = settings.eval_data_dir
+        if not (data / "bq_corpus").is_dir() or not (data / "banking77").is_dir():
+            raise typer.BadParameter(f"needs bq_corpus and banking77 under EVAL_DATA_DIR ({data})")
+        cfg = (
+            settings.llm.cache
+            if threshold is None
+            else settings.llm.cache.model_copy(update={"threshold": threshold})
+        )
+        embedder = build_embedder(settings.retrieval.embedder)
+        embedder.warm_up()
+        asks, held_out = build_replay(data)
+        result = asyncio.run(replay(asks, embedder.embed_queries, cfg))
+        lines = [
+            f"Embedder {settings.retrieval.embedder}, threshold {cfg.threshold}. Replay: {result.asks} questions "
+            "(BQ Corpus zh paraphrase pairs and near-miss pairs, BANKING77 en intents; seeded).",
+            "",
+            "| asks | hits | hit rate | exact | semantic | wrong cached answers | missed (same intent cached) |",
+            "|---|---|---|---|---|---|---|",
+            f"| {result.asks} | {result.hits} | {result.hits / result.asks:.1%} | {result.exact} | {result.semantic} "
+            f"| {len(result.wrong)} | {result.missed} |",
+            "",
+            "| kind | asks | hits |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {kind} | {n} | {h} |" for kind, (h, n) in sorted(result.by_kind.items())]
+        for question, matched, sim in result.wrong:
+            lines.append(f"- WRONG: {question!r} answered with the answer of {matched!r} (sim {sim:.3f})")
+        if calibrate:
+            thresholds = [0.86, 0.88, 0.90, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97]
+            rows = sweep(held_out, embedder.embed_queries, thresholds)
+            lines += ["", "Threshold sweep on 600 held-out BQ pairs (guards on): ", "",
+                      "| threshold | paraphrase recall | false hits on different-meaning pairs |", "|---|---|---|"]  # fmt: skip
+            lines += [f"| {t:.2f} | {r:.1%} | {f:.1%} ({n}) |" for t, r, f, n in rows]
+        _save("llm-cache", "kefu bench llm-cache", "\n".join(lines))
