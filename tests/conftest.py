@@ -28,24 +28,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def check_services(db: str, redis: str, *, timeout_s: int = 5) -> None:
+    """Raise ``RuntimeError`` naming the server that does not answer."""
+    import psycopg
+    import redis as redis_sync
+
+    try:
+        dsn = db.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(dsn, connect_timeout=timeout_s) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        raise RuntimeError(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}") from exc
+    try:
+        client = redis_sync.Redis.from_url(redis, socket_connect_timeout=timeout_s)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:
+        raise RuntimeError(f"REDIS_URL is set but Redis is unreachable: {exc}") from exc
+
+
 @pytest.fixture(scope="session")
 def service_urls() -> tuple[str, str]:
     """(DATABASE_URL, REDIS_URL), checked reachable: an unreachable server is a failure, never a skip."""
     db, redis = _integration_env()
     if not (db and redis):
         pytest.skip("integration tier: set DATABASE_URL and REDIS_URL")
-    import psycopg
-    import redis as redis_sync
-
     try:
-        with psycopg.connect(db.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=5) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:
-        pytest.fail(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}")
-    try:
-        client = redis_sync.Redis.from_url(redis, socket_connect_timeout=5)
-        client.ping()
-        client.close()
-    except Exception as exc:
-        pytest.fail(f"REDIS_URL is set but Redis is unreachable: {exc}")
+        check_services(db, redis)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     return db, redis

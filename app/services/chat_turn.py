@@ -27,7 +27,7 @@ from app.metrics import STAGES
 from app.services import handoff as handoffs
 from app.services import live
 from app.services.conversation_log import Appended
-from app.services.event_writer import WRITE_ATTEMPTS, load_conversation, write_events
+from app.services.event_writer import WRITE_ATTEMPTS, backoff, load_conversation, write_events
 from app.services.generation import AnswerGenerator, Generated
 from app.services.timing import StageClock
 from app.services.turn_types import Accepted, Citation, TokenChunk, TurnOutcome, validated_message
@@ -198,6 +198,7 @@ class ChatTurn:
                         self._c.metrics.version_conflicts.inc()
                         if attempt == WRITE_ATTEMPTS:
                             raise
+                        await backoff(attempt)
                         continue
                     await crud_conversations.add_message(
                         session,

@@ -3,6 +3,8 @@ concurrent writer (shared by the chat turn, feedback, handoff requests and, late
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -19,7 +21,14 @@ from dialog.state import DialogState
 
 T = TypeVar("T")
 
-WRITE_ATTEMPTS = 3
+# Concurrent writers on one conversation are rare (a double click, two tabs, an agent typing while the
+# bot answers) and each round lets exactly one through; a short jittered pause spreads the retries out.
+WRITE_ATTEMPTS = 6
+
+
+async def backoff(attempt: int) -> None:
+    """Pause before retry ``attempt + 1`` (10-50 ms, growing with the attempt)."""
+    await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)
 
 BuildEvents = Callable[[DialogState], Sequence[Event]]
 WriteRows = Callable[[AsyncSession, Conversation, Appended], Awaitable[T]]
@@ -70,6 +79,7 @@ async def write_events(
                 metrics.version_conflicts.inc()
                 if attempt == WRITE_ATTEMPTS:
                     raise
+                await backoff(attempt)
                 continue
             result = await rows(session, conv, appended)
             await crud_conversations.set_conversation_state(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.container import Container
 from app.db.models import DialogEventRow, Handoff, Message
-from tests.unit.app.conftest import ORIGIN, Tenant, seed_tenant, start_conversation
+from tests.unit.app.helpers import ORIGIN, Tenant, seed_tenant, start_conversation
 
 
 async def test_zh_question_gets_a_cited_answer(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -266,7 +266,7 @@ async def test_llm_down_degrades_to_a_quoted_passage(client: httpx.AsyncClient, 
 async def test_other_tenant_cannot_see_a_conversation(
     client: httpx.AsyncClient, tenant: Tenant, container: Container
 ) -> None:
-    from tests.unit.app.conftest import login
+    from tests.unit.app.helpers import login
 
     cid, _ = await start_conversation(client, tenant)
     other = await seed_tenant(container, "rival")

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from app.container import Container
 from app.logs import JsonFormatter
-from tests.unit.app.conftest import Tenant, start_conversation
+from tests.unit.app.helpers import Tenant, start_conversation
 
 PHONE = "13812345678"
 EMAIL = "zhang.san@example.com"
@@ -86,7 +86,7 @@ async def test_phone_and_email_are_stored_as_placeholders_only(
 
 
 async def test_agent_transcript_is_masked(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    from tests.unit.app.conftest import login
+    from tests.unit.app.helpers import login
 
     cid, headers = await start_conversation(client, tenant)
     await client.post(f"/api/v1/chat/conversations/{cid}/messages", json={"text": MESSAGE}, headers=headers)

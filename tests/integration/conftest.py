@@ -1,0 +1,77 @@
+"""Integration tier: real PostgreSQL and Redis (``DATABASE_URL``, ``REDIS_URL``; ``.ci/run`` sets both).
+
+- A database of its own per test session (``kefu_it_<random>`` on the DATABASE_URL server), built by
+  ``alembic upgrade head`` and dropped at the end; nothing touches the database the URL names.
+- ``pg_sessions``: every test that uses it runs inside one outer transaction that is rolled back at the
+  end (sessions commit to savepoints), so tests leave nothing behind.
+- Redis keys live under a namespace of their own per test (``kefu-it-<random>:``), deleted afterwards;
+  nothing else in the Redis database is touched (never FLUSHALL).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+import redis as redis_sync
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db.engine import create_engine
+from app.db.migrate import upgrade
+
+
+def _admin_dsn(url: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database="postgres")
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url(service_urls: tuple[str, str]) -> Iterator[str]:
+    """Async SQLAlchemy URL of a fresh, migrated database for this test session."""
+    base = (
+        service_urls[0]
+        .replace("postgresql://", "postgresql+psycopg://", 1)
+        .replace("postgres://", "postgresql+psycopg://", 1)
+    )
+    name = f"kefu_it_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def pg_engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(pg_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def pg_sessions(pg_engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions inside one transaction that is rolled back after the test."""
+    async with pg_engine.connect() as conn:
+        outer = await conn.begin()
+        yield async_sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        await outer.rollback()
+
+
+@pytest.fixture
+def redis_namespace(service_urls: tuple[str, str]) -> Iterator[str]:
+    ns = f"kefu-it-{uuid.uuid4().hex[:10]}"
+    yield ns
+    client = redis_sync.Redis.from_url(service_urls[1])
+    try:
+        keys = list(client.scan_iter(match=f"{ns}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

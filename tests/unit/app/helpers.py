@@ -1,0 +1,124 @@
+"""Helpers shared by the app's unit and integration tests: a Container of fakes over a real database,
+tenant seeding, conversation and login shortcuts."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.container import Container
+from app.db import crud_tenancy
+from app.jobs import InProcessJobQueue
+from app.metrics import Metrics
+from app.security import hash_password, new_widget_key
+from app.settings import Settings
+from dialog.channels.memory import MemoryEventChannel
+from dialog.protocols import DialogStore, EventChannel
+from dialog.stores.memory import MemoryDialogStore
+from llm_backend.testing import ScriptedLLM
+from llm_backend.tokens import EstimatingCounter
+from privacy.protocols import VaultStore
+from privacy.testing import RegexMasker
+from retrieval.testing import KeywordRetriever
+from tests.unit.app.fakes import DictVault, KeywordTracker, StaticKnowledgeBases, chunks_of, simple_policy
+
+ORIGIN = "https://bank.example"
+PASSWORD = "correct horse battery"
+
+KB = chunks_of(
+    [
+        (
+            "faq-1",
+            "信用卡分期",
+            "信用卡分期：登录手机银行，选择账单分期，可分3、6、12期，手续费每期0.6%。",
+            "zh",
+        ),
+        (
+            "faq-2",
+            "Lost card",
+            "Lost card: call 95555 at any time to freeze your card, then order a new one.",
+            "en",
+        ),
+        ("faq-3", "Opening hours", "Branches open 9:00-17:00 Monday to Friday.", "en"),
+    ]
+)
+
+
+@functools.cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: once per session
+
+
+def fake_container(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    llm: ScriptedLLM | None = None,
+    knowledge: StaticKnowledgeBases | None = None,
+    dialog_store: DialogStore | None = None,
+    events: EventChannel | None = None,
+    vaults: VaultStore | None = None,
+) -> Container:
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        metrics=Metrics(),
+        masker=RegexMasker(),
+        vaults=vaults or DictVault(),
+        dialog_store=dialog_store or MemoryDialogStore(ttl_s=3600),
+        events=events or MemoryEventChannel(),
+        tracker=KeywordTracker(),
+        policy=simple_policy,
+        llm=llm or ScriptedLLM(),
+        token_counter=EstimatingCounter(),
+        knowledge=knowledge or StaticKnowledgeBases(),
+        jobs=InProcessJobQueue({}, {}),
+    )
+
+
+@dataclass
+class Tenant:
+    id: str
+    widget_key: str
+    admin_email: str
+    agent_email: str
+
+
+async def seed_tenant(
+    container: Container, slug: str, knowledge: StaticKnowledgeBases | None = None
+) -> Tenant:
+    async with container.sessions() as s:
+        t = await crud_tenancy.create_tenant(s, slug=slug, name=slug.title())
+        wk = await crud_tenancy.create_widget_key(
+            s, tenant_id=t.id, public_key=new_widget_key(), name="site", allowed_origins=[ORIGIN]
+        )
+        pw = password_hash()
+        admin = f"admin@{slug}.example"
+        agent = f"agent@{slug}.example"
+        await crud_tenancy.create_user(s, tenant_id=t.id, email=admin, password_hash=pw, role="admin")
+        await crud_tenancy.create_user(s, tenant_id=t.id, email=agent, password_hash=pw, role="agent")
+        await s.commit()
+        tenant = Tenant(id=t.id, widget_key=wk.public_key, admin_email=admin, agent_email=agent)
+    if knowledge is not None:
+        knowledge.by_tenant[tenant.id] = KeywordRetriever(KB, floor=0.2)  # type: ignore[index]
+    return tenant
+
+
+async def start_conversation(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, dict[str, str]]:
+    r = await client.post(
+        "/api/v1/chat/conversations", json={"widget_key": tenant.widget_key}, headers={"Origin": ORIGIN}
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    return body["id"], {"X-Conversation-Token": body["token"], "Origin": ORIGIN}
+
+
+async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    r = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": "Bearer " + r.json()["token"]}
