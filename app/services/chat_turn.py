@@ -37,6 +37,8 @@ from dialog.protocols import Decision, RetrievalSignal, TrackResult
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
 from llm_backend.types import ChatMessage, Lang, Passage
+from privacy.audit import audit_event, turn_audit
+from privacy.session import mask_message
 from privacy.types import MaskResult, VaultState
 from retrieval.types import Hit, SearchFilters, SearchResult
 
@@ -177,9 +179,9 @@ class ChatTurn:
                     )
                 if masked is None:
                     with clock.stage("mask"):
-                        vault = await self._c.vaults.load(conversation_id)
-                        masked = await asyncio.to_thread(self._c.masker.mask, text, vault, None)
-                        await self._c.vaults.save(conversation_id, vault)
+                        masked, vault = await mask_message(
+                            self._c.masker, self._c.vaults, conversation_id, text
+                        )
                 track: TrackResult | None = None
                 if state.mode == "bot":
                     with clock.stage("track"):
@@ -215,12 +217,12 @@ class ChatTurn:
                         await crud_audit.record(
                             session,
                             tenant_id=tenant_id,
-                            actor_type="widget",
+                            actor_type="system",
                             actor_id=None,
                             action="pii.masked",
                             target_type="message",
                             target_id=message_id,
-                            data={"entities": masked.counts()},
+                            data=audit_event(turn_audit(masked, None)),
                         )
                     await crud_conversations.set_conversation_state(
                         session, conversation=conv, status=appended.state.mode, lang=lang
@@ -363,6 +365,17 @@ class ChatTurn:
             decision=decision.action,
             decision_reason=decision.reason,
         )
+        if generated.leaked:
+            await crud_audit.record(
+                session,
+                tenant_id=tenant_id,
+                actor_type="system",
+                actor_id=None,
+                action="pii.output_masked",
+                target_type="message",
+                target_id=bot_id,
+                data={"leaked": generated.leaked},
+            )
         if decision.action != "handoff":
             return None
         context = handoffs.context_package(

@@ -30,6 +30,7 @@ async def backoff(attempt: int) -> None:
     """Pause before retry ``attempt + 1`` (10-50 ms, growing with the attempt)."""
     await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)
 
+
 BuildEvents = Callable[[DialogState], Sequence[Event]]
 WriteRows = Callable[[AsyncSession, Conversation, Appended], Awaitable[T]]
 

@@ -47,6 +47,8 @@ class Generated:
     reason: str | None = None  # llm_fallback | llm_interrupted | llm_unavailable
     no_answer: bool = False
     handoff: bool = False
+    # PII in the model's output that was not this conversation's (masked before anyone saw it), by type
+    leaked: dict[str, int] = field(default_factory=dict)
 
 
 class AnswerGenerator:
@@ -129,6 +131,7 @@ class AnswerGenerator:
                 cited=cited,
                 model=self._llm.model_name,
                 no_answer=is_no_answer(check.masked),
+                leaked=dict(check.leaked),
             )
         elif began:
             notice = _INTERRUPTED[ans_lang]
@@ -140,6 +143,7 @@ class AnswerGenerator:
                 cited=cited,
                 model=self._llm.model_name,
                 reason="llm_interrupted",
+                leaked=dict(check.leaked),
             )
         else:
             yield await self._fallback(question=question, passages=passages, lang=ans_lang, vault=vault)
@@ -160,4 +164,5 @@ class AnswerGenerator:
             model="extractive",
             reason="llm_fallback",
             no_answer=not fb.citations,
+            leaked=dict(check.leaked),
         )

@@ -12,7 +12,6 @@ from app.services.knowledge import ActiveKnowledge
 from dialog.events import IntentDetected
 from dialog.protocols import Decision, RetrievalSignal, TrackResult
 from dialog.state import DialogState
-from privacy.types import VaultState
 from retrieval.protocols import Retriever
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -55,27 +54,6 @@ class StaticKnowledgeBases:
     async def active(self, tenant_id: str) -> ActiveKnowledge | None:
         r = self.by_tenant.get(tenant_id)
         return ActiveKnowledge(retriever=r, version=self.version) if r is not None else None
-
-
-class DictVault:
-    """``VaultStore`` in a dict (copies in and out, like a real store that serialises)."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, VaultState] = {}
-
-    async def load(self, conversation_id: str) -> VaultState:
-        v = self.data.get(conversation_id)
-        if v is None:
-            return VaultState()
-        return VaultState(dict(v.by_placeholder), dict(v.by_value), dict(v.counters))
-
-    async def save(self, conversation_id: str, vault: VaultState) -> None:
-        self.data[conversation_id] = VaultState(
-            dict(vault.by_placeholder), dict(vault.by_value), dict(vault.counters)
-        )
-
-    async def delete(self, conversation_id: str) -> None:
-        self.data.pop(conversation_id, None)
 
 
 def chunks_of(rows: Sequence[tuple[str, str, str, str]]) -> list:  # (chunk_id, title, text, lang)

@@ -20,10 +20,12 @@ from dialog.protocols import DialogStore, EventChannel
 from dialog.stores.memory import MemoryDialogStore
 from llm_backend.testing import ScriptedLLM
 from llm_backend.tokens import EstimatingCounter
+from privacy.config import PrivacyConfig
+from privacy.factory import build_vault_store
 from privacy.protocols import VaultStore
 from privacy.testing import RegexMasker
 from retrieval.testing import KeywordRetriever
-from tests.unit.app.fakes import DictVault, KeywordTracker, StaticKnowledgeBases, chunks_of, simple_policy
+from tests.unit.app.fakes import KeywordTracker, StaticKnowledgeBases, chunks_of, simple_policy
 
 ORIGIN = "https://bank.example"
 PASSWORD = "correct horse battery"
@@ -69,7 +71,7 @@ def fake_container(
         sessions=sessions,
         metrics=Metrics(),
         masker=RegexMasker(),
-        vaults=vaults or DictVault(),
+        vaults=vaults or build_vault_store(PrivacyConfig(), "unit-test-vault-key-0123456789"),
         dialog_store=dialog_store or MemoryDialogStore(ttl_s=3600),
         events=events or MemoryEventChannel(),
         tracker=KeywordTracker(),
