@@ -13,10 +13,14 @@ import asyncio
 import datetime as dt
 import platform
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.cli import Clis
+
+if TYPE_CHECKING:
+    from llm_backend.serving import ManagedServer
 
 
 def _save(name: str, command: str, body: str) -> None:
@@ -32,6 +36,29 @@ def _cpus() -> int:
     import os
 
     return len(os.sched_getaffinity(0))
+
+
+def _local_vllm() -> ManagedServer:
+    """Start vLLM (CPU) on the tiny MoE, preparing its venv and model first (cached per machine)."""
+    import subprocess
+    import sys
+
+    from llm_backend.serving import ManagedServer, free_port, vllm_cpu_command, vllm_cpu_env
+
+    out = subprocess.run(
+        ["scripts/prepare_vllm.sh", str(Path(sys.executable).parents[1])],
+        capture_output=True, text=True, check=True, timeout=3600,
+    )  # fmt: skip
+    found = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+    port = free_port()
+    command = vllm_cpu_command(
+        Path(found["VLLM_PYTHON"]), Path(found["TINY_MOE_DIR"]), served_name=TINY_MOE, port=port
+    )
+    log = Path("var/log") / f"vllm-bench-{port}.log"
+    return ManagedServer(command, port, log, env=vllm_cpu_env(), ready_path="/health", startup_timeout_s=900)
+
+
+TINY_MOE = "kefu-tiny-moe"
 
 
 def register(cli: Clis) -> None:
@@ -93,3 +120,72 @@ def register(cli: Clis) -> None:
                       "| threshold | paraphrase recall | false hits on different-meaning pairs |", "|---|---|---|"]  # fmt: skip
             lines += [f"| {t:.2f} | {r:.1%} | {f:.1%} ({n}) |" for t, r, f, n in rows]
         _save("llm-cache", "kefu bench llm-cache", "\n".join(lines))
+
+    @cli.bench.command("llm-prefix")
+    def llm_prefix(
+        base_url: str = typer.Option(
+            "", help="An OpenAI-compatible vLLM URL (…/v1); default: start vLLM-CPU"
+        ),
+        model: str = typer.Option(TINY_MOE, help="Served model name"),
+        conversations: int = typer.Option(50, help="Conversations to replay"),
+    ) -> None:
+        """Prefix-cache hit rate on real vLLM replaying multi-turn conversations built by our prompt builder."""
+        from app.settings import get_settings
+        from llm_backend.bench.prefix_replay import esun_conversations, replay_prefix
+        from llm_backend.config import LLMConfig
+        from llm_backend.factory import build_llm_client
+
+        settings = get_settings()
+        convs, ranker = esun_conversations(settings.eval_data_dir, count=conversations)
+
+        async def run(url: str) -> str:
+            cfg = LLMConfig(backend="openai", base_url=url, model=model, timeout_s=300, max_tokens=64)
+            client = build_llm_client(cfg, settings.data_dir)
+            await client.warm_up()
+            try:
+                report = await replay_prefix(client, url.removesuffix("/v1"), convs, ranker)
+            finally:
+                await client.aclose()
+            turns = sum(len(c) for c in convs)
+            return (
+                f"Server: vLLM at {'a given URL' if base_url else 'CPU, tiny Qwen2-MoE (8 experts, top-2)'}, "
+                f"--enable-prefix-caching. {len(convs)} conversations from the E.SUN FAQ, {turns} turns per "
+                f"layout, answers capped at 24 tokens.\n\n{report.markdown()}"
+            )
+
+        if base_url:
+            body = asyncio.run(run(base_url))
+        else:
+            with _local_vllm() as server:
+                body = asyncio.run(run(server.base_url))
+        _save("llm-prefix", f"kefu bench llm-prefix --conversations {conversations}", body)
+
+    @cli.bench.command("llm-client")
+    def llm_client(
+        base_url: str = typer.Option("", help="An OpenAI-compatible URL (…/v1); default: start vLLM-CPU"),
+        model: str = typer.Option(TINY_MOE, help="Served model name"),
+        rounds: int = typer.Option(20, help="Requests per client"),
+    ) -> None:
+        """openai SDK vs LangChain ChatOpenAI against the same server, alternated, side by side."""
+        from llm_backend.bench.client_choice import compare_clients, import_seconds, markdown
+        from llm_backend.types import ChatMessage
+
+        messages = [
+            ChatMessage("system", "You are a bank's customer-service assistant."),
+            ChatMessage("user", "What is the annual fee of the Gold credit card, and how can it be waived?"),
+        ]
+        imports = {
+            "openai SDK": import_seconds("import openai"),
+            "LangChain ChatOpenAI": import_seconds("from langchain_openai import ChatOpenAI"),
+        }
+
+        def run(url: str) -> str:
+            results = asyncio.run(compare_clients(url, model, messages, rounds=rounds))
+            return markdown(results, imports)
+
+        if base_url:
+            body = run(base_url)
+        else:
+            with _local_vllm() as server:
+                body = run(server.base_url)
+        _save("llm-client", f"kefu bench llm-client --rounds {rounds}", body)

@@ -42,7 +42,7 @@ def _config(server: ManagedServer, **overrides: object) -> LLMConfig:
 
 
 @pytest.fixture
-async def client(vllm_server: ManagedServer, tmp_path: Path) -> AsyncIterator[LLMClient]:
+async def vllm_client(vllm_server: ManagedServer, tmp_path: Path) -> AsyncIterator[LLMClient]:
     c = build_llm_client(_config(vllm_server), tmp_path)
     await c.warm_up()
     yield c
@@ -63,22 +63,24 @@ async def _metrics(server: ManagedServer) -> str:
 
 
 class TestVLLMContract(LLMClientContract):
-    pass
+    @pytest.fixture
+    def client(self, vllm_client: LLMClient) -> LLMClient:
+        return vllm_client
 
 
-async def test_reads_the_served_window_and_server_kind(client: LLMClient) -> None:
-    assert isinstance(client, ResilientLLMClient)
-    backend = client.backend
+async def test_reads_the_served_window_and_server_kind(vllm_client: LLMClient) -> None:
+    assert isinstance(vllm_client, ResilientLLMClient)
+    backend = vllm_client.backend
     assert isinstance(backend, OpenAICompatBackend)
     assert backend.server_kind == "vllm"
-    assert client.context_tokens == 2048
+    assert vllm_client.context_tokens == 2048
 
 
 async def test_exact_token_count_near_the_window_matches_the_server(
-    client: LLMClient, vllm_server: ManagedServer
+    vllm_client: LLMClient, vllm_server: ManagedServer
 ) -> None:
-    near = [ChatMessage("system", "rules"), ChatMessage("user", "年费多少？" * 330)]
-    counted = await client.count_tokens(near)
+    near = [ChatMessage("system", "rules"), ChatMessage("user", "年费多少？" * 400)]
+    counted = await vllm_client.count_tokens(near)
     async with httpx.AsyncClient() as http:
         body = {
             "model": TINY_MOE_NAME,
@@ -89,28 +91,31 @@ async def test_exact_token_count_near_the_window_matches_the_server(
     assert counted == served
 
 
-async def test_eight_concurrent_requests_are_batched(client: LLMClient, vllm_server: ManagedServer) -> None:
-    running_seen: list[float] = []
+async def test_eight_concurrent_requests_are_batched(vllm_client: LLMClient) -> None:
+    """All eight streams have started before any has finished: the engine ran them in one batch.
 
-    async def watch() -> None:
-        while True:
-            running_seen.append(_metric(await _metrics(vllm_server), "vllm:num_requests_running"))
-            await asyncio.sleep(0.05)
+    Served one after another, the last request's first token would come after the first one's last.
+    """
+    firsts: list[float] = []
+    lasts: list[float] = []
+    loop = asyncio.get_running_loop()
 
-    watcher = asyncio.create_task(watch())
-    try:
-        prompts = [
-            [*QUESTION[:1], ChatMessage("user", f"Question number {i}: what is the fee?")] for i in range(8)
-        ]
-        results = await asyncio.gather(*(client.complete(p, max_tokens=48) for p in prompts))
-    finally:
-        watcher.cancel()
-    assert len(results) == 8
-    assert all(r.completion_tokens > 0 for r in results)
-    assert max(running_seen) >= 2  # requests ran together in the engine's batch, not one after another
+    async def one(i: int) -> int:
+        prompt = [*QUESTION[:1], ChatMessage("user", f"Question number {i}: what is the fee?")]
+        n = 0
+        async for _ in vllm_client.stream(prompt, max_tokens=200):
+            if n == 0:
+                firsts.append(loop.time())
+            n += 1
+        lasts.append(loop.time())
+        return n
+
+    counts = await asyncio.gather(*(one(i) for i in range(8)))
+    assert all(n > 1 for n in counts)
+    assert max(firsts) < min(lasts)
 
 
-async def test_prefix_cache_serves_the_next_turn(client: LLMClient, vllm_server: ManagedServer) -> None:
+async def test_prefix_cache_serves_the_next_turn(vllm_client: LLMClient, vllm_server: ManagedServer) -> None:
     passages = [
         Passage(f"c{i}", f"第{i}条：信用卡年费为每年{i}00元，刷卡满{i}次免次年年费。" * 3)
         for i in range(1, 5)
@@ -119,24 +124,24 @@ async def test_prefix_cache_serves_the_next_turn(client: LLMClient, vllm_server:
     turn1 = build_rag_prompt(
         "信用卡年费多少？",
         passages,
-        counter=client.token_counter,
+        counter=vllm_client.token_counter,
         config=cfg,
-        context_tokens=client.context_tokens,
+        context_tokens=vllm_client.context_tokens,
         answer_tokens=32,
     )
-    first = await client.complete(list(turn1.messages), max_tokens=16)
+    first = await vllm_client.complete(list(turn1.messages), max_tokens=16)
     before = await _metrics(vllm_server)
     turn2 = build_rag_prompt(
         "怎么免年费？",
         passages[::-1],
-        counter=client.token_counter,
+        counter=vllm_client.token_counter,
         config=cfg,
-        context_tokens=client.context_tokens,
+        context_tokens=vllm_client.context_tokens,
         answer_tokens=32,
         history=[ChatMessage("user", "信用卡年费多少？"), ChatMessage("assistant", first.text)],
         carried=turn1.shown,
     )
-    second = await client.complete(list(turn2.messages), max_tokens=16)
+    second = await vllm_client.complete(list(turn2.messages), max_tokens=16)
     after = await _metrics(vllm_server)
     assert second.cached_tokens is not None
     assert second.cached_tokens >= 0.8 * first.prompt_tokens - 16  # the whole first prompt, to a block
@@ -145,9 +150,9 @@ async def test_prefix_cache_serves_the_next_turn(client: LLMClient, vllm_server:
 
 
 async def test_closing_the_stream_aborts_the_request_on_the_server(
-    client: LLMClient, vllm_server: ManagedServer
+    vllm_client: LLMClient, vllm_server: ManagedServer
 ) -> None:
-    stream = client.stream(QUESTION, max_tokens=1500)
+    stream = vllm_client.stream(QUESTION, max_tokens=1500)
     assert await anext(stream)
     await stream.aclose()
     for _ in range(100):
@@ -157,7 +162,7 @@ async def test_closing_the_stream_aborts_the_request_on_the_server(
     assert _metric(await _metrics(vllm_server), "vllm:num_requests_running") == 0
 
 
-async def test_structured_output_through_json_schema(client: LLMClient) -> None:
+async def test_structured_output_through_json_schema(vllm_client: LLMClient) -> None:
     schema = {
         "type": "object",
         "properties": {
@@ -172,7 +177,7 @@ async def test_structured_output_through_json_schema(client: LLMClient) -> None:
         "required": ["lang", "passages", "reason"],
         "additionalProperties": False,
     }
-    value = await client.structured(QUESTION, schema, max_tokens=96)
+    value = await vllm_client.structured(QUESTION, schema, max_tokens=96)
     assert value["lang"] in ("zh", "en")
     assert len(value["passages"]) <= 3
     assert re.fullmatch(r"[a-z ]{0,20}", value["reason"])
