@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint eval bench bench-load venv clean
+.PHONY: run test lint eval bench bench-load venv clean bench-llm eval-llm vllm-prepare
 
 venv: $(STAMP)
 
@@ -40,6 +40,8 @@ lint: venv
 # eval / bench: each area adds its own prerequisite target (eval-retrieval, eval-pii, bench-llm, ...).
 EVAL_TARGETS :=
 BENCH_TARGETS :=
+EVAL_TARGETS += eval-llm
+BENCH_TARGETS += bench-llm
 
 eval: venv $(EVAL_TARGETS)
 
@@ -50,3 +52,16 @@ bench-load: venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+## LLM backend (docs/BENCHMARKS.md, "LLM backend"). vllm-prepare: the vLLM (CPU) venv + tiny MoE, cached per machine.
+vllm-prepare: venv
+	scripts/prepare_vllm.sh $(VENV)
+
+bench-llm: venv vllm-prepare
+	$(BIN)/kefu bench llm-cpu
+	$(BIN)/kefu bench llm-client
+	$(BIN)/kefu bench llm-prefix
+	$(BIN)/kefu bench llm-cache
+
+eval-llm: venv
+	$(BIN)/kefu eval llm-answers
