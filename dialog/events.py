@@ -37,10 +37,13 @@ class BotSaid(_Event):
 
 
 class IntentDetected(_Event):
+    """What the tracker concluded from one customer message (one per tracked message)."""
+
     type: Literal["intent_detected"] = "intent_detected"
     intent: str  # "out_of_scope" when nothing fits
     confidence: float
     standalone_query: str = ""
+    frustration: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
 class SlotSet(_Event):

@@ -36,21 +36,46 @@ class DialogStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class TrackResult:
-    """What the tracker learnt from one customer message. ``events`` are to be appended by the caller."""
+    """What the tracker learnt from one customer message.
+
+    ``events`` (one ``IntentDetected``, then a ``SlotSet`` per new or changed slot value) are for the
+    caller to append after its own ``UserSaid(text, lang=result.lang)``; the tracker never writes.
+    """
 
     events: list[Event]
     lang: str  # "zh" | "en" | other ISO code for unsupported languages
     intent: str  # "out_of_scope" when nothing fits
     confidence: float
     standalone_query: str  # the follow-up rewritten as a self-contained question
-    slots: Mapping[str, str] = field(default_factory=dict)
+    slots: Mapping[str, str] = field(default_factory=dict)  # all known slots after this message
     frustration: float = 0.0  # 0..1
-    retrieval_filters: Mapping[str, str] = field(default_factory=dict)
+    retrieval_filters: Mapping[str, str] = field(default_factory=dict)  # e.g. {"product": "credit_card"}
+    explicit_handoff: bool = False  # the customer asked for a human (转人工, "agent")
+    urgent: bool = False  # urgent or regulated topic: a handoff intent, or lost/stolen card, fraud, complaint
+    required_slots: tuple[str, ...] = ()  # of the detected intent, known or not
+    has_content: bool = True  # False for an emoji-only or empty message
+    degraded: bool = False  # the LLM path failed and the local path answered instead
+    path: Literal["local", "llm"] = "local"
+
+    @property
+    def out_of_scope(self) -> bool:
+        return self.intent == "out_of_scope"
+
+    @property
+    def missing_slots(self) -> tuple[str, ...]:
+        return tuple(s for s in self.required_slots if s not in self.slots)
 
 
 @runtime_checkable
 class Tracker(Protocol):
-    """Updates dialog state from one masked customer message. Does not mutate ``state``."""
+    """Reads one masked customer message in the light of the conversation so far.
+
+    ``state`` is the conversation before this message (a state that already holds this message's
+    ``UserSaid`` as its last turn is accepted too). Does not mutate ``state`` and writes nothing.
+    Never raises for odd input (empty, emoji-only, 4,000 characters, mixed scripts, unsupported
+    language): those come back as ``has_content=False`` / ``lang`` / ``out_of_scope``. An LLM-backed
+    tracker falls back to its local tracker when the model fails and says so in ``degraded``.
+    """
 
     async def track(self, state: DialogState, masked_text: str) -> TrackResult: ...
 

@@ -23,6 +23,7 @@ from dialog.events import (
 )
 
 Mode = Literal["bot", "waiting_agent", "agent", "closed"]
+FRUSTRATION_WINDOW = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class DialogState:
     last_citations: tuple[str, ...] = ()
     outcome: str | None = None
     feedback: tuple[FeedbackGiven, ...] = ()
+    frustration: tuple[float, ...] = ()  # per tracked message, oldest first, the last FRUSTRATION_WINDOW
 
     def apply(self, event: Event) -> DialogState:
         s = replace(self, version=self.version + 1)
@@ -65,8 +67,11 @@ class DialogState:
                     failed_retrievals=failed,
                     pending_slot=None if event.decision != "clarify" else s.pending_slot,
                 )
-            case IntentDetected(intent=intent, confidence=conf, standalone_query=q):
-                return replace(s, intent=intent, intent_confidence=conf, standalone_query=q)
+            case IntentDetected(intent=intent, confidence=conf, standalone_query=q, frustration=f):
+                trend = (*s.frustration, f)[-FRUSTRATION_WINDOW:]
+                return replace(
+                    s, intent=intent, intent_confidence=conf, standalone_query=q, frustration=trend
+                )
             case SlotSet(name=name, value=value):
                 pending = None if s.pending_slot == name else s.pending_slot
                 return replace(s, slots={**s.slots, name: value}, pending_slot=pending)
@@ -81,7 +86,10 @@ class DialogState:
             case AgentSaid(text=text):
                 return replace(s, history=(*s.history, Turn("agent", text)))
             case BotResumed():
-                return replace(s, mode="bot", agent_id=None, handoff_reason=None, failed_retrievals=0)
+                # The agent handed back: slots, intent and history stay; the triggers start afresh.
+                return replace(
+                    s, mode="bot", agent_id=None, handoff_reason=None, failed_retrievals=0, frustration=()
+                )
             case ConversationClosed(outcome=outcome):
                 return replace(s, mode="closed", outcome=outcome)
             case FeedbackGiven():
