@@ -4,7 +4,7 @@ model behind ``python -m llama_cpp.server`` reached by the OpenAI-compatible cli
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,22 +26,19 @@ pytestmark = pytest.mark.llama
 
 
 @pytest.fixture(scope="module")
-async def local_llm(llama_gguf: Path) -> AsyncIterator[ResilientLLMClient]:
-    """One loaded model for the module (loading costs seconds and ~600 MB)."""
-    client = build_llm_client(
-        LLMConfig(
-            backend="llama_cpp",
-            gguf_path=llama_gguf,
-            timeout_s=300,
-            first_token_timeout_s=300,
-            stream_idle_timeout_s=120,
-        ),
-        CACHE,
-    )
+def local_llm(llama_gguf: Path) -> Iterator[ResilientLLMClient]:
+    """One loaded model for the module (loading costs seconds and ~600 MB).
+
+    Sync on purpose: the backend binds to no event loop (its worker thread posts to whichever loop
+    called), so one instance serves every test's own loop.
+    """
+    cfg = LLMConfig(backend="llama_cpp", gguf_path=llama_gguf, timeout_s=300, first_token_timeout_s=300,
+                    stream_idle_timeout_s=120)  # fmt: skip
+    client = build_llm_client(cfg, CACHE)
     assert isinstance(client, ResilientLLMClient)
-    await client.warm_up()
+    asyncio.run(client.warm_up())
     yield client
-    await client.aclose()
+    asyncio.run(client.aclose())
 
 
 class TestLlamaCppInProcess(LLMClientContract):
