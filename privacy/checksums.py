@@ -76,6 +76,20 @@ def is_valid_cn_id(candidate: str, *, today: dt.date | None = None) -> bool:
     return cn_id_check_char(number[:17]) == number[17]
 
 
+def looks_like_cn_id(candidate: str) -> bool:
+    """18 characters shaped like a resident ID (province code, a year-month-day with month 01-12 and day
+    01-31 - a mistyped ID may carry an impossible date such as 0230), checksum aside.
+
+    A Luhn-valid (10% of numbers) or mod-31-valid (3%) 18-digit number of this shape is a mistyped ID
+    far more often than a card or a company code: a random card number has a ~0.05% chance of it.
+    """
+    number = compact(candidate)
+    if len(number) != 18 or not number[:17].isdigit() or int(number[:2]) not in CN_PROVINCE_CODES:
+        return False
+    year, month, day = int(number[6:10]), int(number[10:12]), int(number[12:14])
+    return 1900 <= year <= dt.date.today().year and 1 <= month <= 12 and 1 <= day <= 31
+
+
 # --- Payment cards (Luhn) ---------------------------------------------------------------------------
 
 

@@ -227,7 +227,9 @@ class DeclarativeRecognizer(LocalRecognizer):
                     dist = len(before) - (i + len(w))
                     if dist < best_dist or (dist == best_dist and sign < 0):
                         best_dist, best_sign = dist, sign
-                j = after.find(w) if sign > 0 else -1  # a cue after ("...8000是我的手机") only supports
+                # A cue after ("...8000是我的手机") supports, at lower rank than one before; a negative
+                # word after does not veto ("...这张卡的余额" is about the card).
+                j = after.find(w) if sign > 0 else -1
                 if j >= 0 and j + self.CONTEXT_WINDOW < best_dist:
                     best_dist, best_sign = j + self.CONTEXT_WINDOW, sign
         return best_sign

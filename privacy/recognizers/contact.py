@@ -10,6 +10,9 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 from privacy.recognizers.base import DeclarativeRecognizer, PatternSpec
 from privacy.recognizers.ids import _ORDER_WORDS
 
+# A phone number is not a group inside a longer grouped run ("6239 0635 4908 6968 525" is one number).
+_NOT_AFTER_DIGITS = r"(?<![0-9+])(?<![0-9][ -])"
+_NOT_BEFORE_DIGITS = r"(?![0-9])(?![ -][0-9])"
 # Mobile number segments allocated by MIIT (130-199 minus the unallocated ones).
 _MOBILE_SEGMENTS = frozenset(
     {*range(130, 140), *range(145, 154), *range(155, 160), 162, *range(165, 168), *range(170, 179)}
@@ -24,7 +27,7 @@ class CnMobileRecognizer(DeclarativeRecognizer):
     PATTERNS: ClassVar[tuple[PatternSpec, ...]] = (
         PatternSpec(
             "cn_mobile",
-            r"(?<![0-9+])(?:(?:\+|00)86[- ]?|\(\+?86\)[ ]?|86-)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9])",
+            rf"{_NOT_AFTER_DIGITS}(?:(?:\+|00)86[- ]?|\(\+?86\)[ ]?|86-)?1[3-9]\d(?:[- ]?\d{{4}}){{2}}{_NOT_BEFORE_DIGITS}",
             0.75,
         ),
     )
@@ -54,10 +57,10 @@ class CnLandlineRecognizer(DeclarativeRecognizer):
     PATTERNS: ClassVar[tuple[PatternSpec, ...]] = (
         PatternSpec(
             "landline_sep",
-            rf"(?<![0-9])(?:\(\s?{_AREA}\s?\)\s?|{_AREA}[- ])[2-8]\d{{2,3}}[- ]?\d{{4}}(?![0-9])",
+            rf"{_NOT_AFTER_DIGITS}(?:\(\s?{_AREA}\s?\)\s?|{_AREA}[- ])[2-8]\d{{2,3}}[- ]?\d{{4}}{_NOT_BEFORE_DIGITS}",
             0.6,
         ),
-        PatternSpec("landline", rf"(?<![0-9]){_AREA}[2-8]\d{{6,7}}(?![0-9])", 0.4),
+        PatternSpec("landline", rf"{_NOT_AFTER_DIGITS}{_AREA}[2-8]\d{{6,7}}{_NOT_BEFORE_DIGITS}", 0.4),
     )
     CONTEXT = ("电话", "座机", "固话", "联系", "传真", "号码", "tel", "phone", "fax", "call")
     NEGATIVE_CONTEXT = (*_ORDER_WORDS, "金额", "余额")

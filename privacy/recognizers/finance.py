@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from privacy.checksums import compact, is_valid_card, is_valid_iban
+from privacy.checksums import compact, is_valid_card, is_valid_iban, looks_like_cn_id
 from privacy.recognizers.base import DeclarativeRecognizer, PatternSpec
 from privacy.recognizers.ids import _ORDER_WORDS
 
@@ -27,7 +27,8 @@ class BankCardRecognizer(DeclarativeRecognizer):
 
     A known issuer prefix makes it certain (score 1.0); a Luhn-valid number with an unknown prefix scores
     0.35 and needs a cue (卡号, card...). A cue like 订单号 / order no. right before it vetoes even a valid one.
-    When the digits around a card make the whole run fail (``尾号 12 6222...``), whole groups are tried.
+    A run that fails Luhn is not searched for a valid sub-run: 10% of any 13+ digit window passes Luhn,
+    so a mistyped card would come back as a "valid" card made of its first four groups.
     """
 
     ENTITY = "CREDIT_CARD"
@@ -47,13 +48,13 @@ class BankCardRecognizer(DeclarativeRecognizer):
         "amex",
         "unionpay",
     )
-    NEGATIVE_CONTEXT = (*_ORDER_WORDS, "金额", "余额", "流水")
-    SPLIT_ON_FAILURE = True
+    # 18-digit resident IDs of Henan..Hainan (41-46) and Gansu (62) start like Visa / UnionPay cards.
+    NEGATIVE_CONTEXT = (*_ORDER_WORDS, "金额", "余额", "流水", "身份证", "证件")
     PRIORITY = 85
 
     def validate(self, value: str) -> bool | None:
         digits = compact(value)
-        if not is_valid_card(digits):
+        if not is_valid_card(digits) or looks_like_cn_id(digits):
             return False
         return True if _known_issuer(digits) else None
 

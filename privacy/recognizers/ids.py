@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from privacy.checksums import is_valid_cn_id, is_valid_uscc
+from privacy.checksums import is_valid_cn_id, is_valid_uscc, looks_like_cn_id
 from privacy.recognizers.base import DeclarativeRecognizer, PatternSpec
 
 _ORDER_WORDS = (
@@ -45,6 +45,23 @@ class CnIdCardRecognizer(DeclarativeRecognizer):
         return is_valid_cn_id(value)
 
 
+# GB 32100 institution type codes allowed after each registering authority code.
+_USCC_TYPES = {
+    "1": "1239",
+    "2": "19",
+    "3": "123459",
+    "4": "19",
+    "5": "1239",
+    "6": "129",
+    "7": "129",
+    "8": "19",
+    "9": "123",
+    "A": "19",
+    "N": "123459",
+    "Y": "1",
+}
+
+
 class CnUsccRecognizer(DeclarativeRecognizer):
     """统一社会信用代码 (GB 32100): 18 characters of the code alphabet with a mod-31 check character."""
 
@@ -58,10 +75,15 @@ class CnUsccRecognizer(DeclarativeRecognizer):
         ),
     )
     CONTEXT = ("信用代码", "社会信用", "营业执照", "税号", "纳税人识别号", "uscc", "credit code")
+    NEGATIVE_CONTEXT = ("身份证", "证件号")
     PRIORITY = 80
 
     def validate(self, value: str) -> bool | None:
-        return is_valid_uscc(value)
+        code = value.upper()
+        if not is_valid_uscc(code) or code[1] not in _USCC_TYPES.get(code[0], ""):
+            return False
+        # 3% of 18-digit numbers pass the mod-31 check by chance: an ID-shaped one is a mistyped ID.
+        return not looks_like_cn_id(code)
 
 
 class CnPassportRecognizer(DeclarativeRecognizer):
