@@ -42,6 +42,8 @@ EVAL_TARGETS :=
 BENCH_TARGETS :=
 EVAL_TARGETS += eval-llm
 BENCH_TARGETS += bench-llm
+EVAL_TARGETS += eval-pii
+BENCH_TARGETS += bench-pii
 
 eval: venv $(EVAL_TARGETS)
 
@@ -65,3 +67,11 @@ bench-llm: venv vllm-prepare
 
 eval-llm: venv
 	$(BIN)/kefu eval llm-answers
+
+## Privacy (docs/BENCHMARKS.md, "Privacy"): presidio-research vs default Presidio, CLUENER2020, generated zh set; latency.
+.PHONY: eval-pii bench-pii
+eval-pii: venv
+	$(BIN)/kefu eval pii-suite
+
+bench-pii: venv
+	$(BIN)/kefu bench pii
