@@ -13,6 +13,7 @@ from dialog.events import IntentDetected
 from dialog.protocols import Decision, RetrievalSignal, TrackResult
 from dialog.state import DialogState
 from retrieval.protocols import Retriever
+from retrieval.testing import KeywordRetriever
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HUMAN = ("转人工", "人工客服", "human", "agent")
@@ -70,3 +71,33 @@ def chunks_of(rows: Sequence[tuple[str, str, str, str]]) -> list:  # (chunk_id, 
         )
         for cid, title, text, lang in rows
     ]
+
+
+class MemoryIndexStore:
+    """The index store seam without FAISS: versions kept in a dict, opened as keyword retrievers.
+
+    ``fail_build`` makes the next build raise (a crash mid-build); ``forget`` drops a built version (the
+    index files lost on this replica) so the app has to rebuild it from SQL."""
+
+    def __init__(self) -> None:
+        self.versions: dict[tuple[str, str], list] = {}
+        self.builds: list[tuple[str, str, int]] = []
+        self.fail_build = False
+
+    def build_version(self, kb_key, version, chunks, progress=None):
+        if self.fail_build:
+            raise RuntimeError("disk full")
+        self.builds.append((kb_key, version, len(chunks)))
+        if progress is not None:
+            progress(len(chunks), len(chunks))
+        self.versions[(kb_key, version)] = list(chunks)
+
+    def open(self, kb_key: str, version: str) -> KeywordRetriever:
+        from retrieval.errors import IndexUnavailable
+
+        if (kb_key, version) not in self.versions:
+            raise IndexUnavailable(f"{kb_key}/{version}")
+        return KeywordRetriever(self.versions[(kb_key, version)], floor=0.2, version=version)
+
+    def forget(self, kb_key: str, version: str) -> None:
+        self.versions.pop((kb_key, version), None)
