@@ -44,6 +44,7 @@ EVAL_TARGETS += eval-llm
 BENCH_TARGETS += bench-llm
 EVAL_TARGETS += eval-pii
 BENCH_TARGETS += bench-pii
+BENCH_TARGETS += bench-turn
 
 eval: venv $(EVAL_TARGETS)
 
@@ -75,3 +76,11 @@ eval-pii: venv
 
 bench-pii: venv
 	$(BIN)/kefu bench pii
+
+## Spine (docs/BENCHMARKS.md, "Turn latency (spine)"): 200 turns through the real layers, without and with the LLM.
+.PHONY: bench-turn
+bench-turn: venv
+	$(BIN)/kefu migrate
+	$(BIN)/kefu demo --if-empty
+	$(BIN)/kefu bench turn --turns 200 --no-llm
+	$(BIN)/kefu bench turn --turns 200 --llm
