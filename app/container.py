@@ -21,6 +21,7 @@ from app.settings import Settings
 from dialog.protocols import Decision, DialogStore, EventChannel, RetrievalSignal, Tracker, TrackResult
 from dialog.state import DialogState
 from llm_backend.protocols import LLMClient
+from llm_backend.semantic_cache import SemanticAnswerCache
 from llm_backend.tokens import TokenCounter
 from privacy.protocols import PiiMasker, VaultStore
 from retrieval.protocols import Embedder
@@ -52,6 +53,7 @@ class Container:
     knowledge: KnowledgeBases
     jobs: JobQueue
     embedder: Embedder | None = None
+    answer_cache: SemanticAnswerCache | None = None  # frequent questions answered without the model
     index_store: Any = None  # retrieval's IndexStore (ingestion builds versions with it)
     redis: Any = None  # redis.asyncio.Redis when REDIS_URL is set
     closers: list[Closer] = field(default_factory=list)

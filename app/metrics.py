@@ -46,6 +46,12 @@ class Metrics:
         self.llm_failures = Counter(
             "kefu_llm_failures", "LLM calls that failed, by error code", ["code"], registry=self.registry
         )
+        self.answer_cache = Counter(
+            "kefu_answer_cache_lookups",
+            "Semantic answer cache lookups by outcome (hit_exact, hit_semantic, miss, skip_private)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.version_conflicts = Counter(
             "kefu_dialog_version_conflicts",
             "Concurrent writers detected on a conversation",

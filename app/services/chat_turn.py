@@ -24,8 +24,8 @@ from app.db.base import new_id
 from app.db.models import Conversation, Handoff
 from app.errors import AppError, ErrorCode
 from app.metrics import STAGES
+from app.services import answer_cache, live
 from app.services import handoff as handoffs
-from app.services import live
 from app.services.conversation_log import Appended
 from app.services.event_writer import WRITE_ATTEMPTS, backoff, load_conversation, write_events
 from app.services.generation import AnswerGenerator, Generated
@@ -100,20 +100,36 @@ class ChatTurn:
             passages = [
                 Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in result.hits
             ]
-            got: Generated | None = None
-            async for item in self._generator.stream(
-                question=user.masked.text,
-                passages=passages,
-                history=_history(user.state),
-                lang=lang,
-                vault=user.vault,
-                clock=clock,
-            ):
-                if isinstance(item, Generated):
-                    got = item
-                else:
-                    yield item
-            assert got is not None
+            cache, question = self._c.answer_cache, user.track.standalone_query
+            with clock.stage("generate"):
+                got = await answer_cache.lookup(
+                    cache, tenant_id=tenant_id, kb_version=version, question=question
+                )
+            if got is not None:
+                yield TokenChunk(got.restored)
+            else:
+                async for item in self._generator.stream(
+                    question=user.masked.text,
+                    passages=passages,
+                    history=_history(user.state),
+                    lang=lang,
+                    vault=user.vault,
+                    clock=clock,
+                ):
+                    if isinstance(item, Generated):
+                        got = item
+                    else:
+                        yield item
+                assert got is not None
+                await answer_cache.remember(
+                    cache,
+                    tenant_id=tenant_id,
+                    kb_version=version,
+                    question=question,
+                    generated=got,
+                    lang=lang or "en",
+                    customer_data=bool(user.masked.findings),
+                )
             generated = got
             if generated.handoff:
                 decision = Decision(action="handoff", reason="llm_unavailable", message=generated.restored)

@@ -43,6 +43,8 @@ class Generated:
     restored: str  # shown to the customer
     # (n, ref) for each [n] the text cites, in order of first mention
     cited: list[tuple[int, str]] = field(default_factory=list)
+    # refs[n - 1] is the chunk id of passage [n] as the model saw it (for caching the answer with them)
+    refs: tuple[str, ...] = ()
     model: str | None = None
     reason: str | None = None  # llm_fallback | llm_interrupted | llm_unavailable
     no_answer: bool = False
@@ -129,6 +131,7 @@ class AnswerGenerator:
                 masked=check.masked,
                 restored=check.restored,
                 cited=cited,
+                refs=refs,
                 model=self._llm.model_name,
                 no_answer=is_no_answer(check.masked),
                 leaked=dict(check.leaked),

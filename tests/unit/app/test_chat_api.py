@@ -291,3 +291,36 @@ def _parse_sse(text: str) -> list[tuple[str, dict]]:
         if event:
             out.append((event, json.loads("\n".join(data))))
     return out
+
+
+async def test_frequent_question_is_answered_from_the_cache(
+    client: httpx.AsyncClient, tenant: Tenant, container: Container, llm
+) -> None:
+    from llm_backend.config import SemanticCacheConfig
+    from llm_backend.semantic_cache import SemanticAnswerCache
+    from retrieval.testing import HashEmbedder
+
+    container.answer_cache = SemanticAnswerCache(HashEmbedder().embed_queries, SemanticCacheConfig())
+    answers = []
+    for _ in range(2):
+        cid, headers = await start_conversation(client, tenant)
+        r = await client.post(
+            f"/api/v1/chat/conversations/{cid}/messages",
+            json={"text": "How do I report a lost card?"},
+            headers=headers,
+        )
+        answers.append(r.json())
+    assert len(llm.requests) == 1
+    assert answers[1]["reason"] == "answer_cache"
+    assert answers[1]["model"] == "answer-cache:exact"
+    assert answers[1]["text"] == answers[0]["text"]
+    assert answers[1]["citations"] == answers[0]["citations"]
+    # a question carrying the customer's data is never answered from (or stored in) the cache
+    cid, headers = await start_conversation(client, tenant)
+    r = await client.post(
+        f"/api/v1/chat/conversations/{cid}/messages",
+        json={"text": "How do I report a lost card? call me on 13812345678"},
+        headers=headers,
+    )
+    assert r.json()["reason"] is None
+    assert len(llm.requests) == 2
