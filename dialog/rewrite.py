@@ -9,7 +9,7 @@ returned unchanged. Retrieval and the intent classifier both use the rewrite.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dialog.slots import SlotMatch, slot_label
@@ -73,6 +73,7 @@ def _is_zh(lang: str) -> bool:
 class RewriteContext:
     lang: str
     previous_query: str = ""
+    previous_intent: str | None = None
     topic_hint: str = ""  # the previous intent's topic in this language, "" if unknown
     pending_slot: str | None = None
     slots_now: Mapping[str, SlotMatch] = field(default_factory=dict)
@@ -82,7 +83,11 @@ class RewriteContext:
 class Rewriter:
     """Rules-only follow-up rewriter. ``extra_terms``: tenant topics (intent topics, product names)."""
 
-    def __init__(self, extra_terms: Iterable[str] = ()) -> None:
+    def __init__(
+        self, extra_terms: Iterable[str] = (), examples: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """``examples``: intent name -> example texts; lets the rewriter tell which intents speak of
+        an attribute, so that a bare attribute question only follows up an intent that has it."""
         terms = {t.lower() for t in (*BANKING_TERMS, *extra_terms) if t.strip()}
         ordered = sorted(terms, key=len, reverse=True)
         alts = []
@@ -90,12 +95,24 @@ class Rewriter:
             esc = re.escape(t).replace(r"\ ", r"\s+")
             alts.append(rf"(?<![A-Za-z]){esc}(?![A-Za-z])" if t.isascii() else esc)
         self._terms = re.compile("|".join(alts), re.IGNORECASE)
+        self._term_intents: dict[str, set[str]] = {}
+        for intent, texts in (examples or {}).items():
+            for text in texts:
+                for m in self._terms.finditer(text):
+                    self._term_intents.setdefault(m.group(0).lower(), set()).add(intent)
 
     # --- helpers --------------------------------------------------------------------------------------
 
-    def topic_of(self, query: str, lang: str) -> str:
-        """The subject of ``query``: its longest run of adjacent banking terms, else its core phrase."""
+    def topic_of(self, query: str, lang: str, *, subject_only: bool = False) -> str:
+        """The subject of ``query``: its longest run of adjacent banking terms, else its core phrase.
+
+        ``subject_only`` leaves attribute terms (fee, rate, limit...) out of the run unless the run has
+        nothing else: the subject of "信用卡分期的手续费是多少" is "信用卡分期".
+        """
         spans = [(m.start(), m.end()) for m in self._terms.finditer(query)]
+        if subject_only:
+            subjects = [(s, e) for s, e in spans if not self._is_attribute(query[s:e], lang)]
+            spans = subjects or spans
         if spans:
             runs: list[tuple[int, int]] = []
             for s, e in spans:
@@ -162,6 +179,17 @@ class Rewriter:
             return False
         return all(self._is_attribute(t, lang) for t in terms)
 
+    def _fits_previous_intent(self, text: str, ctx: RewriteContext) -> bool:
+        """ "年费是多少" after a question about instalments is a new question: only the card-fee intent's
+        examples speak of 年费. An attribute no intent claims, or one the previous intent claims, fits."""
+        if not self._term_intents or ctx.previous_intent is None:
+            return True
+        for m in self._terms.finditer(text):
+            owners = self._term_intents.get(m.group(0).lower())
+            if owners and ctx.previous_intent not in owners:
+                return False
+        return True
+
     @staticmethod
     def _is_attribute(term: str, lang: str) -> bool:
         t = term.lower()
@@ -181,18 +209,22 @@ class Rewriter:
         if answered is not None:
             return answered
         switched = self._switch_slots(text, prev, ctx)
-        is_follow_up = self._has_marker(text, ctx.lang) or self._is_attribute_only(text, ctx.lang)
+        is_follow_up = self._has_marker(text, ctx.lang) or (
+            self._is_attribute_only(text, ctx.lang) and self._fits_previous_intent(text, ctx)
+        )
         if not is_follow_up and switched is None:
             return text
         if switched is not None and not self._aspect(text, ctx):
             return switched
         base = switched if switched is not None else prev
-        topic = self.topic_of(base, ctx.lang) if base else ctx.topic_hint
-        if not topic:
-            return text
         aspect = self._aspect(text, ctx)
         if not aspect:
             return base
+        # "那手续费呢" asks for another attribute of the subject; "怎么减免呢" asks about the same thing.
+        new_attribute = any(self._is_attribute(m.group(0), ctx.lang) for m in self._terms.finditer(aspect))
+        topic = self.topic_of(base, ctx.lang, subject_only=new_attribute) or ctx.topic_hint
+        if not topic:
+            return text
         return self._compose(topic, aspect, ctx.lang)
 
     def _aspect(self, text: str, ctx: RewriteContext) -> str:

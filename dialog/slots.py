@@ -331,15 +331,24 @@ PRODUCT = LexiconRecognizer(
         "deposit": ("定期存款", "大额存单", "存款", "fixed deposit", "term deposit", "time deposit"),
         "wealth": ("理财", "基金", "wealth management", "mutual fund", "investment product"),
         "insurance": ("保险", "insurance"),
-        "forex": ("外汇", "换汇", "购汇", "结汇", "foreign exchange", "currency exchange", "forex"),
-        "digital_banking": (
-            "手机银行",
-            "网上银行",
-            "网银",
-            "mobile banking",
-            "online banking",
-            "banking app",
-        ),
+        "fx": ("外汇", "换汇", "购汇", "结汇", "外币", "foreign exchange", "currency exchange", "forex"),
+        "mobile_banking": ("手机银行", "网上银行", "网银", "mobile banking", "online banking", "banking app"),
+        "transfer": ("转账", "汇款", "跨行转账", "境外汇款", "transfer", "wire transfer", "remittance"),
+    },
+)
+CARD_TIER = LexiconRecognizer(
+    "card_tier",
+    {
+        "classic": ("经典卡", "classic card"),
+        "gold": ("金卡", "gold card"),
+        "platinum": ("白金卡", "platinum card"),
+        "standard": ("普通卡", "标准卡", "standard card"),
+    },
+    bare_terms={
+        "classic": ("经典", "classic"),
+        "gold": ("金", "gold"),
+        "platinum": ("白金", "platinum"),
+        "standard": ("普通", "标准", "standard"),
     },
 )
 ACCOUNT_TYPE = LexiconRecognizer(
@@ -375,7 +384,7 @@ CHANNEL = LexiconRecognizer(
 
 
 def default_recognizers() -> list[SlotRecognizer]:
-    return [CARD_TYPE, PRODUCT, ACCOUNT_TYPE, CURRENCY, CHANNEL, AmountRecognizer(), DateRecognizer(),
+    return [CARD_TYPE, CARD_TIER, PRODUCT, ACCOUNT_TYPE, CURRENCY, CHANNEL, AmountRecognizer(), DateRecognizer(),
             PlaceholderRecognizer()]  # fmt: skip
 
 
@@ -413,8 +422,13 @@ SLOT_LABELS: Mapping[tuple[str, str], Mapping[str, str]] = {
     ("product", "deposit"): {"zh": "定期存款", "en": "fixed deposit"},
     ("product", "wealth"): {"zh": "理财产品", "en": "wealth management product"},
     ("product", "insurance"): {"zh": "保险", "en": "insurance"},
-    ("product", "forex"): {"zh": "外汇", "en": "foreign exchange"},
-    ("product", "digital_banking"): {"zh": "手机银行", "en": "mobile banking"},
+    ("product", "fx"): {"zh": "外汇", "en": "foreign exchange"},
+    ("product", "mobile_banking"): {"zh": "手机银行", "en": "mobile banking"},
+    ("product", "transfer"): {"zh": "转账", "en": "transfers"},
+    ("card_tier", "classic"): {"zh": "经典卡", "en": "Classic card"},
+    ("card_tier", "gold"): {"zh": "金卡", "en": "Gold card"},
+    ("card_tier", "platinum"): {"zh": "白金卡", "en": "Platinum card"},
+    ("card_tier", "standard"): {"zh": "普通卡", "en": "Standard card"},
 }
 
 

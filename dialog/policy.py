@@ -1,0 +1,171 @@
+"""The dialog policy: a pure function of the state, what the tracker learnt, the retrieval signal and the
+tenant's ``PolicyConfig`` -> ``Decision`` (answer / clarify / dont_know / handoff, with a reason).
+
+Order of the rules (the first that fires decides):
+
+1. conversation closed -> ``dont_know`` / ``conversation_closed``; an agent has it -> ``handoff`` /
+   ``agent_handling`` (the bot stays quiet; the app routes the message to the agent)
+2. explicit request for a human -> ``handoff`` / ``explicit_request``
+3. urgent or regulated topic -> ``handoff`` / ``urgent_topic``
+4. frustration high, or rising -> ``handoff`` / ``frustration``
+5. a language we don't serve -> ``dont_know`` / ``unsupported_language`` (in English)
+6. nothing to read (emoji only) -> ``clarify`` / ``no_content``
+7. small talk -> ``answer`` / ``smalltalk`` with the canned reply in ``message``
+8. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row)
+9. retrieval not good enough -> ``handoff`` / ``repeated_failure`` on the N-th consecutive miss, else
+   ``dont_know`` (``out_of_scope`` or ``no_answer``); a confident out-of-scope intent counts as a miss
+10. the LLM backend down -> ``handoff`` / ``llm_unavailable``
+11. otherwise ``answer``
+
+``state`` is the conversation with this turn's ``UserSaid`` and the tracker's events applied (what the app
+has after persisting the customer message); a state without them is accepted too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dialog.config import PolicyConfig
+from dialog.events import ClarificationAsked, Event, HandoffRequested, RetrievalMissed, SlotSet
+from dialog.messages import canned
+from dialog.protocols import Decision, RetrievalSignal, TrackResult
+from dialog.slots import SLOT_LABELS
+from dialog.state import DialogState
+
+
+def _includes_this_turn(state: DialogState, track: TrackResult) -> bool:
+    return (
+        bool(state.history)
+        and state.history[-1].role == "user"
+        and state.standalone_query == track.standalone_query
+    )
+
+
+def frustration_trend(state: DialogState, track: TrackResult) -> tuple[float, ...]:
+    """Per-message frustration, oldest first, ending with this message."""
+    if _includes_this_turn(state, track) and state.frustration:
+        return state.frustration
+    return (*state.frustration, track.frustration)
+
+
+def is_frustrated(trend: Sequence[float], config: PolicyConfig) -> bool:
+    if not trend:
+        return False
+    if trend[-1] >= config.frustration_threshold:
+        return True
+    k = config.frustration_rising_turns
+    if len(trend) < k:
+        return False
+    window = trend[-k:]
+    rising = all(b >= a for a, b in zip(window, window[1:], strict=False)) and window[-1] > window[0]
+    return rising and window[-1] >= config.frustration_rising_floor
+
+
+class Policy:
+    """``Policy(config)(state, track, signal, llm_available=True) -> Decision``. Stateless and pure."""
+
+    def __init__(self, config: PolicyConfig | None = None) -> None:
+        self.config = config or PolicyConfig()
+
+    def _lang(self, state: DialogState, track: TrackResult) -> str:
+        if track.lang in self.config.supported_languages:
+            return track.lang
+        if state.lang in self.config.supported_languages:
+            return state.lang
+        return "en"
+
+    def _msg(self, key: str, lang: str, **fmt: str) -> str:
+        return canned(key, lang, self.config.messages, **fmt)
+
+    def _handoff(self, reason: str, lang: str) -> Decision:
+        return Decision(action="handoff", reason=reason, message=self._msg(f"handoff:{reason}", lang))
+
+    def __call__(
+        self,
+        state: DialogState,
+        track: TrackResult,
+        signal: RetrievalSignal,
+        *,
+        llm_available: bool = True,
+    ) -> Decision:
+        c = self.config
+        lang = self._lang(state, track)
+        if state.mode == "closed":
+            return Decision(
+                "dont_know", "conversation_closed", message=self._msg("conversation_closed", lang)
+            )
+        if state.mode in ("agent", "waiting_agent"):
+            return Decision("handoff", "agent_handling", message=None)
+        if c.handoff_on_explicit_request and track.explicit_handoff:
+            return self._handoff("explicit_request", lang)
+        if c.handoff_on_urgent_topic and track.urgent:
+            return self._handoff("urgent_topic", lang)
+        if c.handoff_on_frustration and is_frustrated(frustration_trend(state, track), c):
+            return self._handoff("frustration", lang)
+        if track.lang and track.lang not in c.supported_languages:
+            return Decision(
+                "dont_know", "unsupported_language", message=self._msg("unsupported_language", "en")
+            )
+        if not track.has_content:
+            return Decision("clarify", "no_content", message=self._msg("no_content", lang))
+        if track.intent in c.smalltalk_intents and not _asks_something(track):
+            return Decision("answer", "smalltalk", message=self._msg(f"smalltalk:{track.intent}", lang))
+        if c.require_slots:
+            for slot in track.missing_slots:
+                if state.pending_slot != slot:  # not asked just now and left unanswered
+                    return Decision(
+                        "clarify", "missing_slot", clarify_slot=slot, message=self._clarify(slot, lang)
+                    )
+        confident_oos = track.out_of_scope and track.confidence >= c.out_of_scope_confidence
+        if not signal.good_enough or confident_oos:
+            misses = state.failed_retrievals + 1
+            if c.handoff_on_repeated_failure and misses >= c.max_failed_retrievals:
+                return self._handoff("repeated_failure", lang)
+            if track.out_of_scope:
+                return Decision("dont_know", "out_of_scope", message=self._msg("out_of_scope", lang))
+            return Decision("dont_know", "no_answer", message=self._msg("dont_know", lang))
+        if not llm_available and c.handoff_on_llm_unavailable:
+            return self._handoff("llm_unavailable", lang)
+        return Decision("answer")
+
+    def _clarify(self, slot: str, lang: str) -> str:
+        try:
+            return self._msg(f"clarify:{slot}", lang)
+        except KeyError:
+            names = {"zh": slot, "en": slot.replace("_", " ")}
+            for (name, _), labels in SLOT_LABELS.items():
+                if name == slot:
+                    names = dict(labels)
+                    break
+            return self._msg("clarify", lang, slot=names.get(lang, slot))
+
+
+def _asks_something(track: TrackResult) -> bool:
+    """A greeting with a question ("你好，信用卡年费多少？") is a question: this message names a product
+    or sets a slot."""
+    return bool(track.retrieval_filters) or any(isinstance(e, SlotSet) for e in track.events)
+
+
+def events_for_decision(decision: Decision, signal: RetrievalSignal, *, summary: str = "") -> list[Event]:
+    """The events the app appends for this decision, before its ``BotSaid``.
+
+    A retrieval miss counts (``RetrievalMissed``) only on turns the bot tried to answer from the knowledge
+    base, so asking "which card?" or handing off does not add to the repeated-failure count.
+    """
+    events: list[Event] = []
+    if (
+        not signal.good_enough
+        and decision.action in ("answer", "dont_know")
+        and decision.reason
+        not in (
+            "unsupported_language",
+            "conversation_closed",
+            "smalltalk",
+        )
+    ):
+        events.append(RetrievalMissed())
+    if decision.action == "clarify" and decision.clarify_slot:
+        events.append(ClarificationAsked(slot=decision.clarify_slot))
+    if decision.action == "handoff" and decision.reason != "agent_handling":
+        events.append(HandoffRequested(reason=decision.reason or "policy", summary=summary))
+    return events

@@ -1,0 +1,167 @@
+"""The policy as a table: (state, what the tracker learnt, retrieval, config) -> decision and reason."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from dialog.config import PolicyConfig
+from dialog.events import (
+    AgentJoined,
+    BotResumed,
+    BotSaid,
+    ClarificationAsked,
+    ConversationClosed,
+    Event,
+    HandoffRequested,
+    IntentDetected,
+    RetrievalMissed,
+    SlotSet,
+    UserSaid,
+)
+from dialog.policy import Policy, events_for_decision, is_frustrated
+from dialog.protocols import RetrievalSignal, TrackResult
+from dialog.state import DialogState
+
+GOOD = RetrievalSignal(good_enough=True, top_score=0.8, n_hits=5)
+BAD = RetrievalSignal(good_enough=False, top_score=0.1, n_hits=2)
+POLICY = Policy()
+
+
+def track(**kw: object) -> TrackResult:
+    base = TrackResult(
+        events=[], lang="zh", intent="transfer", confidence=0.9, standalone_query="转账多久到账"
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def state_of(*events: Event) -> DialogState:
+    return DialogState.replay(events)
+
+
+@pytest.mark.parametrize(
+    ("state", "tr", "signal", "action", "reason"),
+    [
+        (DialogState(), track(), GOOD, "answer", None),
+        (DialogState(), track(explicit_handoff=True), GOOD, "handoff", "explicit_request"),
+        (DialogState(), track(urgent=True, intent="card_lost_stolen"), GOOD, "handoff", "urgent_topic"),
+        (DialogState(), track(frustration=0.9), GOOD, "handoff", "frustration"),
+        (DialogState(), track(lang="fr", intent="out_of_scope"), GOOD, "dont_know", "unsupported_language"),
+        (DialogState(), track(has_content=False, intent="out_of_scope", confidence=0.0), BAD, "clarify", "no_content"),
+        (DialogState(), track(intent="greeting"), BAD, "answer", "smalltalk"),
+        (DialogState(), track(intent="card_fees", required_slots=("card_type",)), GOOD, "clarify", "missing_slot"),
+        (DialogState(), track(intent="card_fees", required_slots=("card_type",), slots={"card_type": "credit"}), GOOD, "answer", None),
+        (DialogState(), track(), BAD, "dont_know", "no_answer"),
+        (DialogState(), track(intent="out_of_scope", confidence=0.3), BAD, "dont_know", "out_of_scope"),
+        (DialogState(), track(intent="out_of_scope", confidence=0.9), GOOD, "dont_know", "out_of_scope"),
+        (DialogState(), track(intent="out_of_scope", confidence=0.3), GOOD, "answer", None),  # the KB knows
+        (state_of(RetrievalMissed()), track(), BAD, "handoff", "repeated_failure"),
+        (state_of(RetrievalMissed()), track(), GOOD, "answer", None),
+        (state_of(ConversationClosed()), track(), GOOD, "dont_know", "conversation_closed"),
+        (state_of(HandoffRequested(reason="explicit_request")), track(), GOOD, "handoff", "agent_handling"),
+        (state_of(HandoffRequested(reason="x"), AgentJoined(agent_id="a")), track(), GOOD, "handoff", "agent_handling"),
+        # the agent handed back: state intact, triggers start afresh
+        (state_of(RetrievalMissed(), HandoffRequested(reason="repeated_failure"), AgentJoined(agent_id="a"),
+                  BotResumed(agent_id="a")), track(), BAD, "dont_know", "no_answer"),
+        # a required slot asked for just now and still not given: don't ask again
+        (state_of(ClarificationAsked(slot="card_type")), track(intent="card_fees", required_slots=("card_type",)), GOOD, "answer", None),
+        # explicit request beats everything but a closed conversation
+        (DialogState(), track(explicit_handoff=True, lang="fr"), BAD, "handoff", "explicit_request"),
+    ],
+)  # fmt: skip
+def test_decides(
+    state: DialogState, tr: TrackResult, signal: RetrievalSignal, action: str, reason: str | None
+) -> None:
+    decision = POLICY(state, tr, signal)
+    assert (decision.action, decision.reason) == (action, reason)
+
+
+def test_llm_down_hands_off_only_when_the_bot_would_answer() -> None:
+    assert POLICY(DialogState(), track(), GOOD, llm_available=False).reason == "llm_unavailable"
+    assert POLICY(DialogState(), track(), BAD, llm_available=False).action == "dont_know"
+    lenient = Policy(PolicyConfig(handoff_on_llm_unavailable=False))
+    assert lenient(DialogState(), track(), GOOD, llm_available=False).action == "answer"
+
+
+def test_every_trigger_can_be_switched_off_per_tenant() -> None:
+    off = Policy(
+        PolicyConfig(
+            handoff_on_explicit_request=False,
+            handoff_on_urgent_topic=False,
+            handoff_on_frustration=False,
+            handoff_on_repeated_failure=False,
+            require_slots=False,
+        )
+    )
+    everything = track(explicit_handoff=True, urgent=True, frustration=1.0, required_slots=("card_type",))
+    assert off(state_of(RetrievalMissed(), RetrievalMissed()), everything, GOOD).action == "answer"
+    assert off(state_of(RetrievalMissed(), RetrievalMissed()), everything, BAD).action == "dont_know"
+
+
+def test_repeated_failure_count_is_configurable() -> None:
+    patient = Policy(PolicyConfig(max_failed_retrievals=3))
+    one_miss = state_of(RetrievalMissed())
+    assert patient(one_miss, track(), BAD).action == "dont_know"
+    assert patient(state_of(RetrievalMissed(), RetrievalMissed()), track(), BAD).reason == "repeated_failure"
+    # an answer with citations resets the count
+    reset = state_of(RetrievalMissed(), BotSaid(text="ok", citations=["c1"]))
+    assert patient(reset, track(), BAD).action == "dont_know"
+
+
+def test_rising_frustration() -> None:
+    config = PolicyConfig()
+    assert is_frustrated((0.0, 0.25, 0.5), config)
+    assert not is_frustrated((0.5, 0.25, 0.5), config)  # not rising
+    assert not is_frustrated((0.0, 0.1, 0.2), config)  # rising, but still calm
+    assert is_frustrated((0.8,), config)
+    assert not is_frustrated((), config)
+    history = [IntentDetected(intent="transfer", confidence=0.9, standalone_query=f"q{i}", frustration=f)
+               for i, f in enumerate((0.0, 0.25))]  # fmt: skip
+    state = state_of(*history)
+    assert POLICY(state, track(frustration=0.5), GOOD).reason == "frustration"
+    # a state that already holds this turn's events is read the same way
+    applied = state.apply(UserSaid(text="转账多久到账")).apply(
+        IntentDetected(intent="transfer", confidence=0.9, standalone_query="转账多久到账", frustration=0.5)
+    )
+    assert POLICY(applied, track(frustration=0.5), GOOD).reason == "frustration"
+
+
+def test_canned_messages_in_the_customers_language_and_tenant_overrides() -> None:
+    zh = POLICY(DialogState(), track(explicit_handoff=True), GOOD)
+    assert zh.message is not None
+    assert "人工" in zh.message
+    en = POLICY(DialogState(), track(explicit_handoff=True, lang="en"), GOOD)
+    assert en.message is not None
+    assert "connecting you" in en.message
+    fr = POLICY(DialogState(), track(lang="fr"), GOOD)
+    assert fr.message is not None
+    assert "Chinese or English" in fr.message
+    ask = POLICY(DialogState(), track(intent="card_fees", required_slots=("card_type",)), GOOD)
+    assert ask.clarify_slot == "card_type"
+    assert ask.message == "请问您咨询的是信用卡还是借记卡？"
+    custom = Policy(PolicyConfig(messages={"handoff:explicit_request": {"zh": "请稍等，客服马上来"}}))
+    assert custom(DialogState(), track(explicit_handoff=True), GOOD).message == "请稍等，客服马上来"
+    other_slot = POLICY(DialogState(), track(required_slots=("branch",), lang="en"), GOOD)
+    assert other_slot.message == "Could you tell me a bit more: branch?"
+
+
+def test_greeting_with_a_question_is_not_small_talk() -> None:
+    question = track(intent="greeting", retrieval_filters={"product": "credit_card"})
+    assert POLICY(DialogState(), question, GOOD).reason is None
+    slot = track(intent="greeting", events=[SlotSet(name="card_type", value="credit")])
+    assert POLICY(DialogState(), slot, GOOD).action == "answer"
+    assert POLICY(DialogState(), slot, GOOD).reason is None
+
+
+def test_events_for_decision() -> None:
+    clarify = POLICY(DialogState(), track(intent="card_fees", required_slots=("card_type",)), BAD)
+    assert [type(e).__name__ for e in events_for_decision(clarify, BAD)] == ["ClarificationAsked"]
+    dont_know = POLICY(DialogState(), track(), BAD)
+    assert [type(e).__name__ for e in events_for_decision(dont_know, BAD)] == ["RetrievalMissed"]
+    handoff = POLICY(DialogState(), track(explicit_handoff=True), GOOD)
+    (event,) = events_for_decision(handoff, GOOD, summary="客户要求人工")
+    assert isinstance(event, HandoffRequested)
+    assert (event.reason, event.summary) == ("explicit_request", "客户要求人工")
+    agent = POLICY(state_of(HandoffRequested(reason="x")), track(), BAD)
+    assert events_for_decision(agent, BAD) == []
