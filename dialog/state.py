@@ -49,6 +49,7 @@ class DialogState:
     handoff_reason: str | None = None
     agent_id: str | None = None
     last_citations: tuple[str, ...] = ()
+    cited: tuple[str, ...] = ()  # every chunk id the bot cited in this conversation, first citation first
     outcome: str | None = None
     feedback: tuple[FeedbackGiven, ...] = ()
     frustration: tuple[float, ...] = ()  # per tracked message, oldest first, the last FRUSTRATION_WINDOW
@@ -64,6 +65,7 @@ class DialogState:
                     s,
                     history=(*s.history, Turn("bot", text)),
                     last_citations=tuple(citations),
+                    cited=(*s.cited, *(c for c in dict.fromkeys(citations) if c not in s.cited)),
                     failed_retrievals=failed,
                     pending_slot=None if event.decision != "clarify" else s.pending_slot,
                 )
