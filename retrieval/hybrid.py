@@ -1,0 +1,199 @@
+"""The hybrid retriever of one knowledge-base version: dense + BM25 candidates, fused, filtered, floored."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.config import RetrievalConfig
+from retrieval.fusion import Candidates, FusionParams, fuse
+from retrieval.index.dense import DenseIndex
+from retrieval.index.keyword import KeywordIndex
+from retrieval.protocols import Embedder, Reranker
+from retrieval.text import KeywordAnalyzer
+from retrieval.types import ChunkRecord, Hit, SearchFilters, SearchResult
+
+
+def keyword_text(chunk: ChunkRecord, config: RetrievalConfig) -> str:
+    """What BM25 indexes for a chunk: its ``embed_text``, plus the cited answer of an FAQ pair when
+    ``config.bm25_with_answer`` (answers add the bank's own wording, which customers often repeat)."""
+    if config.bm25_with_answer and chunk.metadata.get("kind") == "faq" and chunk.text != chunk.embed_text:
+        return f"{chunk.embed_text}\n{chunk.text}"
+    return chunk.embed_text
+
+
+def fusion_params(config: RetrievalConfig) -> FusionParams:
+    return FusionParams(
+        method=config.fusion,
+        dense_weight=config.dense_weight,
+        bm25_weight=config.bm25_weight,
+        rrf_k=config.rrf_k,
+        gate_low=config.gate_low,
+        gate_high=config.gate_high,
+    )
+
+
+class HybridRetriever:
+    """``Retriever`` over one immutable KB version. Thread-safe; sync and CPU-bound.
+
+    ``search`` returns at most ``k`` chunk hits, best first by fused score, all matching ``filters``.
+    ``good_enough`` is False when there is no hit or the best hit's dense similarity is below
+    ``config.score_floor`` (calibrated per embedder: e5 cosines bunch high). Raises ``DimensionMismatch``
+    if the embedder does not match the index.
+    """
+
+    def __init__(
+        self,
+        *,
+        chunks: Sequence[ChunkRecord],
+        dense: DenseIndex,
+        keyword: KeywordIndex,
+        embedder: Embedder,
+        analyzer: KeywordAnalyzer,
+        config: RetrievalConfig,
+        version: str = "",
+        reranker: Reranker | None = None,
+        dense_ids: npt.NDArray[np.int64] | None = None,
+    ) -> None:
+        """``dense_ids[i]`` is chunk i's id in ``dense`` (default: i). A derived version keeps its base's
+        ids for unchanged chunks, so positions and dense ids can differ."""
+        if dense.dim != embedder.dim:
+            from retrieval.errors import DimensionMismatch
+
+            raise DimensionMismatch(f"index dim {dense.dim} != embedder {embedder.name} dim {embedder.dim}")
+        if keyword.size != len(chunks):
+            raise ValueError(f"keyword index has {keyword.size} documents for {len(chunks)} chunks")
+        self.chunks = list(chunks)
+        self.dense = dense
+        self.keyword = keyword
+        self.embedder = embedder
+        self.analyzer = analyzer
+        self.config = config
+        self.version = version
+        self.reranker = reranker
+        self.params = fusion_params(config)
+        n = len(self.chunks)
+        self.dense_ids = (
+            np.arange(n, dtype=np.int64) if dense_ids is None else np.asarray(dense_ids, np.int64)
+        )
+        if len(self.dense_ids) != n:
+            raise ValueError("dense_ids must name one dense id per chunk")
+        identity = bool(np.array_equal(self.dense_ids, np.arange(n)))
+        self._pos_of: dict[int, int] | None = (
+            None if identity else {int(d): p for p, d in enumerate(self.dense_ids.tolist())}
+        )
+        self._postings: dict[tuple[str, str], dict[str, npt.NDArray[np.int64]]] = {}
+        self._tokens: OrderedDict[int, frozenset[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ filters
+    def _allowed(self, filters: SearchFilters | None) -> npt.NDArray[np.int64] | None:
+        if filters is None:
+            return None
+        conds = [(("meta", k), v) for k, v in filters.metadata.items()]
+        if filters.collection is not None:
+            conds.append((("meta", "collection"), filters.collection))
+        if filters.lang is not None:
+            conds.append((("lang", ""), filters.lang))
+        if not conds:
+            return None
+        allowed: npt.NDArray[np.int64] | None = None
+        for field, value in conds:
+            ids = self._posting(field).get(value, np.zeros(0, np.int64))
+            allowed = ids if allowed is None else np.intersect1d(allowed, ids, assume_unique=True)
+        return allowed
+
+    def _posting(self, field: tuple[str, str]) -> dict[str, npt.NDArray[np.int64]]:
+        with self._lock:
+            cached = self._postings.get(field)
+            if cached is not None:
+                return cached
+            groups: dict[str, list[int]] = {}
+            for i, c in enumerate(self.chunks):
+                value = c.lang if field[0] == "lang" else c.metadata.get(field[1])
+                if value is not None:
+                    groups.setdefault(value, []).append(i)
+            built = {v: np.asarray(ids, np.int64) for v, ids in groups.items()}
+            self._postings[field] = built
+            return built
+
+    def _doc_tokens(self, i: int) -> frozenset[str]:
+        with self._lock:
+            hit = self._tokens.get(i)
+            if hit is not None:
+                self._tokens.move_to_end(i)
+                return hit
+        toks = frozenset(self.analyzer.analyze(keyword_text(self.chunks[i], self.config)))
+        with self._lock:
+            self._tokens[i] = toks
+            if len(self._tokens) > 4096:
+                self._tokens.popitem(last=False)
+        return toks
+
+    # ------------------------------------------------------------------ search
+    def candidates(
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        *,
+        query_vector: npt.NDArray[np.float32] | None = None,
+    ) -> tuple[Candidates, npt.NDArray[np.float32]]:
+        """Both candidate lists (``config.candidates`` each) and the query vector."""
+        allowed = self._allowed(filters)
+        n = self.config.candidates
+        qv = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
+        if allowed is not None and len(allowed) == 0:
+            empty = np.zeros(0, np.int64)
+            return Candidates(empty, np.zeros(0, np.float32), empty, np.zeros(0, np.float32), 0.0), qv
+        d_scores, d_ids = self.dense.search(
+            qv, n, allowed=None if allowed is None else self.dense_ids[allowed]
+        )
+        if self._pos_of is not None:
+            d_ids = np.asarray([self._pos_of[int(i)] for i in d_ids], dtype=np.int64)
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.chunks), np.float32)
+            mask[allowed] = 1.0
+        kw = self.keyword.search(self.analyzer.analyze(query), n, mask=mask, doc_tokens=self._doc_tokens)
+        return Candidates(d_ids, d_scores, kw.ids, kw.scores, kw.coverage), qv
+
+    def search(self, query: str, *, k: int = 5, filters: SearchFilters | None = None) -> SearchResult:
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        cands, qv = self.candidates(query, filters)
+        fused = fuse(cands, self.params)
+        depth = max(k, self.config.rerank_depth) if self.reranker is not None else k
+        top = fused.ids[:depth]
+        hits = self._hits(top, fused.scores[:depth], cands, qv)
+        if self.reranker is not None and hits:
+            hits = self.reranker.rerank(query, hits)
+        hits = hits[:k]
+        good = bool(hits) and (hits[0].dense_score or 0.0) >= self.config.score_floor
+        return SearchResult(hits=hits, good_enough=good, version=self.version)
+
+    def _hits(
+        self,
+        ids: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+        cands: Candidates,
+        qv: npt.NDArray[np.float32],
+    ) -> list[Hit]:
+        d_rank = {int(i): r for r, i in enumerate(cands.dense_ids.tolist(), start=1)}
+        b_rank = {int(i): r for r, i in enumerate(cands.bm25_ids.tolist(), start=1)}
+        b_score = dict(zip(cands.bm25_ids.tolist(), cands.bm25_scores.tolist(), strict=True))
+        cos = self.dense.vectors(self.dense_ids[ids]) @ qv if len(ids) else np.zeros(0, np.float32)
+        return [
+            Hit(
+                chunk=self.chunks[int(i)],
+                score=float(s),
+                dense_score=float(c),
+                bm25_score=b_score.get(int(i)),
+                dense_rank=d_rank.get(int(i)),
+                bm25_rank=b_rank.get(int(i)),
+            )
+            for i, s, c in zip(ids.tolist(), scores.tolist(), cos.tolist(), strict=True)
+        ]
