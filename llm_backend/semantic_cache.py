@@ -2,9 +2,9 @@
 
 Key: the masked, standalone question. A lookup first tries the exact normalised text (case, width,
 spaces and punctuation folded), then the nearest cached question by embedding cosine similarity, which
-must reach ``threshold`` *and* agree with the new question on what similarity alone blurs: the numbers,
-negation, the direction of an action (open/close, raise/lower, deposit/withdraw...) and the product
-named (credit vs debit card, loan vs mortgage...). A wrong cached answer costs more than a miss.
+must reach ``threshold`` *and* agree with the new question on what similarity alone blurs
+(``cache_guard.signature``: numbers, negation, products, channels, parties, days and the direction of
+an action). A wrong cached answer costs more than a miss.
 
 Never cached: questions or answers holding placeholders (``<PHONE_NUMBER_1>``: customer data was
 involved), answers the caller marks as using customer-specific slots, "I don't know" answers. Entries
@@ -19,7 +19,6 @@ State lives in this process (one cache per app worker); the embedding function i
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import unicodedata
 from collections import OrderedDict
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from llm_backend.cache_guard import signature
 from llm_backend.config import SemanticCacheConfig
 from llm_backend.prompt_text import PLACEHOLDER, is_no_answer
 from llm_backend.types import CachedAnswer, CacheHit
@@ -36,124 +36,11 @@ from llm_backend.types import CachedAnswer, CacheHit
 Vectors = npt.NDArray[np.float32]
 EmbedFn = Callable[[Sequence[str]], Vectors]
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_NEGATION = re.compile(r"不|没|沒|未|无|無|非|别|別|\bnot\b|\bno\b|n't|\bnever\b|\bcannot\b|\bwithout\b")
-# Each group: alternatives that similarity confuses but that change the answer.
-_CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
-    (
-        (
-            "开通",
-            "开户",
-            "開通",
-            "開戶",
-            "办理",
-            "辦理",
-            "申请",
-            "申請",
-            "激活",
-            "启用",
-            "開卡",
-            "开卡",
-            "open",
-            "apply",
-            "activate",
-            "enable",
-            "sign up",
-        ),
-        (
-            "关闭",
-            "關閉",
-            "取消",
-            "注销",
-            "註銷",
-            "销户",
-            "銷戶",
-            "停用",
-            "解约",
-            "解約",
-            "close",
-            "cancel",
-            "deactivate",
-            "disable",
-            "terminate",
-        ),
-    ),
-    (
-        ("提高", "提升", "增加", "调高", "調高", "上调", "increase", "raise"),
-        ("降低", "减少", "減少", "调低", "調低", "下调", "decrease", "lower", "reduce"),
-    ),
-    (
-        ("存入", "存款", "存钱", "存錢", "转入", "轉入", "deposit"),
-        ("取款", "取钱", "取錢", "提现", "提領", "转出", "轉出", "withdraw"),
-    ),
-    (("挂失", "掛失", "report lost"), ("解挂", "解掛", "补卡", "補卡", "replace")),
-    (("修改", "更改", "变更", "變更", "重置", "change", "reset"), ("查询", "查詢", "查看", "check", "view")),
-)
-_PRODUCTS = (
-    "信用卡",
-    "借记卡",
-    "借記卡",
-    "储蓄卡",
-    "儲蓄卡",
-    "金融卡",
-    "存折",
-    "存摺",
-    "房贷",
-    "房貸",
-    "车贷",
-    "車貸",
-    "贷款",
-    "貸款",
-    "理财",
-    "理財",
-    "基金",
-    "保险",
-    "保險",
-    "外汇",
-    "外匯",
-    "美元",
-    "人民币",
-    "港币",
-    "台币",
-    "台幣",
-    "网银",
-    "網銀",
-    "手机银行",
-    "手機銀行",
-    "支票",
-    "定期",
-    "活期",
-    "credit card",
-    "debit card",
-    "mortgage",
-    "loan",
-    "savings",
-    "checking",
-    "cheque",
-    "fund",
-    "insurance",
-    "dollar",
-    "euro",
-    "wire",
-    "atm",
-)
-
 
 def normalise(question: str) -> str:
     """Fold width, case, spaces and punctuation: the exact-match key."""
     text = unicodedata.normalize("NFKC", question).casefold()
     return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith(("P", "S"))))
-
-
-def _signature(question: str) -> tuple[object, ...]:
-    text = unicodedata.normalize("NFKC", question).casefold()
-    sides = tuple(tuple(any(term in text for term in side) for side in group) for group in _CONTRASTS)
-    return (
-        frozenset(_NUMBER.findall(text)),
-        bool(_NEGATION.search(text)),
-        sides,
-        frozenset(p for p in _PRODUCTS if p in text),
-    )
 
 
 def is_private(text: str) -> bool:
@@ -165,7 +52,7 @@ class _Entry:
     question: str
     answer: CachedAnswer
     vector: Vectors
-    signature: tuple[object, ...]
+    signature: tuple[frozenset[str], bool, frozenset[str]]
     expires_at: float
 
 
@@ -270,12 +157,12 @@ class SemanticAnswerCache:
             return None
         matrix, keys = bucket.matrix()
         sims = matrix @ vector
-        signature = _signature(question)
+        wanted = signature(question)
         for i in np.argsort(-sims)[:5]:
             if float(sims[i]) < self._config.threshold:
                 break
             entry = bucket.entries[keys[int(i)]]
-            if entry.signature == signature:
+            if entry.signature == wanted:
                 bucket.entries.move_to_end(keys[int(i)])
                 self._count("hit_semantic")
                 return CacheHit(entry.answer, "semantic", float(sims[i]), entry.question)
@@ -307,7 +194,7 @@ class SemanticAnswerCache:
             bucket = self._buckets[tenant] = _Bucket(kb_version)  # a new KB version drops the old answers
         key = normalise(question)
         bucket.entries[key] = _Entry(
-            question, answer, vector, _signature(question), self._clock() + self._config.ttl_s
+            question, answer, vector, signature(question), self._clock() + self._config.ttl_s
         )
         bucket.entries.move_to_end(key)
         while len(bucket.entries) > self._config.max_entries_per_tenant:

@@ -1,14 +1,15 @@
 """Semantic answer cache on a replay of 200 customer questions with repeats, paraphrases and near misses.
 
-Questions come with an intent id; an answer is "right" for a question when it was produced for the same
-intent. Sources (EVAL_DATA_DIR): BQ Corpus (WeBank customer questions, zh) positive pairs as paraphrases
-and high-overlap negative pairs as near misses, and BANKING77 (en) intents with several phrasings. The
-replay asks each question once, in a seeded order where an intent's first question comes first: a miss
-"generates" the intent's answer and stores it; a hit is checked against the question's intent. The LLM
-is not involved: this measures the cache's matching alone.
+Replay (demo KB, ``cache_replay_items``): 64 FAQ questions (each FAQ row is one answer, one intent), a
+hand-written paraphrase of 60 of them (30 zh, 30 en), 36 repeats typed differently (punctuation, spaces,
+case), and 40 near misses — questions that look like a cached one but need another answer (gold vs
+platinum card, 1- vs 3-year deposit, deposit vs withdraw, own vs other bank's ATM...), each its own
+intent. Seeded order; an intent's first question comes before its paraphrases and repeats, and a near
+miss comes after the question it resembles. A miss "generates" the intent's answer and stores it; a hit
+is right only when it carries the answer of the question's own intent. The LLM is not involved.
 
-``calibrate`` sweeps the similarity threshold on separate BQ pairs (never in the replay), so the shipped
-threshold is not tuned on the replay itself.
+``calibrate`` sweeps the threshold on BQ Corpus pairs (WeBank customer questions labelled same / different
+meaning; EVAL_DATA_DIR): more data, noisier labels, never part of the replay.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from llm_backend.bench.cache_replay_items import NEAR_MISSES, PARAPHRASES
+from llm_backend.cache_guard import signature
 from llm_backend.config import SemanticCacheConfig
-from llm_backend.semantic_cache import EmbedFn, SemanticAnswerCache, _signature, normalise
+from llm_backend.semantic_cache import EmbedFn, SemanticAnswerCache
 from llm_backend.types import CachedAnswer
 
 SEED = 20261128
@@ -46,11 +49,6 @@ def _bq_pairs(data: Path) -> list[tuple[str, str, int]]:
     return rows
 
 
-def _overlap(a: str, b: str) -> float:
-    sa, sb = set(a), set(b)
-    return len(sa & sb) / max(1, len(sa | sb))
-
-
 def _variant(q: str, rng: random.Random) -> str:
     """The same question typed again: punctuation, spacing or case changed."""
     choice = rng.randrange(3)
@@ -61,68 +59,46 @@ def _variant(q: str, rng: random.Random) -> str:
     return q.upper() if q.isascii() else q + "。"
 
 
-def build_replay(
-    data: Path, *, size: int = 200, seed: int = SEED
-) -> tuple[list[Ask], list[tuple[str, str, int]]]:
-    """The replay (``size`` asks) and the BQ pairs left out of it (for calibration)."""
+def build_replay(demo_kb: Path, *, seed: int = SEED) -> list[Ask]:
+    """The 200-question replay over the demo KB's FAQ (see the module docstring)."""
     rng = random.Random(seed)
-    pairs = _bq_pairs(data)
-    rng.shuffle(pairs)
-    used: set[str] = set()
-    asks_first: list[Ask] = []
-    asks_later: list[Ask] = []
-
-    def fresh(*qs: str) -> bool:
-        return all(q and q not in used and normalise(q) for q in qs)
-
-    positives = [p for p in pairs if p[2] == 1 and normalise(p[0]) != normalise(p[1])]
-    for i, (s1, s2, _) in enumerate(positives[:50]):
-        used.update((s1, s2))
-        asks_first.append(Ask(s2, f"bq{i}", "first"))
-        asks_later.append(Ask(s1, f"bq{i}", "paraphrase"))
-        if i < 20:
-            asks_later.append(Ask(_variant(s2, rng), f"bq{i}", "repeat"))
-    near = sorted((p for p in pairs if p[2] == 0 and fresh(p[0], p[1])), key=lambda p: -_overlap(p[0], p[1]))
-    for j, (a, b, _) in enumerate(near[:15]):
-        used.update((a, b))
-        asks_first.append(Ask(a, f"neg{j}a", "first"))
-        asks_later.append(Ask(b, f"neg{j}b", "near_miss"))
-    by_intent: dict[str, list[str]] = defaultdict(list)
-    with (data / "banking77" / "test.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            by_intent[row["category"]].append(row["text"].strip())
-    intents = sorted(by_intent)
-    rng.shuffle(intents)
-    for intent in intents[:14]:
-        texts = by_intent[intent][:]
-        rng.shuffle(texts)
-        asks_first.append(Ask(texts[0], f"b77:{intent}", "first"))
-        asks_later += [Ask(t, f"b77:{intent}", "paraphrase") for t in texts[1:3]]
-    for intent in intents[:8]:
-        asks_later.append(Ask(_variant(by_intent[intent][0], rng), f"b77:{intent}", "repeat"))
-    # Order: later asks are spread among first asks, each after its intent's first question.
+    with (demo_kb / "faq.csv").open(encoding="utf-8", newline="") as fh:
+        faq = [row["question"] for row in csv.DictReader(fh)]
+    rows = sorted(set(PARAPHRASES) | {row for row, _ in NEAR_MISSES})
+    firsts = [Ask(faq[row], f"faq{row}", "first") for row in rows]
+    later = [Ask(text, f"faq{row}", "paraphrase") for row, text in sorted(PARAPHRASES.items())]
+    later += [Ask(text, f"near{i}:faq{row}", "near_miss") for i, (row, text) in enumerate(NEAR_MISSES)]
+    repeats = 200 - len(firsts) - len(later)
+    typed_again = rng.sample(firsts, repeats // 2) + rng.sample(
+        later[: len(PARAPHRASES)], repeats - repeats // 2
+    )
+    later += [Ask(_variant(a.question, rng), a.intent, "repeat") for a in typed_again]
     order: list[Ask] = []
-    pending = asks_later[:]
-    rng.shuffle(pending)
-    firsts = asks_first[:]
     rng.shuffle(firsts)
+    rng.shuffle(later)
     seen: set[str] = set()
-    while firsts or pending:
-        ready = [a for a in pending if _after(a) in seen]
-        if firsts and (not ready or rng.random() < 0.45):
+    while firsts or later:
+        ready = [a for a in later if _after(a) in seen]
+        if firsts and (not ready or rng.random() < 0.4):
             nxt = firsts.pop()
             seen.add(nxt.intent)
         else:
             nxt = ready[0]
-            pending.remove(nxt)
+            later.remove(nxt)
         order.append(nxt)
-    held_out = [p for p in pairs if p[0] not in used and p[1] not in used]
-    return order[:size], held_out
+    return order
+
+
+def bq_pairs(data: Path) -> list[tuple[str, str, int]]:
+    """BQ Corpus dev pairs (for ``calibrate``), shuffled with the seed."""
+    pairs = _bq_pairs(data)
+    random.Random(SEED).shuffle(pairs)
+    return pairs
 
 
 def _after(ask: Ask) -> str:
     """The intent whose first question must precede ``ask`` (a near miss follows its look-alike)."""
-    return ask.intent[:-1] + "a" if ask.kind == "near_miss" else ask.intent
+    return ask.intent.split(":", 1)[1] if ask.kind == "near_miss" else ask.intent
 
 
 @dataclass
@@ -168,7 +144,7 @@ def calibrate(
     left = embed([p[0] for p in sample])
     right = embed([p[1] for p in sample])
     sims = np.sum(np.asarray(left) * np.asarray(right), axis=1)
-    guard = np.array([_signature(a) == _signature(b) for a, b, _ in sample])
+    guard = np.array([signature(a) == signature(b) for a, b, _ in sample])
     labels = np.array([p[2] for p in sample])
     out = []
     for t in thresholds:
