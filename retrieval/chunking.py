@@ -44,16 +44,17 @@ class Chunker:
         config: RetrievalConfig,
         *,
         token_len: Callable[[str], int] = approx_tokens,
-        faq_context: bool = False,
+        faq_context: bool | None = None,
     ) -> None:
         """``faq_context``: prefix the document title / heading path to the embedded FAQ question
-        (helps when many documents ask the same question about different products or places)."""
+        (helps when many documents ask the same question about different products or places);
+        default: ``config.faq_context``."""
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         if config.chunk_overlap_tokens >= config.chunk_size_tokens:
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_size_tokens")
         self._size = config.chunk_size_tokens
-        self._faq_context = faq_context
+        self._faq_context = config.faq_context if faq_context is None else faq_context
         self._token_len = token_len
         self._splitter = RecursiveCharacterTextSplitter(
             separators=SEPARATORS,

@@ -34,6 +34,8 @@ class RetrievalConfig(BaseModel):
     gate_high: float = Field(default=0.9, ge=0.0, le=1.0)
     # BM25 also indexes FAQ answers (not only the questions that are embedded).
     bm25_with_answer: bool = False
+    # The embedded FAQ question is prefixed with the document title / heading path.
+    faq_context: bool = False
     # How many fused hits a Reranker (if any) reorders.
     rerank_depth: int = Field(default=20, ge=1, le=200)
     # Documents and loaders.

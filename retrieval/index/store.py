@@ -120,6 +120,7 @@ class IndexStore:
         whatever the embedder raises; on any failure nothing is left behind.
         """
         self._check_unique(chunks)
+        self.analyzer.warm_up()  # idempotent; the embedder is warmed up by its owner
         t0 = time.time()
         report = progress or (lambda stage, done, total: None)
         report("embedding", 0, len(chunks))
@@ -147,6 +148,7 @@ class IndexStore:
         """A new version from ``base_version`` minus the chunks of ``remove_documents`` plus
         ``add_chunks``: only the added chunks are embedded and tokenised; removed ids are deleted from a
         copy of the base's ID-mapped FAISS index. The base version is not modified."""
+        self.analyzer.warm_up()
         t0 = time.time()
         report = progress or (lambda stage, done, total: None)
         base_dir = self._dir(kb_key, base_version)
@@ -258,6 +260,7 @@ class IndexStore:
         return retriever
 
     def _load(self, kb_key: str, version: str) -> HybridRetriever:
+        self.analyzer.warm_up()
         d = self._dir(kb_key, version)
         manifest = self._verified_manifest(d)
         if manifest.get("embedder") != self.embedder.name or manifest.get("dim") != self.embedder.dim:

@@ -1,0 +1,158 @@
+"""Converters of the evaluation datasets (``EVAL_DATA_DIR/<name>/``, formats in each README) into an
+``EvalDocument`` KB and ``EvalQuery`` list. Deterministic; subsampling, where used, is seeded.
+
+- ``esun_aicup2024_faq``: 617 FAQ documents (1,624 Q/A pairs, Traditional Chinese); the 50 ``faq``
+  questions with their gold pid. The 100 ``insurance``/``finance`` questions point to PDFs that are not in
+  this KB: they are the no-answer queries (relevant = []).
+- ``bq_corpus`` / ``afqmc``: every distinct ``sentence2`` is a KB "standard question"; each positive pair
+  queries with ``sentence1`` for its ``sentence2``.
+- ``dstc10_track2_task2``: ~12k FAQ snippets (title = entity name); each knowledge-seeking turn queries
+  with the last ``turns`` turns of the spoken dialogue (the entity is usually named a turn or two earlier).
+- ``dstc11_track5``: 2,869 FAQs and 8,013 review sentences (one document each); each knowledge-seeking
+  turn has several gold snippets (nDCG).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.evaluation.data import EvalDocument, EvalQuery
+
+DATASETS = ("esun_aicup2024_faq", "bq_corpus", "afqmc", "dstc10_track2_task2", "dstc11_track5")
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    name: str
+    documents: list[EvalDocument]
+    queries: list[EvalQuery]
+    note: str = ""
+
+
+def load_dataset(name: str, data_dir: Path, *, max_queries: int | None = None, seed: int = 13,
+                 turns: int = 3) -> Dataset:  # fmt: skip
+    """Raises ``FileNotFoundError`` (with the path) when the data is absent, ``KeyError`` for a bad name."""
+    root = data_dir / name
+    if not root.is_dir():
+        raise FileNotFoundError(f"evaluation data {root} not found (set EVAL_DATA_DIR)")
+    converters: dict[str, Callable[[Path], Dataset]] = {
+        "esun_aicup2024_faq": _esun,
+        "bq_corpus": lambda r: _pairs(r, "bq_corpus", _read_tsv(r / "dev.tsv")),
+        "afqmc": lambda r: _pairs(r, "afqmc", _read_afqmc(r / "dev.json")),
+        "dstc10_track2_task2": lambda r: _dstc10(r, turns),
+        "dstc11_track5": lambda r: _dstc11(r, turns),
+    }
+    ds = converters[name](root)
+    if max_queries is not None and len(ds.queries) > max_queries:
+        rng = random.Random(seed)
+        picked = sorted(rng.sample(range(len(ds.queries)), max_queries))
+        note = f"{ds.note}; queries subsampled {max_queries}/{len(ds.queries)} (seed {seed})".lstrip("; ")
+        ds = Dataset(ds.name, ds.documents, [ds.queries[i] for i in picked], note)
+    return ds
+
+
+def _esun(root: Path) -> Dataset:
+    kb = json.loads((root / "reference/faq/pid_map_content.json").read_text(encoding="utf-8"))
+    docs = [
+        EvalDocument(str(pid), "", "", "zh", tuple((e["question"], "\n".join(e["answers"])) for e in entries))
+        for pid, entries in kb.items()
+    ]
+    qs = json.loads((root / "dataset/preliminary/questions_example.json").read_text(encoding="utf-8"))
+    gts = json.loads((root / "dataset/preliminary/ground_truths_example.json").read_text(encoding="utf-8"))
+    gold = {g["qid"]: str(g["retrieve"]) for g in gts["ground_truths"]}
+    queries = [
+        EvalQuery(str(q["qid"]), q["query"], (gold[q["qid"]],) if q["category"] == "faq" else (), "zh")
+        for q in qs["questions"]
+    ]
+    return Dataset("esun_aicup2024_faq", docs, queries,
+                   "50 faq questions over all 617 documents; 100 insurance/finance questions as no-answer")  # fmt: skip
+
+
+def _read_tsv(path: Path) -> list[tuple[str, str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return [
+            (r[0], r[1], r[2]) for r in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE) if len(r) >= 3
+        ]
+
+
+def _read_afqmc(path: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            o = json.loads(line)
+            rows.append((o["sentence1"], o["sentence2"], str(o["label"])))
+    return rows
+
+
+def _pairs(root: Path, name: str, rows: Sequence[tuple[str, str, str]]) -> Dataset:
+    ids: dict[str, str] = {}
+    for _, s2, _ in rows:
+        ids.setdefault(s2.strip(), f"q{len(ids)}")
+    docs = [EvalDocument(i, "", "", "zh", ((s2, ""),)) for s2, i in ids.items()]
+    queries = [
+        EvalQuery(f"p{n}", s1.strip(), (ids[s2.strip()],), "zh")
+        for n, (s1, s2, label) in enumerate(rows)
+        if label.strip() == "1" and s1.strip()
+    ]
+    return Dataset(
+        name, docs, queries, f"{len(docs)} distinct sentence2 as the KB; positive pairs as queries"
+    )
+
+
+def _dialogue(turns: Sequence[dict[str, object]], n: int) -> str:
+    return " ".join(str(t["text"]) for t in turns[-n:])
+
+
+def _dstc10(root: Path, turns: int) -> Dataset:
+    kb = json.loads((root / "knowledge.json").read_text(encoding="utf-8"))
+    docs = []
+    for domain, entities in kb.items():
+        for eid, ent in entities.items():
+            title = ent.get("name") or domain
+            for did, d in ent["docs"].items():
+                docs.append(EvalDocument(f"{domain}/{eid}/{did}", "", title, "en", ((d["title"], d["body"]),),
+                                         {"domain": domain}))  # fmt: skip
+    logs = json.loads((root / "val/logs.json").read_text(encoding="utf-8"))
+    labels = json.loads((root / "val/labels.json").read_text(encoding="utf-8"))
+    queries = []
+    for n, (log, lab) in enumerate(zip(logs, labels, strict=True)):
+        if lab.get("target"):
+            rel = tuple(f"{k['domain']}/{k['entity_id']}/{k['doc_id']}" for k in lab["knowledge"])
+            queries.append(EvalQuery(f"t{n}", _dialogue(log, turns), rel, "en"))
+    return Dataset("dstc10_track2_task2", docs, queries,
+                   f"knowledge-seeking turns only; query = last {turns} turns")  # fmt: skip
+
+
+def _dstc11(root: Path, turns: int) -> Dataset:
+    kb = json.loads((root / "knowledge.json").read_text(encoding="utf-8"))
+    docs = []
+    for domain, entities in kb.items():
+        for eid, ent in entities.items():
+            title = ent.get("name") or domain
+            for fid, f in (ent.get("faqs") or {}).items():
+                docs.append(EvalDocument(f"{domain}/{eid}/faq/{fid}", "", title, "en",
+                                         ((f["question"], f["answer"]),), {"domain": domain}))  # fmt: skip
+            for rid, r in (ent.get("reviews") or {}).items():
+                for sid, sent in r["sentences"].items():
+                    docs.append(EvalDocument(f"{domain}/{eid}/review/{rid}/{sid}", sent, title, "en",
+                                             (), {"domain": domain}))  # fmt: skip
+    logs = json.loads((root / "val/logs.json").read_text(encoding="utf-8"))
+    labels = json.loads((root / "val/labels.json").read_text(encoding="utf-8"))
+    queries = []
+    for n, (log, lab) in enumerate(zip(logs, labels, strict=True)):
+        if lab.get("target"):
+            rel = []
+            for k in lab["knowledge"]:
+                base = f"{k['domain']}/{k['entity_id']}"
+                if k["doc_type"] == "faq":
+                    rel.append(f"{base}/faq/{k['doc_id']}")
+                else:
+                    rel.append(f"{base}/review/{k['doc_id']}/{k['sent_id']}")
+            queries.append(EvalQuery(f"t{n}", _dialogue(log, turns), tuple(dict.fromkeys(rel)), "en"))
+    return Dataset("dstc11_track5", docs, queries,
+                   f"knowledge-seeking turns; FAQs and review sentences as documents; query = last {turns} turns")  # fmt: skip
