@@ -27,7 +27,7 @@ class SemanticCacheConfig(BaseModel):
     enabled: bool = True
     # Cosine similarity of the masked questions' embeddings needed for a semantic hit. Calibrated for
     # multilingual-e5-small on bank paraphrase pairs (docs/BENCHMARKS.md, "LLM backend").
-    threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+    threshold: float = Field(default=0.96, ge=0.0, le=1.0)
     max_entries_per_tenant: int = Field(default=5000, ge=1)
     ttl_s: float = Field(default=24 * 3600.0, gt=0)
 
