@@ -14,6 +14,7 @@ from privacy.recognizers.contact import (
     CnMobileRecognizer,
     IntlPhoneRecognizer,
     IpAddressRecognizer,
+    PhoneCueRecognizer,
 )
 from privacy.recognizers.finance import AccountNumberRecognizer, BankCardRecognizer, IbanRecognizer
 from privacy.recognizers.ids import CnIdCardRecognizer, CnPassportRecognizer, CnUsccRecognizer
@@ -30,6 +31,7 @@ CATALOGUE: dict[str, type[DeclarativeRecognizer] | type[IntlPhoneRecognizer]] = 
     "iban": IbanRecognizer,
     "account_number": AccountNumberRecognizer,
     "intl_phone": IntlPhoneRecognizer,
+    "phone_cue": PhoneCueRecognizer,
     "email": AsciiEmailRecognizer,
     "ip_address": IpAddressRecognizer,
     "zh_name_cue": ZhNameCueRecognizer,

@@ -274,7 +274,10 @@ _GLUED_SUFFIXES = "straße|strasse|str\\.|gasse|weg|gatan|vägen|vej|veien|katu|
 
 class EnStreetAddressRecognizer(DeclarativeRecognizer):
     """Street lines the English NER does not tag: ``24 Clarke Avenue``, ``Via Roma 131``,
-    ``Hauptstraße 5``, ``Apt. 117``, ``P.O. Box 186``."""
+    ``Hauptstraße 5``, ``Apt. 117``, ``P.O. Box 186``.
+
+    Street lines score 0.88-0.9, above the NER's 0.85, because the small English model often calls the
+    street name in them a person (``69 Gordon Terrace``): the street pattern is the better witness."""
 
     ENTITY = "LOCATION"
     _name = r"\p{Lu}[\p{L}'\-]*"
@@ -282,16 +285,24 @@ class EnStreetAddressRecognizer(DeclarativeRecognizer):
         PatternSpec(
             "number_name_type",
             rf"(?<![\p{{L}}\d])\d{{1,5}}[A-Za-z]?\s+(?:{_name}\s+){{0,3}}(?:{_STREET_TYPES})\b\.?",
-            0.7,
+            0.9,
         ),
         PatternSpec(
             "type_name_number",
             rf"\b(?:{_STREET_PREFIXES})\s+(?:[\p{{L}}'\-]+\s+){{0,3}}\d{{1,5}}[A-Za-z]?\b",
-            0.65,
+            0.88,
         ),
-        PatternSpec("glued_street", rf"\b\p{{Lu}}\p{{Ll}}*(?:{_GLUED_SUFFIXES})\s+\d{{1,5}}[a-z]?\b", 0.7),
+        PatternSpec(
+            "name_type_number",
+            rf"\b{_name}\s+(?:{_STREET_TYPES}|Strasse|Straße|Gasse|Weg|Allee|Platz)\.?\s+\d{{1,5}}[A-Za-z]?\b",
+            0.9,
+        ),
+        PatternSpec(
+            "military", r"\b(?:PSC|CMR|Unit)\s+\d{3,4},?\s+Box\s+\d{3,4}(?:\s+[AF]PO\s+A[AEP]\s+\d{5})?", 0.9
+        ),
+        PatternSpec("glued_street", rf"\b\p{{Lu}}\p{{Ll}}*(?:{_GLUED_SUFFIXES})\s+\d{{1,5}}[a-z]?\b", 0.9),
         PatternSpec("unit", r"\b(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?\s*#?\s*\d{1,5}[A-Za-z]?\b", 0.6),
-        PatternSpec("po_box", r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b", 0.7),
+        PatternSpec("po_box", r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b", 0.9),
     )
     CONTEXT = ("address", "live at", "lives at", "located at", "send it to", "deliver to", "moved to")
     CONTEXT_WINDOW = 24

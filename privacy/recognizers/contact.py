@@ -67,6 +67,64 @@ class CnLandlineRecognizer(DeclarativeRecognizer):
     PRIORITY = 65
 
 
+class PhoneCueRecognizer(DeclarativeRecognizer):
+    """Any-country phone number written the local way (``451 5986``, ``(37) 788-063``, ``60-56-85-91``)
+    right after or before a phone cue (``Phone:``, ``call me on``, ``... office``).
+
+    libphonenumber only accepts numbers valid for the regions it is given; customers write their own
+    local formats. 7-15 digits in groups, with an optional +country and (area) part; alone it scores 0.2,
+    so only a cue makes it a finding.
+    """
+
+    ENTITY = "PHONE_NUMBER"
+    PATTERNS: ClassVar[tuple[PatternSpec, ...]] = (
+        PatternSpec(
+            "grouped_digits",
+            r"(?<![0-9A-Za-z+.\-])(?:\+\d{1,3}[ -]?)?(?:\(\d{1,4}\)[ -]?)?\d{2,5}(?:[ .\-]\d{2,6}){1,4}"
+            r"(?![0-9]|[.\-]\d)",
+            0.2,
+        ),
+        PatternSpec("run", r"(?<![0-9A-Za-z+.\-])\+?\d{7,15}(?![0-9]|[.\-]\d)", 0.2),
+    )
+    CONTEXT = (
+        "phone",
+        "tel",
+        "mobile",
+        "cell",
+        "fax",
+        "desk",
+        "office",
+        "call me",
+        "reach me",
+        "answering at",
+        "messages to",
+        "registered",
+        "number is",
+        "whatsapp",
+    )
+    NEGATIVE_CONTEXT = (
+        "order",
+        "invoice",
+        "account",
+        "card",
+        "iban",
+        "ref",
+        "zip",
+        "postcode",
+        "apt",
+        "suite",
+        "box",
+    )
+    CONTEXT_WINDOW = 18
+    CONTEXT_AFTER = 8
+    CONTEXT_BOOST = 0.5
+    PRIORITY = 35
+
+    def validate(self, value: str) -> bool | None:
+        digits = sum(c.isdigit() for c in value)
+        return None if 7 <= digits <= 15 else False
+
+
 class AsciiEmailRecognizer(DeclarativeRecognizer):
     """E-mail with an ASCII-only local part.
 

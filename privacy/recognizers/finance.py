@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from privacy.checksums import compact, is_valid_card, is_valid_iban, looks_like_cn_id
+from privacy.checksums import compact, is_valid_card, is_valid_iban, looks_like_cn_id, luhn_ok
 from privacy.recognizers.base import DeclarativeRecognizer, PatternSpec
 from privacy.recognizers.ids import _ORDER_WORDS
 
@@ -25,15 +25,15 @@ def _known_issuer(digits: str) -> bool:
 class BankCardRecognizer(DeclarativeRecognizer):
     """13-19 digits (single spaces or hyphens anywhere), Luhn-valid.
 
-    A known issuer prefix makes it certain (score 1.0); a Luhn-valid number with an unknown prefix scores
-    0.35 and needs a cue (卡号, card...). A cue like 订单号 / order no. right before it vetoes even a valid one.
+    A known issuer prefix makes it certain (score 1.0); a Luhn-valid number with an unknown prefix, or a
+    12-digit one (Maestro), scores 0.35 and needs a cue (卡号, card...). A cue like 订单号 / order no. right before it vetoes even a valid one.
     A run that fails Luhn is not searched for a valid sub-run: 10% of any 13+ digit window passes Luhn,
     so a mistyped card would come back as a "valid" card made of its first four groups.
     """
 
     ENTITY = "CREDIT_CARD"
     PATTERNS: ClassVar[tuple[PatternSpec, ...]] = (
-        PatternSpec("card", r"(?<![0-9A-Za-z])\d(?:[ -]?\d){12,18}(?![0-9])", 0.35),
+        PatternSpec("card", r"(?<![0-9A-Za-z])\d(?:[ -]?\d){11,18}(?![0-9])", 0.35),
     )
     CONTEXT = (
         "卡号",
@@ -54,6 +54,8 @@ class BankCardRecognizer(DeclarativeRecognizer):
 
     def validate(self, value: str) -> bool | None:
         digits = compact(value)
+        if len(digits) == 12:  # Maestro has 12-digit cards; so do order numbers: a cue is required
+            return None if luhn_ok(digits) and len(set(digits)) > 1 else False
         if not is_valid_card(digits) or looks_like_cn_id(digits):
             return False
         return True if _known_issuer(digits) else None
@@ -62,12 +64,15 @@ class BankCardRecognizer(DeclarativeRecognizer):
 class IbanRecognizer(DeclarativeRecognizer):
     """IBAN: country code, 2 check digits, BBAN; country length and ISO 7064 mod-97 checked.
 
-    Upper case only (mixed-case words after an IBAN are not swallowed); groups of 4 separated by spaces.
+    All upper or all lower case (so a capitalised word after an IBAN is not swallowed); optional spaces.
     """
 
     ENTITY = "IBAN_CODE"
     PATTERNS: ClassVar[tuple[PatternSpec, ...]] = (
         PatternSpec("iban", r"(?<![0-9A-Za-z])[A-Z]{2}\d{2}(?:[ ]?[0-9A-Z]){11,30}(?![0-9A-Za-z])", 0.5),
+        PatternSpec(
+            "iban_lower", r"(?<![0-9A-Za-z])[a-z]{2}\d{2}(?:[ ]?[0-9a-z]){11,30}(?![0-9A-Za-z])", 0.5
+        ),
     )
     CONTEXT = ("iban", "swift", "bank account", "银行账户", "账户")
     SPLIT_ON_FAILURE = True

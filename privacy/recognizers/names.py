@@ -107,7 +107,7 @@ class EnNameCueRecognizer(DeclarativeRecognizer):
     PATTERNS: ClassVar[tuple[PatternSpec, ...]] = (
         PatternSpec(
             "my_name_is",
-            rf"(?i:\bmy name is|\bname\s*:|\bcall me|\bsigned,?)\s+(?P<value>{_word}(?:\s{_word}){{0,2}})",
+            rf"(?i:\b(?:my |first |last |full |maiden |middle )?name is|\bname\s*:|\bcall me|\bsigned,?)\s+(?P<value>{_word}(?:\s{_word}){{0,2}})",
             0.7,
         ),
         PatternSpec(
