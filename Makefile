@@ -45,6 +45,8 @@ BENCH_TARGETS += bench-llm
 EVAL_TARGETS += eval-pii
 BENCH_TARGETS += bench-pii
 BENCH_TARGETS += bench-turn
+EVAL_TARGETS += eval-retrieval
+BENCH_TARGETS += bench-retrieval
 
 eval: venv $(EVAL_TARGETS)
 
@@ -84,3 +86,11 @@ bench-turn: venv
 	$(BIN)/kefu demo --if-empty
 	$(BIN)/kefu bench turn --turns 200 --no-llm
 	$(BIN)/kefu bench turn --turns 200 --llm
+
+## Retrieval (docs/BENCHMARKS.md, "Retrieval"): five public sets, BM25 / dense / LangChain dense / hybrid; speed.
+.PHONY: eval-retrieval bench-retrieval
+eval-retrieval: venv
+	$(BIN)/kefu eval retrieval-suite
+
+bench-retrieval: venv
+	$(BIN)/kefu bench retrieval
