@@ -28,9 +28,12 @@ from retrieval.protocols import Embedder
 
 
 class Policy(Protocol):
-    """The dialog policy: a pure decision from the state, what the tracker learnt and the retrieval."""
+    """The dialog policy: a pure decision from the state, what the tracker learnt and the retrieval
+    (``dialog.policy.Policy``). ``llm_available=False`` lets it hand off instead of answering."""
 
-    def __call__(self, state: DialogState, track: TrackResult, signal: RetrievalSignal) -> Decision: ...
+    def __call__(
+        self, state: DialogState, track: TrackResult, signal: RetrievalSignal, *, llm_available: bool = True
+    ) -> Decision: ...
 
 
 Closer = Callable[[], Awaitable[None]]

@@ -12,6 +12,7 @@ and the logs never see a clear PII value (the vault, encrypted, holds them). The
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ from app.services.generation import AnswerGenerator, Generated
 from app.services.timing import StageClock
 from app.services.turn_types import Accepted, Citation, TokenChunk, TurnOutcome, validated_message
 from dialog.errors import VersionConflict
-from dialog.events import BotSaid, ClarificationAsked, Event, HandoffRequested, RetrievalMissed, UserSaid
+from dialog.events import BotSaid, Event, UserSaid
+from dialog.handoff import summarise
+from dialog.policy import events_for_decision
 from dialog.protocols import Decision, RetrievalSignal, TrackResult
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
@@ -92,46 +95,30 @@ class ChatTurn:
         with clock.stage("policy"):
             top = result.hits[0].score if result.hits else 0.0
             signal = RetrievalSignal(good_enough=result.good_enough, top_score=top, n_hits=len(result.hits))
-            decision = self._c.policy(user.state, user.track, signal)
+            llm_ok = self._c.settings.llm.fallback == "extractive" or await self._c.llm.health()
+            decision = self._c.policy(user.state, user.track, signal, llm_available=llm_ok)
 
         lang = _prompt_lang(user.track.lang)
-        generated: Generated
-        if decision.action == "answer":
-            passages = [
-                Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in result.hits
-            ]
-            cache, question = self._c.answer_cache, user.track.standalone_query
-            with clock.stage("generate"):
-                got = await answer_cache.lookup(
-                    cache, tenant_id=tenant_id, kb_version=version, question=question
+        # An urgent topic (lost card, fraud) goes to a person, but what the knowledge base says to do right
+        # now (freeze the card, the hotline) is not held back while the customer waits.
+        urgent_answer = (
+            decision.action == "handoff" and decision.reason == "urgent_topic" and result.good_enough
+        )
+        generated: Generated | None = None
+        if (decision.action == "answer" and decision.message is None) or urgent_answer:
+            async for item in self._answer(tenant_id, version, user, result, lang, clock):
+                if isinstance(item, Generated):
+                    generated = item
+                else:
+                    yield item
+            assert generated is not None
+            if urgent_answer:
+                notice = "\n\n" + (decision.message or "")
+                yield TokenChunk(notice)
+                generated = dataclasses.replace(
+                    generated, masked=generated.masked + notice, restored=generated.restored + notice
                 )
-            if got is not None:
-                yield TokenChunk(got.restored)
-            else:
-                async for item in self._generator.stream(
-                    question=user.masked.text,
-                    passages=passages,
-                    history=_history(user.state),
-                    lang=lang,
-                    vault=user.vault,
-                    clock=clock,
-                ):
-                    if isinstance(item, Generated):
-                        got = item
-                    else:
-                        yield item
-                assert got is not None
-                await answer_cache.remember(
-                    cache,
-                    tenant_id=tenant_id,
-                    kb_version=version,
-                    question=question,
-                    generated=got,
-                    lang=lang or "en",
-                    customer_data=bool(user.masked.findings),
-                )
-            generated = got
-            if generated.handoff:
+            elif generated.handoff:
                 decision = Decision(action="handoff", reason="llm_unavailable", message=generated.restored)
             elif generated.no_answer:
                 decision = Decision(action="dont_know", reason=generated.reason or "model_no_answer")
@@ -171,6 +158,54 @@ class ChatTurn:
             clock,
             handoff_id,
         )
+
+    async def _answer(
+        self,
+        tenant_id: str,
+        version: str,
+        user: _UserTurn,
+        result: SearchResult,
+        lang: Lang | None,
+        clock: StageClock,
+    ) -> AsyncIterator[TokenChunk | Generated]:
+        """A grounded answer: from the answer cache when a fresh one exists, else from the model."""
+        assert user.track is not None
+        cache, question = self._c.answer_cache, user.track.standalone_query
+        with clock.stage("generate"):
+            cached = await answer_cache.lookup(
+                cache, tenant_id=tenant_id, kb_version=version, question=question
+            )
+        if cached is not None:
+            yield TokenChunk(cached.restored)
+            yield cached
+            return
+        passages = [
+            Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in result.hits
+        ]
+        got: Generated | None = None
+        async for item in self._generator.stream(
+            question=user.masked.text,
+            passages=passages,
+            history=_history(user.state),
+            lang=lang,
+            vault=user.vault,
+            clock=clock,
+        ):
+            if isinstance(item, Generated):
+                got = item
+            else:
+                yield item
+        assert got is not None
+        await answer_cache.remember(
+            cache,
+            tenant_id=tenant_id,
+            kb_version=version,
+            question=question,
+            generated=got,
+            lang=lang or "en",
+            customer_data=bool(user.masked.findings),
+        )
+        yield got
 
     # --- stages ------------------------------------------------------------------------------------------
 
@@ -270,7 +305,7 @@ class ChatTurn:
     async def _citations(
         self, tenant_id: str, hits: Sequence[Hit], generated: Generated, decision: Decision
     ) -> list[Citation]:
-        if not generated.cited or decision.action not in ("answer",):
+        if not generated.cited or decision.action not in ("answer", "handoff"):
             return []
         by_id = {h.chunk.chunk_id: h.chunk for h in hits}
         missing = [ref for _, ref in generated.cited if ref not in by_id]
@@ -302,15 +337,9 @@ class ChatTurn:
         clock: StageClock,
     ) -> tuple[str, str | None, DialogState]:
         bot_id = new_id()
-        events: list[Event] = []
-        if not result.good_enough:
-            events.append(RetrievalMissed())
-        if decision.action == "clarify" and decision.clarify_slot:
-            events.append(ClarificationAsked(slot=decision.clarify_slot))
-        if decision.action == "handoff":
-            events.append(
-                HandoffRequested(reason=decision.reason or "policy", summary=user.state.standalone_query)
-            )
+        signal = RetrievalSignal(good_enough=result.good_enough, n_hits=len(result.hits))
+        summary = summarise(user.state, decision.reason or "policy") if decision.action == "handoff" else ""
+        events: list[Event] = events_for_decision(decision, signal, summary=summary)
         events.append(
             BotSaid(
                 text=generated.masked,

@@ -12,28 +12,20 @@ from app.db import crud_audit, crud_conversations
 from app.db.models import Handoff
 from app.services import live
 from app.services.turn_types import Citation
+from dialog.handoff import build_handoff_package
 from dialog.protocols import EventChannel
 from dialog.state import DialogState
 
-TRANSCRIPT_TURNS = 20
 
-
-def context_package(
-    state: DialogState, *, reason: str, summary: str = "", cited: Sequence[Citation] = ()
-) -> dict[str, Any]:
-    """What the agent sees before reading anything else. Masked text only (the state holds no clear PII)."""
-    last_user = next((t.text for t in reversed(state.history) if t.role == "user"), "")
-    return {
-        "reason": reason,
-        "summary": summary or state.standalone_query or last_user,
-        "intent": state.intent,
-        "intent_confidence": state.intent_confidence,
-        "slots": dict(state.slots),
-        "lang": state.lang,
-        "cited_chunks": [{"chunk_id": c.chunk_id, "title": c.title} for c in cited]
-        or [{"chunk_id": cid, "title": ""} for cid in state.last_citations],
-        "transcript": [{"role": t.role, "text": t.text} for t in state.history[-TRANSCRIPT_TURNS:]],
-    }
+def context_package(state: DialogState, *, reason: str, cited: Sequence[Citation] = ()) -> dict[str, Any]:
+    """What the agent sees before reading anything else (dialog's package: summary, intent, slots, cited
+    chunk ids, masked transcript), plus the titles of the chunks this turn cited. Masked text only."""
+    package = build_handoff_package(state, reason).to_dict()
+    titles = {c.chunk_id: c.title for c in cited}
+    package["cited_chunks"] = [
+        {"chunk_id": cid, "title": titles.get(cid, "")} for cid in package["cited_chunk_ids"]
+    ]
+    return package
 
 
 async def open_handoff(

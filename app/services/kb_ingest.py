@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -29,6 +30,7 @@ from privacy.errors import DocumentHasPII
 from privacy.ingestion import scan_document
 from retrieval.chunking import Chunker
 from retrieval.errors import DocumentRejected, RetrievalError
+from retrieval.golden import GateDecision, GoldenQuestion, check_publish
 from retrieval.loaders import load_document
 from retrieval.types import Block, ChunkRecord, ParsedDocument
 
@@ -222,7 +224,8 @@ async def run_ingestion_job(
         "chunks": report.chunks,
     }
     if ready:
-        result["version"] = await _build_version(container, tenant_id, ready, report, publish=publish)
+        label, published, note = await _build_version(container, tenant_id, ready, report, publish=publish)
+        result.update(version=label, published=published, note=note)
     async with container.sessions() as session:
         await crud_kb.update_job(
             session,
@@ -278,7 +281,8 @@ def _scan(container: Container, parsed: ParsedDocument) -> tuple[ParsedDocument,
 
 async def _build_version(
     container: Container, tenant_id: str, new_ids: list[str], report: _Reporter, *, publish: bool
-) -> str:
+) -> tuple[str, bool, str]:
+    """(label, published, note): the note says why a version was built but not published."""
     async with container.sessions() as session:
         active = await crud_kb.get_active_version(session, tenant_id=tenant_id)
         keep: list[str] = []
@@ -302,8 +306,8 @@ async def _build_version(
     await report("embedding", 40.0, label, force=True)
     latest = [0, len(chunks)]  # written by the build thread, read by the poller below
 
-    def on_progress(done: int, total: int) -> None:
-        latest[0], latest[1] = done, total
+    def on_progress(stage: str, done: int, total: int) -> None:
+        latest[0], latest[1] = (done, total) if stage == "embedding" else (total, total)
 
     async def poll() -> None:
         while True:
@@ -312,11 +316,16 @@ async def _build_version(
 
     poller = asyncio.create_task(poll())
     try:
-        await asyncio.to_thread(container.index_store.build_version, tenant_id, label, chunks, on_progress)
+        await asyncio.to_thread(
+            functools.partial(
+                container.index_store.build_version, tenant_id, label, chunks, progress=on_progress
+            )
+        )
     finally:
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poller
+    gate = await _golden_gate(container, tenant_id, label) if publish else None
     await report("publishing" if publish else "indexing", 97.0, label, force=True)
     async with container.sessions() as session:
         built = await crud_kb.get_version(session, tenant_id=tenant_id, version_id=version_id)
@@ -326,8 +335,17 @@ async def _build_version(
             await crud_kb.set_document_status(
                 session, tenant_id=tenant_id, document_id=doc_id, status="indexed"
             )
-        if publish:
-            await crud_kb.activate_version(session, tenant_id=tenant_id, version_id=version_id)
+        if gate is not None and not gate.allowed:
+            built.golden_report = _gate_json(gate)
+            built.notes = "publish refused by the golden-question gate: " + gate.reason
+            logger.warning("tenant %s: %s not published: %s", tenant_id, label, gate.reason)
+        elif publish:
+            await crud_kb.activate_version(
+                session,
+                tenant_id=tenant_id,
+                version_id=version_id,
+                golden_report=_gate_json(gate) if gate else None,
+            )
             await crud_audit.record(
                 session,
                 tenant_id=tenant_id,
@@ -339,4 +357,46 @@ async def _build_version(
                 data={"label": label, "chunks": len(chunks), "documents": len(keep) + len(new_ids)},
             )
         await session.commit()
-    return label
+    if gate is not None and not gate.allowed:
+        return label, False, gate.reason
+    return label, publish, gate.reason if gate else "built, not published (--no-publish)"
+
+
+async def _golden_gate(container: Container, tenant_id: str, label: str) -> GateDecision:
+    """The tenant's golden questions on the new version against the active one: refused when recall@5
+    drops by more than ``RETRIEVAL__GATE_MARGIN``."""
+    async with container.sessions() as session:
+        rows = await crud_kb.list_golden_questions(session, tenant_id=tenant_id)
+    questions = [
+        GoldenQuestion(id=r.id, question=r.question, expected=tuple(r.expected_document_ids))
+        for r in rows
+        if r.expected_document_ids
+    ]
+    active = await container.knowledge.active(tenant_id)
+    candidate = await asyncio.to_thread(container.index_store.open, tenant_id, label)
+    return await asyncio.to_thread(
+        check_publish,
+        candidate,
+        active.retriever if active else None,
+        questions,
+        container.settings.retrieval.gate_margin,
+    )
+
+
+def _gate_json(gate: GateDecision) -> dict[str, Any]:
+    return {
+        "allowed": gate.allowed,
+        "reason": gate.reason,
+        "recall_at_5": gate.candidate_recall,
+        "active_recall_at_5": gate.active_recall,
+        "changes": [
+            {
+                "id": c.id,
+                "question": c.question,
+                "before": c.active_recall,
+                "after": c.candidate_recall,
+                "direction": c.direction,
+            }
+            for c in gate.changes
+        ],
+    }

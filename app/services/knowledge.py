@@ -43,7 +43,8 @@ class IndexStore(Protocol):
         kb_key: str,
         version: str,
         chunks: Sequence[ChunkRecord],
-        progress: Callable[[int, int], None] | None = None,
+        *,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> object: ...
 
     def open(self, kb_key: str, version: str) -> Retriever: ...

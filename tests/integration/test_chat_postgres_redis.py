@@ -160,7 +160,7 @@ async def test_concurrent_turns_on_one_conversation_lose_nothing(
     try:
         async with _client(a) as ca, _client(b) as cb:
             cid, headers = await start_conversation(ca, tenant)
-            questions = ["lost card", "opening hours", "信用卡分期", "lost card again"]
+            questions = ["opening hours", "branch hours on weekdays", "信用卡分期", "如何申请信用卡分期？"]
             results = await asyncio.gather(
                 *(
                     (ca if i % 2 == 0 else cb).post(

@@ -4,45 +4,12 @@ real stack is exercised by the integration and e2e tiers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.services.knowledge import ActiveKnowledge
-from dialog.events import IntentDetected
-from dialog.protocols import Decision, RetrievalSignal, TrackResult
-from dialog.state import DialogState
 from retrieval.protocols import Retriever
 from retrieval.testing import KeywordRetriever
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_HUMAN = ("转人工", "人工客服", "human", "agent")
-
-
-class KeywordTracker:
-    """Language by script, intent ``faq`` (or ``human`` on an explicit request), the text as the query."""
-
-    async def track(self, state: DialogState, masked_text: str) -> TrackResult:
-        lang = "zh" if _CJK.search(masked_text) else "en"
-        human = any(w in masked_text.lower() for w in _HUMAN)
-        intent = "human" if human else "faq"
-        return TrackResult(
-            events=[IntentDetected(intent=intent, confidence=0.9, standalone_query=masked_text)],
-            lang=lang,
-            intent=intent,
-            confidence=0.9,
-            standalone_query=masked_text,
-        )
-
-
-def simple_policy(state: DialogState, track: TrackResult, signal: RetrievalSignal) -> Decision:
-    if track.intent == "human":
-        msg = "正在为您转接人工客服。" if track.lang == "zh" else "Connecting you to a human agent."
-        return Decision(action="handoff", reason="explicit_request", message=msg)
-    if not signal.good_enough:
-        msg = "抱歉，没有找到相关信息。" if track.lang == "zh" else "Sorry, I don't know."
-        return Decision(action="dont_know", reason="retrieval_miss", message=msg)
-    return Decision(action="answer")
 
 
 @dataclass
@@ -84,12 +51,12 @@ class MemoryIndexStore:
         self.builds: list[tuple[str, str, int]] = []
         self.fail_build = False
 
-    def build_version(self, kb_key, version, chunks, progress=None):
+    def build_version(self, kb_key, version, chunks, *, progress=None):
         if self.fail_build:
             raise RuntimeError("disk full")
         self.builds.append((kb_key, version, len(chunks)))
         if progress is not None:
-            progress(len(chunks), len(chunks))
+            progress("embedding", len(chunks), len(chunks))
         self.versions[(kb_key, version)] = list(chunks)
 
     def open(self, kb_key: str, version: str) -> KeywordRetriever:

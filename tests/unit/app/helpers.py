@@ -16,8 +16,10 @@ from app.metrics import Metrics
 from app.security import hash_password, new_widget_key
 from app.settings import Settings
 from dialog.channels.memory import MemoryEventChannel
-from dialog.protocols import DialogStore, EventChannel
+from dialog.policy import Policy
+from dialog.protocols import DialogStore, EventChannel, Tracker
 from dialog.stores.memory import MemoryDialogStore
+from dialog.testing import local_tracker
 from llm_backend.testing import ScriptedLLM
 from llm_backend.tokens import EstimatingCounter
 from privacy.config import PrivacyConfig
@@ -25,7 +27,7 @@ from privacy.factory import build_vault_store
 from privacy.protocols import VaultStore
 from privacy.testing import RegexMasker
 from retrieval.testing import KeywordRetriever
-from tests.unit.app.fakes import KeywordTracker, StaticKnowledgeBases, chunks_of, simple_policy
+from tests.unit.app.fakes import StaticKnowledgeBases, chunks_of
 
 ORIGIN = "https://bank.example"
 PASSWORD = "correct horse battery"
@@ -54,6 +56,11 @@ def password_hash() -> str:
     return hash_password(PASSWORD)  # argon2 is slow on purpose: once per session
 
 
+@functools.cache
+def _tracker() -> Tracker:
+    return local_tracker()  # the real local tracker on a model-free embedding; trained once per session
+
+
 def fake_container(
     settings: Settings,
     engine: AsyncEngine,
@@ -74,8 +81,8 @@ def fake_container(
         vaults=vaults or build_vault_store(PrivacyConfig(), "unit-test-vault-key-0123456789"),
         dialog_store=dialog_store or MemoryDialogStore(ttl_s=3600),
         events=events or MemoryEventChannel(),
-        tracker=KeywordTracker(),
-        policy=simple_policy,
+        tracker=_tracker(),
+        policy=Policy(),
         llm=llm or ScriptedLLM(),
         token_counter=EstimatingCounter(),
         knowledge=knowledge or StaticKnowledgeBases(),

@@ -1,0 +1,187 @@
+"""``build_container(settings)``: the real adapters, built and warmed once per process.
+
+Embedded default (no ``DATABASE_URL`` / ``REDIS_URL``): SQLite under ``data_dir``, in-process dialog store,
+vault, event channel and job runner. With ``REDIS_URL``: Redis for all four (keys under
+``REDIS_NAMESPACE``), so any number of app replicas share state. Heavy models load here, in threads,
+never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+from app.container import Container, Policy
+from app.db.engine import create_engine, session_factory
+from app.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, queue_name
+from app.metrics import Metrics
+from app.services.knowledge import IndexedKnowledgeBases
+from app.settings import Settings
+from dialog.protocols import DialogStore, EventChannel, Tracker
+from retrieval.protocols import Embedder
+
+if TYPE_CHECKING:
+    from retrieval.index.store import IndexStore as FaissIndexStore
+
+logger = logging.getLogger(__name__)
+
+Role = Literal["app", "worker", "cli"]
+
+
+async def build_container(settings: Settings, *, role: Role = "app") -> Container:
+    """Everything the process needs. ``role="worker"``/``"cli"`` skips the LLM (only ingestion runs there).
+
+    On failure, whatever was already opened is closed again before the error propagates.
+    """
+    closers: list[Any] = []
+    try:
+        return await _build(settings, role, closers)
+    except BaseException:
+        for close in reversed(closers):
+            try:
+                await close()
+            except Exception:  # pragma: no cover - best effort while failing anyway
+                logger.exception("closing a half-built container")
+        raise
+
+
+async def _build(settings: Settings, role: Role, closers: list[Any]) -> Container:
+    engine = create_engine(settings.sqlalchemy_url)
+    closers.append(engine.dispose)
+    sessions = session_factory(engine)
+    metrics = Metrics()
+
+    redis = await _redis(settings)
+    if redis is not None:
+        closers.append(redis.aclose)
+
+    dialog_store, events = _dialog_stores(settings, redis)
+    masker, vaults = await _privacy(settings, redis)
+    embedder = await _embedder(settings)
+    index_store = _index_store(settings, embedder)
+    await asyncio.to_thread(index_store.warm_up)  # the keyword analyzer (jieba, OpenCC)
+    tracker, policy = await _dialog_logic(settings, embedder)
+
+    if role == "app":
+        from llm_backend import build_llm_client
+
+        llm = build_llm_client(settings.llm, settings.data_dir)
+        await llm.warm_up()
+        closers.append(llm.aclose)
+    else:
+        from llm_backend import build_llm_client
+        from llm_backend.config import LLMConfig
+
+        llm = build_llm_client(LLMConfig(backend="extractive"), settings.data_dir)
+    token_counter = getattr(llm, "token_counter", None)
+    if token_counter is None:
+        from llm_backend.tokens import EstimatingCounter
+
+        token_counter = EstimatingCounter()
+
+    answer_cache = None
+    if role == "app":
+        from llm_backend.factory import build_answer_cache
+
+        answer_cache = build_answer_cache(
+            settings.llm,
+            embedder.embed_queries,
+            on_lookup=lambda outcome: metrics.answer_cache.labels(outcome=outcome).inc(),
+        )
+
+    container = Container(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        metrics=metrics,
+        masker=masker,
+        vaults=vaults,
+        dialog_store=dialog_store,
+        events=events,
+        tracker=tracker,
+        policy=policy,
+        llm=llm,
+        token_counter=token_counter,
+        knowledge=IndexedKnowledgeBases(sessions, index_store),
+        jobs=InProcessJobQueue({}, {}),  # replaced below: the jobs need the container itself
+        embedder=embedder,
+        answer_cache=answer_cache,
+        index_store=index_store,
+        redis=redis,
+        closers=closers,
+    )
+    container.jobs = await _jobs(settings, container, role)
+    closers.append(container.jobs.aclose)
+    return container
+
+
+async def _redis(settings: Settings) -> Any:
+    if not settings.redis_url:
+        return None
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(settings.redis_url, socket_connect_timeout=5, health_check_interval=30)
+    await client.ping()  # fail at start-up, loudly, rather than on the first turn
+    return client
+
+
+def _dialog_stores(settings: Settings, redis: Any) -> tuple[DialogStore, EventChannel]:
+    ns = settings.redis_namespace
+    if redis is None:
+        from dialog.channels.memory import MemoryEventChannel
+        from dialog.stores.memory import MemoryDialogStore
+
+        return MemoryDialogStore(ttl_s=settings.dialog.state_ttl_s), MemoryEventChannel()
+    from dialog.channels.redis_channel import RedisEventChannel
+    from dialog.stores.redis_store import RedisDialogStore
+
+    return (
+        RedisDialogStore(redis, ttl_s=settings.dialog.state_ttl_s, prefix=f"{ns}:dialog:"),
+        RedisEventChannel(redis, prefix=f"{ns}:events:"),
+    )
+
+
+async def _privacy(settings: Settings, redis: Any) -> tuple[Any, Any]:
+    from privacy.factory import build_masker, build_vault_store
+
+    config = settings.privacy.model_copy(update={"vault_key_prefix": f"{settings.redis_namespace}:vault:"})
+    masker = build_masker(config, settings.data_dir)
+    await asyncio.to_thread(masker.warm_up)
+    vaults = build_vault_store(config, settings.vault_key.get_secret_value(), redis=redis)
+    return masker, vaults
+
+
+async def _embedder(settings: Settings) -> Embedder:
+    from retrieval.embedders import build_embedder
+
+    embedder = build_embedder(settings.retrieval.embedder, cache_dir=settings.data_dir / "embeddings")
+    await asyncio.to_thread(embedder.warm_up)
+    return embedder
+
+
+async def _jobs(settings: Settings, container: Container, role: Role) -> JobQueue:
+    from app.worker import JOB_FUNCTIONS
+
+    use_arq = settings.jobs_backend == "arq" or (settings.jobs_backend == "auto" and bool(settings.redis_url))
+    if use_arq and role != "worker":
+        if not settings.redis_url:
+            raise ValueError("JOBS_BACKEND=arq needs REDIS_URL")
+        return await ArqJobQueue.create(
+            settings.redis_url, queue_name(settings.redis_namespace), JOB_FUNCTIONS
+        )
+    return InProcessJobQueue(JOB_FUNCTIONS, {"container": container})
+
+
+def _index_store(settings: Settings, embedder: Embedder) -> FaissIndexStore:
+    from retrieval.index.store import IndexStore
+
+    return IndexStore(settings.data_dir / "indexes", embedder, settings.retrieval)
+
+
+async def _dialog_logic(settings: Settings, embedder: Embedder) -> tuple[Tracker, Policy]:
+    from dialog.factory import build_policy, build_tracker
+
+    # The local tracker trains its intent classifier here (it embeds the intent examples).
+    tracker = await asyncio.to_thread(build_tracker, settings.dialog, embed=embedder.embed_queries)
+    return tracker, build_policy(settings.dialog)
