@@ -47,6 +47,7 @@ BENCH_TARGETS += bench-pii
 BENCH_TARGETS += bench-turn
 EVAL_TARGETS += eval-retrieval
 BENCH_TARGETS += bench-retrieval
+EVAL_TARGETS += eval-dialog
 
 eval: venv $(EVAL_TARGETS)
 
@@ -94,3 +95,16 @@ eval-retrieval: venv
 
 bench-retrieval: venv
 	$(BIN)/kefu bench retrieval
+
+## Dialog (docs/BENCHMARKS.md, "Dialog"): BANKING77 intents, CLINC150 out-of-scope, the multi-turn dialog set
+## (decisions, rewrites, tracker latency). Figures also land in var/eval/dialog-*.json.
+.PHONY: eval-dialog
+eval-dialog: venv
+	mkdir -p var/eval
+	$(BIN)/kefu eval intents --train $${EVAL_DATA_DIR:-../shared/data}/banking77/train.csv \
+		--test $${EVAL_DATA_DIR:-../shared/data}/banking77/test.csv --embedder all-minilm-l6-v2 --json \
+		> var/eval/dialog-banking77.json && cat var/eval/dialog-banking77.json
+	$(BIN)/kefu eval clinc --embedder all-minilm-l6-v2 --json > var/eval/dialog-clinc150.json \
+		&& cat var/eval/dialog-clinc150.json
+	$(BIN)/kefu eval dialogs --data data/dialog_eval.jsonl --json > var/eval/dialog-dialogs.json \
+		&& cat var/eval/dialog-dialogs.json
