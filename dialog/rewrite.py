@@ -21,6 +21,7 @@ BANKING_TERMS: tuple[str, ...] = (
     "最低还款", "自动还款", "逾期", "账单", "密码", "交易密码", "手机银行", "网银", "网上银行", "理财", "理财产品",
     "存款", "定期存款", "大额存单", "活期", "定期", "贷款", "房贷", "车贷", "消费贷", "提前还款", "外汇", "换汇",
     "购汇", "汇率", "账户", "储蓄账户", "手续费", "利率", "利息", "限额", "转账限额", "退款", "保险", "基金",
+    "transfer to another bank", "transfers to other banks", "interbank transfer", "cross-border transfer",
     "credit card", "debit card", "card", "instalments", "installments", "instalment", "installment",
     "instalment plan", "transfer", "international transfer", "wire transfer", "bank transfer", "replacement card",
     "card replacement", "account", "savings account", "current account", "checking account", "annual fee",
@@ -67,6 +68,52 @@ _ZH_VERBS = re.compile(r"^(?:申请|办理|开通|了解|查询|咨询)")
 
 def _is_zh(lang: str) -> bool:
     return lang == "zh"
+
+
+# When, where or how: "那周末呢" / "and on weekends?" narrows the previous question instead of asking
+# about something else. Words of one class replace each other ("境外..." + "那境内呢" -> "境内...").
+_MODIFIER_CLASSES: tuple[tuple[str, ...], ...] = (
+    ("境外", "境内", "国外", "国内", "海外", "异地", "本地", "外地"),
+    ("周末", "工作日", "周六", "周日", "节假日", "假期", "春节", "国庆", "平时"),
+    ("晚上", "夜间", "凌晨", "早上", "白天", "上午", "下午"),
+    ("今天", "明天", "后天"),
+    ("网上", "线上", "线下", "手机上", "App上", "app上", "柜台", "网点", "ATM", "取款机"),
+    ("abroad", "overseas", "domestically", "in china", "locally", "outside china"),
+    ("on weekends", "on weekdays", "on holidays", "on public holidays", "at night", "weekends", "weekdays",
+     "holidays"),
+    ("today", "tomorrow", "tonight"),
+    ("online", "in the app", "at the branch", "at a branch", "at an atm", "by phone"),
+)  # fmt: skip
+_ZH_MODIFIERS = re.compile(
+    "^(?:在)?(?:" + "|".join(re.escape(w) for c in _MODIFIER_CLASSES for w in c if not w.isascii()) + ")"
+)
+_EN_MODIFIERS = re.compile(
+    r"^(?:on|in|at|during|over|from|via|by|through|outside|abroad|overseas|online|domestically|locally|"
+    r"weekends?|weekdays?|holidays?|tonight|today|tomorrow)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_modifier(aspect: str, lang: str) -> bool:
+    return bool((_ZH_MODIFIERS if _is_zh(lang) else _EN_MODIFIERS).match(aspect.strip()))
+
+
+def _with_modifier(base: str, aspect: str, lang: str) -> str:
+    modifier = aspect.strip().rstrip("？?.! ")
+    if _is_zh(lang):
+        modifier = modifier.removeprefix("在")
+    elif re.match(r"^(?:weekends?|weekdays?|holidays?)$", modifier, re.IGNORECASE):
+        modifier = f"on {modifier}"
+    lower_base, lower_mod = base.lower(), modifier.lower()
+    for cls in _MODIFIER_CLASSES:
+        if any(lower_mod == w or lower_mod.endswith(" " + w) for w in cls):
+            for word in sorted(cls, key=len, reverse=True):
+                at = lower_base.find(word)
+                if at >= 0 and word != lower_mod:
+                    return base[:at] + modifier + base[at + len(word) :]
+    if _is_zh(lang):
+        return f"{modifier}{base}".rstrip("？?") + "？"
+    return f"{base.rstrip('?.! ')} {modifier}?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +269,8 @@ class Rewriter:
             return base
         # "那手续费呢" asks for another attribute of the subject; "怎么减免呢" asks about the same thing.
         new_attribute = any(self._is_attribute(m.group(0), ctx.lang) for m in self._terms.finditer(aspect))
+        if not new_attribute and _is_modifier(aspect, ctx.lang):
+            return _with_modifier(base, aspect, ctx.lang)
         topic = self.topic_of(base, ctx.lang, subject_only=new_attribute) or ctx.topic_hint
         if not topic:
             return text
@@ -233,6 +282,10 @@ class Rewriter:
             if name in ctx.slots_prev and ctx.slots_prev[name].value != match.value:
                 core = core.replace(match.surface(text), " ")
         core = core.strip(" ,，")
+        if re.fullmatch(
+            r"(?:\s|\b(?:at|the|in|on|for|a|an|my|of|to|with|about|what|how)\b|[?.!,])*", core, re.I
+        ):
+            return ""
         if _is_zh(ctx.lang):
             core = _ZH_FILLER.sub("", core).strip()
         else:

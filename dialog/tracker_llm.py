@@ -166,6 +166,7 @@ class LLMTracker:
         self._call = call
         self.local = local
         self._slots = tuple(slots)
+        self.local_slots = self._slots
         self._slot_names = {s.name for s in self._slots}
         self._history_turns = history_turns
         self._timeout_s = timeout_s
