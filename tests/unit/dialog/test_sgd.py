@@ -10,8 +10,8 @@ import pytest
 
 from dialog.evaluation.sgd import (
     GoldTurn,
-    SgdDialogue,
     ServiceSchema,
+    SgdDialogue,
     build_trackers,
     intent_set,
     load_dialogues,
