@@ -122,6 +122,7 @@ class IntentClassifier:
             model.fit(self._features(texts, vecs), list(labels))
         self._model = model
         self._labels = [str(c) for c in model.classes_]
+        self._compile(vecs.shape[1])
         self.train_seconds = time.perf_counter() - start
         logger.info(
             "intent classifier: %d examples, %d labels, %.1f s", len(texts), len(distinct), self.train_seconds
@@ -132,6 +133,37 @@ class IntentClassifier:
         texts, labels = intents.training_data()
         return self.fit(texts, labels)
 
+    def _compile(self, dim: int) -> None:
+        """Pull the weights out of scikit-learn: predicting one message is then a few dot products
+        (scikit-learn's per-call validation costs milliseconds; a turn's budget is 5 ms)."""
+        coef = np.asarray(self._model.coef_, dtype=np.float64)
+        intercept = np.asarray(self._model.intercept_, dtype=np.float64)
+        if coef.shape[0] == 1:  # two classes: scikit-learn keeps one row (the second class's logit)
+            coef = np.vstack([np.zeros_like(coef), coef])
+            intercept = np.array([0.0, intercept[0]])
+        self._w_dense = coef[:, :dim].T.copy() * self.params.embedding_weight  # (dim, k)
+        self._w_ngram = coef[:, dim:].T.copy()  # (vocab, k)
+        self._bias = intercept
+        if self._vectorizer is not None:
+            self._analyzer = self._vectorizer.build_analyzer()
+            self._vocab: dict[str, int] = self._vectorizer.vocabulary_
+            self._idf = np.asarray(self._vectorizer.idf_, dtype=np.float64)
+
+    def _ngram_scores(self, text: str) -> npt.NDArray[np.float64]:
+        counts: dict[int, int] = {}
+        for gram in self._analyzer(text):
+            j = self._vocab.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(self._w_ngram.shape[1])
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))  # sublinear
+        values = tf * self._idf[idx]
+        values /= np.linalg.norm(values)
+        out: npt.NDArray[np.float64] = values @ self._w_ngram[idx]
+        return out
+
     def probabilities(
         self, texts: Sequence[str], vectors: npt.NDArray[np.float32] | None = None
     ) -> npt.NDArray[np.float64]:
@@ -139,7 +171,12 @@ class IntentClassifier:
         if self._model is None:
             raise NotTrained("the intent classifier is not trained: call fit() or fit_intents() first")
         vecs = self.embed(texts) if vectors is None else np.asarray(vectors, dtype=np.float32)
-        out: npt.NDArray[np.float64] = self._model.predict_proba(self._features(texts, vecs))
+        logits = vecs.astype(np.float64) @ self._w_dense + self._bias
+        if self._vectorizer is not None:
+            logits += np.stack([self._ngram_scores(t) for t in texts])
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        out: npt.NDArray[np.float64] = logits / logits.sum(axis=1, keepdims=True)
         return out
 
     def decide(

@@ -28,10 +28,20 @@ _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 _BANGS = re.compile(r"[!！]{2,}|[?？]{3,}|[?？][!！]|[!！][?？]")
 
 
-def _contains(text: str, term: str) -> bool:
-    if term.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(term)}", text) is not None
-    return term in text
+def _lexicon(terms: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    ascii_terms = sorted((t for t in terms if t.isascii()), key=len, reverse=True)
+    pattern = re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(t) for t in ascii_terms) + ")")
+    return pattern, tuple(t for t in terms if not t.isascii())
+
+
+_STRONG_LEX = _lexicon(_STRONG)
+_MILD_LEX = _lexicon(_MILD)
+
+
+def _hits(lower: str, lexicon: tuple[re.Pattern[str], tuple[str, ...]]) -> int:
+    """How many distinct terms of the lexicon occur (English ones at a word start)."""
+    pattern, han = lexicon
+    return len(set(pattern.findall(lower))) + sum(t in lower for t in han)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -52,8 +62,8 @@ def frustration_score(text: str, previous_user_texts: Sequence[str] = ()) -> flo
     clean = _PLACEHOLDER.sub(" ", text)
     lower = clean.lower()
     score = 0.0
-    score += 0.5 * sum(_contains(lower, t) for t in _STRONG)
-    score += 0.25 * sum(_contains(lower, t) for t in _MILD)
+    score += 0.5 * _hits(lower, _STRONG_LEX)
+    score += 0.25 * _hits(lower, _MILD_LEX)
     if _BANGS.search(clean):
         score += 0.2
     shouted = [w for w in _SHOUT.findall(clean) if w not in ("ATM", "PIN", "APP", "USD", "CNY", "RMB", "HKD")]

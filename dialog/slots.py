@@ -89,12 +89,15 @@ class LexiconRecognizer:
         if ctx.pending_slot == self.slot and self._bare is not None:  # type: ignore[attr-defined]
             tables.append(self._bare)  # type: ignore[attr-defined]
         out: list[SlotMatch] = []
-        for pattern, by_surface in tables:
-            for m in pattern.finditer(text):
+        for n, (pattern, by_surface) in enumerate(tables):
+            for m in pattern.finditer(text):  # one pattern's matches never overlap each other
                 value = self._lookup(m.group(0), by_surface)
-                if value is not None and not any(o.start < m.end() and m.start() < o.end for o in out):
-                    out.append(SlotMatch(self.slot, value, m.start(), m.end()))
-        return sorted(out, key=lambda s: s.start)
+                if value is None:
+                    continue
+                if n and any(o.start < m.end() and m.start() < o.end for o in out):
+                    continue  # a bare answer inside a full term ("信用" in "信用卡")
+                out.append(SlotMatch(self.slot, value, m.start(), m.end()))
+        return sorted(out, key=lambda s: s.start) if len(tables) > 1 else out
 
 
 # --- amounts ---------------------------------------------------------------------------------------------
