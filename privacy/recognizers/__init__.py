@@ -16,9 +16,9 @@ from privacy.recognizers.contact import (
     IpAddressRecognizer,
     PhoneCueRecognizer,
 )
-from privacy.recognizers.finance import AccountNumberRecognizer, BankCardRecognizer, IbanRecognizer
+from privacy.recognizers.finance import AccountNumberRecognizer, BankCardRecognizer, IbanCodeRecognizer
 from privacy.recognizers.ids import CnIdCardRecognizer, CnPassportRecognizer, CnUsccRecognizer
-from privacy.recognizers.names import EnNameCueRecognizer, ZhNameCueRecognizer
+from privacy.recognizers.names import EnNameCueRecognizer, ZhNameCueRecognizer, ZhNameTaggerRecognizer
 
 # Declarative kefu recognizers; "intl_phone" wraps Presidio's libphonenumber recognizer.
 CATALOGUE: dict[str, type[DeclarativeRecognizer] | type[IntlPhoneRecognizer]] = {
@@ -28,13 +28,14 @@ CATALOGUE: dict[str, type[DeclarativeRecognizer] | type[IntlPhoneRecognizer]] = 
     "cn_mobile": CnMobileRecognizer,
     "cn_landline": CnLandlineRecognizer,
     "bank_card": BankCardRecognizer,
-    "iban": IbanRecognizer,
+    "iban": IbanCodeRecognizer,
     "account_number": AccountNumberRecognizer,
     "intl_phone": IntlPhoneRecognizer,
     "phone_cue": PhoneCueRecognizer,
     "email": AsciiEmailRecognizer,
     "ip_address": IpAddressRecognizer,
     "zh_name_cue": ZhNameCueRecognizer,
+    "zh_name_tagger": ZhNameTaggerRecognizer,
     "en_name_cue": EnNameCueRecognizer,
     "zh_address": ZhAddressRecognizer,
     "en_street_address": EnStreetAddressRecognizer,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from privacy.recognizers.base import DeclarativeRecognizer, PatternSpec
@@ -191,3 +192,9 @@ class IntlPhoneRecognizer(PhoneRecognizer):
         self, *, language: str, regions: tuple[str, ...] = PhoneRecognizer.DEFAULT_SUPPORTED_REGIONS
     ) -> None:
         super().__init__(supported_language=language, supported_regions=regions, name="IntlPhoneRecognizer")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[Any]:
+        # libphonenumber scans the text once per region; most messages hold no number worth scanning for.
+        if sum(c.isdigit() for c in text) < 6:
+            return []
+        return list(super().analyze(text, entities, nlp_artifacts))  # type: ignore[arg-type]

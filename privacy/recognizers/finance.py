@@ -61,7 +61,7 @@ class BankCardRecognizer(DeclarativeRecognizer):
         return True if _known_issuer(digits) else None
 
 
-class IbanRecognizer(DeclarativeRecognizer):
+class IbanCodeRecognizer(DeclarativeRecognizer):
     """IBAN: country code, 2 check digits, BBAN; country length and ISO 7064 mod-97 checked.
 
     All upper or all lower case (so a capitalised word after an IBAN is not swallowed); optional spaces.

@@ -126,3 +126,18 @@ def test_registry_overrides_reach_the_recognizer(tmp_path: Path) -> None:
     assert mobile.supported_language == "zh"
     assert [r.score for r in mobile.analyze("工号13800138000", [])] == [pytest.approx(0.15)]
     assert [r.score for r in mobile.analyze("热线13800138000", [])] == [pytest.approx(1.0)]
+
+
+def test_no_kefu_recognizer_shadows_a_presidio_class_name() -> None:
+    """Presidio's default registry finds recognizer classes by name among all subclasses: a kefu class
+    called ``IbanRecognizer`` once replaced Presidio's in the *default* engine the benchmarks compare to."""
+    from presidio_analyzer import EntityRecognizer
+
+    def subclasses(cls: type) -> set[type]:
+        out = set(cls.__subclasses__())
+        for sub in cls.__subclasses__():
+            out |= subclasses(sub)
+        return out
+
+    names = [c.__name__ for c in subclasses(EntityRecognizer)]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []

@@ -6,9 +6,13 @@ numbers without their cue word, and Chinese phrases that look like introductions
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from privacy.config import PrivacyConfig
 from privacy.masker import PresidioMasker
+from privacy.registry import load_registry_spec
 
 pytestmark = pytest.mark.models
 
@@ -120,3 +124,14 @@ def test_mixed_message_is_analysed_in_both_languages(masker: PresidioMasker) -> 
 
 def test_allow_list_values_are_never_masked(masker: PresidioMasker) -> None:
     assert _spans(masker, "hotline 400-820-8888 or 95588", "en") == []
+
+
+def test_the_opt_in_name_tagger_finds_names_without_a_cue(privacy_data_dir: Path) -> None:
+    spec = load_registry_spec()
+    entries = [e.model_copy(update={"enabled": True}) if e.name == "zh_name_tagger" else e for e in spec.recognizers]
+    tagged = PresidioMasker(
+        PrivacyConfig(languages=["zh"]), privacy_data_dir, spec=spec.model_copy(update={"recognizers": entries})
+    )
+    tagged.warm_up()
+    assert _spans(tagged, "彭小军认为，国内银行现在走的是台湾的发卡模式", None) == [("PERSON", "彭小军")]
+    assert _spans(tagged, "银行卡申请人需要明白这些条款", None) == []  # dictionary words jieba tags as names
