@@ -128,9 +128,13 @@ def test_allow_list_values_are_never_masked(masker: PresidioMasker) -> None:
 
 def test_the_opt_in_name_tagger_finds_names_without_a_cue(privacy_data_dir: Path) -> None:
     spec = load_registry_spec()
-    entries = [e.model_copy(update={"enabled": True}) if e.name == "zh_name_tagger" else e for e in spec.recognizers]
+    entries = [
+        e.model_copy(update={"enabled": True}) if e.name == "zh_name_tagger" else e for e in spec.recognizers
+    ]
     tagged = PresidioMasker(
-        PrivacyConfig(languages=["zh"]), privacy_data_dir, spec=spec.model_copy(update={"recognizers": entries})
+        PrivacyConfig(languages=["zh"]),
+        privacy_data_dir,
+        spec=spec.model_copy(update={"recognizers": entries}),
     )
     tagged.warm_up()
     assert _spans(tagged, "彭小军认为，国内银行现在走的是台湾的发卡模式", None) == [("PERSON", "彭小军")]
