@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -17,11 +17,22 @@ def alembic_config(async_url: str, connection: Any = None) -> Config:
     ``connection`` (a sync SQLAlchemy connection) lets a test run migrations inside its own transaction.
     """
     cfg = Config()
-    cfg.set_main_option("script_location", str(files("migrations")))
+    cfg.set_main_option("script_location", str(script_location()))
     url = sync_url(async_url)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["connection"] = connection
     return cfg
+
+
+def script_location() -> Path:
+    """The packaged ``migrations`` folder (found through the package, so any working directory works;
+    an editable install may present it as a namespace package, hence the search for env.py)."""
+    import migrations
+
+    for entry in migrations.__path__:
+        if (Path(entry) / "env.py").is_file():
+            return Path(entry)
+    raise RuntimeError("the migrations package has no env.py")
 
 
 def upgrade(async_url: str, revision: str = "head") -> None:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from app.metrics import Metrics
+from app.services.attribution import attribute, is_echo
 from app.services.timing import StageClock
 from app.services.turn_types import TokenChunk
 from llm_backend.config import LLMConfig
@@ -80,6 +81,7 @@ class AnswerGenerator:
         began = False  # the model produced text (shown, or held back by the guard)
         failure: LLMError | None = None
         refs: tuple[str, ...] = ()
+        shown_texts: list[str] = []
         guard = self._masker.stream_guard(vault, lang)
         try:
             built = build_rag_prompt(
@@ -94,6 +96,7 @@ class AnswerGenerator:
                 lang=lang,
             )
             refs, lang = built.citations, built.lang
+            shown_texts = [p.text for p in built.shown]
             deltas = self._llm.stream(built.messages, max_tokens=cfg.max_tokens, temperature=cfg.temperature)
             try:
                 async for delta in deltas:
@@ -126,14 +129,30 @@ class AnswerGenerator:
 
         ans_lang: Lang = lang or "en"
         if failure is None:
-            cited = [(n, refs[n - 1]) for n in cited_numbers(check.masked, len(refs))]
+            masked, restored = check.masked, check.restored
+            numbers = cited_numbers(masked, len(refs))
+            no_answer = is_no_answer(masked)
+            if not numbers and not no_answer and not is_echo(masked, question):
+                numbers = attribute(masked, shown_texts)
+                if numbers:  # the model used the passages but did not mark it: cite them at the end
+                    marks = " " + "".join(f"[{n}]" for n in numbers)
+                    yield TokenChunk(marks)
+                    masked, restored = masked + marks, restored + marks
+            if not numbers and not no_answer:
+                # An answer that repeats the question or that no passage supports is not shown as an
+                # answer: the final event carries the quoted passage instead (it replaces the tokens).
+                logger.warning("model answer not grounded in the passages; quoting the top passage")
+                yield await self._fallback(
+                    question=question, passages=passages, lang=ans_lang, reason="llm_unsupported"
+                )
+                return
             yield Generated(
-                masked=check.masked,
-                restored=check.restored,
-                cited=cited,
+                masked=masked,
+                restored=restored,
+                cited=[(n, refs[n - 1]) for n in numbers],
                 refs=refs,
                 model=self._llm.model_name,
-                no_answer=is_no_answer(check.masked),
+                no_answer=no_answer,
                 leaked=dict(check.leaked),
             )
         elif began:
@@ -149,23 +168,28 @@ class AnswerGenerator:
                 leaked=dict(check.leaked),
             )
         else:
-            yield await self._fallback(question=question, passages=passages, lang=ans_lang, vault=vault)
+            yield await self._fallback(question=question, passages=passages, lang=ans_lang)
 
     async def _fallback(
-        self, *, question: str, passages: Sequence[Passage], lang: Lang, vault: VaultState
+        self,
+        *,
+        question: str,
+        passages: Sequence[Passage],
+        lang: Lang,
+        reason: str = "llm_fallback",
     ) -> Generated:
         if self._config.fallback == "handoff":
             text = handoff_answer(question=question, lang=lang).text
             return Generated(masked=text, restored=text, reason="llm_unavailable", handoff=True)
+        # A verbatim quote of the bank's own knowledge base (scanned for PII when it was ingested), not
+        # model output: it is not run through the output check, whose NER would mask e.g. "Stolen Card".
         fb = extractive_answer(passages, question=question, lang=lang)
-        check = await asyncio.to_thread(self._masker.check_output, fb.text, vault, lang)
         cited = [(1, fb.citations[0])] if fb.citations else []
         return Generated(
-            masked=check.masked,
-            restored=check.restored,
+            masked=fb.text,
+            restored=fb.text,
             cited=cited,
             model="extractive",
-            reason="llm_fallback",
+            reason=reason,
             no_answer=not fb.citations,
-            leaked=dict(check.leaked),
         )
