@@ -17,7 +17,7 @@ How a match is scored (all offsets are characters of the analysed text):
    pattern's score stands.
 3. Cue words are searched in ``CONTEXT_WINDOW`` characters before the match (and ``CONTEXT_AFTER``
    after it). The nearest cue decides: a positive one adds ``CONTEXT_BOOST``, a negative one (``订单号``,
-   ``order no``) subtracts ``NEGATIVE_PENALTY``. Patterns scored below the engine threshold (0.5 by
+   ``order no``), counted only within the match's own clause, subtracts ``NEGATIVE_PENALTY``. Patterns scored below the engine threshold (0.5 by
    default) therefore need a cue to be reported.
 
 Digit rules use digit look-arounds, never ``\\b``: there is no word boundary between a Han character and a
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 # Separators tolerated inside numbers; used to split a failed match into sub-spans.
 SEPARATORS = " -\u3000\u00a0"
 _REGEX_TIMEOUT_S = 1.0
+_CLAUSE_ENDS = "，。！？；,;!?\n"
 # Lower-case ASCII only: str.lower() can change the length of some non-ASCII strings (offsets would drift).
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -219,11 +220,14 @@ class DeclarativeRecognizer(LocalRecognizer):
             return 0
         before = scan[max(0, start - self.CONTEXT_WINDOW) : start]
         after = scan[end : end + self.CONTEXT_AFTER]
+        # A veto word counts only in the match's own clause: "...的余额，帮我查一下6222..." is not about a
+        # balance. A supporting cue may sit in the clause before ("卡号，6222...").
+        clause = max(before.rfind(c) for c in _CLAUSE_ENDS) + 1
         best_dist, best_sign = 1 << 30, 0
         for words, sign in ((self._cues, 1), (self._negative, -1)):
             for w in words:
                 i = before.rfind(w)
-                if i >= 0:
+                if i >= 0 and (sign > 0 or i >= clause):
                     dist = len(before) - (i + len(w))
                     if dist < best_dist or (dist == best_dist and sign < 0):
                         best_dist, best_sign = dist, sign
