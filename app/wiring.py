@@ -57,7 +57,7 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
         closers.append(redis.aclose)
 
     dialog_store, events = _dialog_stores(settings, redis)
-    masker, vaults = await _privacy(settings, redis)
+    masker, vaults = await _privacy(settings, redis, await _public_values(sessions))
     embedder = await _embedder(settings)
     index_store = _index_store(settings, embedder)
     await asyncio.to_thread(index_store.warm_up)  # the keyword analyzer (jieba, OpenCC)
@@ -142,10 +142,31 @@ def _dialog_stores(settings: Settings, redis: Any) -> tuple[DialogStore, EventCh
     )
 
 
-async def _privacy(settings: Settings, redis: Any) -> tuple[Any, Any]:
+async def _public_values(sessions: Any) -> list[str]:
+    """Every tenant's published contact points (``tenants.settings.privacy_allow_list``): the bank's own
+    hotline, e-mail and addresses are not PII, so the output check must not mask them in answers. Read
+    at start-up; a tenant's change needs a restart."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import crud_tenancy
+
+    try:
+        async with sessions() as session:
+            values = await crud_tenancy.all_privacy_allow_lists(session)
+    except SQLAlchemyError:  # no schema yet (before `kefu migrate`): nothing to allow
+        return []
+    return values
+
+
+async def _privacy(settings: Settings, redis: Any, public_values: list[str]) -> tuple[Any, Any]:
     from privacy.factory import build_masker, build_vault_store
 
-    config = settings.privacy.model_copy(update={"vault_key_prefix": f"{settings.redis_namespace}:vault:"})
+    config = settings.privacy.model_copy(
+        update={
+            "vault_key_prefix": f"{settings.redis_namespace}:vault:",
+            "allow_list": [*settings.privacy.allow_list, *public_values],
+        }
+    )
     masker = build_masker(config, settings.data_dir)
     await asyncio.to_thread(masker.warm_up)
     vaults = build_vault_store(config, settings.vault_key.get_secret_value(), redis=redis)

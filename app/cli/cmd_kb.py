@@ -51,6 +51,9 @@ def register(cli: Clis) -> None:
         tenant: str = typer.Option(..., help="Tenant slug"),
         collection: str = typer.Option("default", help="Collection name"),
         publish: bool = typer.Option(True, "--publish/--no-publish", help="Make the new version active"),
+        pii_policy: str = typer.Option(
+            None, help="PII found in the files: flag, mask or reject (default PRIVACY__INGESTION_POLICY)"
+        ),
     ) -> None:
         """Ingest files into a tenant's knowledge base (a new version; published unless --no-publish)."""
         from app.db import crud_tenancy
@@ -65,8 +68,14 @@ def register(cli: Clis) -> None:
                     raise typer.BadParameter(f"no tenant {tenant!r}")
                 found = kb_ingest.collect_files(paths)
                 files = [kb_ingest.IngestFile(name, p.read_bytes()) for name, p in found]
+                if pii_policy not in (None, "flag", "mask", "reject"):
+                    raise typer.BadParameter("--pii-policy must be flag, mask or reject")
                 job_id, skipped = await kb_ingest.store_files(
-                    container, tenant_id=row.id, files=files, collection=collection
+                    container,
+                    tenant_id=row.id,
+                    files=files,
+                    collection=collection,
+                    pii_policy=pii_policy,  # type: ignore[arg-type]
                 )
                 with _ProgressBar() as bar:
                     result = await kb_ingest.run_ingestion_job(

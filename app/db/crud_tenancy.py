@@ -27,6 +27,14 @@ async def get_tenant_by_slug(session: AsyncSession, *, slug: str) -> Tenant | No
     return (await session.execute(select(Tenant).where(Tenant.slug == slug))).scalar_one_or_none()
 
 
+async def all_privacy_allow_lists(session: AsyncSession) -> list[str]:
+    """The union of every tenant's ``settings["privacy_allow_list"]`` (public values never masked)."""
+    out: list[str] = []
+    for settings in (await session.execute(select(Tenant.settings))).scalars().all():
+        out += [str(v) for v in (settings or {}).get("privacy_allow_list", []) if str(v).strip()]
+    return sorted(set(out))
+
+
 async def count_tenants(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(Tenant))).scalar_one())
 

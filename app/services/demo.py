@@ -18,6 +18,15 @@ DEMO_SLUG = "harbor"
 DEMO_NAME = "Harbor Bank 海港银行"
 ADMIN_EMAIL = "admin@harbor.example"
 AGENT_EMAIL = "agent@harbor.example"
+# The demo bank's own published contact points: never PII, so never masked in answers (see wiring).
+PUBLIC_VALUES = [
+    "+86-400-699-5396",
+    "complaints@harborbank.example",
+    "antifraud@harborbank.example",
+    "Harbor City",
+    "Harbour City",
+    "海港市",
+]
 # Files of the demo folder that describe the KB rather than belong to it.
 NOT_CONTENT = {"README.md", "golden_questions.jsonl", "answer_eval.jsonl"}
 
@@ -66,6 +75,7 @@ async def seed(
         if await crud_tenancy.get_tenant_by_slug(session, slug=DEMO_SLUG) is not None:
             raise ValueError(f"tenant {DEMO_SLUG!r} exists already")
         tenant = await crud_tenancy.create_tenant(session, slug=DEMO_SLUG, name=DEMO_NAME)
+        tenant.settings = {"privacy_allow_list": PUBLIC_VALUES}
         passwords = {ADMIN_EMAIL: generate_password(), AGENT_EMAIL: generate_password()}
         for email, role in ((ADMIN_EMAIL, "admin"), (AGENT_EMAIL, "agent")):
             await auth.create_user(
@@ -88,7 +98,9 @@ async def seed(
         tenant_id, widget_key = tenant.id, key.public_key
 
     files = await asyncio.to_thread(demo_files, settings.demo_kb_dir)
-    job_id, _ = await kb_ingest.store_files(container, tenant_id=tenant_id, files=files)
+    # The bank's own published documents: PII findings are flagged for review, not masked out of them
+    # (masking would remove the hotline and the branch addresses customers ask for).
+    job_id, _ = await kb_ingest.store_files(container, tenant_id=tenant_id, files=files, pii_policy="flag")
     result = await kb_ingest.run_ingestion_job(
         container, tenant_id=tenant_id, job_id=job_id, progress=progress
     )

@@ -168,7 +168,9 @@ class AnswerGenerator:
                 leaked=dict(check.leaked),
             )
         else:
-            yield await self._fallback(question=question, passages=passages, lang=ans_lang)
+            fallback = await self._fallback(question=question, passages=passages, lang=ans_lang)
+            yield TokenChunk(fallback.restored)
+            yield fallback
 
     async def _fallback(
         self,

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from app.container import Container
 from app.db import crud_audit, crud_kb
@@ -37,6 +37,7 @@ from retrieval.types import Block, ChunkRecord, ParsedDocument
 logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "default"
+PiiPolicy = Literal["flag", "mask", "reject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +86,11 @@ async def store_files(
     files: Sequence[IngestFile],
     collection: str = DEFAULT_COLLECTION,
     created_by: str | None = None,
+    pii_policy: PiiPolicy | None = None,
 ) -> tuple[str, list[str]]:
     """Record an ingestion job and its documents (status ``queued``). Returns (job id, names skipped
-    because the same bytes are already in the knowledge base)."""
+    because the same bytes are already in the knowledge base). ``pii_policy`` overrides
+    ``PRIVACY__INGESTION_POLICY`` for this upload (flag, mask or reject)."""
     skipped: list[str] = []
     async with container.sessions() as session:
         coll = await crud_kb.get_or_create_collection(session, tenant_id=tenant_id, name=collection)
@@ -114,7 +117,10 @@ async def store_files(
             )
             queued += 1
         job.documents_total = queued
-        job.result = {"skipped_duplicates": skipped}
+        job.result = {
+            "skipped_duplicates": skipped,
+            "pii_policy": pii_policy or container.settings.privacy.ingestion_policy,
+        }
         await crud_audit.record(
             session,
             tenant_id=tenant_id,
@@ -178,6 +184,7 @@ async def run_ingestion_job(
             for d in await crud_kb.list_documents(session, tenant_id=tenant_id, status="queued")
             if d.job_id == job_id
         ]
+    policy: PiiPolicy = (job.result or {}).get("pii_policy") or container.settings.privacy.ingestion_policy
     report = _Reporter(container, tenant_id, job_id, len(docs), progress)
     await report("parsing", 0.0, force=True)
     failed: dict[str, str] = {}
@@ -185,7 +192,7 @@ async def run_ingestion_job(
     for doc in docs:
         await report("parsing", 40.0 * report.done / max(1, len(docs)), doc.source)
         try:
-            chunks, parsed, pii = await _prepare(container, tenant_id, doc.id, doc.source)
+            chunks, parsed, pii = await _prepare(container, tenant_id, doc.id, doc.source, policy)
         except (DocumentRejected, DocumentHasPII, RetrievalError) as exc:
             code = getattr(exc, "code", "rejected")
             failed[doc.source] = code
@@ -246,7 +253,7 @@ async def run_ingestion_job(
 
 
 async def _prepare(
-    container: Container, tenant_id: str, document_id: str, source: str
+    container: Container, tenant_id: str, document_id: str, source: str, policy: PiiPolicy
 ) -> tuple[list[ChunkRecord], ParsedDocument, dict[str, int]]:
     async with container.sessions() as session:
         raw = await crud_kb.get_document_raw(session, tenant_id=tenant_id, document_id=document_id)
@@ -256,19 +263,21 @@ async def _prepare(
         await session.commit()
     config = container.settings.retrieval
     parsed = await asyncio.to_thread(load_document, raw or b"", source, config)
-    parsed, pii = await asyncio.to_thread(_scan, container, parsed)
+    parsed, pii = await asyncio.to_thread(_scan, container, parsed, policy)
     chunks = await asyncio.to_thread(Chunker(config).chunk, parsed, document_id)
     if not chunks:
         raise DocumentRejected("no_text", "no text to index was found in the document")
     return chunks, parsed, pii
 
 
-def _scan(container: Container, parsed: ParsedDocument) -> tuple[ParsedDocument, dict[str, int]]:
-    """PII in a KB document: flagged, masked or rejected per ``PRIVACY__INGESTION_POLICY``."""
+def _scan(
+    container: Container, parsed: ParsedDocument, policy: PiiPolicy
+) -> tuple[ParsedDocument, dict[str, int]]:
+    """PII in a KB document: flagged (indexed as is, counted for the admin), masked or rejected."""
     sections: list[str] = []
     for b in parsed.blocks:
         sections += [b.question, b.text]
-    report = scan_document(container.masker, sections, policy=container.settings.privacy.ingestion_policy)
+    report = scan_document(container.masker, sections, policy=policy)
     counts = dict(report.counts)
     if report.decision != "masked":
         return parsed, counts

@@ -78,8 +78,10 @@ async def post_message(
 async def stream_message(body: MessageCreate, conv: WidgetConversationDep, container: ContainerDep) -> Any:
     """The same turn as Server-Sent Events: ``accepted`` (the message is stored), ``token`` events with
     ``{"text"}`` as the answer is generated, then ``final`` with the whole ``TurnPublic`` (citations,
-    decision, state). A failure after the stream began arrives as an ``error`` event
-    ``{"error_code", "detail"}``; before that, as the usual JSON error."""
+    decision, state). ``final.text`` is authoritative: when the model's streamed answer turns out not to
+    be grounded in the knowledge base, it replaces what the tokens showed. A failure after the stream
+    began arrives as an ``error`` event ``{"error_code", "detail"}``; before that, as the usual JSON
+    error."""
     turn = ChatTurn(container).stream(tenant_id=conv.tenant_id, conversation_id=conv.id, text=body.text)
     first = await anext(turn)  # validation / not found / closed errors become ordinary HTTP errors
     assert isinstance(first, Accepted)

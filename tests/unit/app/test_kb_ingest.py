@@ -152,3 +152,47 @@ async def test_pii_in_a_document_is_masked_before_indexing(
     joined = "\n".join(chunks)
     assert "zhang.san@example.com" not in joined
     assert "13812345678" not in joined
+
+
+async def test_flag_policy_keeps_the_text_and_counts_the_findings(
+    container: Container, harbor: Tenant, index_store: MemoryIndexStore
+) -> None:
+    doc = "# Contact\n\nOur complaints desk: complaints@bank.example, hotline 13812345678.\n"
+    job_id, _ = await kb_ingest.store_files(
+        container,
+        tenant_id=harbor.id,
+        files=[kb_ingest.IngestFile("contact.md", doc.encode())],
+        pii_policy="flag",
+    )
+    await kb_ingest.run_ingestion_job(container, tenant_id=harbor.id, job_id=job_id)
+    async with container.sessions() as s:
+        text = "\n".join((await s.execute(select(Chunk.text))).scalars().all())
+        d = (await s.execute(select(Document).where(Document.source == "contact.md"))).scalar_one()
+    assert "complaints@bank.example" in text
+    assert d.pii_findings == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1}
+
+
+async def test_reject_policy_fails_the_document(
+    container: Container, harbor: Tenant, index_store: MemoryIndexStore
+) -> None:
+    doc = "# Contact\n\nWrite to zhang.san@example.com.\n"
+    job_id, _ = await kb_ingest.store_files(
+        container,
+        tenant_id=harbor.id,
+        files=[kb_ingest.IngestFile("c.md", doc.encode())],
+        pii_policy="reject",
+    )
+    result = await kb_ingest.run_ingestion_job(container, tenant_id=harbor.id, job_id=job_id)
+    assert result["failed"] == {"c.md": "document_has_pii"}
+    assert result["version"] is None
+
+
+async def test_tenants_public_values_are_collected(container: Container) -> None:
+    from app.db import crud_tenancy
+
+    async with container.sessions() as s:
+        a = await crud_tenancy.create_tenant(s, slug="a", name="A")
+        a.settings = {"privacy_allow_list": ["+86-400-699-5396", "  "]}
+        await crud_tenancy.create_tenant(s, slug="b", name="B")
+        await s.commit()
+        assert await crud_tenancy.all_privacy_allow_lists(s) == ["+86-400-699-5396"]
