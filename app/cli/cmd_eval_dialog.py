@@ -197,7 +197,7 @@ def register(cli: Clis) -> None:
     def sgd(
         data: Path = typer.Option(None, help="SGD folder with dev/ and test/ (default: EVAL_DATA_DIR/sgd)"),
         as_json: bool = typer.Option(False, "--json", help="One JSON object"),
-        limit: int = typer.Option(0, help="Only the first N dialogues (0: all)"),
+        per_service: int = typer.Option(0, help="Only the first N dialogues of each service (0: all)"),
         embedder: str = typer.Option("all-minilm-l6-v2", help="Embedder of the local fallback"),
         max_tokens: int = typer.Option(256, help="Token budget of one state update"),
     ) -> None:
@@ -206,7 +206,15 @@ def register(cli: Clis) -> None:
 
         settings, embed = _embedder(embedder)
         root = data or settings.eval_data_dir / "sgd"
-        dialogues = load_dialogues(root)[: limit or None]
+        dialogues = load_dialogues(root)
+        if per_service:
+            counts: dict[str, int] = {}
+            kept = []
+            for d in dialogues:
+                counts[d.service] = counts.get(d.service, 0) + 1
+                if counts[d.service] <= per_service:
+                    kept.append(d)
+            dialogues = kept
         schemas = load_schemas(root)
 
         async def run() -> dict[str, Any]:
