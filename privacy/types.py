@@ -61,7 +61,7 @@ class OutputCheck:
     """
 
     masked: str
-    restored: str
+    restored: str = field(repr=False)  # holds the customer's clear values: never in a repr / log line
     leaked: dict[str, int]
     restored_counts: dict[str, int] = field(default_factory=dict)
 
@@ -91,7 +91,7 @@ class ScanReport:
     decision: Literal["clean", "flagged", "masked", "rejected"]
     counts: dict[str, int]
     locations: list[PiiLocation]
-    texts: list[str]
+    texts: list[str] = field(repr=False)  # under "flag" these are the originals, values included
 
     @property
     def total(self) -> int:

@@ -141,3 +141,14 @@ def test_no_kefu_recognizer_shadows_a_presidio_class_name() -> None:
 
     names = [c.__name__ for c in subclasses(EntityRecognizer)]
     assert sorted(n for n in set(names) if names.count(n) > 1) == []
+
+
+def test_reprs_of_results_never_show_clear_values() -> None:
+    from privacy.types import OutputCheck, ScanReport
+
+    check = OutputCheck(masked="a <PHONE_NUMBER_1>", restored="a 13800138000", leaked={})
+    report = ScanReport("flag", "flagged", {"PHONE_NUMBER": 1}, [], ["call 13800138000"])
+    v = VaultState()
+    placeholder_for(v, "PHONE_NUMBER", "13800138000")
+    for obj in (check, report, v):
+        assert "13800138000" not in repr(obj)
