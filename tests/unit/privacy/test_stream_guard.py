@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from privacy.masker import PresidioMasker
 from privacy.protocols import StreamGuard
@@ -13,6 +15,10 @@ from privacy.types import VaultState
 pytestmark = pytest.mark.models
 
 OWN, OTHER = "13800138000", "13912345678"
+_REPLY = (
+    "已为您登记，回电号码<PHONE_NUMBER_1>。如需转账请联系王经理，手机13912345678，"
+    "邮箱 wang@corp.example.com。请勿向他人透露卡号6222021234567890128。谢谢！"
+)
 
 
 def _vault(masker: PresidioMasker) -> VaultState:
@@ -113,3 +119,17 @@ def test_finish_twice_and_feed_after_finish_raise(masker: PresidioMasker) -> Non
         guard.finish()
     with pytest.raises(RuntimeError):
         guard.feed("x")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(min_value=1, max_value=len(_REPLY) - 1), max_size=25))
+def test_any_chunking_keeps_foreign_values_out(masker: PresidioMasker, cuts: list[int]) -> None:
+    vault = _vault(masker)
+    bounds = [0, *sorted(set(cuts)), len(_REPLY)]
+    chunks = [_REPLY[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    emitted, masked = _stream(masker, vault, chunks)
+    text = "".join(emitted)
+    for secret in (OTHER, "wang@corp.example.com", "6222021234567890128"):
+        assert secret not in text
+        assert secret not in masked
+    assert OWN in text  # this conversation's own number is restored
