@@ -16,6 +16,7 @@ from app.container import Container, Policy
 from app.db.engine import create_engine, session_factory
 from app.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, queue_name
 from app.metrics import Metrics
+from app.query_memo import QueryMemoEmbedder
 from app.services.knowledge import IndexedKnowledgeBases
 from app.settings import Settings
 from dialog.protocols import DialogStore, EventChannel, Tracker
@@ -176,7 +177,9 @@ async def _privacy(settings: Settings, redis: Any, public_values: list[str]) -> 
 async def _embedder(settings: Settings) -> Embedder:
     from retrieval.embedders import build_embedder
 
-    embedder = build_embedder(settings.retrieval.embedder, cache_dir=settings.data_dir / "embeddings")
+    embedder = QueryMemoEmbedder(
+        build_embedder(settings.retrieval.embedder, cache_dir=settings.data_dir / "embeddings")
+    )
     await asyncio.to_thread(embedder.warm_up)
     return embedder
 

@@ -19,10 +19,13 @@ def register(cli: Clis) -> None:
             True, "--llm/--no-llm", help="Include the configured LLM, or answer extractively"
         ),
         tenant: str = typer.Option("harbor", help="Tenant slug (the demo tenant by default)"),
+        cache: bool = typer.Option(
+            False, "--cache/--no-cache", help="Let the semantic answer cache answer repeats"
+        ),
         as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout"),
     ) -> None:
         """Run TURNS customer turns (the demo KB's golden questions, zh and en) and print p50/p95 per stage."""
-        result = asyncio.run(_run(turns, per_conversation, llm, tenant))
+        result = asyncio.run(_run(turns, per_conversation, llm, tenant, cache))
         if as_json:
             typer.echo(json.dumps(result, ensure_ascii=False))
             return
@@ -34,7 +37,9 @@ def register(cli: Clis) -> None:
             typer.echo(f"{name:<14}{s['p50']:>10.1f}{s['p95']:>10.1f}{s['mean']:>10.1f}")
 
 
-async def _run(turns: int, per_conversation: int, llm: bool, tenant_slug: str) -> dict[str, object]:
+async def _run(
+    turns: int, per_conversation: int, llm: bool, tenant_slug: str, cache: bool
+) -> dict[str, object]:
     from app.db import crud_tenancy
     from app.services import bench_turn
     from app.services.demo import golden_queries

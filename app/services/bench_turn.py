@@ -36,14 +36,16 @@ class TurnBench:
     stages: dict[str, StageStats] = field(default_factory=dict)
     decisions: dict[str, int] = field(default_factory=dict)
     with_citation: int = 0
-    model: str | None = None
+    models: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         return {
             "turns": self.turns,
             "wall_s": round(self.wall_s, 1),
-            "model": self.model,
+            "models": self.models,
             "decisions": self.decisions,
+            "reasons": self.reasons,
             "with_citation": self.with_citation,
             "stages_ms": {
                 k: {"p50": round(v.p50, 1), "p95": round(v.p95, 1), "mean": round(v.mean, 1), "n": v.n}
@@ -77,7 +79,8 @@ async def run(
     samples: dict[str, list[float]] = {}
     decisions: Counter[str] = Counter()
     cited = 0
-    model: str | None = None
+    models: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     turn = ChatTurn(container)
     conversation_id = ""
     start = time.perf_counter()
@@ -106,7 +109,8 @@ async def run(
         samples.setdefault("total", []).append(total_ms)
         decisions[outcome.decision] += 1
         cited += bool(outcome.citations)
-        model = outcome.model or model
+        models[outcome.model or "none"] += 1
+        reasons[outcome.reason or "none"] += 1
         in_conversation += 1
         if outcome.state.get("mode") != "bot":  # handed off: the bot would stay quiet from here on
             in_conversation = per_conversation
@@ -116,5 +120,6 @@ async def run(
         stages=summarise(samples),
         decisions=dict(decisions),
         with_citation=cited,
-        model=model,
+        models=dict(models),
+        reasons=dict(reasons),
     )
