@@ -1,7 +1,10 @@
 """The CPU default: a GGUF model run in-process by llama-cpp-python (no GPU, no server).
 
-llama.cpp is not thread-safe and is CPU-bound, so one dedicated worker thread runs every generation in
-turn (requests queue in arrival order) and the event loop never blocks. Tokens cross back to the loop
+llama.cpp is not thread-safe and is CPU-bound, so one dedicated worker thread runs every call into it —
+generations and exact token counts alike; tokenizing on another thread during a generation crashes the
+process (seen here, also with a separate vocab-only model) — in arrival order, and the event loop never
+blocks. The prompt builder therefore budgets with the cautious ``EstimatingCounter``; the exact count
+(``count_tokens``) is taken on the worker thread before sending. Tokens cross back to the loop
 through an ``asyncio.Queue``; closing the async iterator sets a stop flag that the worker checks after
 each token, so a customer who disconnects frees the CPU within one token. llama.cpp reuses the KV cache
 for the longest common prefix with the previous prompt, which the prompt layout makes long.
@@ -21,7 +24,7 @@ from typing import Any
 from llm_backend.config import LLMConfig
 from llm_backend.errors import LLMContextTooLong, LLMError, LLMModelFileError, LLMUnavailable
 from llm_backend.model_files import resolve_gguf
-from llm_backend.tokens import EstimatingCounter, LlamaVocabCounter, TokenCounter, count_messages
+from llm_backend.tokens import EstimatingCounter, TokenCounter, count_messages
 from llm_backend.types import ChatMessage, Completion
 
 logger = logging.getLogger(__name__)
@@ -55,9 +58,9 @@ class LlamaCppBackend:
         self.context_tokens = config.context_tokens
         self._executor: ThreadPoolExecutor | None = None
         self._llm: Any = None
-        self._counter: LlamaVocabCounter | None = None
-        # Exact after warm_up (the model's own vocabulary); a cautious estimate before.
+        # For the prompt builder (sync, on the event loop): an over-estimate, never the model itself.
         self.counter: TokenCounter = EstimatingCounter()
+        self._closing = threading.Event()
         self.model_path: Path | None = None
 
     async def warm_up(self) -> None:
@@ -68,12 +71,8 @@ class LlamaCppBackend:
         loop = asyncio.get_running_loop()
         try:
             self._llm = await loop.run_in_executor(self._executor, self._load, path)
-            counter = LlamaVocabCounter(path)
-            await asyncio.to_thread(counter.warm_up)
         except (ValueError, RuntimeError, OSError) as exc:
             raise LLMModelFileError(f"llama.cpp could not load {path}: {exc}") from exc
-        self._counter = counter
-        self.counter = counter
         self.model_path = path
         logger.info("llama.cpp model %s loaded (n_ctx=%d)", path.name, self.context_tokens)
 
@@ -94,9 +93,10 @@ class LlamaCppBackend:
         return self._llm, self._executor
 
     async def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
-        if self._counter is None:
-            raise LLMUnavailable("the local model is not loaded: call warm_up() first")
-        return count_messages(self._counter, messages)
+        """Exact, with the model's tokenizer, on the worker thread (queued behind a running generation)."""
+        llm, executor = self._require()
+        counter = _ModelCounter(llm)
+        return await asyncio.get_running_loop().run_in_executor(executor, count_messages, counter, messages)
 
     async def health(self) -> bool:
         return self._llm is not None
@@ -107,12 +107,14 @@ class LlamaCppBackend:
         await asyncio.get_running_loop().run_in_executor(executor, llm.reset)
 
     async def aclose(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """Stop any generation at its next token, wait for the worker, then free the model."""
+        self._closing.set()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
         llm, self._llm = self._llm, None
         if llm is not None and hasattr(llm, "close"):
-            await asyncio.to_thread(llm.close)
+            llm.close()
 
     def _run(
         self,
@@ -136,7 +138,7 @@ class LlamaCppBackend:
                 stop.set()
 
         def produce() -> None:
-            if stop.is_set():  # given up while queued behind another request
+            if stop.is_set() or self._closing.is_set():  # given up while queued, or shutting down
                 return
             finish: str | None = None
             produced = 0
@@ -150,7 +152,7 @@ class LlamaCppBackend:
                 )
                 try:
                     for chunk in chunks:
-                        if stop.is_set():
+                        if stop.is_set() or self._closing.is_set():
                             finish = "cancelled"
                             break
                         choice = chunk["choices"][0]
@@ -209,15 +211,20 @@ class LlamaCppBackend:
                 parts.append(item)
         finally:
             stop.set()
-        prompt_tokens = await self.count_tokens(messages)
-        completion_tokens = self._count_text("".join(parts))
         return Completion(
             text="".join(parts),
             model=self.model_name,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+            prompt_tokens=await self.count_tokens(messages),
+            completion_tokens=item.completion_tokens,  # streamed chunks: one token each in llama.cpp
             finish_reason=item.finish_reason,
         )
 
-    def _count_text(self, text: str) -> int:
-        return self._counter.count(text) if self._counter is not None else 0
+
+class _ModelCounter:
+    """Exact counts with the loaded model's tokenizer; call only on the backend's worker thread."""
+
+    def __init__(self, llm: Any) -> None:
+        self._llm = llm
+
+    def count(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0

@@ -31,8 +31,8 @@ class LLMClient(Protocol):
       exact or a safe over-estimate). Before sending, a prompt that leaves less than ``max_tokens`` free
       gets a smaller answer budget, down to a quarter of ``max_tokens`` (at least 16 tokens); below that
       the call raises ``LLMContextTooLong`` and nothing is sent.
-    - ``token_counter``: the counter to budget prompts with (``build_rag_prompt(counter=...)``); exact
-      for the model after ``warm_up`` where its vocabulary is available.
+    - ``token_counter``: the sync counter to budget prompts with (``build_rag_prompt(counter=...)``): a
+      cautious over-estimate (the exact count, ``count_tokens``, may need the model or the server).
     - ``warm_up``: loads a local model or reads the served model's context length; ``aclose`` frees it.
     - ``health``: True when a call would be attempted now (model loaded / server answering, breaker shut).
     """
@@ -71,8 +71,8 @@ class ChatBackend(Protocol):
     stream broken mid-way), ``LLMContextTooLong`` (the server refused the length), ``LLMBadResponse``.
     ``stream`` yields text deltas (possibly empty strings) and stops generating when closed.
     ``json_schema`` asks for output constrained to that schema (grammar / structured outputs).
-    ``context_tokens`` is final after ``warm_up``; so is ``counter``, the tokenizer to budget prompts
-    with (the model's own vocabulary where available, else a cautious estimate).
+    ``context_tokens`` is final after ``warm_up``. ``counter`` is the sync counter to budget prompts with
+    on the event loop (safe to call any time; never below the model's count for common text).
     """
 
     model_name: str

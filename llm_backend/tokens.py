@@ -1,7 +1,8 @@
 """Counting tokens before sending: an exact counter from the model's vocabulary, and a cautious estimate.
 
 The prompt builder takes any ``TokenCounter``. ``LlamaVocabCounter`` loads only the vocabulary of a GGUF
-(a few MB, milliseconds) and counts exactly for that model family (Qwen2.5 / Qwen3 share it).
+(a few MB, milliseconds) and counts exactly for that model family (Qwen2.5 / Qwen3 share it) — offline
+only (see its docstring).
 ``EstimatingCounter`` needs nothing and errs on the high side: one token per CJK character, digit or
 punctuation mark, one per 3 letters of a word — byte-level BPEs (Qwen, Llama, DeepSeek) need fewer for
 common text, so budgets stay safe; rare characters can cost more, which is why a server-side count
@@ -55,9 +56,11 @@ class EstimatingCounter:
 
 
 class LlamaVocabCounter:
-    """Exact counts from a GGUF's vocabulary (``llama_cpp.Llama(vocab_only=True)``).
+    """Exact counts from a GGUF's vocabulary (``llama_cpp.Llama(vocab_only=True)``), for offline use.
 
-    ``warm_up()`` loads the vocabulary; ``count`` before it raises ``RuntimeError``.
+    Never in a process where llama.cpp is generating on another thread: concurrent tokenization crashed
+    the process here (``LlamaCppBackend`` counts on its own worker thread instead). ``warm_up()`` loads
+    the vocabulary; ``count`` before it raises ``RuntimeError``.
     """
 
     def __init__(self, model_path: Path) -> None:

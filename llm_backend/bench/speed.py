@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from llm_backend.protocols import LLMClient
+from llm_backend.tokens import MESSAGE_OVERHEAD, REPLY_OVERHEAD
 from llm_backend.types import ChatMessage
 
 
@@ -22,7 +23,7 @@ class StreamTiming:
 
 
 async def time_stream(client: LLMClient, messages: Sequence[ChatMessage], *, max_tokens: int) -> StreamTiming:
-    """Stream one answer; tokens are counted with the client's own counter on the final text."""
+    """Stream one answer; its tokens are counted by the client (exact for llama.cpp and vLLM near the window)."""
     prompt_tokens = await client.count_tokens(messages)
     start = time.perf_counter()
     first: float | None = None
@@ -33,7 +34,7 @@ async def time_stream(client: LLMClient, messages: Sequence[ChatMessage], *, max
         parts.append(delta)
     end = time.perf_counter()
     text = "".join(parts)
-    tokens = client.token_counter.count(text)
+    tokens = await client.count_tokens([ChatMessage("assistant", text)]) - MESSAGE_OVERHEAD - REPLY_OVERHEAD
     first = first or end
     decode = (tokens - 1) / (end - first) if tokens > 1 and end > first else 0.0
     return StreamTiming(prompt_tokens, first - start, tokens, decode, end - start, text)
