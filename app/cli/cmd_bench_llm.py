@@ -69,7 +69,16 @@ def register(cli: Clis) -> None:
         from llm_backend.bench.cpu_default import run_cpu_default
 
         settings = get_settings()
-        config = settings.llm.model_copy(update={"backend": "llama_cpp", "max_tokens": 128})
+        # Generous deadlines: this measures speed, it must not give up on a busy shared CPU.
+        config = settings.llm.model_copy(
+            update={
+                "backend": "llama_cpp",
+                "max_tokens": 128,
+                "timeout_s": 900.0,
+                "first_token_timeout_s": 600.0,
+                "stream_idle_timeout_s": 120.0,
+            }  # fmt: skip
+        )
         report = asyncio.run(run_cpu_default(config, settings.data_dir, settings.demo_kb_dir, runs=runs))
         body = f"Model {report.model}, llama.cpp n_threads={report.threads}, max_tokens=128.\n\n{report.markdown()}"
         _save("llm-cpu", f"kefu bench llm-cpu --runs {runs}", body)
