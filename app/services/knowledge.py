@@ -8,6 +8,7 @@ unreadable on this replica is rebuilt from the version's chunks in SQL, once, th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import crud_kb
-from retrieval.errors import IndexUnavailable
+from retrieval.errors import IndexUnavailable, VersionExists
 from retrieval.protocols import Retriever
 from retrieval.types import ChunkRecord
 
@@ -49,6 +50,8 @@ class IndexStore(Protocol):
 
     def open(self, kb_key: str, version: str) -> Retriever: ...
 
+    def delete_version(self, kb_key: str, version: str) -> bool: ...
+
 
 class IndexedKnowledgeBases:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], index_store: IndexStore) -> None:
@@ -80,5 +83,8 @@ class IndexedKnowledgeBases:
             )
             async with self._sessions() as session:
                 chunks = await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version_id)
-            await asyncio.to_thread(self._store.build_version, tenant_id, label, chunks)
+            # An unreadable copy (corrupt, or written in an older index format) is replaced.
+            await asyncio.to_thread(self._store.delete_version, tenant_id, label)
+            with contextlib.suppress(VersionExists):  # another process rebuilt it meanwhile
+                await asyncio.to_thread(self._store.build_version, tenant_id, label, chunks)
             return await asyncio.to_thread(self._store.open, tenant_id, label)

@@ -50,10 +50,15 @@ class MemoryIndexStore:
         self.versions: dict[tuple[str, str], list] = {}
         self.builds: list[tuple[str, str, int]] = []
         self.fail_build = False
+        self.corrupt: set[tuple[str, str]] = set()  # on disk but unreadable (old format, damaged)
 
     def build_version(self, kb_key, version, chunks, *, progress=None):
+        from retrieval.errors import VersionExists
+
         if self.fail_build:
             raise RuntimeError("disk full")
+        if (kb_key, version) in self.versions:
+            raise VersionExists(f"{kb_key}/{version}")
         self.builds.append((kb_key, version, len(chunks)))
         if progress is not None:
             progress("embedding", len(chunks), len(chunks))
@@ -62,9 +67,13 @@ class MemoryIndexStore:
     def open(self, kb_key: str, version: str) -> KeywordRetriever:
         from retrieval.errors import IndexUnavailable
 
-        if (kb_key, version) not in self.versions:
+        if (kb_key, version) not in self.versions or (kb_key, version) in self.corrupt:
             raise IndexUnavailable(f"{kb_key}/{version}")
         return KeywordRetriever(self.versions[(kb_key, version)], floor=0.2, version=version)
 
     def forget(self, kb_key: str, version: str) -> None:
         self.versions.pop((kb_key, version), None)
+
+    def delete_version(self, kb_key: str, version: str) -> bool:
+        self.corrupt.discard((kb_key, version))
+        return self.versions.pop((kb_key, version), None) is not None

@@ -139,6 +139,17 @@ async def test_a_lost_index_is_rebuilt_from_the_database(
     assert index_store.builds[-1] == (harbor.id, "v1", 2)
 
 
+async def test_an_unreadable_index_is_replaced_from_the_database(
+    container: Container, harbor: Tenant, index_store: MemoryIndexStore
+) -> None:
+    await _ingest(container, harbor, [kb_ingest.IngestFile("faq.csv", FAQ.encode())])
+    index_store.corrupt.add((harbor.id, "v1"))  # e.g. written by an older index format
+    kb = await container.knowledge.active(harbor.id)
+    assert kb is not None
+    assert kb.retriever.search("lost card", k=1).hits
+    assert len(index_store.builds) == 2
+
+
 async def test_pii_in_a_document_is_masked_before_indexing(
     container: Container, harbor: Tenant, index_store: MemoryIndexStore
 ) -> None:
