@@ -30,7 +30,8 @@ def register(cli: Clis) -> None:
             typer.echo(json.dumps(result, ensure_ascii=False))
             return
         typer.echo(
-            f"{result['turns']} turns in {result['wall_s']} s, model {result['model']}, decisions {result['decisions']}, with a citation {result['with_citation']}"
+            f"{result['turns']} turns in {result['wall_s']} s; models {result['models']}; "
+            f"decisions {result['decisions']}; reasons {result['reasons']}; with a citation {result['with_citation']}"
         )
         typer.echo(f"{'stage':<14}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
         for name, s in result["stages_ms"].items():  # type: ignore[attr-defined]
@@ -47,10 +48,13 @@ async def _run(
     from app.wiring import build_container
 
     settings = get_settings()
-    if not llm:
-        settings = settings.model_copy(
-            update={"llm": settings.llm.model_copy(update={"backend": "extractive"})}
-        )
+    llm_config = settings.llm.model_copy(
+        update={
+            "backend": settings.llm.backend if llm else "extractive",
+            "cache": settings.llm.cache.model_copy(update={"enabled": cache}),
+        }
+    )
+    settings = settings.model_copy(update={"llm": llm_config})
     container = await build_container(settings)
     try:
         async with container.sessions() as session:
