@@ -119,6 +119,8 @@ class Chunker:
         pieces = [body] if self._token_len(body) <= self._size else self._splitter.split_text(body)
         context = _context(title, section.path)
         meta: dict[str, str] = {"kind": "text"}
+        if context:
+            meta["context"] = context
         if section.path:
             meta["heading_path"] = " > ".join(section.path)
         if section.pages:
@@ -141,5 +143,7 @@ def _faq(
     if path:
         meta["heading_path"] = " > ".join(path)
     text = f"{block.question}\n{block.text}" if block.text else block.question
+    if _context(title, path):
+        meta["context"] = _context(title, path)
     context = _context(title, path) if with_context else ""
     return text, f"{context}: {block.question}" if context else block.question, meta

@@ -24,10 +24,10 @@ class RetrievalConfig(BaseModel):
     hnsw_ef_search: int = Field(default=128, ge=16)
     # Candidates each retriever contributes to fusion.
     candidates: int = Field(default=50, ge=5, le=1000)
-    # Fusion (retrieval.fusion): weight of the keyword side against the dense side; the keyword side is
-    # gated by how much of the query it actually matched.
-    fusion: Literal["gated_rrf", "rrf", "gated_score", "score", "dense", "bm25"] = "gated_rrf"
-    bm25_weight: float = Field(default=0.5, ge=0.0)
+    # Fusion (retrieval.fusion): convex combination of per-query normalised scores by default; the keyword
+    # side weighs bm25_weight against the dense side's dense_weight (measured: docs/BENCHMARKS.md).
+    fusion: Literal["score", "gated_score", "rrf", "gated_rrf", "dense", "bm25"] = "score"
+    bm25_weight: float = Field(default=0.7, ge=0.0)
     dense_weight: float = Field(default=1.0, ge=0.0)
     rrf_k: int = Field(default=60, ge=1)
     gate_low: float = Field(default=0.3, ge=0.0, le=1.0)
@@ -35,7 +35,9 @@ class RetrievalConfig(BaseModel):
     # BM25 also indexes FAQ answers (not only the questions that are embedded).
     bm25_with_answer: bool = False
     # The embedded FAQ question is prefixed with the document title / heading path.
-    faq_context: bool = False
+    faq_context: bool = True
+    # FAQ pairs get a second dense vector: context + question + answer (the chunk scores its best view).
+    faq_answer_view: bool = True
     # How many fused hits a Reranker (if any) reorders.
     rerank_depth: int = Field(default=20, ge=1, le=200)
     # Documents and loaders.

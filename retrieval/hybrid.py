@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from retrieval.config import RetrievalConfig
 from retrieval.fusion import Candidates, FusionParams, fuse
+from retrieval.index.build import VIEWS
 from retrieval.index.dense import DenseIndex
 from retrieval.index.keyword import KeywordIndex
 from retrieval.protocols import Embedder, Reranker
@@ -59,8 +60,9 @@ class HybridRetriever:
         reranker: Reranker | None = None,
         dense_ids: npt.NDArray[np.int64] | None = None,
     ) -> None:
-        """``dense_ids[i]`` is chunk i's id in ``dense`` (default: i). A derived version keeps its base's
-        ids for unchanged chunks, so positions and dense ids can differ."""
+        """``dense_ids[i]`` is chunk i's id (default: i); its vectors in ``dense`` have ids
+        ``id * VIEWS + view`` (view 0: ``embed_text``, view 1: the FAQ answer view, when built). A derived
+        version keeps its base's ids for unchanged chunks, so positions and ids can differ."""
         if dense.dim != embedder.dim:
             from retrieval.errors import DimensionMismatch
 
@@ -149,17 +151,47 @@ class HybridRetriever:
         if allowed is not None and len(allowed) == 0:
             empty = np.zeros(0, np.int64)
             return Candidates(empty, np.zeros(0, np.float32), empty, np.zeros(0, np.float32), 0.0), qv
-        d_scores, d_ids = self.dense.search(
-            qv, n, allowed=None if allowed is None else self.dense_ids[allowed]
-        )
-        if self._pos_of is not None:
-            d_ids = np.asarray([self._pos_of[int(i)] for i in d_ids], dtype=np.int64)
+        vector_allowed = None
+        if allowed is not None:
+            base = self.dense_ids[allowed] * VIEWS
+            vector_allowed = np.concatenate([base + v for v in range(VIEWS)])
+        v_scores, v_ids = self.dense.search(qv, n * VIEWS, allowed=vector_allowed)
+        d_ids, d_scores = self._chunks_of(v_ids, v_scores, n)
         mask = None
         if allowed is not None:
             mask = np.zeros(len(self.chunks), np.float32)
             mask[allowed] = 1.0
         kw = self.keyword.search(self.analyzer.analyze(query), n, mask=mask, doc_tokens=self._doc_tokens)
         return Candidates(d_ids, d_scores, kw.ids, kw.scores, kw.coverage), qv
+
+    def _chunks_of(
+        self, vector_ids: npt.NDArray[np.int64], scores: npt.NDArray[np.float32], n: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Vector hits (best first) -> chunk positions, each once at its best view's score; at most ``n``."""
+        out_ids: list[int] = []
+        out_scores: list[float] = []
+        seen: set[int] = set()
+        for vid, sc in zip((vector_ids // VIEWS).tolist(), scores.tolist(), strict=True):
+            pos = vid if self._pos_of is None else self._pos_of[vid]
+            if pos not in seen:
+                seen.add(pos)
+                out_ids.append(pos)
+                out_scores.append(sc)
+                if len(out_ids) == n:
+                    break
+        return np.asarray(out_ids, dtype=np.int64), np.asarray(out_scores, dtype=np.float32)
+
+    def dense_similarity(
+        self, positions: npt.NDArray[np.int64], qv: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """Cosine of the query with each chunk (its best view)."""
+        out = np.full(len(positions), -1.0, dtype=np.float32)
+        for row, pos in enumerate(positions.tolist()):
+            base = int(self.dense_ids[pos]) * VIEWS
+            vids = np.asarray([base + v for v in range(VIEWS) if self.dense.contains(base + v)], np.int64)
+            if len(vids):
+                out[row] = float((self.dense.vectors(vids) @ qv).max())
+        return out
 
     def search(self, query: str, *, k: int = 5, filters: SearchFilters | None = None) -> SearchResult:
         if k < 1:
@@ -185,7 +217,7 @@ class HybridRetriever:
         d_rank = {int(i): r for r, i in enumerate(cands.dense_ids.tolist(), start=1)}
         b_rank = {int(i): r for r, i in enumerate(cands.bm25_ids.tolist(), start=1)}
         b_score = dict(zip(cands.bm25_ids.tolist(), cands.bm25_scores.tolist(), strict=True))
-        cos = self.dense.vectors(self.dense_ids[ids]) @ qv if len(ids) else np.zeros(0, np.float32)
+        cos = self.dense_similarity(ids, qv)
         return [
             Hit(
                 chunk=self.chunks[int(i)],

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from retrieval.config import RetrievalConfig
 from retrieval.hybrid import HybridRetriever
-from retrieval.index.build import build_dense, build_keyword
+from retrieval.index.build import VIEWS, build_dense, build_keyword
 from retrieval.index.dense import DenseIndex
 from retrieval.protocols import Embedder
 from retrieval.text import KeywordAnalyzer
@@ -127,7 +127,7 @@ def query_latency(
     ]
     t0 = time.perf_counter()
     retriever = HybridRetriever(
-        chunks=chunks, dense=build_dense(vectors, config), keyword=build_keyword(chunks, analyzer, config),
+        chunks=chunks, dense=build_dense(vectors, config, np.arange(len(vectors), dtype=np.int64) * VIEWS), keyword=build_keyword(chunks, analyzer, config),
         embedder=embedder, analyzer=analyzer, config=config, version="bench",
     )  # fmt: skip
     build_s = time.perf_counter() - t0

@@ -35,7 +35,7 @@ class Dataset:
 
 
 def load_dataset(name: str, data_dir: Path, *, max_queries: int | None = None, seed: int = 13,
-                 turns: int = 3) -> Dataset:  # fmt: skip
+                 turns: int = 5) -> Dataset:  # fmt: skip
     """Raises ``FileNotFoundError`` (with the path) when the data is absent, ``KeyError`` for a bad name."""
     root = data_dir / name
     if not root.is_dir():
@@ -94,18 +94,20 @@ def _pairs(root: Path, name: str, rows: Sequence[tuple[str, str, str]]) -> Datas
     for _, s2, _ in rows:
         ids.setdefault(s2.strip(), f"q{len(ids)}")
     docs = [EvalDocument(i, "", "", "zh", ((s2, ""),)) for s2, i in ids.items()]
-    queries = [
-        EvalQuery(f"p{n}", s1.strip(), (ids[s2.strip()],), "zh")
-        for n, (s1, s2, label) in enumerate(rows)
-        if label.strip() == "1" and s1.strip()
-    ]
-    return Dataset(
-        name, docs, queries, f"{len(docs)} distinct sentence2 as the KB; positive pairs as queries"
-    )
+    # one query per distinct sentence1; every sentence2 labelled a paraphrase of it is relevant
+    relevant: dict[str, dict[str, None]] = {}
+    for s1, s2, label in rows:
+        if label.strip() == "1" and s1.strip():
+            relevant.setdefault(s1.strip(), {})[ids[s2.strip()]] = None
+    queries = [EvalQuery(f"p{n}", s1, tuple(rel), "zh") for n, (s1, rel) in enumerate(relevant.items())]
+    return Dataset(name, docs, queries,
+                   f"{len(docs)} distinct sentence2 as the KB; each distinct sentence1 of a positive pair queries "
+                   "for all its positive sentence2")  # fmt: skip
 
 
 def _dialogue(turns: Sequence[dict[str, object]], n: int) -> str:
-    return " ".join(str(t["text"]) for t in turns[-n:])
+    """The last ``n`` turns (all of them when ``n`` <= 0), oldest first."""
+    return " ".join(str(t["text"]) for t in (turns[-n:] if n > 0 else turns))
 
 
 def _dstc10(root: Path, turns: int) -> Dataset:

@@ -60,11 +60,11 @@ def build_retriever(
 ) -> HybridRetriever:
     analyzer.warm_up()  # idempotent
     t0 = time.perf_counter()
-    vectors = embed_chunks(chunks, embedder, batch=256)
+    ids, vectors = embed_chunks(chunks, embedder, config, batch=256)
     t1 = time.perf_counter()
     retriever = HybridRetriever(
         chunks=chunks,
-        dense=build_dense(vectors, config),
+        dense=build_dense(vectors, config, ids),
         keyword=build_keyword(chunks, analyzer, config),
         embedder=embedder,
         analyzer=analyzer,
@@ -102,11 +102,7 @@ def evaluate_methods(
         for name, params in methods.items():
             fused = fuse(cands, params)
             ranked = _doc_ranking(fused.ids.tolist(), retriever.chunks)
-            top_cos = (
-                float((retriever.dense.vectors(retriever.dense_ids[fused.ids[:1]]) @ qv)[0])
-                if len(fused.ids)
-                else -1.0
-            )
+            top_cos = float(retriever.dense_similarity(fused.ids[:1], qv)[0]) if len(fused.ids) else -1.0
             results[name].outcomes.append(
                 QueryOutcome(q.id, frozenset(q.relevant), ranked, bool(len(fused.ids)) and top_cos >= floor)
             )

@@ -18,27 +18,58 @@ from retrieval.types import ChunkRecord
 EMBED_BATCH = 64
 
 
+VIEWS = 2  # dense vector id = chunk id * VIEWS + view
+
+
+def view_texts(chunk: ChunkRecord, config: RetrievalConfig) -> list[str]:
+    """What is embedded for a chunk: ``embed_text`` (view 0) and, for an FAQ pair when
+    ``config.faq_answer_view``, the cited question + answer under the document's context (view 1): the
+    answer's wording and the product/place it names are evidence the bare question lacks."""
+    views = [chunk.embed_text]
+    if config.faq_answer_view and chunk.metadata.get("kind") == "faq" and chunk.text != chunk.embed_text:
+        context = chunk.metadata.get("context", "")
+        views.append(f"{context}\n\n{chunk.text}" if context else chunk.text)
+    return views
+
+
 def embed_chunks(
     chunks: Sequence[ChunkRecord],
     embedder: Embedder,
+    config: RetrievalConfig,
     *,
+    chunk_ids: npt.NDArray[np.int64] | None = None,
     on_batch: Callable[[int], None] | None = None,
     batch: int = EMBED_BATCH,
-) -> npt.NDArray[np.float32]:
-    """Passage vectors of ``embed_text``, in chunk order; ``on_batch(done)`` after each batch."""
-    out = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for start in range(0, len(chunks), batch):
-        part = chunks[start : start + batch]
-        vecs = embedder.embed_passages([c.embed_text for c in part])
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """(vector ids, passage vectors) of every view of every chunk; ``chunk_ids`` default to positions.
+    ``on_batch(chunks_done)`` after each batch."""
+    cids = np.arange(len(chunks), dtype=np.int64) if chunk_ids is None else chunk_ids
+    ids: list[int] = []
+    texts: list[str] = []
+    ends: list[int] = []  # texts count after each chunk, for progress in chunks
+    for cid, chunk in zip(cids.tolist(), chunks, strict=True):
+        for view, text in enumerate(view_texts(chunk, config)):
+            ids.append(cid * VIEWS + view)
+            texts.append(text)
+        ends.append(len(texts))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    done_chunks = 0
+    for start in range(0, len(texts), batch):
+        part = texts[start : start + batch]
+        vecs = embedder.embed_passages(part)
         if vecs.shape != (len(part), embedder.dim):
             raise DimensionMismatch(f"{embedder.name} returned {vecs.shape} for {len(part)} texts")
         out[start : start + len(part)] = vecs
+        while done_chunks < len(ends) and ends[done_chunks] <= start + len(part):
+            done_chunks += 1
         if on_batch is not None:
-            on_batch(start + len(part))
-    return out
+            on_batch(done_chunks)
+    return np.asarray(ids, dtype=np.int64), out
 
 
-def build_dense(vectors: npt.NDArray[np.float32], config: RetrievalConfig) -> DenseIndex:
+def build_dense(
+    vectors: npt.NDArray[np.float32], config: RetrievalConfig, ids: npt.NDArray[np.int64] | None = None
+) -> DenseIndex:
     dense = DenseIndex.create(
         vectors.shape[1],
         len(vectors),
@@ -48,7 +79,7 @@ def build_dense(vectors: npt.NDArray[np.float32], config: RetrievalConfig) -> De
         ef_search=config.hnsw_ef_search,
     )
     if len(vectors):
-        dense.add(np.arange(len(vectors), dtype=np.int64), vectors)
+        dense.add(np.arange(len(vectors), dtype=np.int64) if ids is None else ids, vectors)
     return dense
 
 

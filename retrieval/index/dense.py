@@ -124,6 +124,9 @@ class DenseIndex:
         top = np.argsort(-scores, kind="stable")[:k]
         return scores[top].astype(np.float32), allowed[top].astype(np.int64)
 
+    def contains(self, vector_id: int) -> bool:
+        return vector_id in self._live
+
     def vectors(self, ids: Ids) -> npt.NDArray[np.float32]:
         """The stored vectors of ``ids`` (in that order)."""
         out = np.zeros((len(ids), self.dim), dtype=np.float32)

@@ -31,14 +31,14 @@ from retrieval.config import RetrievalConfig
 from retrieval.embedders.cache import embedder_identity
 from retrieval.errors import DimensionMismatch, IndexUnavailable, VersionExists
 from retrieval.hybrid import HybridRetriever, keyword_text
-from retrieval.index.build import build_dense, embed_chunks
+from retrieval.index.build import VIEWS, build_dense, embed_chunks
 from retrieval.index.dense import DenseIndex
 from retrieval.index.keyword import KeywordIndex
 from retrieval.protocols import Embedder, Reranker
 from retrieval.text import KeywordAnalyzer
 from retrieval.types import ChunkRecord
 
-FORMAT = 1
+FORMAT = 2  # 2: vector id = chunk id * VIEWS + view
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _FILES = ("chunks.jsonl", "dense.faiss", "tombstones.npy")
 
@@ -124,11 +124,11 @@ class IndexStore:
         t0 = time.time()
         report = progress or (lambda stage, done, total: None)
         report("embedding", 0, len(chunks))
-        vectors = embed_chunks(
-            chunks, self.embedder, on_batch=lambda done: report("embedding", done, len(chunks))
+        vector_ids, vectors = embed_chunks(
+            chunks, self.embedder, self.config, on_batch=lambda done: report("embedding", done, len(chunks))
         )
         report("indexing", 0, len(chunks))
-        dense = build_dense(vectors, self.config)
+        dense = build_dense(vectors, self.config, vector_ids)
         ids = np.arange(len(chunks), dtype=np.int64)
         tokens = [self.analyzer.analyze(keyword_text(c, self.config)) for c in chunks]
         info = self._publish(kb_key, version, chunks, ids, tokens, dense, t0, reused=0)
@@ -161,16 +161,22 @@ class IndexStore:
             base_dir / "dense.faiss", self.embedder.dim, ef_search=self.config.hnsw_ef_search,
             tombstones=np.load(base_dir / "tombstones.npy").tolist(),
         )  # fmt: skip
-        dense.remove(int(base_ids[i]) for i in range(len(base_chunks)) if i not in keep_set)
-        report("embedding", 0, len(add_chunks))
-        vectors = embed_chunks(
-            add_chunks, self.embedder, on_batch=lambda done: report("embedding", done, len(add_chunks))
+        dense.remove(
+            int(base_ids[i]) * VIEWS + v
+            for i in range(len(base_chunks))
+            if i not in keep_set
+            for v in range(VIEWS)
         )
-        report("indexing", 0, len(add_chunks))
         next_id = int(manifest["next_id"])
         new_ids = np.arange(next_id, next_id + len(add_chunks), dtype=np.int64)
-        if len(add_chunks):
-            dense.add(new_ids, vectors)
+        report("embedding", 0, len(add_chunks))
+        vector_ids, vectors = embed_chunks(
+            add_chunks, self.embedder, self.config, chunk_ids=new_ids,
+            on_batch=lambda done: report("embedding", done, len(add_chunks)),
+        )  # fmt: skip
+        report("indexing", 0, len(add_chunks))
+        if len(vectors):
+            dense.add(vector_ids, vectors)
         chunks = [base_chunks[i] for i in keep] + list(add_chunks)
         self._check_unique(chunks)
         ids = np.concatenate([base_ids[keep], new_ids]) if keep else new_ids
@@ -182,7 +188,7 @@ class IndexStore:
             and dense.size > self.config.ann_threshold
             or len(dense.tombstones) > dense.size // 4
         ):
-            dense = _compacted(dense, ids, self.config)
+            dense = _compacted(dense, self.config)
         info = self._publish(kb_key, version, chunks, ids, tokens, dense, t0, reused=len(keep))
         report("indexing", len(add_chunks), len(add_chunks))
         return info
@@ -318,8 +324,8 @@ class IndexStore:
             return self._key_locks.setdefault((kb_key, version), threading.Lock())
 
 
-def _compacted(dense: DenseIndex, ids: np.ndarray, config: RetrievalConfig) -> DenseIndex:
-    live = np.asarray(ids, dtype=np.int64)
+def _compacted(dense: DenseIndex, config: RetrievalConfig) -> DenseIndex:
+    live = dense.ids()
     fresh = DenseIndex.create(dense.dim, len(live), ann_threshold=config.ann_threshold, m=config.hnsw_m,
                               ef_construction=config.hnsw_ef_construction, ef_search=config.hnsw_ef_search)  # fmt: skip
     if len(live):

@@ -25,7 +25,7 @@ def test_one_chunk_per_faq_pair_question_embedded_answer_cited() -> None:
 
 def test_faq_context_prefixes_the_title_to_the_embedded_question() -> None:
     doc = document_from_text("h1", "", CFG, title="Grant Hotel", faq=(("Is there parking?", "Yes."),))
-    plain, ctx = Chunker(CFG).chunk(doc, "h1")[0], Chunker(CFG, faq_context=True).chunk(doc, "h1")[0]
+    plain, ctx = Chunker(CFG, faq_context=False).chunk(doc, "h1")[0], Chunker(CFG).chunk(doc, "h1")[0]
     assert plain.embed_text == "Is there parking?"
     assert ctx.embed_text == "Grant Hotel: Is there parking?"
     assert ctx.text == "Is there parking?\nYes."

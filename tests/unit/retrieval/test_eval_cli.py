@@ -20,7 +20,9 @@ def write_kb(root: Path) -> tuple[Path, Path]:
         "What is the annual fee?,The gold card has no annual fee.\n",
         encoding="utf-8",
     )
-    (kb / "loans.md").write_text("# Mortgage\n\nYou can repay your mortgage early for a 1% fee.\n", encoding="utf-8")
+    (kb / "loans.md").write_text(
+        "# Mortgage\n\nYou can repay your mortgage early for a 1% fee.\n", encoding="utf-8"
+    )
     (kb / "broken.pdf").write_bytes(b"not a pdf")
     queries = root / "queries.jsonl"
     rows = [
@@ -37,12 +39,30 @@ def test_eval_retrieval_json_on_a_folder_kb(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
     kb, queries = write_kb(tmp_path)
     result = CliRunner().invoke(
-        build_cli(), ["eval", "retrieval", "--kb", str(kb), "--queries", str(queries), "--json",
-                      "--embedder", "all-minilm-l6-v2"]  # fmt: skip
+        build_cli(),
+        [
+            "eval",
+            "retrieval",
+            "--kb",
+            str(kb),
+            "--queries",
+            str(queries),
+            "--json",
+            "--embedder",
+            "all-minilm-l6-v2",
+        ],  # fmt: skip
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    for key in ("recall@1", "recall@5", "recall@10", "mrr@10", "no_answer_precision", "no_answer_recall", "n"):
+    for key in (
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "no_answer_precision",
+        "no_answer_recall",
+        "n",
+    ):
         assert key in out
     assert out["n"] == 2
     assert out["recall@5"] == 1.0
