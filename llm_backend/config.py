@@ -17,6 +17,9 @@ class PromptConfig(BaseModel):
     max_passages: int = Field(default=6, ge=1)
     history_tokens: int = Field(default=500, ge=0)
     question_tokens: int = Field(default=200, ge=16)
+    # Follow-up turns (``carried`` passages, some retrieved again): add at most this many new passages, and
+    # only those ranked above every carried one, so the passage block (and the prefix cache) stays put.
+    follow_up_new_passages: int = Field(default=1, ge=0)
     # History is dropped in steps of this many messages, so the kept prefix stays put for a few turns.
     history_trim_step: int = Field(default=4, ge=1)
 

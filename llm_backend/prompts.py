@@ -4,7 +4,9 @@ Layout, for prefix caching (vLLM ``--enable-prefix-caching``, llama.cpp's KV reu
 
 1. ``system``  the policy + tenant instructions — byte-identical on every turn of every conversation;
 2. ``user``    the numbered passages, quoted as data. Passages shown on the previous turn (``carried``)
-               keep their numbers and come first; this turn's new passages are appended after them;
+               keep their numbers and come first; new passages are appended after them — on a
+               follow-up that retrieves a carried passage again, only new ones ranked above it, at most
+               ``follow_up_new_passages`` (the block then rarely changes, and the cache holds);
 3. history     earlier customer messages (rendered exactly as when they were the question) and answers;
 4. ``user``    the question, with the reply language.
 
@@ -60,6 +62,17 @@ def truncate_to_tokens(text: str, limit: int, counter: TokenCounter) -> str:
             cut = match.start()
             break
     return text[:cut].rstrip() + "…" if cut > 0 else ""
+
+
+def _follow_up_passages(passages: Sequence[Passage], carried: Sequence[Passage], limit: int) -> list[Passage]:
+    """On a follow-up (some carried passage retrieved again), only new passages that outrank it, at most
+    ``limit``; on a first turn or a change of topic, every retrieved passage."""
+    shown = {p.ref for p in carried}
+    best_carried = next((i for i, p in enumerate(passages) if p.ref in shown), None)
+    if best_carried is None:
+        return list(passages)
+    new = [p for p in passages[:best_carried] if p.ref not in shown][:limit]
+    return [p for p in passages if p.ref in shown or p in new]
 
 
 def _order_slots(passages: Sequence[Passage], carried: Sequence[Passage], max_passages: int) -> list[_Slot]:
@@ -132,7 +145,8 @@ def build_rag_prompt(
     q_text = truncate_to_tokens(question.strip(), config.question_tokens, counter)
     truncated_question = q_text != question.strip()
 
-    slots = _order_slots(passages, carried, config.max_passages)
+    slots = _order_slots(_follow_up_passages(passages, carried, config.follow_up_new_passages), carried,
+                         config.max_passages)  # fmt: skip
     rendered = [
         truncate_to_tokens(render_passage(i + 1, s.passage), config.passage_tokens, counter)
         for i, s in enumerate(slots)

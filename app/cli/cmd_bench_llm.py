@@ -139,6 +139,7 @@ def register(cli: Clis) -> None:
         ),
         model: str = typer.Option(TINY_MOE, help="Served model name"),
         conversations: int = typer.Option(50, help="Conversations to replay"),
+        layouts: str = typer.Option("kefu,kefu-no-carry,context-last", help="Comma-separated layouts"),
     ) -> None:
         """Prefix-cache hit rate on real vLLM replaying multi-turn conversations built by our prompt builder."""
         from app.settings import get_settings
@@ -154,7 +155,9 @@ def register(cli: Clis) -> None:
             client = build_llm_client(cfg, settings.data_dir)
             await client.warm_up()
             try:
-                report = await replay_prefix(client, url.removesuffix("/v1"), convs, ranker)
+                report = await replay_prefix(
+                    client, url.removesuffix("/v1"), convs, ranker, layouts=layouts.split(",")
+                )
             finally:
                 await client.aclose()
             turns = sum(len(c) for c in convs)
@@ -169,7 +172,9 @@ def register(cli: Clis) -> None:
         else:
             with _local_vllm() as server:
                 body = asyncio.run(run(server.base_url))
-        _save("llm-prefix", f"kefu bench llm-prefix --conversations {conversations}", body)
+        _save(
+            "llm-prefix", f"kefu bench llm-prefix --conversations {conversations} --layouts {layouts}", body
+        )
 
     @cli.bench.command("llm-client")
     def llm_client(

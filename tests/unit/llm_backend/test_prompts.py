@@ -162,3 +162,16 @@ def test_citations_and_no_answer_readers() -> None:
     assert is_no_answer("抱歉，现有资料中没有找到这个问题的答案。")
     assert is_no_answer("Sorry, I could not find the answer to this in our documents.")
     assert not is_no_answer("年费为200元 [1]。")
+
+
+def test_follow_up_adds_only_new_passages_that_outrank_the_carried_ones() -> None:
+    turn1 = build(passages=P[:2])
+    lower = Passage("c8", "ATM取款手续费每笔2元。")
+    same_topic = build("首年免年费吗？", passages=[P[0], lower, P[1]], carried=turn1.shown)
+    assert same_topic.citations == ("c1", "c2")  # best passage already shown: the block is unchanged
+    assert same_topic.messages[1] == turn1.messages[1]
+    better = Passage("c9", "外币汇款手续费为0.1%。")
+    outranked = build("汇款手续费？", passages=[better, lower, P[0]], carried=turn1.shown)
+    assert outranked.citations == ("c1", "c2", "c9")  # one new passage that beats the carried ones
+    topic_change = build("转账多久到账？", passages=[better, lower, P[2]], carried=turn1.shown)
+    assert topic_change.citations == ("c1", "c2", "c9", "c8", "c3")  # nothing carried retrieved again
