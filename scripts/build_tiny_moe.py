@@ -42,18 +42,20 @@ def build(gguf: Path, out: Path) -> None:
     eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
     config = Qwen2MoeConfig(
         vocab_size=len(tokenizer),
-        hidden_size=128,
-        intermediate_size=256,
-        moe_intermediate_size=64,
-        shared_expert_intermediate_size=128,
+        hidden_size=64,
+        intermediate_size=128,
+        moe_intermediate_size=32,
+        shared_expert_intermediate_size=64,
         num_hidden_layers=2,
-        num_attention_heads=2,
+        num_attention_heads=1,  # head_dim 64: a size every vLLM CPU attention kernel supports
         num_key_value_heads=1,
         num_experts=8,
         num_experts_per_tok=2,
         decoder_sparse_step=1,
         max_position_embeddings=4096,
-        tie_word_embeddings=True,
+        # Untied: with tied embeddings a random model just echoes its last input token ("\n" after
+        # "<|im_start|>assistant"), i.e. whitespace; an independent head gives visible (random) text.
+        tie_word_embeddings=False,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=eos,
     )
