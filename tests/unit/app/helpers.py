@@ -4,6 +4,7 @@ tenant seeding, conversation and login shortcuts."""
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 
 import httpx
@@ -131,3 +132,18 @@ async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     r = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": "Bearer " + r.json()["token"]}
+
+
+def parse_sse(text: str) -> list[tuple[str, dict]]:
+    """(event, data) pairs of a Server-Sent Events body."""
+    out = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        event, data = None, []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+        if event:
+            out.append((event, json.loads("\n".join(data))))
+    return out

@@ -3,15 +3,13 @@ fake models. What a customer and a bank's integrator would notice."""
 
 from __future__ import annotations
 
-import json
-
 import httpx
 from sqlalchemy import select
 
 from app.container import Container
 from app.db.models import DialogEventRow, Handoff, Message
 from llm_backend.testing import ScriptedLLM
-from tests.unit.app.helpers import ORIGIN, Tenant, seed_tenant, start_conversation
+from tests.unit.app.helpers import ORIGIN, Tenant, parse_sse, seed_tenant, start_conversation
 
 
 async def test_zh_question_gets_a_cited_answer(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -62,7 +60,7 @@ async def test_sse_streams_tokens_then_final(client: httpx.AsyncClient, tenant: 
     )
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/event-stream")
-    events = _parse_sse(r.text)
+    events = parse_sse(r.text)
     kinds = [e for e, _ in events]
     assert kinds[0] == "accepted"
     assert kinds[-1] == "final"
@@ -305,20 +303,6 @@ async def test_other_tenant_cannot_see_a_conversation(
     assert (r.status_code, r.json()["error_code"]) == (404, "conversation_not_found")
     listed = (await client.get("/api/v1/agent/conversations", headers=theirs)).json()
     assert cid not in [c["id"] for c in listed]
-
-
-def _parse_sse(text: str) -> list[tuple[str, dict]]:
-    out = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        event, data = None, []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-        if event:
-            out.append((event, json.loads("\n".join(data))))
-    return out
 
 
 async def test_frequent_question_is_answered_from_the_cache(

@@ -17,7 +17,7 @@ from app.main import create_app
 from app.services import demo, kb_ingest
 from app.wiring import build_container
 from tests.unit.app.conftest import make_settings
-from tests.unit.app.test_chat_api import _parse_sse
+from tests.unit.app.helpers import parse_sse
 
 pytestmark = pytest.mark.models
 
@@ -46,7 +46,7 @@ async def test_demo_questions_through_the_real_layers(tmp_path: Path, sqlite_tem
                     json={"text": question},
                     headers=headers,
                 )
-                events = _parse_sse(r.text)
+                events = parse_sse(r.text)
                 final = events[-1][1]
                 assert final["state"]["lang"] == lang
                 assert final["citations"], final
