@@ -15,7 +15,8 @@ class RetrievalConfig(BaseModel):
         "multilingual-e5-small"
     )
     top_k: int = Field(default=5, ge=1, le=50)
-    # Fused score below this => "nothing good enough" for the dialog policy (see retrieval.fusion).
+    # "Nothing good enough" for the dialog policy when the best hit's dense similarity is below this.
+    # 0 (default): the embedder's calibrated floor (retrieval.embedders.DEFAULT_FLOORS); < 0: never.
     score_floor: float = 0.0
     # Above this many vectors an index is built as HNSW instead of exact inner product.
     ann_threshold: int = Field(default=20_000, ge=1)

@@ -27,6 +27,17 @@ def keyword_text(chunk: ChunkRecord, config: RetrievalConfig) -> str:
     return chunk.embed_text
 
 
+def resolve_floor(config: RetrievalConfig, embedder: Embedder) -> float:
+    """``config.score_floor`` if set (> 0), the embedder's calibrated floor if 0, no floor if < 0."""
+    if config.score_floor > 0:
+        return config.score_floor
+    if config.score_floor < 0:
+        return float("-inf")
+    from retrieval.embedders import default_floor
+
+    return default_floor(embedder.name)
+
+
 def fusion_params(config: RetrievalConfig) -> FusionParams:
     return FusionParams(
         method=config.fusion,
@@ -42,9 +53,9 @@ class HybridRetriever:
     """``Retriever`` over one immutable KB version. Thread-safe; sync and CPU-bound.
 
     ``search`` returns at most ``k`` chunk hits, best first by fused score, all matching ``filters``.
-    ``good_enough`` is False when there is no hit or the best hit's dense similarity is below
-    ``config.score_floor`` (calibrated per embedder: e5 cosines bunch high). Raises ``DimensionMismatch``
-    if the embedder does not match the index.
+    ``good_enough`` is False when there is no hit or no hit's dense similarity reaches ``floor``
+    (``config.score_floor``, or the embedder's calibrated floor: e5 cosines bunch high). Raises
+    ``DimensionMismatch`` if the embedder does not match the index.
     """
 
     def __init__(
@@ -78,6 +89,7 @@ class HybridRetriever:
         self.version = version
         self.reranker = reranker
         self.params = fusion_params(config)
+        self.floor = resolve_floor(config, embedder)
         n = len(self.chunks)
         self.dense_ids = (
             np.arange(n, dtype=np.int64) if dense_ids is None else np.asarray(dense_ids, np.int64)
@@ -193,6 +205,12 @@ class HybridRetriever:
                 out[row] = float((self.dense.vectors(vids) @ qv).max())
         return out
 
+    def confidence(self, fused_ids: npt.NDArray[np.int64], qv: npt.NDArray[np.float32]) -> float:
+        """The best dense similarity among the top ``config.top_k`` fused chunks (what the floor tests)."""
+        if len(fused_ids) == 0:
+            return float("-inf")
+        return float(self.dense_similarity(fused_ids[: self.config.top_k], qv).max())
+
     def search(self, query: str, *, k: int = 5, filters: SearchFilters | None = None) -> SearchResult:
         if k < 1:
             raise ValueError("k must be >= 1")
@@ -200,20 +218,21 @@ class HybridRetriever:
         fused = fuse(cands, self.params)
         depth = max(k, self.config.rerank_depth) if self.reranker is not None else k
         top = fused.ids[:depth]
-        hits = self._hits(top, fused.scores[:depth], cands, qv)
+        hits = self.hits_for(top, fused.scores[:depth], cands, qv)
         if self.reranker is not None and hits:
             hits = self.reranker.rerank(query, hits)
         hits = hits[:k]
-        good = bool(hits) and (hits[0].dense_score or 0.0) >= self.config.score_floor
+        good = bool(hits) and self.confidence(fused.ids, qv) >= self.floor
         return SearchResult(hits=hits, good_enough=good, version=self.version)
 
-    def _hits(
+    def hits_for(
         self,
         ids: npt.NDArray[np.int64],
         scores: npt.NDArray[np.float64],
         cands: Candidates,
         qv: npt.NDArray[np.float32],
     ) -> list[Hit]:
+        """``Hit``s of fused chunk positions, with both sides' scores and ranks (for hit-testing)."""
         d_rank = {int(i): r for r, i in enumerate(cands.dense_ids.tolist(), start=1)}
         b_rank = {int(i): r for r, i in enumerate(cands.bm25_ids.tolist(), start=1)}
         b_score = dict(zip(cands.bm25_ids.tolist(), cands.bm25_scores.tolist(), strict=True))

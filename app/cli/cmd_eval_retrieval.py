@@ -80,6 +80,7 @@ def register(cli: Clis) -> None:
         max_queries: int = typer.Option(None, help="Seeded subsample of queries per dataset"),
         out: Path = typer.Option(Path("var/eval/retrieval-suite.json"), help="Where to write all figures"),
         embedder: str = typer.Option(None, help="Override RETRIEVAL__EMBEDDER"),
+        rerank: bool = typer.Option(False, help="Also measure our hybrid + the e5-similarity reranker"),
     ) -> None:
         """BM25 alone, dense alone, LangChain's FAISS baseline and our hybrid on each public dataset."""
         import logging
@@ -88,6 +89,7 @@ def register(cli: Clis) -> None:
         from retrieval.embedders import CachedEmbedder, build_embedder
         from retrieval.evaluation.datasets import load_dataset
         from retrieval.evaluation.runner import fmt, run_suite_dataset
+        from retrieval.rerank import EmbeddingReranker
         from retrieval.text import KeywordAnalyzer
 
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -105,13 +107,16 @@ def register(cli: Clis) -> None:
             except FileNotFoundError as exc:
                 typer.echo(f"skip {name}: {exc}", err=True)
                 continue
+            reranker = EmbeddingReranker(emb, depth=config.rerank_depth) if rerank else None
             res = run_suite_dataset(ds.name, ds.documents, ds.queries, emb, analyzer, config, note=ds.note,
-                                    log=lambda m: typer.echo(m, err=True))  # fmt: skip
+                                    log=lambda m: typer.echo(m, err=True), reranker=reranker)  # fmt: skip
             typer.echo(
                 f"\n{name}  ({res.documents} docs, {res.chunks} chunks, {res.queries} queries; {ds.note})"
             )
             typer.echo(f"  {'system':16} " + " ".join(f"{k:>9}" for k in _KEYS[:5]))
-            for sys_name in ("bm25", "dense", "langchain_dense", "hybrid"):
+            for sys_name in ("bm25", "dense", "langchain_dense", "hybrid", "hybrid+rerank"):
+                if sys_name not in res.systems:
+                    continue
                 m = res.systems[sys_name].metrics
                 typer.echo(f"  {sys_name:16} " + " ".join(f"{fmt(m[k]):>9}" for k in _KEYS[:5]))
             datasets_out = report["datasets"]

