@@ -350,6 +350,8 @@ async def upsert_intent(
     description: str,
     examples: list[str],
     handoff: bool,
+    required_slots: list[str] | None = None,
+    topic: dict[str, str] | None = None,
 ) -> Intent:
     stmt = select(Intent).where(Intent.tenant_id == tenant_id, Intent.name == name)
     row = (await session.execute(stmt)).scalar_one_or_none()
@@ -359,6 +361,8 @@ async def upsert_intent(
     row.description = description
     row.examples = examples
     row.handoff = handoff
+    row.required_slots = required_slots or []
+    row.topic = topic or {}
     await session.flush()
     return row
 

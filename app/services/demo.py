@@ -105,6 +105,7 @@ async def seed(
         container, tenant_id=tenant_id, job_id=job_id, progress=progress
     )
     await _golden_questions(container, tenant_id, settings.demo_kb_dir)
+    await _intents(container, tenant_id)
     out = DemoSeed(
         tenant_id=tenant_id,
         admin_password=passwords[ADMIN_EMAIL],
@@ -139,6 +140,26 @@ async def _golden_questions(container: Container, tenant_id: str, kb_dir: Path) 
                 question=q["query"],
                 lang=q.get("lang", ""),
                 expected_document_ids=expected,
+            )
+        await session.commit()
+
+
+async def _intents(container: Container, tenant_id: str) -> None:
+    """The demo bank's intent set (``DIALOG__INTENTS_PATH``) as the tenant's intents in the database."""
+    from dialog.intents import load_intents_yaml
+
+    intents = await asyncio.to_thread(load_intents_yaml, container.settings.dialog.intents_path)
+    async with container.sessions() as session:
+        for spec in intents:
+            await crud_kb.upsert_intent(
+                session,
+                tenant_id=tenant_id,
+                name=spec.name,
+                description=spec.description,
+                examples=list(spec.examples),
+                handoff=spec.handoff,
+                required_slots=list(spec.required_slots),
+                topic=dict(spec.topic),
             )
         await session.commit()
 

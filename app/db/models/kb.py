@@ -182,3 +182,6 @@ class Intent(HasCreatedAt, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     examples: Mapped[list[Any]] = mapped_column(default=list)
     handoff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Slots the bot asks for before answering, and the topic's name per language ({"zh": ..., "en": ...}).
+    required_slots: Mapped[list[Any]] = mapped_column(default=list)
+    topic: Mapped[dict[str, Any]] = mapped_column(default=dict)

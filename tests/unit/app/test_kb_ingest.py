@@ -4,6 +4,10 @@ index is rebuilt from the database. Real loaders and chunker; the index store is
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -207,3 +211,43 @@ async def test_tenants_public_values_are_collected(container: Container) -> None
         await crud_tenancy.create_tenant(s, slug="b", name="B")
         await s.commit()
         assert await crud_tenancy.all_privacy_allow_lists(s) == ["+86-400-699-5396"]
+
+
+@pytest.fixture
+def small_demo_kb(tmp_path: Path) -> Path:
+    root = Path(__file__).resolve().parents[3] / "data" / "demo_kb"
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for name in ("faq.csv", "golden_questions.jsonl", "README.md"):
+        shutil.copy(root / name, kb / name)
+    return kb
+
+
+def _mode(path: Path) -> str:
+    return oct(os.stat(path).st_mode & 0o777)
+
+
+async def test_demo_seed_without_models(
+    container: Container, index_store: MemoryIndexStore, small_demo_kb: Path
+) -> None:
+    """``kefu demo`` on the fakes: users with printed passwords, a widget key, the KB, golden questions
+    pointing at document ids, the intent set, the credentials file (mode 600); a second run is a no-op."""
+    from app.db.models import GoldenQuestion, Intent, User
+    from app.services import demo
+
+    container.settings = container.settings.model_copy(update={"demo_kb_dir": small_demo_kb})
+    seeded = await demo.seed(container, if_empty=True)
+    assert seeded is not None
+    assert seeded.documents == 1  # README.md and the .jsonl files are not content
+    assert await demo.seed(container, if_empty=True) is None
+    async with container.sessions() as s:
+        users = (await s.execute(select(User.email, User.role))).all()
+        golden = (await s.execute(select(GoldenQuestion))).scalars().all()
+        intents = (await s.execute(select(Intent))).scalars().all()
+        faq = (await s.execute(select(Document).where(Document.source == "faq.csv"))).scalar_one()
+    assert sorted(users) == [("admin@harbor.example", "admin"), ("agent@harbor.example", "agent")]
+    assert any(g.expected_document_ids == [faq.id] for g in golden)
+    assert {"human_agent", "card_lost_stolen"} <= {i.name for i in intents}
+    creds = Path(container.settings.data_dir) / "demo_credentials.txt"
+    assert seeded.admin_password in creds.read_text()
+    assert _mode(creds) == "0o600"
