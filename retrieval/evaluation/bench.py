@@ -193,6 +193,7 @@ def ann_vs_exact(
 class Throughput:
     embedder: str
     chunks: int
+    texts_embedded: int  # chunks x views (FAQ pairs embed their question and their answer view)
     raw_chunks_per_s: float
     pipeline_chunks_per_s: float
     ratio: float
@@ -205,11 +206,13 @@ def ingestion_vs_encoder(
     """The full pipeline (parse -> chunk -> embed -> index -> atomic publish) on an FAQ file, against the
     raw encoder on the same texts; alternated ``rounds`` times, medians compared. No embedding cache."""
     from retrieval.chunking import Chunker
+    from retrieval.index.build import view_texts
     from retrieval.index.store import IndexStore
     from retrieval.ingest import SourceFile, ingest
     from retrieval.loaders import load_document
 
-    texts = [c.embed_text for c in Chunker(config).chunk(load_document(csv_bytes, filename, config), "x")]
+    chunks = Chunker(config).chunk(load_document(csv_bytes, filename, config), "x")
+    texts = [t for c in chunks for t in view_texts(c, config)]  # exactly what the pipeline embeds
     raw, pipe = [], []
     with tempfile.TemporaryDirectory() as tmp:
         store = IndexStore(Path(tmp), embedder, config, analyzer=analyzer)
@@ -219,10 +222,10 @@ def ingestion_vs_encoder(
             b = time.perf_counter()
             ingest(store, "bench", f"v{r}", [SourceFile("faq", filename, csv_bytes)])
             c = time.perf_counter()
-            raw.append(len(texts) / (b - a))
-            pipe.append(len(texts) / (c - b))
+            raw.append(len(chunks) / (b - a))
+            pipe.append(len(chunks) / (c - b))
     rr, pp = statistics.median(raw), statistics.median(pipe)
-    return Throughput(embedder.name, len(texts), round(rr, 1), round(pp, 1), round(pp / rr, 3))
+    return Throughput(embedder.name, len(chunks), len(texts), round(rr, 1), round(pp, 1), round(pp / rr, 3))
 
 
 def hdfc_faq_csv(data_dir: Path, rows: int) -> bytes:
@@ -252,6 +255,51 @@ def esun_faq_csv(data_dir: Path, rows: int) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def esun_passages(data_dir: Path, n: int) -> list[str]:
+    """E.SUN FAQ entries as "question answer" passages (long Traditional Chinese text), first ``n``."""
+    kb = json.loads(
+        (data_dir / "esun_aicup2024_faq/reference/faq/pid_map_content.json").read_text(encoding="utf-8")
+    )
+    out = [f"{e['question']} {' '.join(e['answers'])}" for entries in kb.values() for e in entries]
+    return out[:n]
+
+
 def machine() -> str:
     load = os.getloadavg()
     return f"{os.cpu_count()} vCPU, load average {load[0]:.1f} at start"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSpeed:
+    engine: str
+    passages_per_s: float
+    query_p50_ms: float
+    cosine_to_reference: float  # mean cosine of its passage vectors to the first engine's
+
+
+def engine_speed(
+    engines: Sequence[Embedder], passages: Sequence[str], queries: Sequence[str], *, rounds: int = 2
+) -> list[EngineSpeed]:
+    """Engines of one model on the same texts, alternated ``rounds`` times (medians)."""
+    per: dict[int, list[float]] = {i: [] for i in range(len(engines))}
+    lat: dict[int, list[float]] = {i: [] for i in range(len(engines))}
+    vecs: dict[int, npt.NDArray[np.float32]] = {}
+    for _ in range(rounds):
+        for i, e in enumerate(engines):
+            a = time.perf_counter()
+            vecs[i] = e.embed_passages(passages)
+            per[i].append(len(passages) / (time.perf_counter() - a))
+            for q in queries:
+                b = time.perf_counter()
+                e.embed_queries([q])
+                lat[i].append(time.perf_counter() - b)
+    ref = vecs[0]
+    return [
+        EngineSpeed(
+            f"{e.name}@{getattr(e, 'engine', '')}",
+            round(statistics.median(per[i]), 1),
+            _pct(lat[i], 50),
+            round(float((vecs[i] * ref).sum(axis=1).mean()), 5),
+        )  # fmt: skip
+        for i, e in enumerate(engines)
+    ]
