@@ -87,3 +87,27 @@ def test_metrics_by_hand() -> None:
     assert (m["n"], m["n_no_answer"], m["recall@1"]) == (2, 2, 0.5)
     assert m["no_answer_precision"] == 0.5  # declined 2, one truly unanswerable
     assert m["no_answer_recall"] == 0.5  # 2 unanswerable, one declined
+
+
+def test_suite_scoring_path_equals_the_production_search_path() -> None:
+    """The suite scores many fusion methods over shared candidates; for our configuration it must rank
+    exactly as ``HybridRetriever.search`` does (else the published figures would not be the product's)."""
+    from retrieval.config import RetrievalConfig
+    from retrieval.evaluation.data import EvalQuery
+    from retrieval.evaluation.runner import (
+        build_retriever,
+        evaluate_methods,
+        evaluate_search,
+        standard_methods,
+    )
+    from retrieval.testing import HashEmbedder
+    from tests.unit.retrieval import corpus, models
+
+    config = RetrievalConfig()
+    r = build_retriever(corpus.chunks(), HashEmbedder(), models.analyzer(), config, log=lambda m: None)
+    qs = [EvalQuery(str(i), q, (doc,)) for i, (doc, _l, _c, _p, q, _a) in enumerate(corpus.FAQ)]
+    qs += [EvalQuery("x1", "credit card fee 年费", ("cards-1",)), EvalQuery("x2", "lost card 挂失", ())]
+    suite = evaluate_methods(r, qs, standard_methods(config))["hybrid"]
+    prod = evaluate_search(r, qs)
+    assert [o.ranked for o in suite.outcomes] == [o.ranked for o in prod.outcomes]
+    assert [o.answered for o in suite.outcomes] == [o.answered for o in prod.outcomes]
