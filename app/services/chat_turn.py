@@ -15,48 +15,22 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.container import Container
-from app.db import crud_audit, crud_conversations, crud_kb
-from app.db.base import new_id
-from app.db.models import Conversation, Handoff
-from app.errors import AppError, ErrorCode
+from app.db import crud_kb
 from app.metrics import STAGES
-from app.services import answer_cache, live
-from app.services import handoff as handoffs
-from app.services.conversation_log import Appended
-from app.services.event_writer import WRITE_ATTEMPTS, backoff, load_conversation, write_events
+from app.services import answer_cache
 from app.services.generation import AnswerGenerator, Generated
 from app.services.timing import StageClock
+from app.services.turn_records import AcceptedTurn, accept_user_message, record_reply
 from app.services.turn_types import Accepted, Citation, TokenChunk, TurnOutcome, validated_message
-from dialog.errors import VersionConflict
-from dialog.events import BotSaid, Event, UserSaid
-from dialog.handoff import summarise
-from dialog.policy import events_for_decision
 from dialog.protocols import Decision, RetrievalSignal, TrackResult
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
 from llm_backend.types import ChatMessage, Lang, Passage
-from privacy.audit import audit_event, turn_audit
-from privacy.session import mask_message
-from privacy.types import MaskResult, VaultState
 from retrieval.types import Hit, SearchFilters, SearchResult
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class _UserTurn:
-    """The turn after the customer's message is durable."""
-
-    state: DialogState
-    track: TrackResult | None  # None while an agent has the conversation
-    masked: MaskResult
-    vault: VaultState
-    message_id: str
 
 
 class ChatTurn:
@@ -84,7 +58,9 @@ class ChatTurn:
     ) -> AsyncIterator[Accepted | TokenChunk | TurnOutcome]:
         text = validated_message(text, max_chars=self._c.settings.max_message_chars)
         clock = StageClock()
-        user = await self._accept_user_message(tenant_id, conversation_id, text, clock)
+        user = await accept_user_message(
+            self._c, tenant_id=tenant_id, conversation_id=conversation_id, text=text, clock=clock
+        )
         yield Accepted(user.message_id)
         if user.track is None:  # an agent has (or is about to take) the conversation: no bot reply
             yield self._outcome(conversation_id, user, None, "with_agent", None, "", [], None, clock)
@@ -131,8 +107,16 @@ class ChatTurn:
 
         citations = await self._citations(tenant_id, result.hits, generated, decision)
         with clock.stage("persist"):
-            bot_id, handoff_id, state = await self._persist_bot(
-                tenant_id, conversation_id, user, result, decision, generated, citations, clock
+            bot_id, handoff_id, state = await record_reply(
+                self._c,
+                tenant_id=tenant_id,
+                conversation_id=conversation_id,
+                user=user,
+                result=result,
+                decision=decision,
+                generated=generated,
+                citations=citations,
+                clock=clock,
             )
         self._c.metrics.turns.labels(decision=decision.action).inc()
         logger.info(
@@ -148,7 +132,7 @@ class ChatTurn:
         clock.observe(self._c.metrics, STAGES)
         yield self._outcome(
             conversation_id,
-            _with_state(user, state),
+            user.with_state(state),
             bot_id,
             decision.action,
             decision.reason,
@@ -163,7 +147,7 @@ class ChatTurn:
         self,
         tenant_id: str,
         version: str,
-        user: _UserTurn,
+        user: AcceptedTurn,
         result: SearchResult,
         lang: Lang | None,
         clock: StageClock,
@@ -207,89 +191,6 @@ class ChatTurn:
         )
         yield got
 
-    # --- stages ------------------------------------------------------------------------------------------
-
-    async def _accept_user_message(
-        self, tenant_id: str, conversation_id: str, text: str, clock: StageClock
-    ) -> _UserTurn:
-        """load_state, mask, track and persist_user; the whole is retried on a concurrent writer."""
-        masked: MaskResult | None = None
-        vault = VaultState()
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            async with self._c.sessions() as session:
-                with clock.stage("load_state"):
-                    conv = await load_conversation(
-                        session, tenant_id=tenant_id, conversation_id=conversation_id
-                    )
-                    state = await self._log.load(
-                        session, conversation_id=conversation_id, durable_version=conv.event_version
-                    )
-                if state.mode == "closed":
-                    raise AppError(
-                        ErrorCode.CONVERSATION_CLOSED, "the conversation is closed; start a new one"
-                    )
-                if masked is None:
-                    with clock.stage("mask"):
-                        masked, vault = await mask_message(
-                            self._c.masker, self._c.vaults, conversation_id, text
-                        )
-                track: TrackResult | None = None
-                if state.mode == "bot":
-                    with clock.stage("track"):
-                        track = await self._c.tracker.track(state, masked.text)
-                with clock.stage("persist_user"):
-                    message_id = new_id()
-                    lang = track.lang if track else state.lang
-                    events: list[Event] = [UserSaid(text=masked.text, lang=lang, message_id=message_id)]
-                    events += list(track.events) if track else []
-                    try:
-                        appended = await self._log.write(
-                            session, conversation_id=conversation_id, state=state, events=events
-                        )
-                    except VersionConflict:
-                        await session.rollback()
-                        self._c.metrics.version_conflicts.inc()
-                        if attempt == WRITE_ATTEMPTS:
-                            raise
-                        await backoff(attempt)
-                        continue
-                    await crud_conversations.add_message(
-                        session,
-                        message_id=message_id,
-                        conversation_id=conversation_id,
-                        tenant_id=tenant_id,
-                        event_seq=appended.first_seq,
-                        role="user",
-                        text=masked.text,
-                        lang=lang,
-                        pii_counts=masked.counts(),
-                    )
-                    if masked.findings:
-                        await crud_audit.record(
-                            session,
-                            tenant_id=tenant_id,
-                            actor_type="system",
-                            actor_id=None,
-                            action="pii.masked",
-                            target_type="message",
-                            target_id=message_id,
-                            data=audit_event(turn_audit(masked, None)),
-                        )
-                    await crud_conversations.set_conversation_state(
-                        session, conversation=conv, status=appended.state.mode, lang=lang
-                    )
-                    await session.commit()
-                    await self._log.publish(conversation_id=conversation_id, appended=appended)
-                for entity, n in masked.counts().items():
-                    self._c.metrics.pii_masked.labels(entity=entity).inc(n)
-                await live.publish(
-                    self._c.events,
-                    live.conversation_topic(conversation_id),
-                    {"type": "message", "role": "user", "message_id": message_id, "text": masked.text},
-                )
-                return _UserTurn(appended.state, track, masked, vault, message_id)
-        raise AssertionError("unreachable")  # pragma: no cover
-
     async def _retrieve(self, tenant_id: str, track: TrackResult) -> tuple[SearchResult, str]:
         kb = await self._c.knowledge.active(tenant_id)
         if kb is None:
@@ -325,119 +226,10 @@ class ChatTurn:
             if ref in by_id
         ]
 
-    async def _persist_bot(
-        self,
-        tenant_id: str,
-        conversation_id: str,
-        user: _UserTurn,
-        result: SearchResult,
-        decision: Decision,
-        generated: Generated,
-        citations: list[Citation],
-        clock: StageClock,
-    ) -> tuple[str, str | None, DialogState]:
-        bot_id = new_id()
-        signal = RetrievalSignal(good_enough=result.good_enough, n_hits=len(result.hits))
-        summary = summarise(user.state, decision.reason or "policy") if decision.action == "handoff" else ""
-        events: list[Event] = events_for_decision(decision, signal, summary=summary)
-        events.append(
-            BotSaid(
-                text=generated.masked,
-                citations=[c.chunk_id for c in citations],
-                decision=decision.action,
-                message_id=bot_id,
-            )
-        )
-
-        async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> Handoff | None:
-            return await self._write_bot_rows(
-                session, tenant_id, conv, appended, bot_id, user, decision, generated, citations, clock
-            )
-
-        appended, handoff = await write_events(
-            self._c.sessions,
-            self._log,
-            self._c.metrics,
-            tenant_id=tenant_id,
-            conversation_id=conversation_id,
-            build=lambda _state: events,
-            rows=rows,
-            state=user.state,
-        )
-        await live.publish(
-            self._c.events,
-            live.conversation_topic(conversation_id),
-            {
-                "type": "message",
-                "role": "bot",
-                "message_id": bot_id,
-                "text": generated.masked,
-                "decision": decision.action,
-                "citations": [c.as_json() for c in citations],
-            },
-        )
-        if handoff is not None:
-            self._c.metrics.handoffs.labels(reason=handoff.reason).inc()
-            await handoffs.announce(self._c.events, handoff=handoff)
-        return bot_id, handoff.id if handoff else None, appended.state
-
-    async def _write_bot_rows(
-        self,
-        session: AsyncSession,
-        tenant_id: str,
-        conv: Conversation,
-        appended: Appended,
-        bot_id: str,
-        user: _UserTurn,
-        decision: Decision,
-        generated: Generated,
-        citations: list[Citation],
-        clock: StageClock,
-    ) -> Handoff | None:
-        lang = user.track.lang if user.track else ""
-        await crud_conversations.add_message(
-            session,
-            message_id=bot_id,
-            conversation_id=conv.id,
-            tenant_id=tenant_id,
-            event_seq=appended.state.version,  # BotSaid is the last event written
-            role="bot",
-            text=generated.masked,
-            lang=lang,
-            citations=[c.as_json() for c in citations],
-            timings_ms=clock.rounded(),
-            model=generated.model,
-            decision=decision.action,
-            decision_reason=decision.reason,
-        )
-        if generated.leaked:
-            await crud_audit.record(
-                session,
-                tenant_id=tenant_id,
-                actor_type="system",
-                actor_id=None,
-                action="pii.output_masked",
-                target_type="message",
-                target_id=bot_id,
-                data={"leaked": generated.leaked},
-            )
-        if decision.action != "handoff":
-            return None
-        context = handoffs.context_package(
-            appended.state, reason=decision.reason or "policy", cited=citations
-        )
-        return await handoffs.open_handoff(
-            session,
-            tenant_id=tenant_id,
-            conversation_id=conv.id,
-            reason=decision.reason or "policy",
-            context=context,
-        )
-
     def _outcome(
         self,
         conversation_id: str,
-        user: _UserTurn,
+        user: AcceptedTurn,
         bot_id: str | None,
         decision: str,
         reason: str | None,
@@ -470,10 +262,6 @@ class ChatTurn:
             handoff_id=handoff_id,
             pii=user.masked.counts(),
         )
-
-
-def _with_state(user: _UserTurn, state: DialogState) -> _UserTurn:
-    return _UserTurn(state, user.track, user.masked, user.vault, user.message_id)
 
 
 def _prompt_lang(lang: str) -> Lang | None:
