@@ -4,8 +4,9 @@ Behind the same ``Tracker`` seam as the local tracker, which it wraps: the local
 message (language, placeholders, explicit requests, urgent topics, frustration), the model adds intent,
 slots and the standalone rewrite, and any model failure (timeout, error, JSON that breaks the schema)
 falls back to the local tracker with ``degraded=True``. The model is reached through a small async
-callable ``(messages, schema) -> dict`` that the app adapts from its LLM client, so this package never
-imports ``llm_backend``. Every string in the schema has a ``maxLength``, numbers are bounded integers,
+callable ``(messages, schema) -> dict`` that the app adapts from its LLM client (passing
+``max_tokens=max_output_tokens(schema)``, so a valid answer always fits), so this package never imports
+``llm_backend``. Every string in the schema has a ``maxLength``, numbers are bounded integers,
 names are enums and arrays have ``maxItems``: a constrained decoder always terminates.
 """
 
@@ -31,9 +32,9 @@ logger = logging.getLogger(__name__)
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": ...}
 StateCall = Callable[[list[Message], dict[str, Any]], Awaitable[dict[str, Any]]]
 
-MAX_QUERY_CHARS = 300
-MAX_SLOT_VALUE_CHARS = 60
-MAX_SLOTS = 8
+MAX_QUERY_CHARS = 200
+MAX_SLOT_VALUE_CHARS = 40
+MAX_SLOTS = 6
 MAX_MESSAGE_CHARS_IN_PROMPT = 1000
 
 
@@ -105,6 +106,34 @@ def state_schema(intents: Sequence[str], slots: Sequence[SlotSpec]) -> dict[str,
     }
 
 
+def max_output_tokens(schema: Mapping[str, Any]) -> int:
+    """An upper bound on the tokens of any compact JSON value valid under the bounded ``schema`` (a token
+    is at least one character; escapes count double). Pass it as ``max_tokens`` so that a constrained
+    decoder can always finish the object: a cut-off answer is invalid JSON."""
+
+    def chars(node: Mapping[str, Any]) -> int:
+        if "enum" in node:
+            return max(len(json.dumps(v, ensure_ascii=False)) for v in node["enum"])
+        kind = node.get("type")
+        if kind == "string" and "maxLength" in node:
+            return 2 + 2 * int(node["maxLength"])
+        if kind == "integer" and "minimum" in node and "maximum" in node:
+            return max(len(str(node["minimum"])), len(str(node["maximum"])))
+        if kind == "boolean":
+            return 5
+        if kind == "array" and "maxItems" in node:
+            n = int(node["maxItems"])
+            return 2 + n * chars(node["items"]) + max(0, n - 1)
+        if kind == "object":
+            props = node.get("properties", {})
+            return (
+                2 + sum(len(json.dumps(k)) + 1 + chars(v) for k, v in props.items()) + max(0, len(props) - 1)
+            )
+        raise ValueError(f"unbounded schema node: {node}")
+
+    return chars(schema) + 16  # the end-of-sequence token and a little slack
+
+
 class _SlotValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -171,6 +200,7 @@ class LLMTracker:
         self._history_turns = history_turns
         self._timeout_s = timeout_s
         self.schema = state_schema(local.intents.names, self._slots)
+        self.max_tokens = max_output_tokens(self.schema)
         self._system = _system_prompt(local.intents, self._slots)
         self.failures = 0  # model calls that fell back to the local path
 

@@ -199,7 +199,7 @@ def register(cli: Clis) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON object"),
         per_service: int = typer.Option(0, help="Only the first N dialogues of each service (0: all)"),
         embedder: str = typer.Option("all-minilm-l6-v2", help="Embedder of the local fallback"),
-        max_tokens: int = typer.Option(256, help="Token budget of one state update"),
+        max_tokens: int = typer.Option(0, help="Token budget of one state update (0: the schema's bound)"),
     ) -> None:
         """Active-intent accuracy and slot F1 of the LLM tracker on unseen SGD services (LLM__* model)."""
         from dialog.evaluation.sgd import build_trackers, load_dialogues, load_schemas, run_sgd
@@ -242,9 +242,12 @@ async def _llm_call(settings: Any, max_tokens: int) -> tuple[Any, Any]:
     client = build_llm_client(settings.llm, settings.data_dir)
     await client.warm_up()
 
+    from dialog.tracker_llm import max_output_tokens
+
     async def call(messages: list[dict[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]  # type: ignore[arg-type]
-        out: dict[str, Any] = await client.structured(chat, schema, max_tokens=max_tokens)
+        budget = max_tokens or max_output_tokens(schema)
+        out: dict[str, Any] = await client.structured(chat, schema, max_tokens=budget)
         return out
 
     return client, call

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from dialog.events import BotSaid, IntentDetected, SlotSet, UserSaid
 from dialog.protocols import Tracker
 from dialog.state import DialogState
-from dialog.tracker_llm import LLMTracker, state_schema
+from dialog.tracker_llm import LLMTracker, max_output_tokens, state_schema
 from dialog.tracker_local import LocalTracker
 
 
@@ -156,3 +157,28 @@ async def test_out_of_scope_from_the_model_drops_its_slots(tracker: LocalTracker
 def test_refuses_a_non_callable(tracker: LocalTracker) -> None:
     with pytest.raises(TypeError, match="async callable"):
         LLMTracker("http://llm", tracker)  # type: ignore[arg-type]
+
+
+def _largest(node: dict[str, Any]) -> Any:
+    """The longest value a bounded schema admits (escaped quotes in every string)."""
+    if "enum" in node:
+        return max(node["enum"], key=lambda v: len(json.dumps(v, ensure_ascii=False)))
+    kind = node["type"]
+    if kind == "string":
+        return '"' * node["maxLength"]
+    if kind == "integer":
+        return node["minimum"] if len(str(node["minimum"])) > len(str(node["maximum"])) else node["maximum"]
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return [_largest(node["items"]) for _ in range(node["maxItems"])]
+    return {k: _largest(v) for k, v in node["properties"].items()}
+
+
+def test_token_budget_fits_the_largest_valid_answer(tracker: LocalTracker) -> None:
+    llm = LLMTracker(Scripted(), tracker)
+    largest = json.dumps(_largest(llm.schema), ensure_ascii=False, separators=(",", ":"))
+    assert len(largest) <= llm.max_tokens  # a token is at least one character
+    assert llm.max_tokens < 1500
+    with pytest.raises(ValueError, match="unbounded"):
+        max_output_tokens({"type": "object", "properties": {"q": {"type": "string"}}})
