@@ -1,5 +1,6 @@
 """ORM models, one module per concept. Importing this package registers every table on ``Base.metadata``."""
 
+from app.db.models.agent_desk import CannedResponse, CuratedAnswer
 from app.db.models.audit import AuditEvent
 from app.db.models.conversations import Conversation, DialogEventRow, Feedback, Handoff, Message
 from app.db.models.kb import (
@@ -18,8 +19,10 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "AuthSession",
+    "CannedResponse",
     "Chunk",
     "Conversation",
+    "CuratedAnswer",
     "DialogEventRow",
     "Document",
     "Feedback",
