@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.admin_config import AdminConfig
 from dialog.config import DialogConfig
 from llm_backend.config import LLMConfig
 from privacy.config import PrivacyConfig
@@ -55,6 +56,7 @@ class Settings(BaseSettings):
     privacy: PrivacyConfig = PrivacyConfig()
     dialog: DialogConfig = DialogConfig()
     llm: LLMConfig = LLMConfig()
+    admin: AdminConfig = AdminConfig()
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

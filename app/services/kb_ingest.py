@@ -1,12 +1,14 @@
 """Knowledge-base ingestion: files -> documents (SQL, original bytes kept) -> parsed, PII-scanned, chunked
--> a new immutable KB version (index built under its own name) -> published and active.
+-> a new immutable **draft** version (``kb_versions``: index built under its own name) -> published by
+an admin (the console) or at once (``kefu ingest`` / ``kefu demo``, ``publish=True``).
 
 Two steps so the slow part can run outside the request: ``store_files`` records the upload and an
 ingestion job (fast, in the caller's request); ``run_ingestion_job`` does the work (the arq worker, an
 in-process task in the embedded default, or the CLI with a progress bar). A file that cannot be used
-(corrupt, empty, unsupported, PII under the "reject" policy) fails on its own with a stable error code;
-the others go on. The active version changes only when the new index is complete: a query never sees a
-half-built index.
+(corrupt, empty, unsupported, PII under the "reject" policy, or refused at upload: too large, a bad name)
+fails on its own with a stable error code; the others go on. A job may also remove documents (the
+console's delete): the draft is rebuilt without them. The active version changes only on publish, when
+the draft's index is complete: a query never sees a half-built index.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import logging
 import mimetypes
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from app.container import Container
-from app.db import crud_audit, crud_kb
+from app.db import crud_audit, crud_kb, crud_kb_admin
+from app.errors import ErrorCode
+from app.services import kb_versions
 from privacy.errors import DocumentHasPII
 from privacy.ingestion import scan_document
 from retrieval.chunking import Chunker
-from retrieval.errors import DocumentRejected, RetrievalError
-from retrieval.golden import GateDecision, GoldenQuestion, check_publish
+from retrieval.errors import DocumentRejected, PublishRefused, RetrievalError
 from retrieval.loaders import load_document
 from retrieval.types import Block, ChunkRecord, ParsedDocument
 
@@ -38,12 +40,17 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "default"
 PiiPolicy = Literal["flag", "mask", "reject"]
+IN_FLIGHT = ("queued", "parsing", "embedding")
 
 
 @dataclass(frozen=True, slots=True)
 class IngestFile:
     name: str  # file name, or path relative to the folder given (the document's source)
     data: bytes
+    # Refused before parsing (at upload: too large, a bad name): (error code, detail). Recorded as a
+    # failed document of the job, so the admin sees it beside the others.
+    rejected: tuple[str, str] | None = None
+    size: int | None = None  # bytes received, when ``data`` does not hold them all (a refused file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,38 +94,50 @@ async def store_files(
     collection: str = DEFAULT_COLLECTION,
     created_by: str | None = None,
     pii_policy: PiiPolicy | None = None,
+    kind: str = "upload",
 ) -> tuple[str, list[str]]:
-    """Record an ingestion job and its documents (status ``queued``). Returns (job id, names skipped
-    because the same bytes are already in the knowledge base). ``pii_policy`` overrides
-    ``PRIVACY__INGESTION_POLICY`` for this upload (flag, mask or reject)."""
+    """Record an ingestion job and its documents (status ``queued``; refused files ``failed`` with their
+    code). Returns (job id, names skipped because the same bytes are already in the knowledge base being
+    edited, or on their way into it). ``pii_policy`` overrides ``PRIVACY__INGESTION_POLICY`` for this
+    upload (flag, mask or reject)."""
     skipped: list[str] = []
+    working = await kb_versions.working_document_ids(container, tenant_id)
     async with container.sessions() as session:
         coll = await crud_kb.get_or_create_collection(session, tenant_id=tenant_id, name=collection)
         job = await crud_kb.create_job(session, tenant_id=tenant_id, documents_total=0, created_by=created_by)
-        queued = 0
+        queued = refused = 0
         seen: set[str] = set()
         for f in files:
             digest = hashlib.sha256(f.data).hexdigest()
-            if digest in seen or await crud_kb.find_live_document_by_hash(
-                session, tenant_id=tenant_id, content_hash=digest
-            ):
-                skipped.append(f.name)
-                continue
-            seen.add(digest)
-            await crud_kb.create_document(
+            if f.rejected is None:
+                earlier = await crud_kb_admin.documents_with_hash(
+                    session, tenant_id=tenant_id, content_hash=digest
+                )
+                if digest in seen or any(d.id in working or d.status in IN_FLIGHT for d in earlier):
+                    skipped.append(f.name)
+                    continue
+                seen.add(digest)
+            doc = await crud_kb.create_document(
                 session,
                 tenant_id=tenant_id,
                 collection_id=coll.id,
                 job_id=job.id,
-                source=f.name,
+                source=f.name[:500],
                 mime_type=mimetypes.guess_type(f.name)[0] or "application/octet-stream",
                 content_hash=digest,
                 raw=f.data,
             )
-            queued += 1
+            if f.rejected is not None:
+                doc.size_bytes = f.size if f.size is not None else len(f.data)
+                doc.status, doc.error_code, doc.error_detail = "failed", f.rejected[0], f.rejected[1][:500]
+                refused += 1
+            else:
+                queued += 1
         job.documents_total = queued
         job.result = {
+            "kind": kind,
             "skipped_duplicates": skipped,
+            "refused": refused,
             "pii_policy": pii_policy or container.settings.privacy.ingestion_policy,
         }
         await crud_audit.record(
@@ -129,10 +148,21 @@ async def store_files(
             action="kb.upload",
             target_type="ingestion_job",
             target_id=job.id,
-            data={"documents": queued, "skipped_duplicates": len(skipped)},
+            data={"documents": queued, "refused": refused, "skipped_duplicates": len(skipped)},
         )
         await session.commit()
         return job.id, skipped
+
+
+async def create_removal_job(
+    container: Container, *, tenant_id: str, document_ids: Sequence[str], created_by: str | None = None
+) -> str:
+    """A job that rebuilds the draft without ``document_ids`` (already marked deleted by the caller)."""
+    async with container.sessions() as session:
+        job = await crud_kb.create_job(session, tenant_id=tenant_id, documents_total=0, created_by=created_by)
+        job.result = {"kind": "delete", "remove": list(document_ids)}
+        await session.commit()
+        return job.id
 
 
 class _Reporter:
@@ -172,9 +202,12 @@ async def run_ingestion_job(
     job_id: str,
     publish: bool = True,
     progress: ProgressFn | None = None,
+    actor: kb_versions.Actor | None = None,
 ) -> dict[str, Any]:
-    """Parse, scan and chunk the job's queued documents, build a new version with them (replacing documents
-    of the same source in the active version) and, with ``publish``, make it the active one."""
+    """Parse, scan and chunk the job's queued documents and build a new draft with them (replacing
+    documents of the same source, and without the job's removed documents); with ``publish``, publish it
+    at once through the golden-question gate. An unexpected failure (the index build) fails the job and
+    its documents with ``index_build_failed`` and propagates; the active version is untouched."""
     async with container.sessions() as session:
         job = await crud_kb.get_job(session, tenant_id=tenant_id, job_id=job_id)
         if job is None:
@@ -184,11 +217,57 @@ async def run_ingestion_job(
             for d in await crud_kb.list_documents(session, tenant_id=tenant_id, status="queued")
             if d.job_id == job_id
         ]
-    policy: PiiPolicy = (job.result or {}).get("pii_policy") or container.settings.privacy.ingestion_policy
+        meta = dict(job.result or {})
+        who = actor or (kb_versions.Actor("user", job.created_by) if job.created_by else kb_versions.SYSTEM)
+    policy: PiiPolicy = meta.get("pii_policy") or container.settings.privacy.ingestion_policy
+    remove = [str(d) for d in meta.get("remove", [])]
     report = _Reporter(container, tenant_id, job_id, len(docs), progress)
+    ready: list[str] = []
+    try:
+        failed = await _parse_all(container, tenant_id, docs, policy, report, ready)
+        result: dict[str, Any] = {
+            "indexed": len(ready),
+            "failed": failed,
+            "version": None,
+            "chunks": report.chunks,
+        }
+        if ready or remove:
+            result.update(await _draft_and_publish(container, tenant_id, ready, remove, who, report, publish))
+    except BaseException as exc:
+        await _fail_job(container, tenant_id, job_id, ready, meta, exc)
+        raise
+    ok = bool(ready) or not docs
+    async with container.sessions() as session:
+        await crud_kb.update_job(
+            session,
+            tenant_id=tenant_id,
+            job_id=job_id,
+            status="succeeded" if ok else "failed",
+            stage="done",
+            progress=1.0,
+            documents_done=report.done,
+            chunks_total=report.chunks,
+            error_code=None if ok else "no_document_indexed",
+            result={**meta, **result},
+        )
+        await session.commit()
+    if progress is not None:
+        progress(Progress("done", report.done, len(docs), report.chunks, 100.0))
+    return result
+
+
+async def _parse_all(
+    container: Container,
+    tenant_id: str,
+    docs: Sequence[Any],
+    policy: PiiPolicy,
+    report: _Reporter,
+    ready: list[str],
+) -> dict[str, str]:
+    """Parse, scan and chunk each document; the good ones are appended to ``ready``. Returns the failed
+    ones' source -> error code."""
     await report("parsing", 0.0, force=True)
     failed: dict[str, str] = {}
-    ready: list[str] = []
     for doc in docs:
         await report("parsing", 40.0 * report.done / max(1, len(docs)), doc.source)
         try:
@@ -224,32 +303,63 @@ async def run_ingestion_job(
             ready.append(doc.id)
             report.chunks += len(chunks)
         report.done += 1
-    result: dict[str, Any] = {
-        "indexed": len(ready),
-        "failed": failed,
-        "version": None,
-        "chunks": report.chunks,
-    }
-    if ready:
-        label, published, note = await _build_version(container, tenant_id, ready, report, publish=publish)
-        result.update(version=label, published=published, note=note)
-    async with container.sessions() as session:
-        await crud_kb.update_job(
-            session,
-            tenant_id=tenant_id,
-            job_id=job_id,
-            status="succeeded" if ready or not docs else "failed",
-            stage="done",
-            progress=1.0,
-            documents_done=report.done,
-            chunks_total=report.chunks,
-            error_code=None if ready or not docs else "no_document_indexed",
-            result={**(job.result or {}), **result},
-        )
-        await session.commit()
-    if progress is not None:
-        progress(Progress("done", report.done, len(docs), report.chunks, 100.0))
-    return result
+    return failed
+
+
+async def _draft_and_publish(
+    container: Container,
+    tenant_id: str,
+    ready: list[str],
+    remove: list[str],
+    actor: kb_versions.Actor,
+    report: _Reporter,
+    publish: bool,
+) -> dict[str, Any]:
+    await report("embedding", 40.0, force=True)
+
+    async def on_build(stage: str, fraction: float, current: str) -> None:
+        await report(stage, 40.0 + 55.0 * fraction, current)
+
+    draft = await kb_versions.build_draft(
+        container, tenant_id=tenant_id, add=ready, remove=remove, actor=actor, progress=on_build
+    )
+    out: dict[str, Any] = {"version": draft.label, "published": False, "note": "draft: publish it to go live"}
+    if publish:
+        await report("publishing", 97.0, draft.label, force=True)
+        try:
+            gate = await kb_versions.publish(container, tenant_id=tenant_id, actor=actor)
+        except PublishRefused as exc:
+            out["note"] = exc.detail
+        else:
+            out.update(published=True, note=gate["reason"])
+    return out
+
+
+async def _fail_job(
+    container: Container,
+    tenant_id: str,
+    job_id: str,
+    ready: list[str],
+    meta: dict[str, Any],
+    exc: BaseException,
+) -> None:
+    raw = getattr(exc, "code", None)
+    code = raw.code if isinstance(raw, ErrorCode) else raw  # an AppError carries an ErrorCode
+    code = code if isinstance(code, str) and code else "index_build_failed"
+    detail = str(getattr(exc, "detail", "") or exc)[:500] or type(exc).__name__
+    logger.error("ingestion job %s failed: %s", job_id, type(exc).__name__)
+    with contextlib.suppress(Exception):  # best effort: the original error is what propagates
+        async with container.sessions() as session:
+            for doc_id in ready:
+                await crud_kb.set_document_status(
+                    session, tenant_id=tenant_id, document_id=doc_id, status="failed",
+                    error_code=code, error_detail=detail,
+                )  # fmt: skip
+            await crud_kb.update_job(
+                session, tenant_id=tenant_id, job_id=job_id, status="failed", stage="failed",
+                error_code=code, error_detail=detail, result=meta,
+            )  # fmt: skip
+            await session.commit()
 
 
 async def _prepare(
@@ -286,126 +396,3 @@ def _scan(
     for i, b in enumerate(parsed.blocks):
         blocks.append(dataclasses.replace(b, question=texts[2 * i], text=texts[2 * i + 1]))
     return dataclasses.replace(parsed, blocks=tuple(blocks)), counts
-
-
-async def _build_version(
-    container: Container, tenant_id: str, new_ids: list[str], report: _Reporter, *, publish: bool
-) -> tuple[str, bool, str]:
-    """(label, published, note): the note says why a version was built but not published."""
-    async with container.sessions() as session:
-        active = await crud_kb.get_active_version(session, tenant_id=tenant_id)
-        keep: list[str] = []
-        if active is not None:
-            new_sources = {
-                d.source
-                for d in await crud_kb.list_documents(session, tenant_id=tenant_id)
-                if d.id in new_ids
-            }
-            for doc_id in await crud_kb.document_ids_of_version(session, version_id=active.id):
-                d = await crud_kb.get_document(session, tenant_id=tenant_id, document_id=doc_id)
-                if d is not None and d.status == "indexed" and d.source not in new_sources:
-                    keep.append(doc_id)
-        embedder = container.embedder.name if container.embedder is not None else ""
-        version = await crud_kb.create_version(
-            session, tenant_id=tenant_id, document_ids=[*keep, *new_ids], embedder=embedder, chunk_count=0
-        )
-        await session.commit()
-        version_id, label = version.id, version.label
-        chunks = await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version_id)
-    await report("embedding", 40.0, label, force=True)
-    latest = [0, len(chunks)]  # written by the build thread, read by the poller below
-
-    def on_progress(stage: str, done: int, total: int) -> None:
-        latest[0], latest[1] = (done, total) if stage == "embedding" else (total, total)
-
-    async def poll() -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            await report("embedding", 40.0 + 55.0 * latest[0] / max(1, latest[1]), label)
-
-    poller = asyncio.create_task(poll())
-    try:
-        await asyncio.to_thread(
-            functools.partial(
-                container.index_store.build_version, tenant_id, label, chunks, progress=on_progress
-            )
-        )
-    finally:
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-    gate = await _golden_gate(container, tenant_id, label) if publish else None
-    await report("publishing" if publish else "indexing", 97.0, label, force=True)
-    async with container.sessions() as session:
-        built = await crud_kb.get_version(session, tenant_id=tenant_id, version_id=version_id)
-        assert built is not None
-        built.chunk_count = len(chunks)
-        for doc_id in new_ids:
-            await crud_kb.set_document_status(
-                session, tenant_id=tenant_id, document_id=doc_id, status="indexed"
-            )
-        if gate is not None and not gate.allowed:
-            built.golden_report = _gate_json(gate)
-            built.notes = "publish refused by the golden-question gate: " + gate.reason
-            logger.warning("tenant %s: %s not published: %s", tenant_id, label, gate.reason)
-        elif publish:
-            await crud_kb.activate_version(
-                session,
-                tenant_id=tenant_id,
-                version_id=version_id,
-                golden_report=_gate_json(gate) if gate else None,
-            )
-            await crud_audit.record(
-                session,
-                tenant_id=tenant_id,
-                actor_type="system",
-                actor_id=None,
-                action="kb.publish",
-                target_type="kb_version",
-                target_id=version_id,
-                data={"label": label, "chunks": len(chunks), "documents": len(keep) + len(new_ids)},
-            )
-        await session.commit()
-    if gate is not None and not gate.allowed:
-        return label, False, gate.reason
-    return label, publish, gate.reason if gate else "built, not published (--no-publish)"
-
-
-async def _golden_gate(container: Container, tenant_id: str, label: str) -> GateDecision:
-    """The tenant's golden questions on the new version against the active one: refused when recall@5
-    drops by more than ``RETRIEVAL__GATE_MARGIN``."""
-    async with container.sessions() as session:
-        rows = await crud_kb.list_golden_questions(session, tenant_id=tenant_id)
-    questions = [
-        GoldenQuestion(id=r.id, question=r.question, expected=tuple(r.expected_document_ids))
-        for r in rows
-        if r.expected_document_ids
-    ]
-    active = await container.knowledge.active(tenant_id)
-    candidate = await asyncio.to_thread(container.index_store.open, tenant_id, label)
-    return await asyncio.to_thread(
-        check_publish,
-        candidate,
-        active.retriever if active else None,
-        questions,
-        container.settings.retrieval.gate_margin,
-    )
-
-
-def _gate_json(gate: GateDecision) -> dict[str, Any]:
-    return {
-        "allowed": gate.allowed,
-        "reason": gate.reason,
-        "recall_at_5": gate.candidate_recall,
-        "active_recall_at_5": gate.active_recall,
-        "changes": [
-            {
-                "id": c.id,
-                "question": c.question,
-                "before": c.active_recall,
-                "after": c.candidate_recall,
-                "direction": c.direction,
-            }
-            for c in gate.changes
-        ],
-    }
