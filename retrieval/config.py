@@ -28,7 +28,7 @@ class RetrievalConfig(BaseModel):
     # Fusion (retrieval.fusion): convex combination of per-query normalised scores by default; the keyword
     # side weighs bm25_weight against the dense side's dense_weight (measured: docs/BENCHMARKS.md).
     fusion: Literal["score", "gated_score", "rrf", "gated_rrf", "dense", "bm25"] = "score"
-    bm25_weight: float = Field(default=0.7, ge=0.0)
+    bm25_weight: float = Field(default=0.8, ge=0.0)
     dense_weight: float = Field(default=1.0, ge=0.0)
     rrf_k: int = Field(default=60, ge=1)
     gate_low: float = Field(default=0.3, ge=0.0, le=1.0)

@@ -38,7 +38,7 @@ class Candidates:
 class FusionParams:
     method: Method = "score"
     dense_weight: float = 1.0
-    bm25_weight: float = 0.7
+    bm25_weight: float = 0.8
     rrf_k: int = 60
     gate_low: float = 0.3  # coverage at or below this: keyword weight 0
     gate_high: float = 0.9  # coverage at or above this: full keyword weight
