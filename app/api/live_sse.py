@@ -1,0 +1,33 @@
+"""Server-Sent Events of the live feeds (``app.services.live_feed``): one ``ServerSentEvent`` per feed event,
+a ping every 15 s (proxies keep the connection open), and a ``retry`` hint for the browser's reconnect."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from app.services.live_feed import FeedEvent
+
+RETRY_MS = 3000
+PING_S = 15
+
+
+async def _events(feed: AsyncIterator[FeedEvent]) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for item in feed:
+            yield ServerSentEvent(
+                event=item.event, data=json.dumps(item.data, ensure_ascii=False), retry=RETRY_MS
+            )
+    finally:
+        await feed.aclose()  # type: ignore[attr-defined]  # unsubscribe when the client goes away
+
+
+def live_response(feed: AsyncIterator[FeedEvent]) -> EventSourceResponse:
+    return EventSourceResponse(
+        _events(feed),
+        ping=PING_S,
+        send_timeout=30,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

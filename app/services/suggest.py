@@ -1,0 +1,138 @@
+"""The suggested reply of the agent console: the customer's open question answered from the knowledge base,
+with numbered citations, by the same pieces as the chat turn (the active KB's retriever, the RAG prompt,
+the LLM and the output check through ``AnswerGenerator``), but nothing is stored or sent: the agent edits
+it and sends it (or not).
+
+The text is masked (the conversation's placeholders kept): agents never see the customer's values, and
+the agent's send masks again anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.container import Container
+from app.db import crud_kb
+from app.services.agent_console import load_state
+from app.services.generation import AnswerGenerator, Generated
+from app.services.kb_search import search_active
+from app.services.timing import StageClock
+from app.services.turn_types import Citation
+from dialog.state import DialogState, Turn
+from dialog.triggers import TriggerRules
+from llm_backend.types import ChatMessage, Lang, Passage
+from retrieval.types import Hit
+
+logger = logging.getLogger(__name__)
+
+HISTORY_TURNS = 6
+# A customer message this short that asks for a person ("转人工", "agent please") is not the question.
+BARE_REQUEST_CHARS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    text: str  # masked
+    citations: list[Citation]
+    question: str  # the customer question it answers (masked)
+    grounded: bool  # it cites the knowledge base
+    no_answer: bool  # the knowledge base has nothing on it
+    model: str | None
+    kb_version: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def open_question(state: DialogState, rules: TriggerRules | None = None) -> tuple[str, tuple[Turn, ...]]:
+    """The customer's latest real question (not a bare request for a person) and the turns before it."""
+    rules = rules or TriggerRules()
+    for i in range(len(state.history) - 1, -1, -1):
+        turn = state.history[i]
+        if turn.role != "user":
+            continue
+        if len(turn.text) <= BARE_REQUEST_CHARS and rules.wants_human(turn.text):
+            continue
+        return turn.text, state.history[:i]
+    return state.standalone_query, state.history
+
+
+def _lang(lang: str) -> Lang | None:
+    return "zh" if lang == "zh" else "en" if lang == "en" else None
+
+
+async def suggest_reply(container: Container, *, tenant_id: str, conversation_id: str) -> Suggestion:
+    """A grounded draft reply to the conversation's open question. 404 for an unknown / foreign
+    conversation; an empty suggestion (``no_answer``) when there is no question yet."""
+    conv, state = await load_state(container, tenant_id=tenant_id, conversation_id=conversation_id)
+    question, before = open_question(state)
+    if not question.strip():
+        return Suggestion("", [], "", grounded=False, no_answer=True, model=None, kb_version="")
+    clock = StageClock()
+    with clock.stage("retrieve"):
+        found = await search_active(container, tenant_id=tenant_id, query=question[:500])
+    hits = found.result.hits
+    passages = [Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in hits]
+    history = [
+        ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in before[-HISTORY_TURNS:]
+    ]
+    vault = await container.vaults.load(conv.id)
+    generator = AnswerGenerator(
+        llm=container.llm,
+        masker=container.masker,
+        counter=container.token_counter,
+        config=container.settings.llm,
+        metrics=container.metrics,
+    )
+    generated: Generated | None = None
+    async for item in generator.stream(
+        question=question,
+        passages=passages,
+        history=history,
+        lang=_lang(state.lang),
+        vault=vault,
+        clock=clock,
+    ):
+        if isinstance(item, Generated):
+            generated = item
+    assert generated is not None
+    citations = await _citations(container, tenant_id, hits, generated)
+    logger.info(
+        "suggested reply conversation=%s hits=%d cited=%d model=%s",
+        conversation_id,
+        len(hits),
+        len(citations),
+        generated.model,
+    )
+    return Suggestion(
+        text=generated.masked,
+        citations=citations,
+        question=question,
+        grounded=bool(citations),
+        no_answer=generated.no_answer or not citations,
+        model=generated.model,
+        kb_version=found.version,
+        timings_ms=clock.rounded(),
+    )
+
+
+async def _citations(
+    container: Container, tenant_id: str, hits: Sequence[Hit], generated: Generated
+) -> list[Citation]:
+    by_id = {h.chunk.chunk_id: h.chunk for h in hits}
+    missing = [ref for _, ref in generated.cited if ref not in by_id]
+    if missing:
+        async with container.sessions() as session:
+            for chunk in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=missing):
+                by_id[chunk.chunk_id] = chunk
+    return [
+        Citation(
+            n=n,
+            chunk_id=ref,
+            title=by_id[ref].title,
+            document_id=by_id[ref].document_id,
+            text=by_id[ref].text,
+        )
+        for n, ref in generated.cited
+        if ref in by_id
+    ]
