@@ -49,7 +49,8 @@ async def test_queue_lists_the_handoff_with_reason_wait_and_context(
     assert ctx["mode"] == "waiting_agent"
     assert ctx["handoff"]["reason"] == "explicit_request"
     assert ctx["package"]["summary"]
-    assert "intent" in ctx["package"] and "slots" in ctx["package"]
+    assert "intent" in ctx["package"]
+    assert "slots" in ctx["package"]
     # the chunk the bot cited before the handoff, with its text
     assert [c["chunk_id"] for c in ctx["cited_chunks"]] == ["faq-1"]
     assert "分期" in ctx["cited_chunks"][0]["text"]
@@ -88,11 +89,13 @@ async def test_join_then_a_second_agent_is_refused(
     cid, _ = await _handed_off(client, tenant)
     agent = await login(client, tenant.agent_email)
     r = await client.post(f"{API}/agent/conversations/{cid}/join", headers=agent)
-    assert r.status_code == 200 and r.json()["changed"] is True
+    assert r.status_code == 200
+    assert r.json()["changed"] is True
     r = await client.post(f"{API}/agent/conversations/{cid}/join", headers=agent)
     assert r.json()["changed"] is False  # idempotent: no second AgentJoined
     q = (await client.get(f"{API}/agent/queue", headers=agent)).json()
-    assert q["waiting"] == [] and [i["conversation_id"] for i in q["assigned"]] == [cid]
+    assert q["waiting"] == []
+    assert [i["conversation_id"] for i in q["assigned"]] == [cid]
 
     async with container.sessions() as s:
         from app.db import crud_tenancy
@@ -104,12 +107,15 @@ async def test_join_then_a_second_agent_is_refused(
         await s.commit()
     second = await login(client, "agent2@harbor.example")
     r = await client.post(f"{API}/agent/conversations/{cid}/join", headers=second)
-    assert r.status_code == 409 and r.json()["error_code"] == "conflict"
+    assert r.status_code == 409
+    assert r.json()["error_code"] == "conflict"
     r = await client.post(f"{API}/agent/conversations/{cid}/messages", json={"text": "hi"}, headers=second)
     assert r.status_code == 409
     async with container.sessions() as s:
         h = (await s.execute(select(Handoff).where(Handoff.conversation_id == cid))).scalar_one()
-        assert h.status == "assigned" and h.agent_id is not None and h.assigned_at is not None
+        assert h.status == "assigned"
+        assert h.agent_id is not None
+        assert h.assigned_at is not None
 
 
 async def test_agent_message_is_masked_stored_and_reaches_the_customer_live(
@@ -157,7 +163,8 @@ async def test_agent_message_is_masked_stored_and_reaches_the_customer_live(
     async with container.sessions() as s:
         rows = (await s.execute(select(Message).where(Message.conversation_id == cid))).scalars().all()
         conv = await s.get(Conversation, cid)
-    assert conv is not None and conv.status == "agent"
+    assert conv is not None
+    assert conv.status == "agent"
     agent_rows = [m for m in rows if m.role == "agent"]
     assert [m.text for m in agent_rows] == ["您好，我们会致电 <PHONE_NUMBER_1> 核实。"]
     assert agent_rows[0].agent_id is not None
@@ -180,7 +187,8 @@ async def test_customer_messages_while_with_agent_get_no_bot_reply(
     r = await client.post(
         f"{API}/chat/conversations/{cid}/messages", json={"text": "还在吗？"}, headers=headers
     )
-    assert r.json()["decision"] == "with_agent" and r.json()["message_id"] is None
+    assert r.json()["decision"] == "with_agent"
+    assert r.json()["message_id"] is None
 
 
 async def test_return_to_bot_keeps_the_state_and_the_bot_answers_again(
@@ -191,7 +199,8 @@ async def test_return_to_bot_keeps_the_state_and_the_bot_answers_again(
     await client.post(f"{API}/agent/conversations/{cid}/messages", json={"text": "我来帮您"}, headers=agent)
     before = (await client.get(f"{API}/agent/conversations/{cid}/context", headers=agent)).json()
     r = await client.post(f"{API}/agent/conversations/{cid}/return", headers=agent)
-    assert r.status_code == 200 and r.json()["mode"] == "bot"
+    assert r.status_code == 200
+    assert r.json()["mode"] == "bot"
     after = (await client.get(f"{API}/agent/conversations/{cid}/context", headers=agent)).json()
     assert after["mode"] == "bot"
     assert after["package"]["intent"] == before["package"]["intent"]
@@ -206,11 +215,13 @@ async def test_return_to_bot_keeps_the_state_and_the_bot_answers_again(
     assert r.json()["citations"][0]["chunk_id"] == "faq-1"
     async with container.sessions() as s:
         h = (await s.execute(select(Handoff).where(Handoff.conversation_id == cid))).scalar_one()
-        assert h.status == "returned" and h.closed_at is not None
+        assert h.status == "returned"
+        assert h.closed_at is not None
         actions = (
             (await s.execute(select(AuditEvent.action).where(AuditEvent.target_id == cid))).scalars().all()
         )
-    assert "conversation.agent_joined" in actions and "conversation.bot_resumed" in actions
+    assert "conversation.agent_joined" in actions
+    assert "conversation.bot_resumed" in actions
 
 
 async def test_close_with_outcome_ends_the_conversation(
@@ -224,17 +235,22 @@ async def test_close_with_outcome_ends_the_conversation(
     r = await client.post(
         f"{API}/agent/conversations/{cid}/close", json={"outcome": "not_resolved"}, headers=agent
     )
-    assert r.status_code == 200 and r.json()["mode"] == "closed"
+    assert r.status_code == 200
+    assert r.json()["mode"] == "closed"
     async with container.sessions() as s:
         conv = await s.get(Conversation, cid)
         h = (await s.execute(select(Handoff).where(Handoff.conversation_id == cid))).scalar_one()
-    assert conv is not None and conv.status == "closed" and conv.outcome == "not_resolved"
+    assert conv is not None
+    assert conv.status == "closed"
+    assert conv.outcome == "not_resolved"
     assert conv.closed_at is not None
     assert h.status == "closed"
     r = await client.post(f"{API}/chat/conversations/{cid}/messages", json={"text": "hello"}, headers=headers)
-    assert r.status_code == 409 and r.json()["error_code"] == "conversation_closed"
+    assert r.status_code == 409
+    assert r.json()["error_code"] == "conversation_closed"
     r = await client.post(f"{API}/agent/conversations/{cid}/messages", json={"text": "hi"}, headers=agent)
-    assert r.status_code == 409 and r.json()["error_code"] == "conversation_closed"
+    assert r.status_code == 409
+    assert r.json()["error_code"] == "conversation_closed"
     # the customer can still rate the service after the end
     r = await client.post(f"{API}/chat/conversations/{cid}/feedback", json={"csat": 4}, headers=headers)
     assert r.status_code == 201
@@ -245,11 +261,13 @@ async def test_agent_message_bad_input(client: httpx.AsyncClient, tenant: Tenant
     cid, _ = await _handed_off(client, tenant)
     agent = await login(client, tenant.agent_email)
     r = await client.post(f"{API}/agent/conversations/{cid}/messages", json={"text": "  "}, headers=agent)
-    assert r.status_code == 422 and r.json()["error_code"] == "empty_message"
+    assert r.status_code == 422
+    assert r.json()["error_code"] == "empty_message"
     r = await client.post(
         f"{API}/agent/conversations/{cid}/messages", json={"text": "x" * 4001}, headers=agent
     )
-    assert r.status_code == 413 and r.json()["error_code"] == "message_too_long"
+    assert r.status_code == 413
+    assert r.json()["error_code"] == "message_too_long"
     r = await client.post(f"{API}/agent/conversations/nope/messages", json={"text": "hi"}, headers=agent)
     assert r.status_code == 404
 
@@ -291,4 +309,5 @@ async def test_queue_shows_live_bot_conversations_and_queue_events(
     assert [e.event for e in got] == ["ready", "handoff", "queue"]
     assert got[2].data == {"type": "queue", "conversation_id": cid, "change": "agent_joined"}
     q = (await client.get(f"{API}/agent/queue", headers=agent)).json()
-    assert q["bot"] == [] and [i["conversation_id"] for i in q["assigned"]] == [cid]
+    assert q["bot"] == []
+    assert [i["conversation_id"] for i in q["assigned"]] == [cid]
