@@ -68,7 +68,7 @@ def register(cli: Clis) -> None:
             inner.warm_up()
             cached = CachedEmbedder(inner, settings.data_dir / "cache" / "embeddings")
             cached.warm_up()
-            n_real = min(real, len(texts))
+            n_real = min(real if name == "all-minilm-l6-v2" else real_multilingual, len(texts))
             t0 = time.perf_counter()
             vectors = np.vstack([cached.embed_passages(texts[i : i + 512]) for i in range(0, n_real, 512)])
             typer.echo(f"{name}: {n_real} real vectors in {time.perf_counter() - t0:.0f}s", err=True)
