@@ -1,16 +1,25 @@
 """SQL the admin console needs beyond ingestion (``crud_kb``): the open draft, version and job listings,
-documents by id or job, golden questions and intents by id. Keyword-only, session first, tenant-scoped.
+documents by id or job, golden questions and intents by id, the audit trail paged and filtered. Keyword-only, session first, tenant-scoped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Document, GoldenQuestion, IngestionJob, Intent, KbVersion, kb_version_documents
+from app.db.models import (
+    AuditEvent,
+    Document,
+    GoldenQuestion,
+    IngestionJob,
+    Intent,
+    KbVersion,
+    kb_version_documents,
+)
 
 # --- versions --------------------------------------------------------------------------------------------
 
@@ -149,3 +158,53 @@ async def get_intent_by_name(session: AsyncSession, *, tenant_id: str, name: str
 async def delete_intent(session: AsyncSession, *, tenant_id: str, intent_id: str) -> bool:
     stmt = delete(Intent).where(Intent.id == intent_id, Intent.tenant_id == tenant_id)
     return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+
+# --- audit trail -----------------------------------------------------------------------------------------
+
+
+async def audit_page(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    action: str | None = None,
+    action_prefix: str | None = None,
+    actor_id: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[AuditEvent]:
+    """Newest first; keyset paging: pass the last row's id as ``before_id`` for the next page."""
+    stmt = select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
+    if action is not None:
+        stmt = stmt.where(AuditEvent.action == action)
+    if action_prefix:
+        stmt = stmt.where(AuditEvent.action.startswith(action_prefix, autoescape=True))
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if target_type is not None:
+        stmt = stmt.where(AuditEvent.target_type == target_type)
+    if target_id is not None:
+        stmt = stmt.where(AuditEvent.target_id == target_id)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEvent.created_at < until)
+    if before_id is not None:
+        stmt = stmt.where(AuditEvent.id < before_id)
+    stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def audit_actions(session: AsyncSession, *, tenant_id: str) -> list[str]:
+    """The distinct actions recorded for the tenant (the audit page's filter)."""
+    stmt = (
+        select(AuditEvent.action)
+        .where(AuditEvent.tenant_id == tenant_id)
+        .distinct()
+        .order_by(AuditEvent.action)
+    )
+    return [str(a) for a in (await session.execute(stmt)).scalars().all()]
