@@ -19,8 +19,9 @@ def register(cli: Clis) -> None:
         queries: int = typer.Option(220, help="Queries per latency run (the first 20 warm up)"),
         embedders: str = typer.Option("all-minilm-l6-v2,multilingual-e5-small", help="Comma-separated"),
         real: int = typer.Option(
-            20_000, help="Real embedded texts per embedder (the rest are perturbed copies)"
+            20_000, help="Real embedded texts, English model (the rest: perturbed copies)"
         ),
+        real_multilingual: int = typer.Option(10_000, help="Real embedded texts, multilingual model"),
         parts: str = typer.Option("engines,latency,ann,ingest", help="Which measurements to run"),
         out: Path = typer.Option(Path("var/bench/retrieval.json"), help="Where to write the figures"),
     ) -> None:
