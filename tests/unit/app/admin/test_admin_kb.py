@@ -10,13 +10,9 @@ import pytest
 
 from app.container import Container
 from app.db import crud_kb
-from tests.unit.app.admin_fixtures import (  # noqa: F401  (fixtures)
+from tests.unit.app.admin.support import (
     FAQ_CSV,
     GUIDE_MD,
-    admin_headers,
-    bank,
-    kb,
-    keyword_analyzer,
     make_docx,
     publish,
     upload,
@@ -47,7 +43,10 @@ async def test_upload_builds_a_draft_that_goes_live_only_on_publish(
     r = await upload(client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("policy.docx", POLICY_DOCX)])
     assert r.status_code == 202, r.text
     first = r.json()["job"]
-    assert {d["source"]: d["status"] for d in first["documents"]} == {"faq.csv": "queued", "policy.docx": "queued"}
+    assert {d["source"]: d["status"] for d in first["documents"]} == {
+        "faq.csv": "queued",
+        "policy.docx": "queued",
+    }
     job = await wait_job(client, admin_headers, r.json()["job_id"])
     assert job["status"] == "succeeded"
     assert job["version"] == "v1"
@@ -69,9 +68,11 @@ async def test_upload_builds_a_draft_that_goes_live_only_on_publish(
     assert r.status_code == 200, r.text
     assert r.json()["version"]["state"] == "active"
     active = await kb.knowledge.active(bank.id)
-    assert active is not None and active.version == "v1"
+    assert active is not None
+    assert active.version == "v1"
     hits = active.retriever.search("overdraft protection fee", k=3).hits
-    assert hits and "15 yuan" in hits[0].chunk.text
+    assert hits
+    assert "15 yuan" in hits[0].chunk.text
     assert (await publish(client, admin_headers)).json()["error_code"] == "not_found"  # no draft left
 
 
@@ -83,7 +84,8 @@ async def test_job_progress_streams_as_server_sent_events(
     stream = await client.get(f"{API}/jobs/{job_id}/events", headers=admin_headers, timeout=60)
     assert stream.status_code == 200
     events = parse_sse(stream.text)
-    assert events and all(e == "job" for e, _ in events)
+    assert events
+    assert all(e == "job" for e, _ in events)
     last = events[-1][1]
     assert last["status"] == "succeeded"
     assert last["documents"][0]["status"] == "indexed"
@@ -102,7 +104,8 @@ async def test_a_second_upload_extends_the_draft_and_replaces_same_named_files(
     versions = {v["label"]: v for v in (await client.get(f"{API}/versions", headers=admin_headers)).json()}
     assert versions["v1"]["state"] == "active"
     assert versions["v2"]["state"] == "discarded"  # superseded by v3, which holds its changes too
-    assert versions["v3"]["state"] == "draft" and versions["v3"]["documents"] == 2
+    assert versions["v3"]["state"] == "draft"
+    assert versions["v3"]["documents"] == 2
     detail = (await client.get(f"{API}/versions/draft", headers=admin_headers)).json()
     assert (detail["added"], detail["replaced"], detail["removed"]) == (["hours.md"], ["faq.csv"], [])
     # the old faq.csv is still what customers get until publish
@@ -116,11 +119,17 @@ async def test_a_second_upload_extends_the_draft_and_replaces_same_named_files(
 async def test_the_same_bytes_are_not_ingested_twice_but_can_come_back_after_a_delete(
     client: httpx.AsyncClient, kb: Container, bank: Tenant, admin_headers: dict[str, str]
 ) -> None:
-    await upload_and_wait(client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("hours.md", GUIDE_MD.encode())])
+    await upload_and_wait(
+        client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("hours.md", GUIDE_MD.encode())]
+    )
     r = await upload(client, admin_headers, [("faq-copy.csv", FAQ_CSV.encode())])
     assert r.json()["skipped_duplicates"] == ["faq-copy.csv"]
     assert (await wait_job(client, admin_headers, r.json()["job_id"]))["status"] == "succeeded"
-    faq = next(d for d in (await client.get(f"{API}/documents", headers=admin_headers)).json() if d["source"] == "faq.csv")
+    faq = next(
+        d
+        for d in (await client.get(f"{API}/documents", headers=admin_headers)).json()
+        if d["source"] == "faq.csv"
+    )
     r = await client.delete(f"{API}/documents/{faq['id']}", headers=admin_headers)
     assert r.status_code == 202
     await wait_job(client, admin_headers, r.json()["job_id"])
@@ -131,7 +140,9 @@ async def test_the_same_bytes_are_not_ingested_twice_but_can_come_back_after_a_d
 async def test_delete_and_reindex_build_new_drafts(
     client: httpx.AsyncClient, kb: Container, bank: Tenant, admin_headers: dict[str, str]
 ) -> None:
-    await upload_and_wait(client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("hours.md", GUIDE_MD.encode())])
+    await upload_and_wait(
+        client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("hours.md", GUIDE_MD.encode())]
+    )
     await publish(client, admin_headers)
     docs = {d["source"]: d for d in (await client.get(f"{API}/documents", headers=admin_headers)).json()}
 
@@ -139,20 +150,29 @@ async def test_delete_and_reindex_build_new_drafts(
     assert r.status_code == 202
     assert (await wait_job(client, admin_headers, r.json()["job_id"]))["status"] == "succeeded"
     listed = {d["source"]: d for d in (await client.get(f"{API}/documents", headers=admin_headers)).json()}
-    assert (listed["hours.md"]["status"], listed["hours.md"]["in_active"], listed["hours.md"]["in_draft"]) == (
+    assert (
+        listed["hours.md"]["status"],
+        listed["hours.md"]["in_active"],
+        listed["hours.md"]["in_draft"],
+    ) == (
         "deleted",
         True,  # live until the draft without it is published
         False,
     )
     active = await kb.knowledge.active(bank.id)
-    assert active.retriever.search("branch opening hours", k=3).hits[0].chunk.document_id == docs["hours.md"]["id"]
+    assert (
+        active.retriever.search("branch opening hours", k=3).hits[0].chunk.document_id
+        == docs["hours.md"]["id"]
+    )
 
     r = await client.post(f"{API}/documents/{docs['faq.csv']['id']}/reindex", headers=admin_headers)
     assert r.status_code == 202
     job = await wait_job(client, admin_headers, r.json()["job_id"])
-    assert job["kind"] == "reindex" and job["status"] == "succeeded"
+    assert job["kind"] == "reindex"
+    assert job["status"] == "succeeded"
     new_faq = job["documents"][0]
-    assert new_faq["source"] == "faq.csv" and new_faq["id"] != docs["faq.csv"]["id"]
+    assert new_faq["source"] == "faq.csv"
+    assert new_faq["id"] != docs["faq.csv"]["id"]
     detail = (await client.get(f"{API}/versions/draft", headers=admin_headers)).json()
     assert (detail["replaced"], detail["removed"]) == (["faq.csv"], ["hours.md"])
 
@@ -165,13 +185,19 @@ async def test_delete_and_reindex_build_new_drafts(
 async def test_publish_is_refused_when_golden_recall_drops_and_rollback_is_one_call(
     client: httpx.AsyncClient, kb: Container, bank: Tenant, admin_headers: dict[str, str]
 ) -> None:
-    await upload_and_wait(client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("hours.md", GUIDE_MD.encode())])
+    await upload_and_wait(
+        client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("hours.md", GUIDE_MD.encode())]
+    )
     assert (await publish(client, admin_headers)).json()["version"]["label"] == "v1"
     docs = {d["source"]: d for d in (await client.get(f"{API}/documents", headers=admin_headers)).json()}
     r = await client.post(
         "/api/v1/admin/golden-questions",
         headers=admin_headers,
-        json={"question": "When do branches open on weekdays?", "lang": "en", "expected_document_ids": [docs["hours.md"]["id"]]},
+        json={
+            "question": "When do branches open on weekdays?",
+            "lang": "en",
+            "expected_document_ids": [docs["hours.md"]["id"]],
+        },
     )
     assert r.status_code == 201, r.text
 
@@ -185,12 +211,16 @@ async def test_publish_is_refused_when_golden_recall_drops_and_rollback_is_one_c
     report = body["detail"]["report"]
     assert (report["active_recall_at_5"], report["recall_at_5"]) == (1.0, 0.0)
     change = report["changes"][0]
-    assert change["direction"] == "worse" and change["expected"] == ["hours.md"]
-    assert "hours.md" in change["found_before"] and "hours.md" not in change["found_after"]
+    assert change["direction"] == "worse"
+    assert change["expected"] == ["hours.md"]
+    assert "hours.md" in change["found_before"]
+    assert "hours.md" not in change["found_after"]
     assert await _active_label(kb, bank) == "v1"  # nothing changed
 
     # Re-uploading the guide (a new document, same file name) satisfies the gate.
-    await upload_and_wait(client, admin_headers, [("hours.md", (GUIDE_MD + "\nSaturday: 10:00-15:00.\n").encode())])
+    await upload_and_wait(
+        client, admin_headers, [("hours.md", (GUIDE_MD + "\nSaturday: 10:00-15:00.\n").encode())]
+    )
     r = await publish(client, admin_headers)
     assert r.status_code == 200, r.text
     assert r.json()["report"]["recall_at_5"] == 1.0
@@ -198,12 +228,15 @@ async def test_publish_is_refused_when_golden_recall_drops_and_rollback_is_one_c
 
     versions = {v["label"]: v for v in (await client.get(f"{API}/versions", headers=admin_headers)).json()}
     r = await client.post(f"{API}/versions/{versions['v1']['id']}/rollback", headers=admin_headers)
-    assert r.status_code == 200 and r.json()["state"] == "active"
+    assert r.status_code == 200
+    assert r.json()["state"] == "active"
     assert await _active_label(kb, bank) == "v1"
     assert (await kb.knowledge.active(bank.id)).version == "v1"
     refused = await client.post(f"{API}/versions/{versions['v2']['id']}/rollback", headers=admin_headers)
     assert refused.status_code == 409  # v2 was never published
-    audit = (await client.get("/api/v1/admin/audit", headers=admin_headers, params={"action": "kb.rollback"})).json()
+    audit = (
+        await client.get("/api/v1/admin/audit", headers=admin_headers, params={"action": "kb.rollback"})
+    ).json()
     assert audit["items"][0]["data"]["from"] == "v3"
 
 
@@ -216,7 +249,8 @@ async def test_discarding_the_draft_frees_its_files_for_a_new_upload(
     assert (await client.post(f"{API}/versions/draft/discard", headers=admin_headers)).status_code == 204
     assert (await client.get(f"{API}/versions/draft", headers=admin_headers)).status_code == 404
     job = await upload_and_wait(client, admin_headers, [("hours.md", GUIDE_MD.encode())])
-    assert job["skipped_duplicates"] == [] and job["documents"][0]["status"] == "indexed"
+    assert job["skipped_duplicates"] == []
+    assert job["documents"][0]["status"] == "indexed"
 
 
 async def test_hit_testing_shows_dense_bm25_and_fused_scores_for_active_and_draft(
@@ -229,20 +263,35 @@ async def test_hit_testing_shows_dense_bm25_and_fused_scores_for_active_and_draf
     await upload_and_wait(client, admin_headers, [("hours.md", GUIDE_MD.encode())])
 
     draft = (
-        await client.post(f"{API}/hit-test", headers=admin_headers, json={"query": "branch opening hours", "version": "draft"})
+        await client.post(
+            f"{API}/hit-test",
+            headers=admin_headers,
+            json={"query": "branch opening hours", "version": "draft"},
+        )
     ).json()
     assert (draft["version"], draft["version_state"]) == ("v2", "draft")
     top = draft["hits"][0]
-    assert top["source"] == "hours.md" and top["rank"] == 1
-    assert top["dense_score"] is not None and top["bm25_score"] is not None and top["bm25_score"] > 0
-    assert top["dense_rank"] == 1 and top["bm25_rank"] == 1
+    assert top["source"] == "hours.md"
+    assert top["rank"] == 1
+    assert top["dense_score"] is not None
+    assert top["bm25_score"] is not None
+    assert top["bm25_score"] > 0
+    assert top["dense_rank"] == 1
+    assert top["bm25_rank"] == 1
     assert [h["score"] for h in draft["hits"]] == sorted((h["score"] for h in draft["hits"]), reverse=True)
 
-    live = (await client.post(f"{API}/hit-test", headers=admin_headers, json={"query": "branch opening hours"})).json()
+    live = (
+        await client.post(f"{API}/hit-test", headers=admin_headers, json={"query": "branch opening hours"})
+    ).json()
     assert live["version"] == "v1"
     assert all(h["source"] != "hours.md" for h in live["hits"])
-    zh = (await client.post(f"{API}/hit-test", headers=admin_headers, json={"query": "信用卡分期", "lang": "zh"})).json()
-    assert zh["hits"] and all(h["lang"] == "zh" for h in zh["hits"])
+    zh = (
+        await client.post(
+            f"{API}/hit-test", headers=admin_headers, json={"query": "信用卡分期", "lang": "zh"}
+        )
+    ).json()
+    assert zh["hits"]
+    assert all(h["lang"] == "zh" for h in zh["hits"])
     assert "手续费" in zh["hits"][0]["text"]
 
 
