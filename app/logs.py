@@ -10,6 +10,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from app.request_context import LogContext
+
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
@@ -37,6 +39,7 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
             root.removeHandler(h)
     handler = logging.StreamHandler()
     handler._kefu = True  # type: ignore[attr-defined]
+    handler.addFilter(LogContext())  # request_id / conversation_id of the request being served
     handler.setFormatter(
         JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )

@@ -9,9 +9,12 @@ from fastapi import FastAPI
 
 from app.api import build_api_router
 from app.container import Container
+from app.edge_limits import BodyLimitMiddleware, RateLimitMiddleware
 from app.errors import install_error_handlers
 from app.logs import configure_logging
 from app.middleware import ChatEdgeMiddleware
+from app.request_context import RequestContextMiddleware
+from app.security_headers import SecurityHeadersMiddleware
 from app.settings import Settings
 
 
@@ -50,5 +53,15 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
     api, root = build_api_router()
     app.include_router(api)
     app.include_router(root)
+    # Outermost last: request id -> security headers -> chat CORS + body cap -> body cap -> rate limits.
+    app.add_middleware(RateLimitMiddleware, config=settings.rate_limit)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.edge.max_body_bytes,
+        exempt=settings.edge.body_limit_exempt,
+    )
     app.add_middleware(ChatEdgeMiddleware, max_body_bytes=settings.max_chat_body_bytes)
+    if settings.edge.security_headers:
+        app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -58,5 +58,22 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.rate_limited = Counter(
+            "kefu_rate_limited",
+            "Requests refused with 429, by limit (ip, widget_key, conversation, login)",
+            ["scope"],
+            registry=self.registry,
+        )
+        self.rate_limit_errors = Counter(
+            "kefu_rate_limit_store_errors",
+            "Rate-limit checks that could not reach Redis (the request was let through)",
+            registry=self.registry,
+        )
+        self.jobs_interrupted = Counter(
+            "kefu_jobs_interrupted",
+            "Ingestion jobs found abandoned at start-up (their process died) and marked failed",
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.admin_config import AdminConfig
+from app.edge_config import EdgeConfig, RateLimitConfig
+from app.redis_client import RedisClientConfig
 from dialog.config import DialogConfig
 from llm_backend.config import LLMConfig
 from privacy.config import PrivacyConfig
@@ -51,6 +53,15 @@ class Settings(BaseSettings):
     redis_namespace: str = Field(default="kefu", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     # Background jobs (ingestion): "auto" = arq on Redis when REDIS_URL is set, else in-process tasks.
     jobs_backend: Literal["auto", "inprocess", "arq"] = "auto"
+    # At start-up, an ingestion job still "running" (or, in-process, "queued") whose row has not moved for
+    # this long is taken as abandoned by a process that died, and marked failed ("interrupted").
+    jobs_stale_after_s: float = Field(default=300.0, ge=0)
+    # Timeouts and retries of every Redis call (REDIS__*).
+    redis: RedisClientConfig = RedisClientConfig()
+    # Request size limits, proxy trust, shutdown grace, security headers (EDGE__*).
+    edge: EdgeConfig = EdgeConfig()
+    # 429 + Retry-After per IP / widget key / conversation / login (RATE_LIMIT__*).
+    rate_limit: RateLimitConfig = RateLimitConfig()
 
     retrieval: RetrievalConfig = RetrievalConfig()
     privacy: PrivacyConfig = PrivacyConfig()

@@ -54,10 +54,16 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     metrics = Metrics()
 
     redis = await _redis(settings)
+    redis_events = None
     if redis is not None:
         closers.append(redis.aclose)
+        from app.redis_client import events_client
 
-    dialog_store, events = _dialog_stores(settings, redis)
+        assert settings.redis_url is not None
+        redis_events = events_client(settings.redis_url, settings.redis)
+        closers.append(redis_events.aclose)
+
+    dialog_store, events = _dialog_stores(settings, redis, redis_events)
     masker, vaults = await _privacy(settings, redis, await _public_values(sessions))
     embedder = await _embedder(settings)
     index_store = _index_store(settings, embedder)
@@ -114,32 +120,45 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     )
     container.jobs = await _jobs(settings, container, role)
     closers.append(container.jobs.aclose)
+    from app.services.job_recovery import recover_interrupted_jobs
+
+    # Jobs whose process died (killed mid-ingestion) are marked failed, not left "running" forever.
+    await recover_interrupted_jobs(container, in_process_queue=isinstance(container.jobs, InProcessJobQueue))
     return container
 
 
 async def _redis(settings: Settings) -> Any:
     if not settings.redis_url:
         return None
-    from redis.asyncio import Redis
+    from app.redis_client import command_client
 
-    client = Redis.from_url(settings.redis_url, socket_connect_timeout=5, health_check_interval=30)
-    await client.ping()  # fail at start-up, loudly, rather than on the first turn
+    client = command_client(settings.redis_url, settings.redis)  # timeouts + retries from REDIS__*
+    try:
+        await client.ping()  # fail at start-up, loudly, rather than on the first turn
+    except BaseException:
+        await client.aclose()
+        raise
     return client
 
 
-def _dialog_stores(settings: Settings, redis: Any) -> tuple[DialogStore, EventChannel]:
+def _dialog_stores(
+    settings: Settings, redis: Any, redis_events: Any = None
+) -> tuple[DialogStore, EventChannel]:
     ns = settings.redis_namespace
     if redis is None:
         from dialog.channels.memory import MemoryEventChannel
         from dialog.stores.memory import MemoryDialogStore
 
         return MemoryDialogStore(ttl_s=settings.dialog.state_ttl_s), MemoryEventChannel()
-    from dialog.channels.redis_channel import RedisEventChannel
+    from app.redis_client import BoundedRedisEventChannel
     from dialog.stores.redis_store import RedisDialogStore
 
     return (
         RedisDialogStore(redis, ttl_s=settings.dialog.state_ttl_s, prefix=f"{ns}:dialog:"),
-        RedisEventChannel(redis, prefix=f"{ns}:events:"),
+        # Subscriptions block until an event comes: their own client, without a read deadline.
+        BoundedRedisEventChannel(
+            redis_events or redis, prefix=f"{ns}:events:", publish_timeout_s=settings.redis.publish_timeout_s
+        ),
     )
 
 

@@ -1,16 +1,16 @@
-"""Liveness (``/healthz``), readiness (``/readyz``: database, Redis, model) and Prometheus ``/metrics``."""
+"""Liveness (``/healthz``), readiness (``/readyz``: database, Redis, indexes; model reported) and Prometheus
+``/metrics``."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 
 from app.deps import ContainerDep
+from app.readiness import ReadinessChecker
 
 logger = logging.getLogger(__name__)
 root_router = APIRouter(tags=["health"])
@@ -23,33 +23,16 @@ async def healthz() -> dict[str, str]:
 
 
 @root_router.get("/readyz")
-async def readyz(container: ContainerDep) -> JSONResponse:
-    """Ready to serve turns: the database answers, Redis answers (when configured), the model is usable.
-    503 with the failing checks otherwise (a load balancer takes the replica out)."""
-    checks: dict[str, bool] = {}
-    try:
-        async with container.sessions() as session:
-            await asyncio.wait_for(session.execute(text("SELECT 1")), timeout=3)
-        checks["database"] = True
-    except Exception as exc:
-        logger.warning("readiness: database check failed: %s", type(exc).__name__)
-        checks["database"] = False
-    if container.redis is not None:
-        try:
-            checks["redis"] = bool(await asyncio.wait_for(container.redis.ping(), timeout=3))
-        except Exception as exc:
-            logger.warning("readiness: redis check failed: %s", type(exc).__name__)
-            checks["redis"] = False
-    try:
-        checks["llm"] = await asyncio.wait_for(container.llm.health(), timeout=3)
-    except Exception as exc:
-        logger.warning("readiness: llm check failed: %s", type(exc).__name__)
-        checks["llm"] = False
-    # The model being down degrades answers (extractive fallback) but does not make the replica unready.
-    ready = checks["database"] and checks.get("redis", True)
-    return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
-    )
+async def readyz(request: Request, container: ContainerDep) -> JSONResponse:
+    """Ready to serve turns: the database and Redis (when configured) answer and the active knowledge-base
+    indexes are loaded; the model server is reported but does not gate (``app.readiness``). 503 with the
+    failing checks otherwise (a load balancer takes the replica out)."""
+    checker = getattr(request.app.state, "readiness", None)
+    if checker is None:
+        checker = request.app.state.readiness = ReadinessChecker()
+    result = await checker.check(container)
+    body = {"status": "ready" if result.ready else "unavailable", "checks": result.checks}
+    return JSONResponse(body, status_code=200 if result.ready else 503)
 
 
 @root_router.get("/metrics")

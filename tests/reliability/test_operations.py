@@ -1,0 +1,151 @@
+"""Operations: liveness and readiness (database, Redis, indexes; the model reported), per-stage latency
+histograms on /metrics, JSON log lines that carry the request and conversation ids, security headers."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from app.container import Container
+from app.db import crud_kb
+from app.logs import configure_logging
+from app.metrics import STAGES
+from app.security_headers import SecurityHeadersMiddleware
+from retrieval.errors import IndexUnavailable
+from tests.unit.app.fakes import StaticKnowledgeBases
+from tests.unit.app.helpers import Tenant, start_conversation
+
+
+async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    r = await client.get("/readyz")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"status": "ready", "checks": {"database": True, "index": True, "llm": True}}
+
+
+class _Unloadable(StaticKnowledgeBases):
+    async def active(self, tenant_id: str):  # type: ignore[no-untyped-def]
+        raise IndexUnavailable(f"{tenant_id}/v1: files unreadable")
+
+
+async def test_not_ready_while_an_active_index_cannot_load(container: Container, tenant: Tenant) -> None:
+    async with container.sessions() as s:
+        v = await crud_kb.create_version(s, tenant_id=tenant.id, document_ids=[], embedder="x", chunk_count=0)
+        await crud_kb.activate_version(s, tenant_id=tenant.id, version_id=v.id)
+        await s.commit()
+    container.knowledge = _Unloadable()
+    from tests.reliability.conftest import asgi_client
+
+    async with asgi_client(container) as client:
+        r = await client.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["checks"]["index"] is False
+        container.knowledge = StaticKnowledgeBases()  # loaded now (the fake opens anything)
+        assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_model_down_is_reported_but_does_not_take_the_replica_out(
+    container: Container, client: httpx.AsyncClient
+) -> None:
+    async def down() -> bool:
+        return False
+
+    container.llm.health = down  # type: ignore[method-assign]
+    r = await client.get("/readyz")
+    assert r.status_code == 200
+    assert r.json()["checks"]["llm"] is False
+
+
+async def test_stage_histograms_on_metrics(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    cid, headers = await start_conversation(client, tenant)
+    r = await client.post(
+        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "Opening hours?"}, headers=headers
+    )
+    assert r.status_code == 200
+    text = (await client.get("/metrics")).text
+    for stage in STAGES:
+        assert f'kefu_turn_stage_seconds_count{{stage="{stage}"}}' in text, stage
+    assert "kefu_turn_stage_seconds_bucket" in text
+    assert "kefu_rate_limited_total" in text or "kefu_rate_limited" in text
+
+
+async def test_log_lines_carry_request_and_conversation_ids(
+    client: httpx.AsyncClient, tenant: Tenant, capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", json_lines=True)
+    try:
+        cid, headers = await start_conversation(client, tenant)
+        r = await client.post(
+            f"/api/v1/chat/conversations/{cid}/messages",
+            json={"text": "Opening hours?"},
+            headers={**headers, "X-Request-ID": "proxy-req-42"},
+        )
+        assert r.headers["x-request-id"] == "proxy-req-42"
+        other = await client.get("/healthz", headers={"X-Request-ID": "not a safe id\x01"})
+        assert len(other.headers["x-request-id"]) == 32  # an unsafe id is replaced by a fresh one
+    finally:
+        configure_logging("WARNING", json_lines=False)
+        logging.getLogger().setLevel(logging.WARNING)
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
+    turn = [line for line in lines if line["msg"].startswith("turn conversation=")]
+    assert turn, lines
+    assert turn[0]["request_id"] == "proxy-req-42"
+    assert turn[0]["conversation_id"] == cid
+    assert {"ts", "level", "logger", "msg"} <= set(turn[0])
+
+
+async def test_security_headers_on_api_and_pages(client: httpx.AsyncClient) -> None:
+    r = await client.get("/healthz")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert "strict-transport-security" not in r.headers  # plain HTTP: HSTS comes with HTTPS only
+    api = await client.get("/api/v1/auth/me")
+    assert api.headers["cache-control"] == "no-store"
+    docs = await client.get("/docs")
+    assert docs.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+
+
+async def test_every_html_page_of_the_app_has_a_strict_csp(
+    container: Container, client: httpx.AsyncClient
+) -> None:
+    """Each GET route without path parameters that answers HTML (the consoles, the demo page) carries a
+    CSP that forbids inline and foreign scripts and framing."""
+    from app.main import create_app
+
+    app = create_app(container.settings, container)
+    pages = 0
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if (
+            "GET" not in (getattr(route, "methods", None) or ())
+            or "{" in path
+            or path.startswith(("/docs", "/redoc"))
+        ):
+            continue
+        r = await client.get(path)
+        if not r.headers.get("content-type", "").startswith("text/html"):
+            continue
+        pages += 1
+        csp = r.headers["content-security-policy"]
+        script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+        assert script_src.split() == ["script-src", "'self'"], (path, csp)
+        assert "frame-ancestors 'none'" in csp
+        assert "object-src 'none'" in csp
+
+    # the middleware itself, on a page of its own
+    async def page(_):  # type: ignore[no-untyped-def]
+        return HTMLResponse("<h1>hi</h1>")
+
+    probe = SecurityHeadersMiddleware(Starlette(routes=[Route("/p", page)]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=probe), base_url="https://t") as c:
+        r = await c.get("/p")
+    assert "script-src 'self';" in r.headers["content-security-policy"]
+    assert r.headers["strict-transport-security"].startswith("max-age=31536000")
