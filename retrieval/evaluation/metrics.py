@@ -50,6 +50,8 @@ def summarize(outcomes: Sequence[QueryOutcome], ks: Sequence[int] = (1, 5, 10)) 
         out[f"recall@{k}"] = _mean([recall_at(o.ranked, set(o.relevant), k) for o in answerable])
     out["mrr@10"] = _mean([mrr_at(o.ranked, set(o.relevant), 10) for o in answerable])
     out["ndcg@10"] = _mean([ndcg_at(o.ranked, set(o.relevant), 10) for o in answerable])
+    # share of answerable queries the floor lets through (the rest would be handed off)
+    out["answered_rate"] = _mean([1.0 if o.answered else 0.0 for o in answerable])
     declined = [o for o in outcomes if not o.answered]
     unanswerable = [o for o in outcomes if not o.relevant]
     out["no_answer_precision"] = (
