@@ -31,6 +31,7 @@ class QueueItemPublic(BaseModel):
     summary: str = ""
     intent: str | None = None
     last_question: str = ""
+    open_question: str = ""  # the customer's latest real question (not a bare "转人工")
     agent_id: str | None = None
     agent_name: str = ""
 
@@ -65,7 +66,7 @@ class ConversationContextPublic(BaseModel):
     outcome: str | None
     handoff: HandoffInfo | None
     # dialog's package: reason, lang, summary, intent, intent_confidence, slots, cited_chunk_ids,
-    # cited_chunks, transcript (masked), last_question, frustration, failed_retrievals
+    # cited_chunks, transcript (masked), last_question, open_question, frustration, failed_retrievals
     package: dict[str, Any]
     cited_chunks: list[CitedChunkPublic]
     placeholders: list[str]  # this conversation's placeholders (never their values)

@@ -16,10 +16,34 @@ from app.db.models import Conversation, Handoff, Message
 from app.errors import AppError, ErrorCode
 from app.services import handoff as handoffs
 from dialog.state import DialogState
+from dialog.triggers import TriggerRules
 
 # Conversations the bot handled within this window count as "live" in the queue.
 LIVE_WINDOW = timedelta(minutes=30)
 TRANSCRIPT_LINES = 30
+# A customer message this short that asks for a person ("转人工", "agent please") is not the question.
+BARE_REQUEST_CHARS = 24
+
+
+def open_question_index(turns: Sequence[tuple[str, str]], rules: TriggerRules | None = None) -> int | None:
+    """Index of the customer's latest real question among ``(role, text)`` turns: the last user turn that
+    is not a bare request for a person. None when there is none."""
+    rules = rules or TriggerRules()
+    for i in range(len(turns) - 1, -1, -1):
+        role, text = turns[i]
+        if role != "user":
+            continue
+        if len(text) <= BARE_REQUEST_CHARS and rules.wants_human(text):
+            continue
+        return i
+    return None
+
+
+def open_question(lines: Sequence[Any]) -> str:
+    """The open question of a context package's transcript (``[{"role", "text"}]``), or ""."""
+    turns = [(str(x.get("role", "")), str(x.get("text", ""))) for x in lines if isinstance(x, dict)]
+    i = open_question_index(turns)
+    return turns[i][1] if i is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +58,8 @@ class QueueItem:
     reason: str | None = None
     summary: str = ""
     intent: str | None = None
-    last_question: str = ""
+    last_question: str = ""  # what the tracker last read (may be "转人工")
+    open_question: str = ""  # the customer's latest real question
     agent_id: str | None = None
     agent_name: str = ""
 
@@ -80,6 +105,7 @@ def _from_handoff(h: Handoff, conv: Conversation, now: datetime, names: dict[str
         summary=str(ctx.get("summary", "")),
         intent=ctx.get("intent"),
         last_question=str(ctx.get("last_question", "")),
+        open_question=open_question(ctx.get("transcript") or []),
         agent_id=h.agent_id,
         agent_name=names.get(h.agent_id or "", ""),
     )
@@ -169,6 +195,7 @@ async def context(container: Container, *, tenant_id: str, conversation_id: str)
         )
     reason = handoff.reason if handoff is not None else (state.handoff_reason or "none")
     package = handoffs.context_package(state, reason=reason)
+    package["open_question"] = open_question(package["transcript"])
     package["transcript"] = package["transcript"][-TRANSCRIPT_LINES:]
     by_id = {c.chunk_id: c for c in chunks}
     cited = []

@@ -15,21 +15,18 @@ from dataclasses import dataclass, field
 
 from app.container import Container
 from app.db import crud_kb
-from app.services.agent_console import load_state
+from app.services.agent_console import load_state, open_question_index
 from app.services.generation import AnswerGenerator, Generated
 from app.services.kb_search import search_active
 from app.services.timing import StageClock
 from app.services.turn_types import Citation
 from dialog.state import DialogState, Turn
-from dialog.triggers import TriggerRules
 from llm_backend.types import ChatMessage, Lang, Passage
 from retrieval.types import Hit
 
 logger = logging.getLogger(__name__)
 
 HISTORY_TURNS = 6
-# A customer message this short that asks for a person ("转人工", "agent please") is not the question.
-BARE_REQUEST_CHARS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +41,12 @@ class Suggestion:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def open_question(state: DialogState, rules: TriggerRules | None = None) -> tuple[str, tuple[Turn, ...]]:
+def open_question(state: DialogState) -> tuple[str, tuple[Turn, ...]]:
     """The customer's latest real question (not a bare request for a person) and the turns before it."""
-    rules = rules or TriggerRules()
-    for i in range(len(state.history) - 1, -1, -1):
-        turn = state.history[i]
-        if turn.role != "user":
-            continue
-        if len(turn.text) <= BARE_REQUEST_CHARS and rules.wants_human(turn.text):
-            continue
-        return turn.text, state.history[:i]
-    return state.standalone_query, state.history
+    i = open_question_index([(t.role, t.text) for t in state.history])
+    if i is None:
+        return state.standalone_query, state.history
+    return state.history[i].text, state.history[:i]
 
 
 def _lang(lang: str) -> Lang | None:

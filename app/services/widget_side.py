@@ -116,3 +116,26 @@ async def end_conversation(container: Container, *, conversation: Conversation) 
 
 class _AlreadyClosed(Exception):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class DemoKey:
+    public_key: str | None  # None: no demo tenant (run `kefu demo`) or it has no active widget key
+    origin_allowed: bool  # the key's allowed origins include the origin the page is served from
+
+
+async def demo_widget_key(container: Container, *, origin: str) -> DemoKey:
+    """The demo tenant's widget key for the ``/demo`` page served at ``origin`` (one allowing that origin
+    when there is one)."""
+    from app.db import crud_tenancy
+    from app.services.auth import origin_allowed
+    from app.services.demo import DEMO_SLUG
+
+    async with container.sessions() as session:
+        tenant = await crud_tenancy.get_tenant_by_slug(session, slug=DEMO_SLUG)
+        keys = [] if tenant is None else await crud_tenancy.list_widget_keys(session, tenant_id=tenant.id)
+    active = [k for k in keys if k.is_active]
+    for key in active:
+        if origin_allowed(key, origin):
+            return DemoKey(key.public_key, True)
+    return DemoKey(active[0].public_key if active else None, False)
