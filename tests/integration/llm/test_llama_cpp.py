@@ -83,12 +83,15 @@ async def test_answers_a_grounded_question_with_a_citation(local_llm: ResilientL
 
 
 async def test_stream_cancelled_by_the_consumer_frees_the_model(local_llm: ResilientLLMClient) -> None:
+    first = asyncio.Event()
+
     async def consume() -> None:
         async for _ in local_llm.stream(QUESTION, max_tokens=400):
-            pass
+            first.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(3)
+    # Cancel right after the first delta (a fixed sleep raced a fast machine: the answer had ended).
+    await asyncio.wait_for(first.wait(), timeout=120)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -43,10 +43,9 @@ async def test_upload_builds_a_draft_that_goes_live_only_on_publish(
     r = await upload(client, admin_headers, [("faq.csv", FAQ_CSV.encode()), ("policy.docx", POLICY_DOCX)])
     assert r.status_code == 202, r.text
     first = r.json()["job"]
-    assert {d["source"]: d["status"] for d in first["documents"]} == {
-        "faq.csv": "queued",
-        "policy.docx": "queued",
-    }
+    # The in-process queue may already have started on the first file; nothing is indexed yet.
+    assert {d["source"] for d in first["documents"]} == {"faq.csv", "policy.docx"}
+    assert {d["status"] for d in first["documents"]} <= {"queued", "parsing", "embedding"}
     job = await wait_job(client, admin_headers, r.json()["job_id"])
     assert job["status"] == "succeeded"
     assert job["version"] == "v1"
