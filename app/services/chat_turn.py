@@ -96,6 +96,10 @@ class ChatTurn:
                 )
             elif generated.handoff:
                 decision = Decision(action="handoff", reason="llm_unavailable", message=generated.restored)
+            elif generated.reason == "llm_interrupted":
+                # The model died or stalled mid-answer: what was shown stays, marked interrupted (never
+                # stored as a complete answer), and a person takes over.
+                decision = Decision(action="handoff", reason="llm_interrupted", message=generated.restored)
             elif generated.no_answer:
                 decision = Decision(action="dont_know", reason=generated.reason or "model_no_answer")
             elif generated.reason:

@@ -4,7 +4,8 @@ The model gets the masked question, masked history and the retrieved passages (n
 Every delta goes through the privacy layer's stream guard before the customer sees it; the guard's final
 check gives the masked text (stored) and the restored text (shown). When the model fails before any text
 was shown, the answer degrades per ``LLMConfig.fallback`` (a quoted passage with its citation, or a
-handoff); when it fails mid-answer, what was shown stays and an interruption notice follows.
+handoff); when it fails mid-answer, what was shown stays and an interruption notice follows (the turn
+then hands off: ``reason="llm_interrupted"``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from privacy.types import VaultState
 
 logger = logging.getLogger(__name__)
 
-_INTERRUPTED = {
-    "zh": "\n（回答中断，请稍后重试，或点击“转人工”。）",
-    "en": "\n(The answer was interrupted. Please try again, or ask for a human agent.)",
+_INTERRUPTED = {  # the turn then hands the conversation to a person (reason ``llm_interrupted``)
+    "zh": "\n（回答中断，正在为您转接人工客服，请稍候。）",
+    "en": "\n(The answer was interrupted. We are connecting you with a human agent, please hold on.)",
 }
 
 
