@@ -1,0 +1,99 @@
+// Documents of the knowledge base: status (with the failure reason), chunks, language, PII findings, whether
+// the live version or the draft holds it; delete and re-index (each builds a new draft).
+import { BUSY, STATUS, formatBytes, piiText } from "/static/admin/common.js";
+
+export default {
+  group: "kb",
+  order: 20,
+  title: { zh: "文档", en: "Documents" },
+  messages: {
+    zh: {
+      upload: "上传文件", refresh: "刷新", current: "当前文档", all: "含历史", document: "文档", status: "状态",
+      chunks: "分块", language: "语言", pii: "个人信息", where: "所在版本", actions: "操作", live: "线上",
+      draft: "草稿", reindex: "重新索引", empty: "知识库还没有文档。", deleteTitle: "删除文档",
+      deleteBody: "将生成不含《{t}》的新草稿；线上版本在发布前仍包含它。", reindexed: "已开始重新索引",
+      deleted: "已删除，发布草稿后生效", nothing: "无需重建", publishHint: "草稿有未发布的变更。", toVersions: "去发布",
+    },
+    en: {
+      upload: "Upload files", refresh: "Refresh", current: "Current", all: "With history", document: "Document", status: "Status",
+      chunks: "Chunks", language: "Language", pii: "Personal data", where: "Version", actions: "Actions", live: "Live",
+      draft: "Draft", reindex: "Re-index", empty: "The knowledge base has no documents yet.", deleteTitle: "Delete document",
+      deleteBody: "A new draft without “{t}” is built; the live version keeps it until you publish.", reindexed: "Re-indexing started",
+      deleted: "Deleted: publish the draft to take it live", nothing: "Nothing to rebuild", publishHint: "The draft has unpublished changes.", toVersions: "Publish",
+    },
+  },
+  async mount(root, ctx) {
+    const { h, t, api } = ctx;
+    let view = ctx.params.view === "all" ? "all" : "current";
+    let timer = null;
+    const viewSelect = h("select", { class: "k-select", "aria-label": t("status"), onchange: () => { view = viewSelect.value; load(); } },
+      h("option", { value: "current", text: t("current") }), h("option", { value: "all", text: t("all") }));
+    viewSelect.value = view;
+    const notice = h("div", { class: "notice", hidden: true });
+    const body = h("div", { class: "k-card table-wrap" });
+    root.append(
+      h("div", { class: "toolbar" },
+        h("a", { class: "k-btn primary", href: "#/upload", text: t("upload") }),
+        viewSelect,
+        h("span", { class: "toolbar-spacer" }),
+        h("button", { class: "k-btn", type: "button", onclick: () => load(), text: t("refresh") })),
+      notice, body);
+
+    async function load() {
+      clearTimeout(timer);
+      let docs, versions;
+      try {
+        [docs, versions] = await Promise.all([
+          api("/admin/kb/documents?view=" + view, { signal: ctx.signal }),
+          api("/admin/kb/versions", { signal: ctx.signal }),
+        ]);
+      } catch (err) { ctx.fail(err); return; }
+      notice.hidden = !versions.some((v) => v.state === "draft");
+      render(docs);
+      if (docs.some((d) => BUSY.has(d.status))) timer = setTimeout(load, 1500);
+    }
+
+    function render(docs) {
+      ctx.clear(body);
+      ctx.clear(notice).append(t("publishHint") + " ", h("a", { href: "#/versions", text: t("toVersions") }));
+      if (!docs.length) { body.appendChild(h("p", { class: "k-empty", text: t("empty") })); return; }
+      const status = STATUS[ctx.lang] || STATUS.en;
+      body.appendChild(h("table", { class: "k-table", id: "documents-table" },
+        h("thead", {}, h("tr", {}, [t("document"), t("status"), t("chunks"), t("language"), t("pii"), t("where"), t("actions")]
+          .map((c, i) => h("th", { scope: "col", class: i === 2 ? "num" : null, text: c })))),
+        h("tbody", {}, docs.map((d) => h("tr", { dataset: { document: d.id, source: d.source } },
+          h("td", {}, h("div", { text: d.title || d.source }), h("div", { class: "k-muted k-small", text: d.source + " · " + formatBytes(d.size_bytes) })),
+          h("td", {}, h("span", { class: "k-badge " + d.status, text: status[d.status] || d.status }),
+            d.status === "failed" ? h("div", { class: "k-error-text k-small", text: d.error_detail || d.error_code || "" }) : null),
+          h("td", { class: "num", text: String(d.chunk_count) }),
+          h("td", { text: d.lang || "—" }),
+          h("td", { class: "k-small", text: piiText(d.pii_findings, ctx.lang) }),
+          h("td", {}, d.in_active ? h("span", { class: "k-badge published", text: t("live") }) : null, " ",
+            d.in_draft ? h("span", { class: "k-badge draft", text: t("draft") }) : null),
+          h("td", {}, d.status === "deleted" ? null : h("div", { class: "k-btn-row" },
+            h("button", { class: "k-btn sm", type: "button", disabled: BUSY.has(d.status), onclick: () => reindex(d), text: t("reindex") }),
+            h("button", { class: "k-btn sm danger", type: "button", onclick: () => remove(d), text: t("delete") }))))))));
+    }
+
+    async function reindex(d) {
+      try {
+        const r = await api("/admin/kb/documents/" + encodeURIComponent(d.id) + "/reindex", { method: "POST" });
+        ctx.toast(r.job_id ? t("reindexed") : t("nothing"), "success");
+      } catch (err) { ctx.fail(err); }
+      load();
+    }
+
+    async function remove(d) {
+      const ok = await ctx.confirm({ title: t("deleteTitle"), body: [h("p", { text: t("deleteBody", { t: d.title || d.source }) })], ok: t("delete"), danger: true });
+      if (!ok) return;
+      try {
+        await api("/admin/kb/documents/" + encodeURIComponent(d.id), { method: "DELETE" });
+        ctx.toast(t("deleted"), "success");
+      } catch (err) { ctx.fail(err); }
+      load();
+    }
+
+    await load();
+    return () => clearTimeout(timer);
+  },
+};
