@@ -67,7 +67,7 @@ def translate_domain_error(exc: Exception) -> AppError | None:
     """The app error for an exception raised by a domain package, or None if it is not one of theirs."""
     from dialog.errors import ConversationClosedError, DialogError, StoreUnavailable, VersionConflict
     from llm_backend.errors import LLMError
-    from privacy.errors import PrivacyError
+    from privacy.errors import PrivacyError, UnknownPlaceholder, VaultConflict
     from retrieval.errors import DocumentRejected, RetrievalError
 
     if isinstance(exc, VersionConflict):
@@ -80,6 +80,10 @@ def translate_domain_error(exc: Exception) -> AppError | None:
         return AppError(ErrorCode.INTERNAL_ERROR, f"dialog error ({exc.code})")
     if isinstance(exc, LLMError):
         return AppError(ErrorCode.LLM_UNAVAILABLE, f"language model unavailable ({exc.code})")
+    if isinstance(exc, VaultConflict):
+        return AppError(ErrorCode.CONFLICT, "the conversation's vault changed concurrently; retry")
+    if isinstance(exc, UnknownPlaceholder):
+        return AppError(ErrorCode.NOT_FOUND, "no such placeholder in this conversation")
     if isinstance(exc, PrivacyError):
         return AppError(ErrorCode.STORE_UNAVAILABLE, f"privacy vault unavailable ({exc.code})")
     if isinstance(exc, DocumentRejected):
