@@ -3,7 +3,7 @@ exported on ``/metrics``."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 # The stages of a chat turn, in order (``app.services.chat_turn``).
 STAGES = (
@@ -17,6 +17,9 @@ STAGES = (
     "check_output",
     "persist",
 )
+# ``kefu_llm_breaker_state``: the LLM client's circuit breaker (``llm_backend.resilience``). The breaker
+# stays "open" (2) until the first call after ``LLM__BREAKER_RESET_S`` takes the probe ("half_open", 1).
+BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -46,6 +49,11 @@ class Metrics:
         self.llm_failures = Counter(
             "kefu_llm_failures", "LLM calls that failed, by error code", ["code"], registry=self.registry
         )
+        self.llm_breaker = Gauge(
+            "kefu_llm_breaker_state",
+            "LLM client circuit breaker: 0 closed, 1 half-open (one probe call), 2 open (calls fail fast)",
+            registry=self.registry,
+        )
         self.answer_cache = Counter(
             "kefu_answer_cache_lookups",
             "Semantic answer cache lookups by outcome (hit_exact, hit_semantic, miss, skip_private)",
@@ -74,6 +82,10 @@ class Metrics:
             "Ingestion jobs found abandoned at start-up (their process died) and marked failed",
             registry=self.registry,
         )
+
+    def set_breaker(self, state: str) -> None:
+        """``on_breaker_change`` hook of ``llm_backend.build_llm_client``."""
+        self.llm_breaker.set(BREAKER_STATES[state])
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

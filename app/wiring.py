@@ -73,7 +73,7 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     if role == "app":
         from llm_backend import build_llm_client
 
-        llm = build_llm_client(settings.llm, settings.data_dir)
+        llm = build_llm_client(settings.llm, settings.data_dir, on_breaker_change=metrics.set_breaker)
         await llm.warm_up()
         closers.append(llm.aclose)
     else:
