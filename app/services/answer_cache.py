@@ -4,6 +4,10 @@ from an earlier model answer of the same tenant and knowledge-base version, with
 Looked up with the tracker's standalone (masked) question once the policy decided to answer; filled with
 fresh model answers only — never fallbacks, "I don't know"s, or anything touching customer data (the
 cache itself also refuses questions and answers holding placeholders).
+
+Entries are keyed by KB version, so an answer is never served for another version; publishing or rolling
+back a version also drops the tenant's entries at once (``forget``) on the replica that made the change,
+rather than when the next answer is stored (other replicas: on their next store under the new version).
 """
 
 from __future__ import annotations
@@ -53,3 +57,8 @@ async def remember(
         answer=CachedAnswer(text=generated.masked, citations=generated.refs, lang=lang),
         uses_customer_data=customer_data,
     )
+
+
+def forget(cache: SemanticAnswerCache | None, *, tenant_id: str) -> int:
+    """Drop the tenant's cached answers (its active KB version changed); returns how many."""
+    return 0 if cache is None else cache.invalidate(tenant_id)

@@ -26,6 +26,7 @@ from app.container import Container
 from app.db import crud_audit, crud_kb, crud_kb_admin
 from app.db.models import KbVersion
 from app.errors import AppError, ErrorCode
+from app.services import answer_cache
 from app.services.kb_lock import kb_write_lock
 from retrieval.errors import IndexUnavailable, PublishRefused, VersionExists
 from retrieval.golden import GateDecision, GoldenQuestion, check_publish
@@ -260,6 +261,7 @@ async def publish(container: Container, *, tenant_id: str, actor: Actor = SYSTEM
                 data={**audit, "chunks": row.chunk_count},
             )  # fmt: skip
             await session.commit()
+        answer_cache.forget(container.answer_cache, tenant_id=tenant_id)
         return report
 
 
@@ -286,6 +288,7 @@ async def rollback(container: Container, *, tenant_id: str, version_id: str, act
                 data={"label": target.label, "from": active.label if active else None},
             )  # fmt: skip
             await session.commit()
+        answer_cache.forget(container.answer_cache, tenant_id=tenant_id)
         return target.label
 
 
