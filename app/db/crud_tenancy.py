@@ -89,6 +89,23 @@ async def mark_login(session: AsyncSession, *, user: User) -> None:
     await session.flush()
 
 
+async def count_active_admins(session: AsyncSession, *, tenant_id: str) -> int:
+    stmt = select(func.count()).where(
+        User.tenant_id == tenant_id, User.role == "admin", User.is_active.is_(True)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def update_user(
+    session: AsyncSession, *, user: User, role: str | None = None, is_active: bool | None = None
+) -> None:
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+    await session.flush()
+
+
 # --- login sessions --------------------------------------------------------------------------------------
 
 
@@ -123,6 +140,17 @@ async def revoke_auth_session(session: AsyncSession, *, token_hash: str) -> None
         .values(revoked_at=utcnow())
     )
     await session.execute(stmt)
+
+
+async def revoke_user_sessions(session: AsyncSession, *, user_id: str) -> int:
+    """End every live login of a user (a deactivated account); returns how many were open."""
+    stmt = (
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    result = await session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- API keys --------------------------------------------------------------------------------------------

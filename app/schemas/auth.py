@@ -46,6 +46,13 @@ class UserCreate(BaseModel):
     display_name: str = Field(default="", max_length=200)
 
 
+class UserUpdate(BaseModel):
+    """Change a user's role and/or whether the account may log in (omitted fields stay as they are)."""
+
+    role: Literal["admin", "agent"] | None = None
+    is_active: bool | None = None
+
+
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Literal["admin", "agent"] = "agent"

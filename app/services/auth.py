@@ -127,6 +127,48 @@ async def create_user(
     )
 
 
+async def update_user(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    user_id: str,
+    role: str | None = None,
+    is_active: bool | None = None,
+) -> User:
+    """Change a user's role and/or account state within the actor's tenant, audited (``user.role_change``
+    with from/to; ``user.deactivate`` / ``user.reactivate``); commits. A deactivated user's sessions end at
+    once; a role change applies to the user's next request (roles are read per request).
+
+    404 ``not_found`` for a user of another tenant; 409 ``conflict`` when the change would leave the
+    tenant without an active admin."""
+    user = await crud_tenancy.get_user(session, tenant_id=actor.tenant_id, user_id=user_id)
+    if user is None:
+        raise AppError(ErrorCode.NOT_FOUND, "no such user")
+    if role is not None and role not in ROLES:
+        raise AppError(ErrorCode.VALIDATION_ERROR, f"role must be one of {', '.join(ROLES)}")
+    old_role, was_active = user.role, user.is_active
+    new_role = role if role is not None else old_role
+    now_active = is_active if is_active is not None else was_active
+    loses_admin = old_role == "admin" and was_active and not (new_role == "admin" and now_active)
+    if loses_admin and await crud_tenancy.count_active_admins(session, tenant_id=actor.tenant_id) <= 1:
+        raise AppError(ErrorCode.CONFLICT, "the tenant's last active admin cannot be demoted or deactivated")
+    await crud_tenancy.update_user(session, user=user, role=new_role, is_active=now_active)
+    who = {"tenant_id": actor.tenant_id, "actor_type": actor.actor_type, "actor_id": actor.actor_id}
+    if new_role != old_role:
+        await crud_audit.record(
+            session, **who, action="user.role_change", target_type="user", target_id=user.id,
+            data={"from": old_role, "to": new_role},
+        )  # fmt: skip
+    if now_active != was_active:
+        revoked = 0 if now_active else await crud_tenancy.revoke_user_sessions(session, user_id=user.id)
+        await crud_audit.record(
+            session, **who, action="user.reactivate" if now_active else "user.deactivate",
+            target_type="user", target_id=user.id, data={} if now_active else {"sessions_revoked": revoked},
+        )  # fmt: skip
+    await session.commit()
+    return user
+
+
 # --- widget keys and origins -----------------------------------------------------------------------------
 
 

@@ -3,7 +3,9 @@ modules). Admins only; every query is scoped to the admin's tenant."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from app.db import crud_audit, crud_tenancy
 from app.deps import AdminDep, SessionDep
@@ -14,6 +16,7 @@ from app.schemas.auth import (
     ApiKeyPublic,
     UserCreate,
     UserPublic,
+    UserUpdate,
     WidgetKeyCreate,
     WidgetKeyPublic,
 )
@@ -50,6 +53,17 @@ async def create_user(body: UserCreate, admin: AdminDep, session: SessionDep) ->
         data={"role": user.role},
     )
     await session.commit()
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+async def update_user(
+    user_id: Annotated[str, Path(max_length=64)], body: UserUpdate, admin: AdminDep, session: SessionDep
+) -> UserPublic:
+    """Change a role or (de)activate an account; audited. 409 ``conflict`` for the tenant's last admin."""
+    user = await auth.update_user(
+        session, actor=admin, user_id=user_id, role=body.role, is_active=body.is_active
+    )
     return UserPublic.model_validate(user, from_attributes=True)
 
 
