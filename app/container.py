@@ -59,6 +59,9 @@ class Container:
     answer_cache: SemanticAnswerCache | None = None  # frequent questions answered without the model
     index_store: Any = None  # retrieval's IndexStore (ingestion builds versions with it)
     redis: Any = None  # redis.asyncio.Redis when REDIS_URL is set
+    # Per-tenant trackers trained on the tenant's own intents (app.services.tenant_trackers; created on
+    # first use, so tests and the CLI need not build it).
+    trackers: Any = None
     closers: list[Closer] = field(default_factory=list)
 
     @property

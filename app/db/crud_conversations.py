@@ -137,6 +137,7 @@ async def add_message(
     pii_counts: dict[str, int] | None = None,
     agent_id: str | None = None,
     message_id: str | None = None,
+    prompt_refs: dict[str, Any] | None = None,
 ) -> Message:
     msg = Message(
         conversation_id=conversation_id,
@@ -155,6 +156,8 @@ async def add_message(
     )
     if message_id is not None:
         msg.id = message_id
+    if prompt_refs is not None:  # else SQL NULL (an explicit None would store JSON null)
+        msg.prompt_refs = prompt_refs
     session.add(msg)
     await session.flush()
     return msg
@@ -175,6 +178,24 @@ async def list_messages(
 async def get_message(session: AsyncSession, *, conversation_id: str, message_id: str) -> Message | None:
     stmt = select(Message).where(Message.id == message_id, Message.conversation_id == conversation_id)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def last_prompt_refs(
+    session: AsyncSession, *, tenant_id: str, conversation_id: str
+) -> dict[str, Any] | None:
+    """``prompt_refs`` of the conversation's latest bot message (None when it has none)."""
+    stmt = (
+        select(Message.prompt_refs)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.conversation_id == conversation_id,
+            Message.role == "bot",
+        )
+        .order_by(Message.event_seq.desc())
+        .limit(1)
+    )
+    refs: dict[str, Any] | None = (await session.execute(stmt)).scalar_one_or_none()
+    return refs
 
 
 async def stage_timings(

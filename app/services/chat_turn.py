@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from app.container import Container
-from app.db import crud_kb
+from app.db import crud_conversations, crud_kb
 from app.metrics import STAGES
 from app.services import answer_cache
 from app.services.generation import AnswerGenerator, Generated
@@ -82,7 +82,7 @@ class ChatTurn:
         )
         generated: Generated | None = None
         if (decision.action == "answer" and decision.message is None) or urgent_answer:
-            async for item in self._answer(tenant_id, version, user, result, lang, clock):
+            async for item in self._answer(tenant_id, conversation_id, version, user, result, lang, clock):
                 if isinstance(item, Generated):
                     generated = item
                 else:
@@ -121,6 +121,7 @@ class ChatTurn:
                 generated=generated,
                 citations=citations,
                 clock=clock,
+                kb_version=version,
             )
         self._c.metrics.turns.labels(decision=decision.action).inc()
         logger.info(
@@ -150,6 +151,7 @@ class ChatTurn:
     async def _answer(
         self,
         tenant_id: str,
+        conversation_id: str,
         version: str,
         user: AcceptedTurn,
         result: SearchResult,
@@ -170,11 +172,14 @@ class ChatTurn:
         passages = [
             Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in result.hits
         ]
+        with clock.stage("generate"):
+            carried = await self._carried(tenant_id, conversation_id, version)
         got: Generated | None = None
         async for item in self._generator.stream(
             question=user.masked.text,
             passages=passages,
             history=_history(user.state),
+            carried=carried,
             lang=lang,
             vault=user.vault,
             clock=clock,
@@ -194,6 +199,22 @@ class ChatTurn:
             customer_data=bool(user.masked.findings),
         )
         yield got
+
+    async def _carried(self, tenant_id: str, conversation_id: str, version: str) -> list[Passage]:
+        """The passages the previous answer's prompt showed, in its order, if it was built on the same KB
+        version: the prompt builder keeps their numbers so the prompt's prefix (and the model server's
+        prefix cache) holds across the turns of a conversation (docs/LLM.md, "Prompt layout")."""
+        async with self._c.sessions() as session:
+            prompt = await crud_conversations.last_prompt_refs(
+                session, tenant_id=tenant_id, conversation_id=conversation_id
+            )
+            if not prompt or prompt.get("kb_version") != version or not prompt.get("refs"):
+                return []
+            refs = [str(r) for r in prompt["refs"]]
+            chunks = {
+                c.chunk_id: c for c in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=refs)
+            }
+        return [Passage(ref=r, text=chunks[r].text, title=chunks[r].title) for r in refs if r in chunks]
 
     async def _retrieve(self, tenant_id: str, track: TrackResult) -> tuple[SearchResult, str]:
         kb = await self._c.knowledge.active(tenant_id)

@@ -74,8 +74,11 @@ class AnswerGenerator:
         lang: Lang | None,
         vault: VaultState,
         clock: StageClock,
+        carried: Sequence[Passage] = (),
     ) -> AsyncIterator[TokenChunk | Generated]:
-        """Yields ``TokenChunk``s as safe text becomes available, then exactly one ``Generated``."""
+        """Yields ``TokenChunk``s as safe text becomes available, then exactly one ``Generated``.
+
+        ``carried``: the passages the previous answer's prompt showed (``Generated.refs``), in order."""
         cfg = self._config
         started = time.perf_counter()
         guard_ms = 0.0
@@ -93,6 +96,7 @@ class AnswerGenerator:
                 context_tokens=self._llm.context_tokens,
                 answer_tokens=cfg.max_tokens,
                 history=history,
+                carried=carried,
                 tenant_instructions=cfg.tenant_instructions,
                 lang=lang,
             )
@@ -105,7 +109,9 @@ class AnswerGenerator:
                         began = True
                         clock.mark("first_token")
                     g0 = time.perf_counter()
-                    safe = guard.feed(delta)
+                    # At a sentence end the guard runs the output check (spaCy NER for English): off the
+                    # event loop, one delta at a time, so the order of the text is kept.
+                    safe = await asyncio.to_thread(guard.feed, delta)
                     guard_ms += (time.perf_counter() - g0) * 1000.0
                     if safe:
                         yield TokenChunk(safe)

@@ -14,7 +14,7 @@ from app.db.base import new_id
 from app.db.models import Conversation, Handoff
 from app.errors import AppError, ErrorCode
 from app.services import handoff as handoffs
-from app.services import live
+from app.services import live, tenant_trackers
 from app.services.conversation_log import Appended
 from app.services.event_writer import WRITE_ATTEMPTS, backoff, load_conversation, write_events
 from app.services.generation import Generated
@@ -67,7 +67,8 @@ async def accept_user_message(
             track: TrackResult | None = None
             if state.mode == "bot":
                 with clock.stage("track"):
-                    track = await c.tracker.track(state, masked.text)
+                    tracker = await tenant_trackers.for_container(c).get(tenant_id)
+                    track = await tracker.track(state, masked.text)
             with clock.stage("persist_user"):
                 message_id = new_id()
                 lang = track.lang if track else state.lang
@@ -133,7 +134,10 @@ async def record_reply(
     generated: Generated,
     citations: list[Citation],
     clock: StageClock,
+    kb_version: str = "",
 ) -> tuple[str, str | None, DialogState]:
+    """persist: the reply's events, message, handoff and audit in one transaction, then the live event.
+    ``kb_version``: the KB version the answer's passages came from (stored with ``Generated.refs``)."""
     bot_id = new_id()
     signal = RetrievalSignal(good_enough=result.good_enough, n_hits=len(result.hits))
     summary = summarise(user.state, decision.reason or "policy") if decision.action == "handoff" else ""
@@ -149,8 +153,9 @@ async def record_reply(
 
     async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> Handoff | None:
         return await _write_bot_rows(
-            c, session, tenant_id, conv, appended, bot_id, user, decision, generated, citations, clock
-        )
+            c, session, tenant_id, conv, appended, bot_id, user, decision, generated, citations, clock,
+            kb_version,
+        )  # fmt: skip
 
     appended, handoff = await write_events(
         c.sessions,
@@ -192,8 +197,13 @@ async def _write_bot_rows(
     generated: Generated,
     citations: list[Citation],
     clock: StageClock,
+    kb_version: str,
 ) -> Handoff | None:
     lang = user.track.lang if user.track else ""
+    # The passages this answer's prompt showed, for the next turn's prompt (``ChatTurn._carried``).
+    prompt_refs = (
+        {"kb_version": kb_version, "refs": list(generated.refs)} if kb_version and generated.refs else None
+    )
     await crud_conversations.add_message(
         session,
         message_id=bot_id,
@@ -208,6 +218,7 @@ async def _write_bot_rows(
         model=generated.model,
         decision=decision.action,
         decision_reason=decision.reason,
+        prompt_refs=prompt_refs,
     )
     if generated.leaked:
         await crud_audit.record(

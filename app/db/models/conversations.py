@@ -73,6 +73,9 @@ class Message(HasCreatedAt, Base):
     decision_reason: Mapped[str | None] = mapped_column(String(64), default=None)
     # entity type -> count of PII masked in this message (never values)
     pii_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Bot answers from the model: {"kb_version": "v3", "refs": [chunk ids in prompt order]}, the passages
+    # its prompt showed; the next turn carries them (same numbers) to keep the prompt prefix stable.
+    prompt_refs: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
 
 
