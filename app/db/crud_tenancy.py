@@ -225,3 +225,25 @@ async def get_widget_key(session: AsyncSession, *, widget_key_id: str) -> Widget
 async def list_widget_keys(session: AsyncSession, *, tenant_id: str) -> Sequence[WidgetKey]:
     stmt = select(WidgetKey).where(WidgetKey.tenant_id == tenant_id).order_by(WidgetKey.created_at)
     return (await session.execute(stmt)).scalars().all()
+
+
+async def get_tenant_widget_key(session: AsyncSession, *, tenant_id: str, key_id: str) -> WidgetKey | None:
+    stmt = select(WidgetKey).where(WidgetKey.id == key_id, WidgetKey.tenant_id == tenant_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def update_widget_key(
+    session: AsyncSession,
+    *,
+    key: WidgetKey,
+    name: str | None = None,
+    allowed_origins: list[str] | None = None,
+    is_active: bool | None = None,
+) -> None:
+    if name is not None:
+        key.name = name
+    if allowed_origins is not None:
+        key.allowed_origins = allowed_origins
+    if is_active is not None:
+        key.is_active = is_active
+    await session.flush()

@@ -77,6 +77,14 @@ class WidgetKeyCreate(BaseModel):
     allowed_origins: list[str] = Field(min_length=1, max_length=50)
 
 
+class WidgetKeyUpdate(BaseModel):
+    """Omitted fields stay as they are; ``is_active: false`` disables the key (its widget stops working)."""
+
+    name: str | None = Field(default=None, max_length=200)
+    allowed_origins: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    is_active: bool | None = None
+
+
 class WidgetKeyPublic(BaseModel):
     id: str
     name: str

@@ -19,9 +19,10 @@ from app.schemas.auth import (
     UserUpdate,
     WidgetKeyCreate,
     WidgetKeyPublic,
+    WidgetKeyUpdate,
 )
 from app.security import new_api_key, new_widget_key
-from app.services import auth
+from app.services import auth, widget_keys
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -125,12 +126,7 @@ async def list_widget_keys(admin: AdminDep, session: SessionDep) -> list[WidgetK
 
 @router.post("/widget-keys", status_code=201, response_model=WidgetKeyPublic)
 async def create_widget_key(body: WidgetKeyCreate, admin: AdminDep, session: SessionDep) -> WidgetKeyPublic:
-    origins = []
-    for o in body.allowed_origins:
-        norm = "*" if o.strip() == "*" else auth.normalise_origin(o)
-        if norm is None:
-            raise AppError(ErrorCode.VALIDATION_ERROR, f"not an origin (scheme://host[:port]): {o!r}")
-        origins.append(norm)
+    origins = widget_keys.validated_origins(body.allowed_origins)
     row = await crud_tenancy.create_widget_key(
         session,
         tenant_id=admin.tenant_id,
@@ -149,4 +145,20 @@ async def create_widget_key(body: WidgetKeyCreate, admin: AdminDep, session: Ses
         data={"origins": origins},
     )
     await session.commit()
+    return WidgetKeyPublic.model_validate(row, from_attributes=True)
+
+
+@router.patch("/widget-keys/{key_id}", response_model=WidgetKeyPublic)
+async def update_widget_key(
+    key_id: Annotated[str, Path(max_length=64)], body: WidgetKeyUpdate, admin: AdminDep, session: SessionDep
+) -> WidgetKeyPublic:
+    """Rename, change the allowed origins, disable or re-enable; audited. Applies to the next request."""
+    row = await widget_keys.update_widget_key(
+        session,
+        actor=admin,
+        key_id=key_id,
+        name=body.name,
+        allowed_origins=body.allowed_origins,
+        is_active=body.is_active,
+    )
     return WidgetKeyPublic.model_validate(row, from_attributes=True)
