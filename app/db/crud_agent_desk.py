@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
@@ -116,6 +116,26 @@ async def decide_curated(
     row.status, row.decided_by, row.decided_at = status, decided_by, utcnow()
     await session.flush()
     return row
+
+
+async def claim_curated(
+    session: AsyncSession, *, tenant_id: str, curated_id: str, status: str, decided_by: str | None
+) -> bool:
+    """Decide a ``pending`` curated answer (``approved`` / ``rejected``) in one conditional UPDATE: False
+    when it is no longer pending (another admin decided first) or does not exist."""
+    if status not in ("approved", "rejected"):
+        raise ValueError("a decision is approved or rejected")
+    stmt = (
+        update(CuratedAnswer)
+        .where(
+            CuratedAnswer.id == curated_id,
+            CuratedAnswer.tenant_id == tenant_id,
+            CuratedAnswer.status == "pending",
+        )
+        .values(status=status, decided_by=decided_by, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
 
 # --- handoffs and conversations, as agents act on them ---------------------------------------------------

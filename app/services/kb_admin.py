@@ -60,6 +60,11 @@ async def accept_upload(
     return Accepted(job_id, skipped)
 
 
+async def start_job(container: Container, tenant_id: str, job_id: str) -> None:
+    """Start a job stored by ``kb_ingest.store_files`` (one with nothing to do is closed at once)."""
+    await _start(container, tenant_id, job_id)
+
+
 async def _start(container: Container, tenant_id: str, job_id: str) -> None:
     async with container.sessions() as session:
         job = await crud_kb.get_job(session, tenant_id=tenant_id, job_id=job_id)
