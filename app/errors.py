@@ -93,6 +93,11 @@ def translate_domain_error(exc: Exception) -> AppError | None:
     return None
 
 
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (503 ``database_unavailable``)."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
 def error_body(code: ErrorCode, detail: object) -> dict[str, object]:
     return {"error_code": code.code, "detail": detail}
 
@@ -135,7 +140,7 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
             getattr(exc, "code", type(exc).__name__),
         )
         return await _app_error_handler(request, mapped)
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated or isinstance(exc, OperationalError):
+    if is_database_unavailable(exc):
         logger.error("database unavailable on %s %s", request.method, request.url.path)
         return JSONResponse(
             error_body(ErrorCode.DATABASE_UNAVAILABLE, "database unavailable"), status_code=503

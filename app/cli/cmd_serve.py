@@ -14,16 +14,9 @@ def register(cli: Clis) -> None:
         port: int = typer.Option(None, help="Override PORT"),
     ) -> None:
         """Serve the API, the widget, the agent console and the admin console."""
-        import uvicorn
-
         from app.main import create_app
+        from app.serving import serve as run_server
         from app.settings import get_settings
 
         settings = get_settings()
-        uvicorn.run(
-            create_app(settings),
-            host=host or settings.host,
-            port=port or settings.port,
-            log_config=None,
-            timeout_graceful_shutdown=30,
-        )
+        run_server(create_app(settings), settings, host=host or settings.host, port=port or settings.port)

@@ -43,10 +43,29 @@ from starlette.routing import Route
 Mode = Literal["ok", "die", "exit", "hang", "refuse", "error"]
 MODEL = "kefu-stub"
 TAG = re.compile(r"ref-[a-z]{6}")
-_FILLER = (
-    "please keep your card details private and contact the bank through its official channels "
-    "if anything looks unusual with your account"
-).split()
+_FILLER = [
+    "please",
+    "keep",
+    "your",
+    "card",
+    "details",
+    "private",
+    "and",
+    "contact",
+    "the",
+    "bank",
+    "through",
+    "its",
+    "official",
+    "channels",
+    "if",
+    "anything",
+    "looks",
+    "unusual",
+    "with",
+    "your",
+    "account",
+]
 
 
 @dataclass
@@ -135,10 +154,22 @@ def make_app(behaviour: Behaviour | None = None, stats: Stats | None = None) -> 
                 s.timings[tag] = time.perf_counter() - started
             return JSONResponse(
                 {
-                    "id": "stub", "object": "chat.completion", "created": 0, "model": MODEL,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(words)},
-                                 "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": len(words), "total_tokens": 10 + len(words)},
+                    "id": "stub",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": MODEL,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": "".join(words)},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": 10,
+                        "completion_tokens": len(words),
+                        "total_tokens": 10 + len(words),
+                    },
                 }  # fmt: skip
             )
         mode, fail_after = b.mode, b.fail_after  # a request keeps the behaviour it arrived under
@@ -177,7 +208,12 @@ def make_app(behaviour: Behaviour | None = None, stats: Stats | None = None) -> 
 
     async def get_stats(_: Request) -> Response:
         return JSONResponse(
-            {"served": s.served, "in_flight": s.in_flight, "max_in_flight": s.max_in_flight, "timings": s.timings}
+            {
+                "served": s.served,
+                "in_flight": s.in_flight,
+                "max_in_flight": s.max_in_flight,
+                "timings": s.timings,
+            }
         )
 
     async def get_requests(_: Request) -> Response:

@@ -50,7 +50,12 @@ class Proc:
         out = self.log.open("ab")
         env = {**os.environ, **self.env}
         self.popen = subprocess.Popen(
-            list(self.argv), cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            list(self.argv),
+            cwd=self.cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         out.close()
         return self
@@ -96,7 +101,9 @@ class Proc:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
-                raise RuntimeError(f"{what}: the process exited ({self.popen and self.popen.returncode})\n{self.tail()}")
+                raise RuntimeError(
+                    f"{what}: the process exited ({self.popen and self.popen.returncode})\n{self.tail()}"
+                )
             with contextlib.suppress(Exception):
                 if check():
                     return
@@ -122,7 +129,9 @@ class LlmStub:
 
     def start(self, *, timeout: float = 60.0) -> LlmStub:
         self.proc.start()
-        self.proc.wait_for(lambda: http_json("GET", self.root + "/health", timeout=2), timeout=timeout, what="llm stub")
+        self.proc.wait_for(
+            lambda: http_json("GET", self.root + "/health", timeout=2), timeout=timeout, what="llm stub"
+        )
         if self.behaviour:
             self.set(**self.behaviour)
         return self

@@ -94,10 +94,10 @@ def llm_stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlmStub]:
 
 
 @pytest.fixture
-def stub(llm_stub: LlmStub) -> Iterator[LlmStub]:
+def stub(llm_stub: LlmStub) -> LlmStub:
     if not llm_stub.proc.alive():  # a test made it exit on purpose: a fresh one on the same port
         llm_stub.proc.start()
         llm_stub.proc.wait_for(llm_stub.stats, timeout=60, what="llm stub restart")
     llm_stub.set(mode="ok", ttft_s=0.02, interval_s=0.01, tokens=8, fail_after=3)
     llm_stub.reset()
-    yield llm_stub
+    return llm_stub

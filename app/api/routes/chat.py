@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.deps import ContainerDep, OptionalPrincipalDep, SessionDep, WidgetConversationDep
-from app.errors import AppError, ErrorCode, error_body, translate_domain_error
+from app.errors import AppError, ErrorCode, error_body, is_database_unavailable, translate_domain_error
 from app.schemas.chat import (
     ConversationCreate,
     ConversationPublic,
@@ -85,7 +85,9 @@ async def stream_message(body: MessageCreate, conv: WidgetConversationDep, conta
     turn = ChatTurn(container).stream(tenant_id=conv.tenant_id, conversation_id=conv.id, text=body.text)
     first = await anext(turn)  # validation / not found / closed errors become ordinary HTTP errors
     assert isinstance(first, Accepted)
-    return EventSourceResponse(_sse(first, turn), ping=15, send_timeout=30)
+    # On SIGTERM a turn already streaming finishes (up to EDGE__SHUTDOWN_GRACE_S) instead of being cut.
+    grace = container.settings.edge.shutdown_grace_s
+    return EventSourceResponse(_sse(first, turn), ping=15, send_timeout=30, shutdown_grace_period=grace)
 
 
 async def _sse(
@@ -101,6 +103,9 @@ async def _sse(
                 yield ServerSentEvent(event="final", data=final)
     except Exception as exc:
         err = exc if isinstance(exc, AppError) else translate_domain_error(exc)
+        if err is None and is_database_unavailable(exc):
+            err = AppError(ErrorCode.DATABASE_UNAVAILABLE, "database unavailable")
+            logger.error("database unavailable while the turn was streaming")
         if err is None:
             err = AppError(ErrorCode.INTERNAL_ERROR, "internal error")
             logger.exception("turn failed after the stream began")
