@@ -59,3 +59,20 @@ def test_checker_rejects_typos() -> None:
     assert not _is_setting("LLM__BASEURL")
     assert not _is_setting("DATABSE_URL")
     assert not _is_setting("HOST__PORT")
+
+
+def test_the_file_is_valid_against_the_compose_specification(compose: dict) -> None:
+    """``data/compose_spec.json`` is the Compose Specification's JSON schema (Apache-2.0) as shipped by
+    docker-compose 1.29.2 (Debian ``docker-compose``, ``compose/config/compose_spec.json``); the same
+    check as ``docker-compose config -q``, without Docker. A misspelt key fails it."""
+    import copy
+    import json
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "compose_spec.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema)
+    assert [e.message for e in validator.iter_errors(compose)] == []
+    typo = copy.deepcopy(compose)
+    typo["services"]["app"]["healthchek"] = typo["services"]["app"].pop("healthcheck")
+    assert list(validator.iter_errors(typo))
