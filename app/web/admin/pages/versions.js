@@ -1,0 +1,147 @@
+// KB versions: what the draft changes, publishing it through the golden-question gate (the report is shown
+// whether the gate lets it through or refuses it), discarding it, and rolling back to an earlier version.
+export default {
+  group: "kb",
+  order: 30,
+  title: { zh: "版本与发布", en: "Versions" },
+  messages: {
+    zh: {
+      draftTitle: "草稿", noDraft: "没有待发布的草稿。上传、删除或重新索引文档都会生成草稿。", added: "新增", replaced: "替换", removed: "移除",
+      publish: "发布草稿", publishing: "正在运行黄金问题集…", discard: "丢弃草稿", discardTitle: "丢弃草稿",
+      discardBody: "草稿中的变更将被丢弃，线上版本不受影响。", discarded: "草稿已丢弃", published: "已发布 {v}",
+      refused: "发布被拒绝：{r}", report: "黄金问题报告", recall: "召回率@5：草稿 {c} / 线上 {a}（允许下降 {m}）",
+      question: "问题", change: "变化", before: "发布前", after: "发布后", worse: "变差", better: "变好", reordered: "排序变化",
+      noChanges: "所有黄金问题结果不变。", versions: "版本历史", label: "版本", state: "状态", docs: "文档", chunks: "分块",
+      created: "创建", publishedAt: "发布", actions: "操作", rollback: "回滚到此版本", rollbackTitle: "回滚",
+      rollbackBody: "将 {v} 重新设为线上版本（草稿保留）。", rolledBack: "已回滚到 {v}", active: "线上", draft: "草稿", previous: "历史",
+      discardedState: "已丢弃", golden: "黄金问题", noGolden: "未运行", toGolden: "管理黄金问题",
+    },
+    en: {
+      draftTitle: "Draft", noDraft: "No draft waiting. Uploading, deleting or re-indexing documents builds one.", added: "Added", replaced: "Replaced", removed: "Removed",
+      publish: "Publish draft", publishing: "Running the golden questions…", discard: "Discard draft", discardTitle: "Discard draft",
+      discardBody: "The draft's changes are dropped; the live version is untouched.", discarded: "Draft discarded", published: "Published {v}",
+      refused: "Publishing refused: {r}", report: "Golden-question report", recall: "Recall@5: draft {c} / live {a} (allowed drop {m})",
+      question: "Question", change: "Change", before: "Before", after: "After", worse: "worse", better: "better", reordered: "reordered",
+      noChanges: "Every golden question gives the same result.", versions: "History", label: "Version", state: "State", docs: "Documents", chunks: "Chunks",
+      created: "Created", publishedAt: "Published", actions: "Actions", rollback: "Roll back to this", rollbackTitle: "Roll back",
+      rollbackBody: "Make {v} the live version again (the draft stays).", rolledBack: "Rolled back to {v}", active: "Live", draft: "Draft", previous: "Earlier",
+      discardedState: "Discarded", golden: "Golden questions", noGolden: "not run", toGolden: "Golden questions",
+    },
+  },
+  async mount(root, ctx) {
+    const { h, t } = ctx;
+    const draftBox = h("section", { class: "k-card", "aria-labelledby": "draft-title" });
+    const reportBox = h("section", { class: "k-card", id: "publish-report", hidden: true, "aria-live": "polite" });
+    const history = h("section", { class: "k-card table-wrap", "aria-labelledby": "history-title" });
+    root.append(draftBox, reportBox, history);
+    const pct = (v) => (v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%");
+    const when = (iso) => (iso ? new Date(iso).toLocaleString(ctx.lang === "zh" ? "zh-CN" : "en-GB") : "—");
+
+    async function load() {
+      let versions;
+      try { versions = await ctx.api("/admin/kb/versions", { signal: ctx.signal }); } catch (err) { ctx.fail(err); return; }
+      const draft = versions.find((v) => v.state === "draft");
+      let detail = null;
+      if (draft) {
+        try { detail = await ctx.api("/admin/kb/versions/draft", { signal: ctx.signal }); } catch (err) { ctx.fail(err); }
+      }
+      renderDraft(draft, detail);
+      renderHistory(versions);
+    }
+
+    function renderDraft(draft, detail) {
+      ctx.clear(draftBox).appendChild(h("div", { class: "k-card-header" }, h("h2", { id: "draft-title", text: t("draftTitle") + (draft ? " · " + draft.label : "") }),
+        h("a", { class: "k-btn ghost sm", href: "#/golden", text: t("toGolden") })));
+      const body = h("div", { class: "k-card-body" });
+      draftBox.appendChild(body);
+      if (!draft) { body.appendChild(h("p", { class: "k-muted", text: t("noDraft") })); return; }
+      if (detail) {
+        body.appendChild(h("dl", { class: "k-kv draft-changes" },
+          [["added", detail.added], ["replaced", detail.replaced], ["removed", detail.removed]].flatMap(([key, list]) => [
+            h("dt", { text: t(key) + " (" + list.length + ")" }), h("dd", { text: list.join(", ") || "—" })])));
+      }
+      body.appendChild(h("p", { class: "k-small k-muted", text: draft.documents + " " + t("docs") + " · " + draft.chunk_count + " " + t("chunks") }));
+      const publishBtn = h("button", { class: "k-btn primary", type: "button", id: "publish", text: t("publish"), onclick: () => publish(publishBtn) });
+      body.appendChild(h("div", { class: "k-btn-row" }, publishBtn,
+        h("button", { class: "k-btn danger", type: "button", text: t("discard"), onclick: () => discard() })));
+    }
+
+    async function publish(btn) {
+      btn.disabled = true;
+      btn.textContent = t("publishing");
+      try {
+        const res = await ctx.api("/admin/kb/versions/publish", { method: "POST", signal: ctx.signal });
+        ctx.toast(t("published", { v: res.version.label }), "success");
+        renderReport(res.report, null);
+      } catch (err) {
+        if (err.code === "publish_refused" && err.detail && typeof err.detail === "object") {
+          renderReport(err.detail.report, err.detail.reason);
+        } else ctx.fail(err);
+      }
+      await load();
+    }
+
+    function renderReport(report, refusedReason) {
+      reportBox.hidden = false;
+      ctx.clear(reportBox).appendChild(h("div", { class: "k-card-header" }, h("h2", { text: t("report") + (report && report.candidate ? " · " + report.candidate : "") })));
+      const body = h("div", { class: "k-card-body" });
+      reportBox.appendChild(body);
+      body.appendChild(h("p", { class: "notice " + (refusedReason ? "error" : "ok"), id: "publish-outcome",
+        text: refusedReason ? t("refused", { r: refusedReason }) : t("published", { v: report ? report.candidate : "" }) }));
+      if (!report) return;
+      body.appendChild(h("p", { text: t("recall", { c: pct(report.recall_at_5), a: pct(report.active_recall_at_5), m: pct(report.margin) }) }));
+      body.appendChild(changesTable(report.changes || []));
+    }
+
+    function changesTable(changes) {
+      if (!changes.length) return h("p", { class: "k-muted", text: t("noChanges") });
+      return h("table", { class: "k-table golden-changes" },
+        h("thead", {}, h("tr", {}, [t("question"), t("change"), t("before"), t("after")].map((c) => h("th", { scope: "col", text: c })))),
+        h("tbody", {}, changes.map((c) => h("tr", {},
+          h("td", { text: c.question }),
+          h("td", {}, h("span", { class: "k-badge " + (c.direction === "worse" ? "failed" : c.direction === "better" ? "ok" : ""), text: t(c.direction) })),
+          h("td", { class: "num", text: pct(c.before) }), h("td", { class: "num", text: pct(c.after) })))));
+    }
+
+    async function discard() {
+      if (!(await ctx.confirm({ title: t("discardTitle"), body: [h("p", { text: t("discardBody") })], ok: t("discard"), danger: true }))) return;
+      try {
+        await ctx.api("/admin/kb/versions/draft/discard", { method: "POST" });
+        ctx.toast(t("discarded"), "success");
+      } catch (err) { ctx.fail(err); }
+      load();
+    }
+
+    async function rollback(v) {
+      if (!(await ctx.confirm({ title: t("rollbackTitle"), body: [h("p", { text: t("rollbackBody", { v: v.label }) })], ok: t("rollback"), danger: true }))) return;
+      try {
+        await ctx.api("/admin/kb/versions/" + encodeURIComponent(v.id) + "/rollback", { method: "POST" });
+        ctx.toast(t("rolledBack", { v: v.label }), "success");
+      } catch (err) { ctx.fail(err); }
+      load();
+    }
+
+    function renderHistory(versions) {
+      const stateLabel = { active: t("active"), draft: t("draft"), previous: t("previous"), discarded: t("discardedState") };
+      const badge = { active: "published", draft: "draft", previous: "", discarded: "closed" };
+      ctx.clear(history).append(h("div", { class: "k-card-header" }, h("h2", { id: "history-title", text: t("versions") })),
+        h("table", { class: "k-table", id: "versions-table" },
+          h("thead", {}, h("tr", {}, [t("label"), t("state"), t("docs"), t("chunks"), t("golden"), t("created"), t("publishedAt"), t("actions")]
+            .map((c, i) => h("th", { scope: "col", class: i === 2 || i === 3 ? "num" : null, text: c })))),
+          h("tbody", {}, versions.map((v) => h("tr", { dataset: { version: v.id, state: v.state } },
+            h("td", {}, h("strong", { text: v.label }), v.notes ? h("div", { class: "k-small k-muted", text: v.notes }) : null),
+            h("td", {}, h("span", { class: "k-badge " + (badge[v.state] || ""), text: stateLabel[v.state] || v.state })),
+            h("td", { class: "num", text: String(v.documents) }),
+            h("td", { class: "num", text: String(v.chunk_count) }),
+            h("td", {}, v.golden_report && v.golden_report.recall_at_5 !== undefined
+              ? h("details", {}, h("summary", { text: pct(v.golden_report.recall_at_5) + (v.golden_report.allowed === false ? " ✗" : "") }), changesTable(v.golden_report.changes || []))
+              : h("span", { class: "k-muted", text: t("noGolden") })),
+            h("td", { class: "k-small", text: when(v.created_at) }),
+            h("td", { class: "k-small", text: when(v.published_at) }),
+            h("td", {}, v.state === "previous" && v.published_at
+              ? h("button", { class: "k-btn sm", type: "button", text: t("rollback"), onclick: () => rollback(v) }) : null))))));
+    }
+
+    await load();
+  },
+};
