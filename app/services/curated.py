@@ -1,6 +1,6 @@
 """ "Save as curated answer": an agent proposes a question and answer from a conversation as a new FAQ entry.
 It waits (``pending``) until an admin approves it into the knowledge base or rejects it (the admin console
-owns that step, through ``crud_agent_desk.decide_curated``).
+owns that step: ``curated_review``).
 
 A knowledge base entry is public to every customer, so no personal data may ride along: any PII found in
 the question or answer (and any conversation placeholder) becomes a bare ``<TYPE>`` marker, and the counts
