@@ -1,5 +1,8 @@
 """ASGI middleware that refuses requests before the app spends anything on them.
 
+``HeaderLimitMiddleware``: request headers over ``EDGE__MAX_HEADER_BYTES`` in all get 431
+``headers_too_large``.
+
 ``BodyLimitMiddleware``: any request body over ``EDGE__MAX_BODY_BYTES`` gets 413 ``payload_too_large``
 (declared by ``Content-Length``: refused unread; chunked: cut off at the limit). The upload route, which
 streams to disk under its own limits, is exempt; the chat routes are capped tighter by
@@ -55,6 +58,24 @@ async def _error(send: Send, status: int, code: str, detail: str, headers: list[
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class HeaderLimitMiddleware:
+    """431 ``headers_too_large`` when the request's headers together exceed ``EDGE__MAX_HEADER_BYTES``
+    (whatever HTTP parser the server runs; the TLS proxy has the same limit in front)."""
+
+    def __init__(self, app: ASGIApp, *, max_header_bytes: int) -> None:
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            size = sum(len(k) + len(v) + 4 for k, v in scope.get("headers", []))
+            if size > self.max_header_bytes:
+                detail = f"request headers over {self.max_header_bytes} bytes"
+                await _error(send, 431, "headers_too_large", detail, [])
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -26,6 +26,7 @@ class ErrorCode(Enum):
     EMPTY_MESSAGE = ("empty_message", HTTPStatus.UNPROCESSABLE_ENTITY)
     MESSAGE_TOO_LONG = ("message_too_long", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     PAYLOAD_TOO_LARGE = ("payload_too_large", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    HEADERS_TOO_LARGE = ("headers_too_large", HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
     NOT_FOUND = ("not_found", HTTPStatus.NOT_FOUND)
     CONVERSATION_NOT_FOUND = ("conversation_not_found", HTTPStatus.NOT_FOUND)
     CONVERSATION_CLOSED = ("conversation_closed", HTTPStatus.CONFLICT)

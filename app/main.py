@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app.api import build_api_router
 from app.container import Container
-from app.edge_limits import BodyLimitMiddleware, RateLimitMiddleware
+from app.edge_limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimitMiddleware
 from app.errors import install_error_handlers
 from app.logs import configure_logging
 from app.middleware import ChatEdgeMiddleware
@@ -53,7 +53,8 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
     api, root = build_api_router()
     app.include_router(api)
     app.include_router(root)
-    # Outermost last: request id -> security headers -> chat CORS + body cap -> body cap -> rate limits.
+    # Outermost last: request id -> security headers -> header cap -> chat CORS + body cap -> body cap ->
+    # rate limits.
     app.add_middleware(RateLimitMiddleware, config=settings.rate_limit)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -61,6 +62,7 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
         exempt=settings.edge.body_limit_exempt,
     )
     app.add_middleware(ChatEdgeMiddleware, max_body_bytes=settings.max_chat_body_bytes)
+    app.add_middleware(HeaderLimitMiddleware, max_header_bytes=settings.edge.max_header_bytes)
     if settings.edge.security_headers:
         app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)

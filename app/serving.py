@@ -21,6 +21,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "log_config": None,  # app.logs configures logging (JSON lines)
         "timeout_graceful_shutdown": int(settings.edge.shutdown_grace_s) + SHUTDOWN_MARGIN_S,
+        # Behind the TLS proxy: its X-Forwarded-For / X-Forwarded-Proto are believed from these addresses
+        # only (client address for the rate limits; https for HSTS).
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.edge.trusted_proxies,
+        "h11_max_incomplete_event_size": settings.edge.max_header_bytes,
     }
 
 

@@ -22,14 +22,22 @@ from retrieval.config import RetrievalConfig
 
 _LOCAL_SECRET = "local-dev-secret-change-me"
 _LOCAL_VAULT_KEY = "local-dev-vault-key-change-me"
+# Where the built-in secrets are acceptable: a developer's machine and the test suite.
+DEV_ENVIRONMENTS = ("local", "test")
+MIN_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_nested_delimiter="__", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,  # a refused setting's error (logged at start-up) never echoes a secret
     )
 
-    environment: Literal["local", "test", "production"] = "local"
+    # local / test: built-in secrets allowed. Any deployment (staging, production): real secrets required.
+    environment: Literal["local", "test", "staging", "production"] = "local"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Embedded default: SQLite under data_dir. PostgreSQL: postgresql://user@host:5432/db
@@ -70,14 +78,28 @@ class Settings(BaseSettings):
     admin: AdminConfig = AdminConfig()
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
-        if self.environment == "production":
-            for name, value, default in (
-                ("SECRET_KEY", self.secret_key, _LOCAL_SECRET),
-                ("VAULT_KEY", self.vault_key, _LOCAL_VAULT_KEY),
-            ):
-                if value.get_secret_value() == default:
-                    raise ValueError(f"{name} must be set to a real secret when ENVIRONMENT=production")
+    def _refuse_weak_secrets(self) -> Settings:
+        """Outside ``DEV_ENVIRONMENTS`` the secrets must be real: not the built-in defaults nor a
+        ``change-me`` placeholder (``.env.example``), at least ``MIN_SECRET_CHARS`` long, not equal to each
+        other; and the session cookie must be ``Secure``. Start-up fails with every problem named."""
+        if self.environment in DEV_ENVIRONMENTS:
+            return self
+        values = {
+            "SECRET_KEY": self.secret_key.get_secret_value(),
+            "VAULT_KEY": self.vault_key.get_secret_value(),
+        }
+        problems = []
+        for name, value in values.items():
+            if value in (_LOCAL_SECRET, _LOCAL_VAULT_KEY) or "change-me" in value.lower():
+                problems.append(f"{name} is the default or a placeholder: set a real secret")
+            elif len(value) < MIN_SECRET_CHARS:
+                problems.append(f"{name} must have at least {MIN_SECRET_CHARS} characters")
+        if values["SECRET_KEY"] == values["VAULT_KEY"]:
+            problems.append("SECRET_KEY and VAULT_KEY must differ")
+        if not self.cookie_secure:
+            problems.append("COOKIE_SECURE must be true (login cookies only over HTTPS)")
+        if problems:
+            raise ValueError(f"ENVIRONMENT={self.environment}: " + "; ".join(problems))
         return self
 
     @property

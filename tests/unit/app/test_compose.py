@@ -3,6 +3,7 @@ is a real Settings field (a typo there would be silently ignored by pydantic-set
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,50 @@ def test_the_file_is_valid_against_the_compose_specification(compose: dict) -> N
     typo = copy.deepcopy(compose)
     typo["services"]["app"]["healthchek"] = typo["services"]["app"].pop("healthcheck")
     assert list(validator.iter_errors(typo))
+
+
+# --- encrypted transport: the TLS-terminating proxy ------------------------------------------------------
+
+CADDYFILE = ROOT / "deploy" / "caddy" / "Caddyfile"
+
+
+def _caddy_lines() -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in CADDYFILE.read_text(encoding="utf-8").splitlines()]
+
+
+def test_only_the_tls_proxy_is_published(compose: dict) -> None:
+    services = compose["services"]
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("caddy:2")
+    published = {str(p).rsplit(":", 1)[-1] for p in proxy["ports"]}
+    assert published == {"443", "80"}
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in proxy["volumes"]}
+    assert (ROOT / mounts["/etc/caddy/Caddyfile"]).resolve() == CADDYFILE.resolve()
+    assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+    for name, service in services.items():  # nothing else is reachable from outside the compose network
+        if name != "proxy":
+            assert "ports" not in service, name
+    assert services["app"]["expose"] == ["8000"]
+
+
+def test_the_proxy_redirects_to_https_sets_hsts_and_streams() -> None:
+    lines = _caddy_lines()
+    site = next(line for line in lines if line.startswith("{$KEFU_DOMAIN"))
+    assert "http://" not in site  # a bare name: HTTPS with automatic certificates, HTTP redirected
+    hsts = next(line for line in lines if line.startswith("Strict-Transport-Security"))
+    max_age = int(hsts.split("max-age=")[1].split(";")[0].strip('"'))
+    assert max_age >= 31536000
+    assert "dynamic a app 8000 {" in lines  # every app replica
+    assert "flush_interval -1" in lines  # SSE answers are not buffered
+    assert f"max_header_size {Settings().edge.max_header_bytes // 1024}KB" in lines
+    blocks = re.sub(r"\{\$[^}]*\}", "", "\n".join(lines))  # env placeholders are not blocks
+    assert blocks.count("{") == blocks.count("}")
+
+
+def test_the_app_behind_the_proxy_is_production_grade(compose: dict) -> None:
+    env = compose["services"]["app"]["environment"]
+    assert env["ENVIRONMENT"] == "production"  # refuses default or weak secrets (app.settings)
+    assert env["COOKIE_SECURE"] == "true"
+    assert env["EDGE__TRUSTED_PROXIES"] == "*"  # safe only because the app publishes no port
+    assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # no default: compose refuses to start without
+    assert env["VAULT_KEY"].startswith("${VAULT_KEY:?")
