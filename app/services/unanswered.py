@@ -10,8 +10,7 @@ Two messages are one question when their *keys* are equal or close:
   ("信用卡年费多少" / "信用卡额度多少": 0.5).
 
 Keys are visited most frequent first and each joins the first group whose leading key is close enough
-(greedy, one pass): simple, deterministic and quadratic only in the number of distinct keys, which the
-caller bounds.
+(greedy, one pass; candidate leaders come from an inverted index of bigrams): simple and deterministic.
 """
 
 from __future__ import annotations
@@ -87,18 +86,39 @@ def group_questions(asked: Sequence[Asked], *, top: int = 10) -> list[QuestionGr
         if key:
             by_key.setdefault(key, []).append(a)
     ordered = sorted(by_key, key=lambda k: (-len(by_key[k]), k))
-    leaders: list[tuple[str, frozenset[str], list[str]]] = []  # (leading key, its bigrams, member keys)
-    for key in ordered:
-        grams = _bigrams(key)
-        for _, lead_grams, members in leaders:
-            if _dice(grams, lead_grams) >= SIMILARITY:
-                members.append(key)
-                break
-        else:
-            leaders.append((key, grams, [key]))
-    groups = [_group([a for k in members for a in by_key[k]]) for _, _, members in leaders]
+    members = _cluster(ordered)
+    groups = [_group([a for k in keys for a in by_key[k]]) for keys in members]
     groups.sort(key=lambda g: (-g.count, -g.last_asked_at.timestamp(), g.text))
     return groups[:top]
+
+
+def _cluster(ordered: Sequence[str]) -> list[list[str]]:
+    """Greedy leader clustering: each key joins the earliest leader whose Dice similarity with it is at
+    least ``SIMILARITY``, else leads a new group. Leaders are found through an inverted index of their
+    bigrams, so only leaders sharing a bigram with the key are scored."""
+    grams_of: list[frozenset[str]] = []
+    members: list[list[str]] = []
+    postings: dict[str, list[int]] = {}
+    for key in ordered:
+        grams = _bigrams(key)
+        shared: Counter[int] = Counter()
+        for g in grams:
+            for leader in postings.get(g, ()):
+                shared[leader] += 1
+        size = len(grams)
+        best = min(
+            (i for i, n in shared.items() if 2 * n / (size + len(grams_of[i])) >= SIMILARITY),
+            default=None,
+        )
+        if best is not None:
+            members[best].append(key)
+            continue
+        index = len(members)
+        grams_of.append(grams)
+        members.append([key])
+        for g in grams:
+            postings.setdefault(g, []).append(index)
+    return members
 
 
 def _group(items: list[Asked]) -> QuestionGroup:
