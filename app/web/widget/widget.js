@@ -465,6 +465,7 @@
     ensureConversation().then(function () {
       if (mode === "bot") {
         shell = replyShell("bot", t("botName"));
+        shell.node.setAttribute("aria-busy", "true"); // streaming: screen readers wait for the whole answer
         shell.text.appendChild(typingDots());
       }
       return fetch(API + "/" + conv.id + "/messages/stream", {
@@ -492,6 +493,7 @@
         } else if (name === "final") {
           onFinal(shell, data);
         } else if (name === "error" && shell) {
+          shell.node.removeAttribute("aria-busy");
           shell.text.textContent = t("error");
         }
       });
@@ -513,6 +515,7 @@
 
   function onFinal(shell, data) {
     var state = data.state || {};
+    if (shell) shell.node.removeAttribute("aria-busy");
     if (data.decision === "with_agent" || !data.message_id) {
       if (shell) shell.node.remove();
     } else if (shell) {
