@@ -14,7 +14,7 @@ export default {
       pick: "选择文件", drop: "拖放文件到这里，或点击选择（可多选）", formats: "支持 PDF、Word、HTML、Markdown、文本、CSV/Excel 问答表",
       start: "开始上传", uploading: "上传中…", chosen: "已选择 {n} 个文件", none: "尚未选择文件", clearFiles: "清空",
       file: "文件", status: "状态", detail: "说明", chunks: "分块", progress: "总进度", stage: "阶段：{s}",
-      skipped: "内容重复，已跳过：{names}", done: "处理完成：{ok} 个已索引，{failed} 个失败。新内容在草稿中，发布后对客户生效。",
+      skipped: "内容重复，已跳过：{names}", done: "处理完成：{ok} 个已索引，{failed} 个失败。", inDraft: "新内容在草稿中，发布后对客户生效。",
       hitTest: "命中测试草稿", publish: "去发布", recent: "最近任务", job: "任务", when: "时间", kind: "类型",
       uploadingState: "上传中", pii: "PII 策略", piiDefault: "默认", piiFlag: "标记", piiMask: "脱敏", piiReject: "拒收",
       jobFailed: "任务失败：{e}",
@@ -23,7 +23,7 @@ export default {
       pick: "Choose files", drop: "Drop files here, or click to choose (several at once)", formats: "PDF, Word, HTML, Markdown, text, CSV/Excel FAQ tables",
       start: "Upload", uploading: "Uploading…", chosen: "{n} files chosen", none: "No files chosen", clearFiles: "Clear",
       file: "File", status: "Status", detail: "Detail", chunks: "Chunks", progress: "Progress", stage: "Stage: {s}",
-      skipped: "Same content already in the knowledge base, skipped: {names}", done: "Done: {ok} indexed, {failed} failed. The new content is in the draft; customers see it once you publish.",
+      skipped: "Same content already in the knowledge base, skipped: {names}", done: "Done: {ok} indexed, {failed} failed.", inDraft: "The new content is in the draft; customers see it once you publish.",
       hitTest: "Hit-test the draft", publish: "Publish", recent: "Recent jobs", job: "Job", when: "When", kind: "Kind",
       uploadingState: "Uploading", pii: "PII policy", piiDefault: "Default", piiFlag: "Flag", piiMask: "Mask", piiReject: "Reject",
       jobFailed: "The job failed: {e}",
@@ -120,13 +120,13 @@ export default {
       if (job.status === "succeeded" || job.status === "failed") {
         const ok = job.documents.filter((d) => d.status === "indexed").length;
         const failed = job.documents.filter((d) => d.status === "failed").length;
-        ctx.clear(summary).append(
-          h("p", { text: t("done", { ok, failed }) }),
+        ctx.clear(summary).appendChild(h("div", {},
+          h("p", { text: t("done", { ok, failed }) + (ok ? " " + t("inDraft") : "") }),
           job.status === "failed" && job.error_detail ? h("p", { text: t("jobFailed", { e: job.error_detail }) }) : null,
           skipped.length ? h("p", { text: t("skipped", { names: skipped.join(", ") }) }) : null,
           ok ? h("div", { class: "k-btn-row" },
             h("a", { class: "k-btn sm", href: "#/hit-test?version=draft", text: t("hitTest") }),
-            h("a", { class: "k-btn sm primary", href: "#/versions", text: t("publish") })) : null);
+            h("a", { class: "k-btn sm primary", href: "#/versions", text: t("publish") })) : null));
         summary.className = "notice " + (failed || job.status === "failed" ? "error" : "ok");
         summary.hidden = false;
       }
