@@ -1,6 +1,7 @@
 """The admin console in Chromium: an admin uploads a DOCX and a CSV FAQ in one go, watches each file reach
 "indexed", finds the new passage on the hit-testing page (draft), publishes it through the golden gate;
-a customer then asks in the widget and gets an answer citing that passage.
+a customer then asks in the widget and gets an answer citing that passage. And an agent's curated answer,
+edited and approved on the approvals page, lands in the draft as an indexed FAQ entry.
 
 The real stack of ``tests/e2e/server.py`` (e5 embeddings, FAISS + BM25, real ingestion jobs, the golden
 gate with the demo golden questions, the extractive LLM).
@@ -14,10 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.server import E2EServer
-from tests.e2e.support import W, ask, open_widget
+from tests.e2e.support import W, ask, conversation_id, open_widget
 from tests.unit.app.admin.support import make_docx
 
 pytestmark = pytest.mark.e2e
@@ -136,3 +138,45 @@ def test_admin_uploads_hit_tests_publishes_and_a_customer_gets_the_new_passage(
         shot(customer, "widget-cites-new-passage")
     finally:
         customer.context.close()
+
+
+def test_a_curated_answer_approved_on_the_page_lands_in_the_draft(
+    page: Any, browser: Any, e2e_server: E2EServer, shot: Callable[[Any, str], Any]
+) -> None:
+    from app.services.demo import AGENT_EMAIL
+
+    assert e2e_server.seed is not None
+    customer = browser.new_context(base_url=e2e_server.base_url, locale="zh-CN").new_page()
+    try:
+        open_widget(customer)
+        ask(customer, "外币现钞兑换需要预约吗？")
+        cid = conversation_id(customer)
+    finally:
+        customer.context.close()
+    with httpx.Client(base_url=e2e_server.base_url + "/api/v1", timeout=30) as api:
+        token = api.post(
+            "/auth/login", json={"email": AGENT_EMAIL, "password": e2e_server.seed.agent_password}
+        )
+        agent = {"Authorization": "Bearer " + token.json()["token"]}
+        proposal = {"question": "外币现钞兑换需要预约吗？", "answer": "需要预约。"}
+        r = api.post(f"/agent/conversations/{cid}/curated", json=proposal, headers=agent)
+        assert r.status_code == 201, r.text
+        curated_id = r.json()["id"]
+
+    admin_login(page, e2e_server)
+    page.get_by_role("link", name="精选答案审核").click()
+    item = page.locator(f"article[data-curated='{curated_id}']")
+    answer = item.get_by_label("答案")
+    assert answer.input_value() == "需要预约。"
+    answer.fill("外币现钞兑换超过等值1万美元需提前一天预约。<b>不是粗体</b>")
+    item.get_by_role("button", name="通过并加入草稿").click()
+    item.wait_for(state="detached")  # gone from the pending list
+    page.get_by_role("tab", name="已通过").click()
+    done = page.locator(f"article[data-curated='{curated_id}']")
+    assert "<b>不是粗体</b>" in done.locator(".passage").inner_text()  # shown as text
+    shot(page, "admin-curated-approved")
+
+    page.get_by_role("link", name="文档").click()
+    row = page.locator(f"#documents-table tr[data-source='curated-{curated_id[:12]}.csv']")
+    row.locator(".k-badge.indexed").wait_for(timeout=60_000)
+    assert "草稿" in row.inner_text()
