@@ -20,7 +20,7 @@ import pytest
 
 from llm_backend.testing import ScriptedLLM
 from tests.e2e.server import MARKUP_QUESTION, MARKUP_SNIPPET, E2EServer
-from tests.e2e.support import COUNT_TOKENS, W, ask, open_widget
+from tests.e2e.support import COUNT_TOKENS, W, ask, conversation_id, open_widget
 
 pytestmark = pytest.mark.e2e
 
@@ -133,3 +133,55 @@ def test_kb_passage_markup_is_text_in_the_answer_and_the_passage_opened_by_keybo
     page.keyboard.press("Escape")
     sheet.wait_for(state="hidden")
     assert source.evaluate("el => el.getRootNode().activeElement === el")  # focus back on the citation
+
+
+def test_keyboard_only_thumbs_end_and_csat(
+    page: Any, e2e_server: E2EServer, shot: Callable[[Any, str], Any]
+) -> None:
+    """Thumbs, ending the chat and the CSAT prompt, with the keyboard alone; both recorded."""
+    page.goto("/demo")
+    launcher = page.get_by_role("button", name="打开在线客服")
+    launcher.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.type("信用卡分期手续费是多少？")  # (a lost card is urgent: it goes to an agent)
+    page.keyboard.press("Enter")
+    reply = page.locator(f"{W} .msg.bot[data-id]").first
+    reply.wait_for(timeout=60_000)
+    cid = conversation_id(page)
+
+    def focused() -> str:
+        return str(
+            page.evaluate(
+                "() => { const a = document.querySelector('kefu-widget').shadowRoot.activeElement;"
+                " return a ? a.getAttribute('aria-label') || a.id || a.textContent : ''; }"
+            )
+        )
+
+    assert focused() == "kefu-input"
+    page.keyboard.press("Shift+Tab")  # from the box back to the last answer's buttons
+    assert focused() == "没有帮助"
+    page.keyboard.press("Shift+Tab")
+    assert focused() == "有帮助"
+    page.keyboard.press("Space")
+    reply.locator(".fb[aria-pressed='true']").wait_for()
+
+    page.locator(f"{W} .head-btn", has_text="结束").focus()
+    page.keyboard.press("Enter")
+    page.locator(f"{W} .csat").wait_for()
+    assert focused().startswith("1 星")  # the prompt takes the focus
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    assert focused().startswith("4 星")
+    page.keyboard.press("Tab")
+    assert focused() == "提交评价"
+    page.keyboard.press("Enter")
+    page.locator(f"{W} .csat").get_by_role("status").wait_for()
+    shot(page, "widget-keyboard-csat")
+
+    with sqlite3.connect(e2e_server.db_path) as db:
+        rows = db.execute(
+            "SELECT thumbs, csat FROM feedback WHERE conversation_id = ? ORDER BY created_at", (cid,)
+        ).fetchall()
+        (status,) = db.execute("SELECT status FROM conversations WHERE id = ?", (cid,)).fetchone()
+    assert rows == [("up", None), (None, 4)]
+    assert status == "closed"
