@@ -26,9 +26,21 @@ export default {
     root.append(h("div", { class: "k-card" }, tabs, list));
     const when = (iso) => (iso ? new Date(iso).toLocaleString(ctx.lang === "zh" ? "zh-CN" : "en-GB") : "");
 
-    function renderTabs() {
-      ctx.clear(tabs).append(...states.map((s) => h("button", { class: "k-tab", role: "tab", type: "button", "aria-selected": String(s === state), tabindex: s === state ? "0" : "-1",
-        text: t(s), onclick: () => { state = s; renderTabs(); load(); } })));
+    function select(s, focus) {
+      state = s;
+      renderTabs();
+      if (focus) tabs.querySelector("[aria-selected=true]").focus();
+      load();
+    }
+
+    function renderTabs() {  // arrow keys move between the tabs (WAI-ARIA tabs pattern)
+      ctx.clear(tabs).append(...states.map((s, i) => h("button", { class: "k-tab", role: "tab", type: "button", "aria-selected": String(s === state), tabindex: s === state ? "0" : "-1",
+        text: t(s), onclick: () => select(s, false),
+        onkeydown: (e) => {
+          if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+          e.preventDefault();
+          select(states[(i + (e.key === "ArrowRight" ? 1 : states.length - 1)) % states.length], true);
+        } })));
     }
 
     async function load() {
