@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import typer
@@ -14,12 +15,16 @@ from app.cli import Clis
 def register(cli: Clis) -> None:
     @cli.eval.command("llm-answers")
     def llm_answers(
-        limit: int = typer.Option(0, help="Only the first N questions (0: all)"),
+        limit: int = typer.Option(
+            0,
+            help="A smaller sample: the first N answerable questions (zh and en alternate) plus every "
+            "question the KB does not answer (0: all)",
+        ),
         max_tokens: int = typer.Option(160, help="Answer length cap"),
     ) -> None:
         """Cites the right passage + contains the gold facts; says so when the KB lacks the answer."""
         from app.settings import get_settings
-        from llm_backend.bench.grounded import GroundedReport, evaluate, load_items
+        from llm_backend.bench.grounded import Graded, GroundedReport, evaluate, load_items
         from llm_backend.factory import build_llm_client
 
         settings = get_settings()
@@ -27,12 +32,24 @@ def register(cli: Clis) -> None:
                                                  "first_token_timeout_s": 600.0})  # fmt: skip
 
         items, ranker = load_items(settings.demo_kb_dir)
+        if limit:
+            answerable = [i for i in items if i["relevant"]][:limit]
+            items = answerable + [i for i in items if not i["relevant"]]
+
+        started = time.perf_counter()
+
+        def progress(row: Graded) -> None:
+            typer.echo(
+                f"{row.id} {row.lang} cites={row.cites_relevant} facts={row.has_facts} "
+                f"no_answer={row.said_no_answer} {row.error} [{time.perf_counter() - started:.0f} s]",
+                err=True,
+            )
 
         async def run() -> tuple[str, GroundedReport]:
             client = build_llm_client(config, settings.data_dir)
             await client.warm_up()
             try:
-                report = await evaluate(client, config, items[: limit or None], ranker)
+                report = await evaluate(client, config, items, ranker, on_graded=progress)
             finally:
                 await client.aclose()
             return client.model_name, report
@@ -42,6 +59,11 @@ def register(cli: Clis) -> None:
         out.mkdir(parents=True, exist_ok=True)
         rows = "\n".join(json.dumps(r.__dict__, ensure_ascii=False) for r in report.rows)
         (out / "llm-answers.jsonl").write_text(rows + "\n", encoding="utf-8")
-        body = f"Model {model} ({config.backend}), max_tokens={max_tokens}.\n\n{report.markdown()}"
+        sample = f"first {limit} answerable + all unanswerable" if limit else "all"
+        body = (
+            f"`kefu eval llm-answers{f' --limit {limit}' if limit else ''}`: model {model} ({config.backend}), "
+            f"max_tokens={max_tokens}, questions: {sample} ({len(items)}), "
+            f"wall time {time.perf_counter() - started:.0f} s.\n\n{report.markdown()}"
+        )
         (out / "llm-answers.md").write_text(body + "\n", encoding="utf-8")
         typer.echo(body)

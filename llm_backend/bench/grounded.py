@@ -10,6 +10,7 @@ and false "I don't know"s on answerable questions.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,14 @@ def load_items(demo_kb: Path) -> tuple[list[dict[str, Any]], LexicalRanker]:
 
 
 async def evaluate(
-    client: LLMClient, config: LLMConfig, items: list[dict[str, Any]], ranker: LexicalRanker
+    client: LLMClient,
+    config: LLMConfig,
+    items: list[dict[str, Any]],
+    ranker: LexicalRanker,
+    *,
+    on_graded: Callable[[Graded], None] | None = None,
 ) -> GroundedReport:
+    """Ask each question once (temperature from ``config``); ``on_graded`` sees each row as it is graded."""
     report = GroundedReport()
     for item in items:
         hits: list[KbPassage] = ranker.top(item["question"], 4, item["lang"])
@@ -122,4 +129,6 @@ async def evaluate(
                 error=error,
             )
         )
+        if on_graded is not None:
+            on_graded(report.rows[-1])
     return report
