@@ -48,6 +48,7 @@ BENCH_TARGETS += bench-turn
 EVAL_TARGETS += eval-retrieval
 BENCH_TARGETS += bench-retrieval
 EVAL_TARGETS += eval-dialog
+BENCH_TARGETS += bench-analytics
 
 eval: venv $(EVAL_TARGETS)
 
@@ -108,3 +109,9 @@ eval-dialog: venv
 		&& cat var/eval/dialog-clinc150.json
 	$(BIN)/kefu eval dialogs --data data/dialog_eval.jsonl --json > var/eval/dialog-dialogs.json \
 		&& cat var/eval/dialog-dialogs.json
+
+## Admin analytics (docs/BENCHMARKS.md, "Admin analytics"): the near-duplicate rule on BQ corpus / AFQMC pairs,
+## its speed, and the report's time over 2,000 and 10,000 seeded conversations (temporary SQLite).
+.PHONY: bench-analytics
+bench-analytics: venv
+	$(BIN)/kefu bench analytics

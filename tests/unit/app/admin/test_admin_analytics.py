@@ -158,26 +158,12 @@ def test_near_duplicate_questions_group_and_different_ones_do_not() -> None:
     assert group_questions([Asked("？！", "zh", "no_answer", t)]) == []  # nothing left to compare
 
 
-def _naive_cluster(ordered: list[str]) -> list[list[str]]:
-    """The rule written plainly: score every leader, join the earliest close enough."""
-    from app.services.unanswered import SIMILARITY, similarity
-
-    groups: list[list[str]] = []
-    for key in ordered:
-        for g in groups:
-            if similarity(key, g[0]) >= SIMILARITY:
-                g.append(key)
-                break
-        else:
-            groups.append([key])
-    return groups
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.text(alphabet="abcde信用卡", min_size=1, max_size=8), min_size=1, max_size=40, unique=True)
 )
 def test_the_indexed_clustering_is_the_plain_rule(keys: list[str]) -> None:
+    from app.services.analytics_bench import plain_cluster
     from app.services.unanswered import _cluster
 
-    assert _cluster(keys) == _naive_cluster(keys)
+    assert _cluster(keys) == plain_cluster(keys)
