@@ -9,13 +9,13 @@ export default {
       query: "测试问题", queryPlaceholder: "输入客户可能会问的问题，如：如何申请信用卡分期？", run: "测试", version: "版本",
       active: "线上版本", draft: "草稿", k: "返回条数", rank: "排名", passage: "命中段落", fused: "融合分", dense: "向量分",
       bm25: "BM25 分", good: "可以作答：机器人会基于这些段落回答。", weak: "相关度不足：机器人会回答“不知道”或转人工。",
-      elapsed: "耗时 {ms} 毫秒 · 版本 {v}", empty: "没有命中任何段落。", rankOf: "第 {r} 名", noVersion: "该版本不存在（还没有发布过？）",
+      elapsed: "耗时 {ms} 毫秒 · 版本 {v}", empty: "没有命中任何段落。", rankOf: "第 {r} 名", lang: "语言", anyLang: "不限", noVersion: "该版本不存在（还没有发布过？）",
     },
     en: {
       query: "Question", queryPlaceholder: "A question a customer might ask, e.g. How do I pay by instalments?", run: "Test", version: "Version",
       active: "Live version", draft: "Draft", k: "Results", rank: "Rank", passage: "Passage", fused: "Fused", dense: "Dense",
       bm25: "BM25", good: "Answerable: the bot would answer from these passages.", weak: "Not relevant enough: the bot would say it doesn't know, or hand off.",
-      elapsed: "{ms} ms · version {v}", empty: "No passage matched.", rankOf: "rank {r}", noVersion: "No such version (nothing published yet?)",
+      elapsed: "{ms} ms · version {v}", empty: "No passage matched.", rankOf: "rank {r}", lang: "Language", anyLang: "Any", noVersion: "No such version (nothing published yet?)",
     },
   },
   async mount(root, ctx) {
@@ -23,6 +23,7 @@ export default {
     const query = h("input", { class: "k-input", id: "hit-query", type: "search", maxlength: "1000", placeholder: t("queryPlaceholder"), value: ctx.params.q || "" });
     const version = h("select", { class: "k-select", id: "hit-version" },
       h("option", { value: "active", text: t("active") }), h("option", { value: "draft", text: t("draft") }));
+    const lang = h("select", { class: "k-select", id: "hit-lang" }, [["", t("anyLang")], ["zh", "中文"], ["en", "English"]].map(([v, l]) => h("option", { value: v, text: l })));
     const k = h("select", { class: "k-select", id: "hit-k" }, [5, 10, 20].map((n) => h("option", { value: String(n), text: String(n) })));
     k.value = "10";
     const result = h("div", { class: "hit-result", "aria-live": "polite" });
@@ -30,6 +31,7 @@ export default {
       h("div", { class: "k-card-body hit-form" },
         h("div", { class: "k-field hit-q" }, h("label", { for: "hit-query", text: t("query") }), query),
         h("div", { class: "k-field" }, h("label", { for: "hit-version", text: t("version") }), version),
+        h("div", { class: "k-field" }, h("label", { for: "hit-lang", text: t("lang") }), lang),
         h("div", { class: "k-field" }, h("label", { for: "hit-k", text: t("k") }), k),
         h("button", { class: "k-btn primary", type: "submit", text: t("run") })));
     root.append(form, result);
@@ -50,7 +52,7 @@ export default {
       ctx.clear(result).appendChild(h("span", { class: "k-spinner", "aria-label": "…" }));
       let res;
       try {
-        res = await ctx.api("/admin/kb/hit-test", { method: "POST", body: { query: q, version: version.value, k: Number(k.value) }, signal: ctx.signal });
+        res = await ctx.api("/admin/kb/hit-test", { method: "POST", body: { query: q, version: version.value, k: Number(k.value), lang: lang.value || null }, signal: ctx.signal });
       } catch (err) {
         ctx.clear(result);
         if (err.status === 404) result.appendChild(h("p", { class: "notice error", text: t("noVersion") }));

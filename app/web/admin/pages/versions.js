@@ -14,7 +14,7 @@ export default {
       noChanges: "所有黄金问题结果不变。", versions: "版本历史", label: "版本", state: "状态", docs: "文档", chunks: "分块",
       created: "创建", publishedAt: "发布", actions: "操作", rollback: "回滚到此版本", rollbackTitle: "回滚",
       rollbackBody: "将 {v} 重新设为线上版本（草稿保留）。", rolledBack: "已回滚到 {v}", active: "线上", draft: "草稿", previous: "历史",
-      discardedState: "已丢弃", golden: "黄金问题", noGolden: "未运行", toGolden: "管理黄金问题",
+      discardedState: "已丢弃", golden: "黄金问题", noGolden: "未运行", toGolden: "管理黄金问题", expected: "应命中", found: "前5名命中（发布前 → 发布后）",
     },
     en: {
       draftTitle: "Draft", noDraft: "No draft waiting. Uploading, deleting or re-indexing documents builds one.", added: "Added", replaced: "Replaced", removed: "Removed",
@@ -25,7 +25,7 @@ export default {
       noChanges: "Every golden question gives the same result.", versions: "History", label: "Version", state: "State", docs: "Documents", chunks: "Chunks",
       created: "Created", publishedAt: "Published", actions: "Actions", rollback: "Roll back to this", rollbackTitle: "Roll back",
       rollbackBody: "Make {v} the live version again (the draft stays).", rolledBack: "Rolled back to {v}", active: "Live", draft: "Draft", previous: "Earlier",
-      discardedState: "Discarded", golden: "Golden questions", noGolden: "not run", toGolden: "Golden questions",
+      discardedState: "Discarded", golden: "Golden questions", noGolden: "not run", toGolden: "Golden questions", expected: "Expected", found: "Top 5 found (before → after)",
     },
   },
   async mount(root, ctx) {
@@ -98,9 +98,16 @@ export default {
       return h("table", { class: "k-table golden-changes" },
         h("thead", {}, h("tr", {}, [t("question"), t("change"), t("before"), t("after")].map((c) => h("th", { scope: "col", text: c })))),
         h("tbody", {}, changes.map((c) => h("tr", {},
-          h("td", { text: c.question }),
+          h("td", {}, h("div", { text: c.question }),
+            h("div", { class: "k-small k-muted", text: t("expected") + ": " + names(c.expected) }),
+            c.direction === "worse" ? h("div", { class: "k-small k-muted", text: t("found") + ": " + names(c.found_before) + " → " + names(c.found_after) }) : null),
           h("td", {}, h("span", { class: "k-badge " + (c.direction === "worse" ? "failed" : c.direction === "better" ? "ok" : ""), text: t(c.direction) })),
           h("td", { class: "num", text: pct(c.before) }), h("td", { class: "num", text: pct(c.after) })))));
+    }
+
+    function names(found) { // the gate's report names documents by source (a re-upload keeps its source)
+      const list = [...new Set(found || [])];
+      return list.length ? list.join(", ") : "—";
     }
 
     async function discard() {
