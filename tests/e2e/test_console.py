@@ -56,7 +56,9 @@ def test_handoff_agent_sends_an_edited_suggestion_the_customer_sees_it_live_then
     shot(agent, "console-context")
 
     # The suggested reply, grounded in the KB; the agent edits it and sends it.
-    agent.get_by_role("tab", name="建议回复").click()
+    agent.get_by_role("tab", name="上下文").focus()
+    agent.keyboard.press("ArrowRight")  # the assist tabs follow the arrow keys
+    assert agent.get_by_role("tab", name="建议回复").get_attribute("aria-selected") == "true"
     agent.locator("#btn-suggest").click()
     box = agent.locator("#suggest-text")
     box.wait_for(timeout=60_000)
@@ -99,7 +101,8 @@ def test_handoff_agent_sends_an_edited_suggestion_the_customer_sees_it_live_then
 def test_kb_markup_is_text_in_the_console_context(
     new_page: Callable[..., Any], agent_login: Callable[[Any], None], shot: Callable[[Any, str], Any]
 ) -> None:
-    """A KB passage quoting HTML appears in the context package as text, never as elements."""
+    """A KB passage quoting HTML appears in the context package and in KB search results as text, never
+    as elements."""
     customer = new_page()
     open_widget(customer)
     ask(customer, MARKUP_QUESTION)
@@ -111,6 +114,13 @@ def test_kb_markup_is_text_in_the_console_context(
     chunk = agent.locator("#apanel-context details.chunk").filter(has_text="网银页面")
     chunk.locator("summary").click()
     assert MARKUP_SNIPPET in chunk.inner_text()
-    assert agent.locator("#apanel-context img, #apanel-context script").count() == 0
+    # the KB search panel shows the passage as text too
+    agent.get_by_role("tab", name="知识库").click()
+    agent.get_by_role("searchbox", name="知识库").fill("网银页面出现代码")
+    agent.keyboard.press("Enter")
+    hit = agent.locator("#apanel-kb details.chunk").filter(has_text="网银页面").first
+    hit.locator("summary").click()
+    assert MARKUP_SNIPPET in hit.inner_text()
+    assert agent.locator("#apanel-context img, #apanel-kb img, script:not([src])").count() == 0
     assert agent.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     shot(agent, "console-markup-as-text")
