@@ -69,8 +69,13 @@ async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def get_user(session: AsyncSession, *, tenant_id: str, user_id: str) -> User | None:
+async def get_user(
+    session: AsyncSession, *, tenant_id: str, user_id: str, fresh: bool = False
+) -> User | None:
+    """``fresh``: re-read the row even if this session holds it already (after taking a lock)."""
     stmt = select(User).where(User.id == user_id, User.tenant_id == tenant_id)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -87,6 +92,19 @@ async def set_user_password(session: AsyncSession, *, user: User, password_hash:
 async def mark_login(session: AsyncSession, *, user: User) -> None:
     user.last_login_at = utcnow()
     await session.flush()
+
+
+async def lock_active_admins(session: AsyncSession, *, tenant_id: str) -> list[str]:
+    """Ids of the tenant's active admins, their rows locked until the transaction ends (``FOR UPDATE``, in
+    id order, so two callers queue instead of deadlocking; a no-op on SQLite, whose writers are serialised).
+    A caller that blocked here sees the rows as the other transaction committed them."""
+    stmt = (
+        select(User.id)
+        .where(User.tenant_id == tenant_id, User.role == "admin", User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars().all())
 
 
 async def count_active_admins(session: AsyncSession, *, tenant_id: str) -> int:

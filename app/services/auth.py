@@ -141,7 +141,9 @@ async def update_user(
 
     404 ``not_found`` for a user of another tenant; 409 ``conflict`` when the change would leave the
     tenant without an active admin."""
-    user = await crud_tenancy.get_user(session, tenant_id=actor.tenant_id, user_id=user_id)
+    # Lock the tenant's admins first: two admins removing each other at once would both see two admins.
+    admins = await crud_tenancy.lock_active_admins(session, tenant_id=actor.tenant_id)
+    user = await crud_tenancy.get_user(session, tenant_id=actor.tenant_id, user_id=user_id, fresh=True)
     if user is None:
         raise AppError(ErrorCode.NOT_FOUND, "no such user")
     if role is not None and role not in ROLES:
@@ -150,7 +152,7 @@ async def update_user(
     new_role = role if role is not None else old_role
     now_active = is_active if is_active is not None else was_active
     loses_admin = old_role == "admin" and was_active and not (new_role == "admin" and now_active)
-    if loses_admin and await crud_tenancy.count_active_admins(session, tenant_id=actor.tenant_id) <= 1:
+    if loses_admin and len(admins) <= 1:
         raise AppError(ErrorCode.CONFLICT, "the tenant's last active admin cannot be demoted or deactivated")
     await crud_tenancy.update_user(session, user=user, role=new_role, is_active=now_active)
     who = {"tenant_id": actor.tenant_id, "actor_type": actor.actor_type, "actor_id": actor.actor_id}
