@@ -106,7 +106,8 @@ def test_kb_markup_is_text_in_the_console_context(
     customer = new_page()
     open_widget(customer)
     ask(customer, MARKUP_QUESTION)
-    ask(customer, "转人工")
+    customer.get_by_role("button", name="转接人工客服").click()  # the "talk to a human" button this time
+    customer.locator(f"{W} .panel[data-mode='waiting_agent']").wait_for()
     cid = conversation_id(customer)
     agent = new_page()
     agent_login(agent)
