@@ -1,7 +1,8 @@
 """The admin console in Chromium: an admin uploads a DOCX and a CSV FAQ in one go, watches each file reach
 "indexed", finds the new passage on the hit-testing page (draft), publishes it through the golden gate;
 a customer then asks in the widget and gets an answer citing that passage. And an agent's curated answer,
-edited and approved on the approvals page, lands in the draft as an indexed FAQ entry.
+edited and approved on the approvals page, lands in the draft as an indexed FAQ entry (then deleted from
+the documents page).
 
 The real stack of ``tests/e2e/server.py`` (e5 embeddings, FAISS + BM25, real ingestion jobs, the golden
 gate with the demo golden questions, the extractive LLM).
@@ -180,3 +181,10 @@ def test_a_curated_answer_approved_on_the_page_lands_in_the_draft(
     row = page.locator(f"#documents-table tr[data-source='curated-{curated_id[:12]}.csv']")
     row.locator(".k-badge.indexed").wait_for(timeout=60_000)
     assert "草稿" in row.inner_text()
+
+    # Changed its mind: delete it (confirmed in the dialog); a draft without it is built, the row goes.
+    row.get_by_role("button", name="删除").click()
+    dialog = page.get_by_role("dialog")
+    assert f"curated-{curated_id[:12]}.csv" in dialog.inner_text()
+    dialog.get_by_role("button", name="删除").click()
+    row.wait_for(state="detached", timeout=60_000)

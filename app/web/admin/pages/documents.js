@@ -75,22 +75,40 @@ export default {
             h("button", { class: "k-btn sm danger", type: "button", onclick: () => remove(d), text: t("delete") }))))))));
     }
 
+    // A delete or re-index answers at once with the job that rebuilds the draft: reload when it is done.
+    async function afterJob(jobId) {
+      await load();
+      while (jobId && !ctx.signal.aborted) {
+        await new Promise((r) => setTimeout(r, 1000));
+        let job;
+        try { job = await api("/admin/kb/jobs/" + encodeURIComponent(jobId), { signal: ctx.signal }); } catch (err) { ctx.fail(err); return; }
+        if (job.status === "succeeded" || job.status === "failed") {
+          if (job.status === "failed") ctx.toast(job.error_detail || job.error_code || "failed", "error", 6000);
+          await load();
+          return;
+        }
+      }
+    }
+
     async function reindex(d) {
+      let jobId = null;
       try {
         const r = await api("/admin/kb/documents/" + encodeURIComponent(d.id) + "/reindex", { method: "POST" });
+        jobId = r.job_id;
         ctx.toast(r.job_id ? t("reindexed") : t("nothing"), "success");
       } catch (err) { ctx.fail(err); }
-      load();
+      afterJob(jobId);
     }
 
     async function remove(d) {
       const ok = await ctx.confirm({ title: t("deleteTitle"), body: [h("p", { text: t("deleteBody", { t: d.title || d.source }) })], ok: t("delete"), danger: true });
       if (!ok) return;
+      let jobId = null;
       try {
-        await api("/admin/kb/documents/" + encodeURIComponent(d.id), { method: "DELETE" });
+        jobId = (await api("/admin/kb/documents/" + encodeURIComponent(d.id), { method: "DELETE" })).job_id;
         ctx.toast(t("deleted"), "success");
       } catch (err) { ctx.fail(err); }
-      load();
+      afterJob(jobId);
     }
 
     await load();
