@@ -27,4 +27,3 @@ def admin_pages() -> list[str]:
 @root_router.get("/admin")
 async def admin_page(request: Request, lang: Annotated[str | None, Query(max_length=2)] = None) -> Response:
     return render("admin/admin.html", lang=_lang(lang, request), pages=admin_pages())
-
