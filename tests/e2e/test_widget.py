@@ -33,6 +33,7 @@ def test_customer_gets_a_streamed_cited_answer_opens_the_passage_and_rates_it(
     reply = ask(page, "如何申请信用卡分期？")
 
     assert page.evaluate("window.__tokens") > 1  # token by token, not one block
+    assert reply.get_attribute("aria-busy") is None  # done streaming: screen readers read it now
     assert "分期" in reply.locator(".text").inner_text()
     source = reply.locator(".source").first
     source.wait_for()
