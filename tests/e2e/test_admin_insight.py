@@ -84,6 +84,10 @@ def test_analytics_page_draws_the_seeded_figures(
     titles = per_day.locator("rect.bar title").all_text_contents()
     assert "03-01 · Confirmed: 2" in titles
     assert "03-02 · Other: 3" in titles
+    pg.get_by_text("Show as a table").click()
+    assert pg.locator("#per-day-table tbody tr").first.locator("td").all_inner_texts() == [
+        "2026-03-01", "3", "2", "1", "1",
+    ]  # fmt: skip
     first = pg.locator("#unanswered-table tbody tr").first
     assert first.locator("td").nth(0).locator(".passage").inner_text() == analytics_seed.CLOSE_Q
     assert first.locator("td").nth(1).inner_text() == "3"

@@ -21,7 +21,7 @@ export default {
       handoffTitle: "转人工原因", dontKnowTitle: "“不知道”原因", csatTitle: "满意度分布", ahtTitle: "平均处理时长",
       latencyTitle: "各阶段延迟", latencyNote: "最近 {n} 条机器人回复的 p50 / p95（毫秒）。", unansweredTitle: "未解答的高频问题",
       unansweredNote: "客户原话（已脱敏），相近的问法合并。", question: "问题", times: "次数", last: "最近", reasons: "原因",
-      none: "该时段没有数据。", responses: "{n} 份评价", convs: "{n} 个会话", replies: "{n}/{m} 条回复", thumbs: "点赞 {u} · 点踩 {d}",
+      asTable: "以表格查看", day: "日期", handedOff: "转人工", none: "该时段没有数据。", responses: "{n} 份评价", convs: "{n} 个会话", replies: "{n}/{m} 条回复", thumbs: "点赞 {u} · 点踩 {d}",
       empty: "另有 {n} 个会话打开后未发言（不计入）。", badRange: "开始日期不能晚于结束日期", generated: "生成于 {t}（{tz}）",
       reasonNames: {
         explicit_request: "客户要求", urgent_topic: "紧急事项", frustration: "客户不满", repeated_failure: "多次未答出",
@@ -39,7 +39,7 @@ export default {
       handoffTitle: "Hand-off reasons", dontKnowTitle: "\"Don't know\" reasons", csatTitle: "CSAT distribution", ahtTitle: "Average handling time",
       latencyTitle: "Latency per stage", latencyNote: "p50 / p95 over the most recent {n} bot replies (ms).", unansweredTitle: "Top unanswered questions",
       unansweredNote: "The customers' words (masked); near-duplicates grouped.", question: "Question", times: "Times", last: "Last asked", reasons: "Why",
-      none: "No data in this period.", responses: "{n} ratings", convs: "{n} conversations", replies: "{n}/{m} replies", thumbs: "thumbs up {u} · down {d}",
+      asTable: "Show as a table", day: "Day", handedOff: "Handed off", none: "No data in this period.", responses: "{n} ratings", convs: "{n} conversations", replies: "{n}/{m} replies", thumbs: "thumbs up {u} · down {d}",
       empty: "{n} more conversations were opened without a message (not counted).", badRange: "The start is after the end", generated: "Generated {t} ({tz})",
       reasonNames: {
         explicit_request: "Customer asked", urgent_topic: "Urgent topic", frustration: "Frustration", repeated_failure: "Repeated misses",
@@ -143,7 +143,14 @@ export default {
       const charts = h("div", { class: "charts" });
       charts.append(
         card(t("perDay"), null, legend(perDaySeries),
-          stackedBars({ data: days, series: perDaySeries, label: `${t("perDay")}: ${total}` })),
+          stackedBars({ data: days, series: perDaySeries, label: `${t("perDay")}: ${total}` }),
+          h("details", { class: "k-small" }, h("summary", { text: t("asTable") }),
+            h("table", { class: "k-table", id: "per-day-table" },
+              h("thead", {}, h("tr", {}, [t("day"), t("conversations"), t("confirmed"), t("assumed"), t("handedOff")].map((c, i) => h("th", { scope: "col", class: i ? "num" : null, text: c })))),
+              h("tbody", {}, r.per_day.map((d) => h("tr", {},
+                h("td", { text: d.day }), h("td", { class: "num", text: String(d.conversations) }),
+                h("td", { class: "num", text: String(d.resolved_confirmed) }), h("td", { class: "num", text: String(d.resolved_assumed) }),
+                h("td", { class: "num", text: String(d.handed_off) }))))))),
         card(t("resolutionTitle"), t("resolutionNote", { w: res.window_minutes }),
           legend([["confirmed", res.confirmed], ["assumed", res.assumed], ["unresolved", res.unresolved], ["pending", res.pending]]
             .map(([k, n]) => ({ cls: k, label: `${t(k)} ${n}` }))),
