@@ -103,6 +103,9 @@ async def test_redis_away_fails_fast_then_resumes_from_the_event_log(
         assert r.json()["error_code"] == "store_unavailable"
         assert waited < FAST_REDIS.worst_case_s() + 2.0  # fails fast, does not hang the customer
         assert (await durable(on_redis, cid))[:2] == (roles, version)  # nothing half-written
+        metrics = (await client.get("/metrics")).text
+        assert "kefu_rate_limit_store_errors_total 0.0" not in metrics  # the limiter failed open, counted
+        assert "kefu_rate_limit_store_errors_total" in metrics
         ready = await client.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"]["redis"] is False
