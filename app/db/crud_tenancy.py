@@ -95,15 +95,13 @@ async def mark_login(session: AsyncSession, *, user: User) -> None:
 
 
 async def lock_active_admins(session: AsyncSession, *, tenant_id: str) -> list[str]:
-    """Ids of the tenant's active admins, their rows locked until the transaction ends (``FOR UPDATE``, in
-    id order, so two callers queue instead of deadlocking; a no-op on SQLite, whose writers are serialised).
-    A caller that blocked here sees the rows as the other transaction committed them."""
-    stmt = (
-        select(User.id)
-        .where(User.tenant_id == tenant_id, User.role == "admin", User.is_active.is_(True))
-        .order_by(User.id)
-        .with_for_update()
-    )
+    """Ids of the tenant's active admins, read under the database's write lock on those rows, held until
+    the transaction ends: a no-op UPDATE of them first (PostgreSQL locks the rows; SQLite, which starts a
+    transaction only at the first write, takes its single write lock), then the read. A second caller waits
+    at the UPDATE and then reads what the first committed."""
+    admins = (User.tenant_id == tenant_id, User.role == "admin", User.is_active.is_(True))
+    await session.execute(update(User).where(*admins).values(role=User.role))
+    stmt = select(User.id).where(*admins).order_by(User.id)
     return list((await session.execute(stmt)).scalars().all())
 
 
