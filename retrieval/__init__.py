@@ -8,6 +8,8 @@ Entry points the app wires (all heavy resources load in ``warm_up()``, never at 
 - ``retrieval.loaders.load_document(bytes | Path, filename, config, columns=None) -> ParsedDocument``
   or ``DocumentRejected(code, detail)``; ``document_from_text(...)`` for text rows.
 - ``retrieval.chunking.Chunker(config).chunk(parsed, document_id, metadata=None) -> list[ChunkRecord]``.
+- ``retrieval.labels.display_label(chunk) -> str``: what a reader sees for a cited chunk (the FAQ
+  question, or the document title › heading path; the source only when there is nothing else).
 - ``retrieval.index.store.IndexStore(root, embedder, config)``: ``build_version``, ``derive_version``,
   ``open(kb_key, version) -> HybridRetriever`` (cached, thread-safe), ``delete_version``,
   ``list_versions``, ``info``; ``IndexUnavailable`` means "rebuild from the database".
