@@ -49,7 +49,8 @@ class ScriptedLLM:
         m = _PASSAGE.search(prompt)
         if m is None:
             return "I don't know based on the available information."
-        line = prompt[m.end() :].splitlines()[0].strip()
+        # the passage's title line, or its first line of text when it has no title
+        line = next((x.strip() for x in prompt[m.end() :].splitlines() if x.strip()), "")
         return f"{line[:120]} [{m.group(1)}]"
 
     def _check(self, messages: Sequence[ChatMessage]) -> None:

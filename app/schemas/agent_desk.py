@@ -108,9 +108,10 @@ class RevealPublic(BaseModel):
 class CitationOut(BaseModel):
     n: int
     chunk_id: str
-    title: str
+    title: str  # the chunk's label (FAQ question, or document title › heading path)
     document_id: str
     text: str
+    source: str = ""  # the document's file name or URL
 
 
 class SuggestionPublic(BaseModel):

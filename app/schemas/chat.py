@@ -34,9 +34,10 @@ class MessageCreate(BaseModel):
 class CitationPublic(BaseModel):
     n: int
     chunk_id: str
-    title: str
+    title: str  # what a customer reads: the FAQ question, or the document title › heading path
     document_id: str
     text: str = ""
+    source: str = ""  # the document's file name or URL
 
 
 class TurnPublic(BaseModel):
@@ -64,7 +65,12 @@ class TurnPublic(BaseModel):
             reason=outcome.reason,
             citations=[
                 CitationPublic(
-                    n=c.n, chunk_id=c.chunk_id, title=c.title, document_id=c.document_id, text=c.text
+                    n=c.n,
+                    chunk_id=c.chunk_id,
+                    title=c.title,
+                    document_id=c.document_id,
+                    text=c.text,
+                    source=c.source,
                 )
                 for c in outcome.citations
             ],

@@ -17,6 +17,7 @@ from app.errors import AppError, ErrorCode
 from app.services import handoff as handoffs
 from dialog.state import DialogState
 from dialog.triggers import TriggerRules
+from retrieval.labels import display_label
 
 # Conversations the bot handled within this window count as "live" in the queue.
 LIVE_WINDOW = timedelta(minutes=30)
@@ -205,7 +206,7 @@ async def context(container: Container, *, tenant_id: str, conversation_id: str)
         cited.append(
             CitedChunk(
                 chunk_id=cid,
-                title=chunk.title if chunk is not None else title,
+                title=display_label(chunk) if chunk is not None else title,
                 text=chunk.text if chunk is not None else "",
                 document_id=chunk.document_id if chunk is not None else doc,
             )

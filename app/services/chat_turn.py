@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from app.container import Container
 from app.db import crud_conversations, crud_kb
 from app.metrics import STAGES
-from app.services import answer_cache
+from app.services import answer_cache, citing
 from app.services.generation import AnswerGenerator, Generated
 from app.services.timing import StageClock
 from app.services.turn_records import AcceptedTurn, accept_user_message, record_reply
@@ -169,9 +169,7 @@ class ChatTurn:
             yield TokenChunk(cached.restored)
             yield cached
             return
-        passages = [
-            Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in result.hits
-        ]
+        passages = [citing.passage_of(h.chunk) for h in result.hits]
         with clock.stage("generate"):
             carried = await self._carried(tenant_id, conversation_id, version)
         got: Generated | None = None
@@ -214,7 +212,7 @@ class ChatTurn:
             chunks = {
                 c.chunk_id: c for c in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=refs)
             }
-        return [Passage(ref=r, text=chunks[r].text, title=chunks[r].title) for r in refs if r in chunks]
+        return [citing.passage_of(chunks[r]) for r in refs if r in chunks]
 
     async def _retrieve(self, tenant_id: str, track: TrackResult) -> tuple[SearchResult, str]:
         kb = await self._c.knowledge.active(tenant_id)
@@ -233,23 +231,7 @@ class ChatTurn:
     ) -> list[Citation]:
         if not generated.cited or decision.action not in ("answer", "handoff"):
             return []
-        by_id = {h.chunk.chunk_id: h.chunk for h in hits}
-        missing = [ref for _, ref in generated.cited if ref not in by_id]
-        if missing:  # carried over from an earlier turn's prompt
-            async with self._c.sessions() as session:
-                for chunk in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=missing):
-                    by_id[chunk.chunk_id] = chunk
-        return [
-            Citation(
-                n=n,
-                chunk_id=ref,
-                title=by_id[ref].title,
-                document_id=by_id[ref].document_id,
-                text=by_id[ref].text,
-            )
-            for n, ref in generated.cited
-            if ref in by_id
-        ]
+        return await citing.citations(self._c, tenant_id=tenant_id, hits=hits, cited=generated.cited)
 
     def _outcome(
         self,

@@ -10,19 +10,17 @@ the agent's send masks again anyway.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.container import Container
-from app.db import crud_kb
+from app.services import citing
 from app.services.agent_console import load_state, open_question_index
 from app.services.generation import AnswerGenerator, Generated
 from app.services.kb_search import search_active
 from app.services.timing import StageClock
 from app.services.turn_types import Citation
 from dialog.state import DialogState, Turn
-from llm_backend.types import ChatMessage, Lang, Passage
-from retrieval.types import Hit
+from llm_backend.types import ChatMessage, Lang
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +62,7 @@ async def suggest_reply(container: Container, *, tenant_id: str, conversation_id
     with clock.stage("retrieve"):
         found = await search_active(container, tenant_id=tenant_id, query=question[:500])
     hits = found.result.hits
-    passages = [Passage(ref=h.chunk.chunk_id, text=h.chunk.text, title=h.chunk.title) for h in hits]
+    passages = [citing.passage_of(h.chunk) for h in hits]
     history = [
         ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in before[-HISTORY_TURNS:]
     ]
@@ -88,7 +86,7 @@ async def suggest_reply(container: Container, *, tenant_id: str, conversation_id
         if isinstance(item, Generated):
             generated = item
     assert generated is not None
-    citations = await _citations(container, tenant_id, hits, generated)
+    citations = await citing.citations(container, tenant_id=tenant_id, hits=hits, cited=generated.cited)
     logger.info(
         "suggested reply conversation=%s hits=%d cited=%d model=%s",
         conversation_id,
@@ -106,25 +104,3 @@ async def suggest_reply(container: Container, *, tenant_id: str, conversation_id
         kb_version=found.version,
         timings_ms=clock.rounded(),
     )
-
-
-async def _citations(
-    container: Container, tenant_id: str, hits: Sequence[Hit], generated: Generated
-) -> list[Citation]:
-    by_id = {h.chunk.chunk_id: h.chunk for h in hits}
-    missing = [ref for _, ref in generated.cited if ref not in by_id]
-    if missing:
-        async with container.sessions() as session:
-            for chunk in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=missing):
-                by_id[chunk.chunk_id] = chunk
-    return [
-        Citation(
-            n=n,
-            chunk_id=ref,
-            title=by_id[ref].title,
-            document_id=by_id[ref].document_id,
-            text=by_id[ref].text,
-        )
-        for n, ref in generated.cited
-        if ref in by_id
-    ]

@@ -25,12 +25,19 @@ def validated_message(text: str, *, max_chars: int) -> str:
 class Citation:
     n: int  # the [n] in the answer text
     chunk_id: str
-    title: str
+    title: str  # the chunk's label (retrieval.labels.display_label): FAQ question, or title › headings
     document_id: str
     text: str = ""  # the cited passage, as stored in the knowledge base
+    source: str = ""  # the document's file name or URL (``title`` is what a reader sees)
 
     def as_json(self) -> dict[str, Any]:
-        return {"n": self.n, "chunk_id": self.chunk_id, "title": self.title, "document_id": self.document_id}
+        return {
+            "n": self.n,
+            "chunk_id": self.chunk_id,
+            "title": self.title,
+            "document_id": self.document_id,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from app.services.conversation_log import Appended
 from app.services.event_writer import write_events
 from dialog.events import ConversationClosed, Event
 from dialog.state import DialogState
+from retrieval.labels import display_label
 
 # Outcomes of a conversation the customer ended: they gave up waiting for an agent, or just left.
 ABANDONED = "abandoned"
@@ -54,7 +55,7 @@ async def cited_passage(container: Container, *, conversation: Conversation, chu
     chunk = chunks[0]
     return Passage(
         chunk_id=chunk.chunk_id,
-        title=chunk.title,
+        title=display_label(chunk),
         text=chunk.text,
         document_id=chunk.document_id,
         source=chunk.metadata.get("source", ""),

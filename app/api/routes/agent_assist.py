@@ -24,6 +24,7 @@ from app.schemas.agent_desk import (
 )
 from app.services import canned, curated, suggest
 from app.services.kb_search import MAX_QUERY_CHARS, search_active
+from retrieval.labels import display_label
 
 router = APIRouter(prefix="/agent", tags=["agent"])
 
@@ -40,7 +41,14 @@ async def suggest_reply(
     return SuggestionPublic(
         text=s.text,
         citations=[
-            CitationOut(n=c.n, chunk_id=c.chunk_id, title=c.title, document_id=c.document_id, text=c.text)
+            CitationOut(
+                n=c.n,
+                chunk_id=c.chunk_id,
+                title=c.title,
+                document_id=c.document_id,
+                text=c.text,
+                source=c.source,
+            )
             for c in s.citations
         ],
         question=s.question,
@@ -70,7 +78,7 @@ async def kb_search(
                 rank=i,
                 chunk_id=h.chunk.chunk_id,
                 document_id=h.chunk.document_id,
-                title=h.chunk.title,
+                title=display_label(h.chunk),
                 text=h.chunk.text,
                 score=round(h.score, 4),
                 source=h.chunk.metadata.get("source", ""),

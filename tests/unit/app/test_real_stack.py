@@ -53,6 +53,11 @@ async def test_demo_questions_through_the_real_layers(tmp_path: Path, sqlite_tem
                 assert all(c["document_id"] for c in final["citations"])
                 cited = final["citations"][0]["text"]
                 assert ("分期" in cited) if lang == "zh" else ("lost" in cited.lower())
+                # FAQ citations are labelled by their question; the file name is stored beside it
+                for c in final["citations"]:
+                    assert c["source"] == "faq.csv"
+                    assert c["title"] == c["text"].split("\n")[0], c
+                assert "faq.csv" not in final["text"]
                 assert sum(1 for e, _ in events if e == "token") > 1
 
             # planted PII: stored masked by the real Presidio masker
