@@ -23,6 +23,7 @@ from app.services.turn_types import TokenChunk
 from llm_backend.config import LLMConfig
 from llm_backend.errors import LLMError
 from llm_backend.fallback import extractive_answer, handoff_answer
+from llm_backend.leak import instruction_leak
 from llm_backend.prompt_text import cited_numbers, is_no_answer
 from llm_backend.prompts import build_rag_prompt
 from llm_backend.protocols import LLMClient
@@ -86,6 +87,7 @@ class AnswerGenerator:
         failure: LLMError | None = None
         refs: tuple[str, ...] = ()
         shown_texts: list[str] = []
+        system = ""
         guard = self._masker.stream_guard(vault, lang)
         try:
             built = build_rag_prompt(
@@ -101,6 +103,7 @@ class AnswerGenerator:
                 lang=lang,
             )
             refs, lang = built.citations, built.lang
+            system = built.messages[0].content
             shown_texts = [p.text for p in built.shown]
             deltas = self._llm.stream(built.messages, max_tokens=cfg.max_tokens, temperature=cfg.temperature)
             try:
@@ -137,6 +140,14 @@ class AnswerGenerator:
         ans_lang: Lang = lang or "en"
         if failure is None:
             masked, restored = check.masked, check.restored
+            if instruction_leak(masked, system):
+                # Prompt injection that worked (the model recites its rules): the final event replaces
+                # the streamed tokens with the quoted passage, and only that is stored.
+                logger.warning("model answer repeats its instructions; quoting the top passage")
+                yield await self._fallback(
+                    question=question, passages=passages, lang=ans_lang, reason="llm_instruction_leak"
+                )
+                return
             numbers = cited_numbers(masked, len(refs))
             no_answer = is_no_answer(masked)
             if not numbers and not no_answer and not is_echo(masked, question):
