@@ -37,6 +37,11 @@ def test_customer_gets_a_streamed_cited_answer_opens_the_passage_and_rates_it(
     assert "分期" in reply.locator(".text").inner_text()
     source = reply.locator(".source").first
     source.wait_for()
+    # the citation reads as the FAQ question, not as the uploaded file's name
+    label = source.locator(".title").inner_text()
+    assert "分期" in label, label
+    assert label.endswith("？"), label
+    assert ".csv" not in reply.inner_text()
     shot(page, "widget-answer")
 
     source.click()
@@ -49,6 +54,8 @@ def test_customer_gets_a_streamed_cited_answer_opens_the_passage_and_rates_it(
     )
     assert "分期" in passage.inner_text()
     assert "登录海港银行App" in passage.inner_text()
+    assert page.locator(f"{W} #kefu-sheet-title").inner_text() == label
+    assert page.locator(f"{W} .sheet-source").inner_text() == ""  # a file name is no help to a customer
     shot(page, "widget-passage")
     page.keyboard.press("Escape")
     sheet.wait_for(state="hidden")

@@ -438,7 +438,8 @@
     call("GET", "/" + conv.id + "/citations/" + encodeURIComponent(c.chunk_id)).then(function (p) {
       sheetTitle.textContent = p.title || c.title || c.chunk_id;
       sheetBody.textContent = p.text;
-      sheetSource.textContent = p.source ? t("source") + ": " + p.source : "";
+      // A web page's address helps the customer; an uploaded file's name ("faq.csv") does not.
+      sheetSource.textContent = /^https?:\/\//i.test(p.source || "") ? t("source") + ": " + p.source : "";
     }).catch(function (err) { sheetBody.textContent = failure(err); });
   }
 
