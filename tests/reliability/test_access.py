@@ -6,7 +6,7 @@ token (``WidgetConversationDep``); the few public routes are named in ``PUBLIC``
 with the wrong credentials, route by route: none, an agent on admin routes, a widget conversation's token
 and the public widget key on admin/agent routes, an admin's login on the widget's routes, a foreign
 site's ``Origin`` on the widget's routes. (Rate limits per IP / widget key / conversation / login are in
-``test_edge_limits.py``.)
+``test_edge_limits.py``; across replicas on Redis: the last test here.)
 """
 
 from __future__ import annotations
@@ -296,3 +296,58 @@ async def test_an_api_key_carries_its_role_and_tenant(
     assert (r.status_code, r.json()["error_code"]) == (403, "forbidden")
     forged = {"Authorization": f"Bearer {raw[:-4]}AAAA"}  # right prefix, wrong secret
     assert (await client.get("/api/v1/agent/handoffs", headers=forged)).status_code == 401
+
+
+@pytest.mark.integration
+async def test_rate_limits_hold_across_replicas_on_redis(
+    container: Container, tenant: Tenant, service_urls: tuple[str, str]
+) -> None:
+    """Two replicas (two apps) share the counters in Redis: a conversation's turn budget and a widget key's
+    budget are spent across both, with 429 + Retry-After on either."""
+    import uuid
+
+    from redis.asyncio import Redis
+
+    from app.edge_config import RateLimit
+
+    ns = f"kefu-it-{uuid.uuid4().hex[:10]}"
+    redis = Redis.from_url(service_urls[1])
+    limits = container.settings.rate_limit.model_copy(
+        update={
+            "conversation": RateLimit(count=2, period_s=60),
+            "widget_key": RateLimit(count=4, period_s=60),
+        }
+    )
+    container.settings = container.settings.model_copy(update={"rate_limit": limits, "redis_namespace": ns})
+    container.redis = redis
+    replicas = [create_app(container.settings, container) for _ in range(2)]
+    clients = [
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=a, raise_app_exceptions=False), base_url="http://t"
+        )
+        for a in replicas
+    ]
+    try:
+        cid, headers = await start_conversation(clients[0], tenant)  # widget key: 1 of 4
+        url = f"/api/v1/chat/conversations/{cid}/messages"
+        codes = [
+            (await clients[i % 2].post(url, json={"text": "Opening hours?"}, headers=headers)).status_code
+            for i in range(3)
+        ]
+        assert codes == [200, 200, 429]  # the third turn, on replica 0, saw replica 1's
+        start = {"json": {"widget_key": tenant.widget_key}, "headers": {"Origin": ORIGIN}}
+        starts = [
+            (await clients[i % 2].post("/api/v1/chat/conversations", **start)).status_code for i in range(4)
+        ]
+        assert starts == [201, 201, 201, 429]
+        refused = await clients[1].post("/api/v1/chat/conversations", **start)
+        assert refused.json()["error_code"] == "rate_limited"
+        assert int(refused.headers["retry-after"]) >= 1
+        assert [k async for k in redis.scan_iter(match=f"{ns}:ratelimit:*")]  # the counters live in Redis
+    finally:
+        for c in clients:
+            await c.aclose()
+        keys = [k async for k in redis.scan_iter(match=f"{ns}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
