@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import platform
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,8 +34,6 @@ def _save(name: str, command: str, body: str) -> None:
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
 
 
@@ -63,10 +62,14 @@ TINY_MOE = "kefu-tiny-moe"
 
 def register(cli: Clis) -> None:
     @cli.bench.command("llm-cpu")
-    def llm_cpu(runs: int = typer.Option(2, help="Repetitions of each question")) -> None:
+    def llm_cpu(
+        runs: int = typer.Option(2, help="Repetitions of each question"),
+        pairs: int = typer.Option(2, help="Questions (with their follow-up) per language, 1-2"),
+    ) -> None:
         """CPU default: TTFT and decode tokens/s for a typical RAG prompt (zh, en) and prefix reuse."""
         from app.settings import get_settings
         from llm_backend.bench.cpu_default import run_cpu_default
+        from llm_backend.bench.speed import StreamTiming
 
         settings = get_settings()
         # Generous deadlines: this measures speed, it must not give up on a busy shared CPU.
@@ -79,9 +82,21 @@ def register(cli: Clis) -> None:
                 "stream_idle_timeout_s": 120.0,
             }  # fmt: skip
         )
-        report = asyncio.run(run_cpu_default(config, settings.data_dir, settings.demo_kb_dir, runs=runs))
+
+        def progress(label: str, t: StreamTiming) -> None:
+            typer.echo(
+                f"{label}: prompt {t.prompt_tokens} tok, TTFT {t.ttft_s:.2f} s, {t.answer_tokens} tok "
+                f"at {t.decode_tokens_per_s:.1f} tok/s, load {os.getloadavg()[0]:.1f}",
+                err=True,
+            )
+
+        report = asyncio.run(
+            run_cpu_default(
+                config, settings.data_dir, settings.demo_kb_dir, runs=runs, pairs=pairs, on_timing=progress
+            )
+        )
         body = f"Model {report.model}, llama.cpp n_threads={report.threads}, max_tokens=128.\n\n{report.markdown()}"
-        _save("llm-cpu", f"kefu bench llm-cpu --runs {runs}", body)
+        _save("llm-cpu", f"kefu bench llm-cpu --runs {runs} --pairs {pairs}", body)
 
     @cli.bench.command("llm-cache")
     def llm_cache(

@@ -3,6 +3,7 @@ what llama.cpp's prefix reuse saves on a follow-up turn (warm vs cold TTFT, same
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,24 @@ def _prompt(client: ResilientLLMClient, config: LLMConfig, question: str, ranker
     )  # fmt: skip
 
 
-async def run_cpu_default(config: LLMConfig, data_dir: Path, demo_kb: Path, *, runs: int = 2) -> CpuReport:
+async def run_cpu_default(
+    config: LLMConfig,
+    data_dir: Path,
+    demo_kb: Path,
+    *,
+    runs: int = 2,
+    pairs: int = 2,
+    on_timing: Callable[[str, StreamTiming], None] | None = None,
+) -> CpuReport:
+    """``pairs`` questions per language (first turn + follow-up), each first turn timed ``runs`` times cold;
+    ``on_timing(label, timing)`` sees each measurement as it is made."""
+    questions = {lang: qs[:pairs] for lang, qs in QUESTIONS.items()}
+
+    def seen(label: str, timing: StreamTiming) -> StreamTiming:
+        if on_timing is not None:
+            on_timing(label, timing)
+        return timing
+
     backend = LlamaCppBackend(config, data_dir)
     client = ResilientLLMClient(backend, config)
     await client.warm_up()
@@ -75,23 +93,26 @@ async def run_cpu_default(config: LLMConfig, data_dir: Path, demo_kb: Path, *, r
     report = CpuReport(client.model_name, config.n_threads, {"zh": [], "en": []}, [], [])
     try:
         for _ in range(runs):
-            for lang, pairs in QUESTIONS.items():
-                for first, _follow in pairs:
+            for lang, asked in questions.items():
+                for first, _follow in asked:
                     await backend.reset_cache()
                     built = _prompt(client, config, first, ranker, lang)
-                    report.cold[lang].append(
-                        await time_stream(client, built.messages, max_tokens=config.max_tokens)
-                    )
-        for lang, pairs in QUESTIONS.items():
-            for first, follow in pairs:
+                    timing = await time_stream(client, built.messages, max_tokens=config.max_tokens)
+                    report.cold[lang].append(seen(f"cold {lang}", timing))
+        for lang, asked in questions.items():
+            for first, follow in asked:
                 await backend.reset_cache()
                 turn1 = _prompt(client, config, first, ranker, lang)
-                answer = await time_stream(client, turn1.messages, max_tokens=config.max_tokens)
+                answer = seen(
+                    f"turn 1 {lang}", await time_stream(client, turn1.messages, max_tokens=config.max_tokens)
+                )
                 history = [ChatMessage("user", first), ChatMessage("assistant", answer.text)]
                 turn2 = _prompt(client, config, follow, ranker, lang, history, turn1)
-                report.followup_warm.append(await time_stream(client, turn2.messages, max_tokens=16))
+                warm = await time_stream(client, turn2.messages, max_tokens=16)
+                report.followup_warm.append(seen(f"follow-up warm {lang}", warm))
                 await backend.reset_cache()
-                report.followup_cold.append(await time_stream(client, turn2.messages, max_tokens=16))
+                cold = await time_stream(client, turn2.messages, max_tokens=16)
+                report.followup_cold.append(seen(f"follow-up cold {lang}", cold))
     finally:
         await client.aclose()
     return report
