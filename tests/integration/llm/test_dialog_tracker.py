@@ -16,9 +16,10 @@ import pytest
 
 from dialog.evaluation.sgd import GoldTurn, ServiceSchema, SgdDialogue, build_trackers, run_sgd
 from dialog.events import BotSaid, UserSaid
+from dialog.intents import parse_intents
 from dialog.state import DialogState
 from dialog.testing import hash_embed, local_tracker
-from dialog.tracker_llm import MAX_QUERY_CHARS, LLMTracker, SlotSpec, max_output_tokens
+from dialog.tracker_llm import DEFAULT_SLOT_SPECS, MAX_QUERY_CHARS, LLMTracker, SlotSpec, max_output_tokens
 from llm_backend.config import LLMConfig
 from llm_backend.factory import build_llm_client
 from llm_backend.protocols import LLMClient
@@ -63,8 +64,21 @@ async def _client(server: ManagedServer, model: str) -> LLMClient:
     return client
 
 
-async def _check_tracker(client: LLMClient) -> None:
-    tracker = LLMTracker(adapter(client), local_tracker(), timeout_s=1200)
+SMALL_INTENTS = parse_intents(
+    [
+        {"name": "credit_card_instalment", "description": "Credit card instalment plans and their fees",
+         "examples": ["信用卡分期怎么申请", "instalment fee"]},
+        {"name": "transfer", "description": "Money transfers", "examples": ["转账多久到账", "transfer limit"]},
+        {"name": "out_of_scope", "examples": ["今天天气怎么样", "tell me a joke"]},
+    ]
+)  # fmt: skip
+
+
+async def _check_tracker(client: LLMClient, *, small: bool = False) -> None:
+    """``small``: three intents and two slots, a short prompt for the slow llama.cpp grammar sampler."""
+    local = local_tracker(SMALL_INTENTS) if small else local_tracker()
+    slots = DEFAULT_SLOT_SPECS[:3:2] if small else DEFAULT_SLOT_SPECS
+    tracker = LLMTracker(adapter(client), local, slots=slots, timeout_s=1200)
     state = DialogState.replay(
         [UserSaid(text="信用卡分期怎么申请？", lang="zh"), BotSaid(text="在App中申请", citations=["c1"])]
     )
@@ -94,7 +108,7 @@ class TestLlamaServer:
         await client.aclose()
 
     async def test_state_update_through_the_schema(self, client: LLMClient) -> None:
-        await _check_tracker(client)
+        await _check_tracker(client, small=True)
 
 
 @pytest.mark.vllm
