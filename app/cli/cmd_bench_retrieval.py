@@ -24,6 +24,9 @@ def register(cli: Clis) -> None:
         real_multilingual: int = typer.Option(10_000, help="Real embedded texts, multilingual model"),
         parts: str = typer.Option("engines,latency,ann,ingest", help="Which measurements to run"),
         out: Path = typer.Option(Path("var/bench/retrieval.json"), help="Where to write the figures"),
+        threads: int = typer.Option(
+            0, help="Torch and FAISS threads (0: their defaults); 1 makes the CPU-time figures the whole cost"
+        ),
     ) -> None:
         """Speed of retrieval on this machine (figures for docs/BENCHMARKS.md)."""
         import logging
@@ -42,8 +45,14 @@ def register(cli: Clis) -> None:
         config = settings.retrieval
         data = settings.eval_data_dir
         todo = {p.strip() for p in parts.split(",")}
+        if threads > 0:
+            import faiss
+            import torch
+
+            torch.set_num_threads(threads)
+            faiss.omp_set_num_threads(threads)
         report: dict[str, object] = {"machine": bench.machine(), "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-                                     "config": config.model_dump()}  # fmt: skip
+                                     "config": config.model_dump(), "threads": threads}  # fmt: skip
         analyzer = KeywordAnalyzer()
         analyzer.warm_up()
         size_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -78,7 +87,9 @@ def register(cli: Clis) -> None:
                     lat = bench.query_latency(texts, bench.grow(vectors, size), min(size, n_real), qs, inner,
                                               analyzer, config)  # fmt: skip
                     typer.echo(f"  {size:>7} chunks ({lat.index_kind}): p50 {lat.p50_ms} ms, p95 {lat.p95_ms} ms "
-                               f"(embed p50 {lat.embed_p50_ms} ms, search p50 {lat.search_p50_ms} ms)")  # fmt: skip
+                               f"(embed p50 {lat.embed_p50_ms} ms, search p50 {lat.search_p50_ms} ms); CPU p50 "
+                               f"{lat.cpu_p50_ms} ms, p95 {lat.cpu_p95_ms} ms (embed {lat.cpu_embed_p50_ms}, "
+                               f"search {lat.cpu_search_p50_ms})")  # fmt: skip
                     latency.append(asdict(lat))
             if "ann" in todo and name == "all-minilm-l6-v2":
                 switch = min(config.ann_threshold, n_real)

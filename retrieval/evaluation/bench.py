@@ -101,6 +101,13 @@ class Latency:
     embed_p50_ms: float
     search_p50_ms: float  # dense + BM25 + fusion, query vector given
     build_s: float
+    # CPU time of the calling thread (``time.thread_time``): the work itself, without the wait for a core
+    # that dominates wall time on a shared machine. It is the whole cost only when the engines run on the
+    # calling thread (``kefu bench retrieval --threads 1``); with more threads it leaves their share out.
+    cpu_p50_ms: float = 0.0
+    cpu_p95_ms: float = 0.0
+    cpu_embed_p50_ms: float = 0.0
+    cpu_search_p50_ms: float = 0.0
 
 
 def query_latency(
@@ -134,19 +141,25 @@ def query_latency(
     for q in queries[:warmup]:
         retriever.search(q, k=config.top_k)
     total, embed, search = [], [], []
+    cpu_total, cpu_embed, cpu_search = [], [], []
+    clock = time.thread_time
     for q in queries[warmup:]:
-        a = time.perf_counter()
+        a, ca = time.perf_counter(), clock()
         qv = embedder.embed_queries([q])[0]
-        b = time.perf_counter()
+        b, cb = time.perf_counter(), clock()
         retriever.candidates(q, query_vector=qv)
-        c = time.perf_counter()
+        c, cc = time.perf_counter(), clock()
         retriever.search(q, k=config.top_k)
-        d = time.perf_counter()
+        d, cd = time.perf_counter(), clock()
         embed.append(b - a)
         search.append(c - b)
         total.append(d - c)
+        cpu_embed.append(cb - ca)
+        cpu_search.append(cc - cb)
+        cpu_total.append(cd - cc)
     return Latency(len(chunks), real, retriever.dense.kind, embedder.name, _pct(total, 50), _pct(total, 95),
-                   _pct(embed, 50), _pct(search, 50), round(build_s, 1))  # fmt: skip
+                   _pct(embed, 50), _pct(search, 50), round(build_s, 1), _pct(cpu_total, 50),
+                   _pct(cpu_total, 95), _pct(cpu_embed, 50), _pct(cpu_search, 50))  # fmt: skip
 
 
 def _pct(xs: Sequence[float], p: int) -> float:
