@@ -215,7 +215,7 @@ class Bench:
 
         assert self.config.database_server is not None
         with psycopg.connect(self.config.database_server, autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def prepare(self) -> None:
         if self.config.database_server:

@@ -221,7 +221,10 @@ async def test_postgres_lost_mid_turn_leaves_only_whole_writes(
             return parse_sse(r.text)
 
         task = asyncio.create_task(stream())
-        await asyncio.sleep(0.15)  # the customer's message is committed; the model is still answering
+        for _ in range(500):  # until the customer's message is committed (the model is still answering)
+            if (await durable(on_postgres, cid))[0] == ["user", "bot", "user"]:
+                break
+            await asyncio.sleep(0.02)
         postgres.stop("fast")
         try:
             events = await task
