@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -242,3 +242,48 @@ async def test_postgres_lost_mid_turn_leaves_only_whole_writes(
     assert roles == ["user", "bot", "user", "user", "bot"]
     assert version > version_before
     assert [e.type for e in events].count("user_said") == 3
+
+
+async def test_redis_lost_between_the_commit_and_the_hot_copy_loses_no_event(
+    container: Container, tenant: Tenant, tmp_path: Path
+) -> None:
+    """Redis dies in the one window the fail-fast check cannot cover: after a turn's SQL commit, before the
+    events are mirrored into the hot copy. It comes back *with* its data (append-only file), so its copy
+    is stale, not empty: the next load must see the version gap and rebuild from the event log."""
+    server = PrivateRedis(tmp_path / "aof", persist=True).start()
+
+    class DiesBeforeMirror(RedisDialogStore):
+        armed = False
+
+        async def append(self, conversation_id: str, events: Sequence[Event], expected_version: int) -> int:
+            if self.armed:  # called only after the SQL commit (ConversationLog.publish)
+                self.armed = False
+                server.stop()
+            return await super().append(conversation_id, events, expected_version)
+
+    client = command_client(server.url, FAST_REDIS)
+    store = DiesBeforeMirror(client, ttl_s=3600, prefix="t:dialog:")
+    container.dialog_store = store
+    try:
+        async with asgi_client(container) as api:
+            cid, headers = await start_conversation(api, tenant)
+            assert (await send(api, cid, headers, QUESTIONS[0])).status_code == 200
+            stale = (await store.load(cid)).version
+            store.armed = True
+            # Both of this turn's commits land; both mirrors fail (logged): the turn itself completes.
+            r = await send(api, cid, headers, QUESTIONS[1])
+            assert r.status_code == 200, r.text
+            roles, committed, logged = await durable(container, cid)
+            assert committed > stale
+            assert roles == ["user", "bot", "user", "bot"]
+
+            server.start()  # back with the copy it had: version `stale`, behind the record
+            assert (await store.load(cid)).version == stale
+            r = await send(api, cid, headers, QUESTIONS[2])
+            assert r.status_code == 200, r.text
+            _, version, after = await durable(container, cid)
+            assert after[: len(logged)] == logged  # nothing lost, nothing rewritten
+            assert (await store.load(cid)).version == version  # the hot copy caught up from the log
+    finally:
+        await client.aclose()
+        server.close()
