@@ -18,6 +18,11 @@ class RetrievalConfig(BaseModel):
     # "Nothing good enough" for the dialog policy when the best hit's dense similarity is below this.
     # 0 (default): the embedder's calibrated floor (retrieval.embedders.DEFAULT_FLOORS); < 0: never.
     score_floor: float = 0.0
+    # ... or when the best chunk stands out: its dense similarity minus the ``margin_rank``-th best chunk's
+    # is at least this (e5 cosines bunch high, so an answerable question shows as a margin over the pack
+    # even below the floor). 0 (default): the embedder's calibrated margin (DEFAULT_MARGINS); < 0: off.
+    score_margin: float = 0.0
+    margin_rank: int = Field(default=10, ge=2, le=50)
     # Above this many vectors an index is built as HNSW instead of exact inner product.
     ann_threshold: int = Field(default=20_000, ge=1)
     hnsw_m: int = Field(default=32, ge=4, le=128)

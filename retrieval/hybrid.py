@@ -38,6 +38,17 @@ def resolve_floor(config: RetrievalConfig, embedder: Embedder) -> float:
     return default_floor(embedder.name)
 
 
+def resolve_margin(config: RetrievalConfig, embedder: Embedder) -> float:
+    """``config.score_margin`` if set (> 0), the embedder's calibrated margin if 0, none (inf) if < 0."""
+    if config.score_margin > 0:
+        return config.score_margin
+    if config.score_margin < 0:
+        return float("inf")
+    from retrieval.embedders import default_margin
+
+    return default_margin(embedder.name)
+
+
 def fusion_params(config: RetrievalConfig) -> FusionParams:
     return FusionParams(
         method=config.fusion,
@@ -53,8 +64,10 @@ class HybridRetriever:
     """``Retriever`` over one immutable KB version. Thread-safe; sync and CPU-bound.
 
     ``search`` returns at most ``k`` chunk hits, best first by fused score, all matching ``filters``.
-    ``good_enough`` is False when there is no hit or no hit's dense similarity reaches ``floor``
-    (``config.score_floor``, or the embedder's calibrated floor: e5 cosines bunch high). Raises
+    ``good_enough`` is True when there is a hit and either a top-k hit's dense similarity reaches ``floor``
+    (``config.score_floor``, or the embedder's calibrated floor: e5 cosines bunch high) or the best dense
+    candidate stands out from the pack by ``margin`` (``config.score_margin`` over the
+    ``config.margin_rank``-th candidate; no margin evidence with fewer candidates). Raises
     ``DimensionMismatch`` if the embedder does not match the index.
     """
 
@@ -90,6 +103,7 @@ class HybridRetriever:
         self.reranker = reranker
         self.params = fusion_params(config)
         self.floor = resolve_floor(config, embedder)
+        self.margin = resolve_margin(config, embedder)
         n = len(self.chunks)
         self.dense_ids = (
             np.arange(n, dtype=np.int64) if dense_ids is None else np.asarray(dense_ids, np.int64)
@@ -211,6 +225,21 @@ class HybridRetriever:
             return float("-inf")
         return float(self.dense_similarity(fused_ids[: self.config.top_k], qv).max())
 
+    def dense_margin(self, cands: Candidates) -> float:
+        """Best dense candidate's similarity minus the ``config.margin_rank``-th one's (-inf if fewer)."""
+        rank = self.config.margin_rank
+        if len(cands.dense_scores) < rank:
+            return float("-inf")
+        return float(cands.dense_scores[0] - cands.dense_scores[rank - 1])
+
+    def good_enough(
+        self, cands: Candidates, fused_ids: npt.NDArray[np.int64], qv: npt.NDArray[np.float32]
+    ) -> bool:
+        """What ``search`` reports: a hit, and the floor reached or the margin shown."""
+        if len(fused_ids) == 0:
+            return False
+        return self.confidence(fused_ids, qv) >= self.floor or self.dense_margin(cands) >= self.margin
+
     def search(self, query: str, *, k: int = 5, filters: SearchFilters | None = None) -> SearchResult:
         if k < 1:
             raise ValueError("k must be >= 1")
@@ -222,7 +251,7 @@ class HybridRetriever:
         if self.reranker is not None and hits:
             hits = self.reranker.rerank(query, hits)
         hits = hits[:k]
-        good = bool(hits) and self.confidence(fused.ids, qv) >= self.floor
+        good = bool(hits) and self.good_enough(cands, fused.ids, qv)
         return SearchResult(hits=hits, good_enough=good, version=self.version)
 
     def hits_for(

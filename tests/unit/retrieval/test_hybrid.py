@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.config import RetrievalConfig
-from retrieval.embedders import default_floor
-from retrieval.hybrid import resolve_floor
+from retrieval.embedders import default_floor, default_margin
+from retrieval.hybrid import resolve_floor, resolve_margin
 from retrieval.index.store import IndexStore
 from retrieval.rerank import EmbeddingReranker, ScoreFnReranker
 from retrieval.testing import HashEmbedder
@@ -109,3 +109,35 @@ def test_embedding_reranker_with_weight_zero_keeps_the_fused_order() -> None:
     moved = EmbeddingReranker(HashEmbedder(), weight=1.0).rerank("e f", original)
     assert moved[0].chunk.chunk_id == "c2"
     assert np.isclose(moved[0].score, 1.0)
+
+
+def test_a_best_chunk_that_stands_out_passes_under_the_floor(tmp_path: Path) -> None:
+    """The margin rule: under the floor, a search is still good enough when its best dense candidate is
+    ``score_margin`` above the ``margin_rank``-th one; too few candidates give no margin evidence."""
+    query = "wire transfer fees"
+    strict = open_kb(tmp_path / "a", corpus.chunks(), score_floor=0.99, score_margin=-1)
+    assert strict.search(query, k=3).good_enough is False  # type: ignore[attr-defined]
+    r = open_kb(tmp_path / "b", corpus.chunks(), score_floor=0.99, margin_rank=5)
+    cands, _ = r.candidates(query)  # type: ignore[attr-defined]
+    margin = r.dense_margin(cands)  # type: ignore[attr-defined]
+    assert margin == float(cands.dense_scores[0] - cands.dense_scores[4]) > 0.05
+    below = open_kb(
+        tmp_path / "c", corpus.chunks(), score_floor=0.99, margin_rank=5, score_margin=margin - 1e-3
+    )
+    assert below.search(query, k=3).good_enough is True  # type: ignore[attr-defined]
+    above = open_kb(
+        tmp_path / "d", corpus.chunks(), score_floor=0.99, margin_rank=5, score_margin=margin + 1e-3
+    )
+    assert above.search(query, k=3).good_enough is False  # type: ignore[attr-defined]
+    few = open_kb(tmp_path / "e", corpus.chunks(), score_floor=0.99, margin_rank=11, score_margin=1e-6)
+    assert few.search(query, k=3).good_enough is False  # type: ignore[attr-defined]  # 10 chunks only
+
+
+def test_default_margin_is_the_embedders_calibrated_one() -> None:
+    class E5Like(HashEmbedder):
+        name = "multilingual-e5-small"
+
+    assert resolve_margin(RetrievalConfig(), E5Like()) == default_margin("multilingual-e5-small") == 0.024
+    assert resolve_margin(RetrievalConfig(score_margin=0.05), E5Like()) == 0.05
+    assert resolve_margin(RetrievalConfig(score_margin=-1), E5Like()) == float("inf")
+    assert resolve_margin(RetrievalConfig(), HashEmbedder()) == float("inf")  # not calibrated: floor only
