@@ -135,7 +135,9 @@ def test_admin_uploads_hit_tests_publishes_and_a_customer_gets_the_new_passage(
             ".textContent.includes('港湾星')"
         )
         assert "上浮0.2个百分点" in passage.inner_text()
-        assert "harbor-star.docx" in customer.locator(f"{W} .sheet-source").inner_text()
+        # The passage is labelled by the document's heading; a file name is never shown to a customer.
+        assert "港湾星儿童储蓄账户" in customer.locator(f"{W} #kefu-sheet-title").inner_text()
+        assert ".docx" not in customer.locator(f"{W} .sheet").inner_text()
         shot(customer, "widget-cites-new-passage")
     finally:
         customer.context.close()
