@@ -55,6 +55,7 @@ BENCH_TARGETS += bench-turn
 EVAL_TARGETS += eval-retrieval
 BENCH_TARGETS += bench-retrieval
 EVAL_TARGETS += eval-dialog
+EVAL_TARGETS += eval-answerability
 BENCH_TARGETS += bench-analytics
 
 eval: venv $(EVAL_TARGETS)
@@ -118,6 +119,12 @@ eval-dialog: venv
 		&& cat var/eval/dialog-clinc150.json
 	$(BIN)/kefu eval dialogs --data data/dialog_eval.jsonl --json > var/eval/dialog-dialogs.json \
 		&& cat var/eval/dialog-dialogs.json
+
+## Answerability (docs/BENCHMARKS.md, "Answerability"): the demo KB's golden questions and an unanswerable set
+## through tracker + retrieval floor + policy, as the turn decides before any model call.
+.PHONY: eval-answerability
+eval-answerability: venv
+	$(BIN)/kefu eval answerability
 
 ## Admin analytics (docs/BENCHMARKS.md, "Admin analytics"): the near-duplicate rule on BQ corpus / AFQMC pairs,
 ## its speed, and the report's time over 2,000 and 10,000 seeded conversations (temporary SQLite).
