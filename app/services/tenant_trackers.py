@@ -3,8 +3,9 @@ edited in the admin console), or the configured default set (``DIALOG__INTENTS_P
 has none.
 
 Training embeds every example, so trackers are cached per tenant and rebuilt only when the intents change.
-Each replica notices a change by re-reading the tenant's intents at most every ``refresh_s`` seconds
-(a hash of the rows; the replica where the admin saved also drops its cached hash at once). The first turn
+Each replica notices a change by re-reading the tenant's intents at most every ``refresh_s`` seconds,
+in a background task beside the turn (a hash of the rows; the replica where the admin saved drops its
+cached hash at once, and its next turn reads them before answering). The first turn
 of a tenant on a replica waits for its tracker to be trained; after a change the previous tracker keeps
 serving while the new one trains in a worker thread, then replaces it. An intent set that does not
 validate (e.g. only ``out_of_scope`` left) keeps the last good tracker and reports the error.
@@ -44,6 +45,7 @@ class _Entry:
     built: str = ""  # revision the tracker was trained on
     tracker: Tracker | None = None
     task: asyncio.Task[None] | None = None
+    poll: asyncio.Task[None] | None = None  # a periodic re-read in flight
     error: str | None = None
     intents: int = 0
     spare: set[asyncio.Task[None]] = field(default_factory=set)
@@ -104,6 +106,7 @@ class TenantTrackers:
         self._default_intents = default_intents
         self._default: IntentSet | None = None
         self._default_loaded = False
+        self._default_revision: str | None = None
         self._refresh_s = refresh_s
         self._entries: dict[str, _Entry] = {}
 
@@ -111,8 +114,12 @@ class TenantTrackers:
         if self._build is None:
             return self.default
         entry = self._entries.setdefault(tenant_id, _Entry())
-        if time.monotonic() - entry.checked >= self._refresh_s:
+        if entry.checked == float("-inf"):  # never read on this replica, or saved here: read now
             await self._refresh(tenant_id, entry)
+        elif time.monotonic() - entry.checked >= self._refresh_s and entry.poll is None:
+            # The periodic re-read (another replica may have saved) runs beside the turn, not in it.
+            entry.checked = time.monotonic()
+            entry.poll = asyncio.create_task(self._poll(tenant_id, entry))
         if entry.tracker is None and entry.task is not None:  # first use on this replica: wait once
             await asyncio.shield(entry.task)
         return entry.tracker or self.default
@@ -149,6 +156,14 @@ class TenantTrackers:
             entry.error,
         )
 
+    async def _poll(self, tenant_id: str, entry: _Entry) -> None:
+        try:
+            await self._refresh(tenant_id, entry)
+        except Exception:  # the current tracker keeps serving; the next poll tries again
+            logger.exception("tenant %s: re-reading the intents failed", tenant_id)
+        finally:
+            entry.poll = None
+
     async def _refresh(self, tenant_id: str, entry: _Entry) -> None:
         async with self._sessions() as session:
             rows = list(await crud_kb.list_intents(session, tenant_id=tenant_id))
@@ -158,13 +173,14 @@ class TenantTrackers:
             entry.tracker, entry.intents, entry.error = None, 0, None
             return
         try:
-            intents = intent_set_of(rows)
+            # Validating and hashing a few hundred examples is CPU work: off the event loop.
+            intents = await asyncio.to_thread(intent_set_of, rows)
             training = await self.trainable(intents)
         except IntentConfigError as exc:
             entry.error = str(exc)[:500]
             logger.warning("tenant %s: intents do not validate; keeping the previous tracker", tenant_id)
             return
-        wanted = revision_of(intents)
+        wanted = await asyncio.to_thread(revision_of, intents)
         entry.error = None
         if wanted == entry.wanted:
             return
@@ -184,8 +200,12 @@ class TenantTrackers:
         return self._default
 
     async def _default_rev(self) -> str:
-        default = await self._default_set()
-        return revision_of(default) if default is not None else DEFAULT_REVISION
+        if self._default_revision is None:
+            default = await self._default_set()
+            self._default_revision = (
+                await asyncio.to_thread(revision_of, default) if default is not None else DEFAULT_REVISION
+            )
+        return self._default_revision
 
     async def trainable(self, intents: IntentSet) -> IntentSet:
         """What the tenant's tracker trains on: its intents, plus the default set's ``out_of_scope``
@@ -225,7 +245,7 @@ class TenantTrackers:
                 entry.task = None
 
     async def aclose(self) -> None:
-        tasks = [t for e in self._entries.values() for t in (e.task, *e.spare) if t is not None]
+        tasks = [t for e in self._entries.values() for t in (e.task, e.poll, *e.spare) if t is not None]
         for t in tasks:
             t.cancel()
         for t in tasks:

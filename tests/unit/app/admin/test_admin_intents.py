@@ -123,6 +123,36 @@ async def test_the_previous_tracker_serves_while_the_new_one_trains(
     assert (await trackers.get(tenant.id)) is not first
 
 
+async def test_a_change_saved_on_another_replica_is_polled_beside_the_turn(
+    container: Container, tenant: Tenant, trackers: TenantTrackers
+) -> None:
+    """No ``invalidate`` here (the save happened elsewhere): once ``refresh_s`` has passed, ``get`` returns
+    the serving tracker at once and re-reads the intents in a background task, which starts training."""
+    from app.db import crud_kb
+
+    async with container.sessions() as s:
+        await crud_kb.upsert_intent(
+            s, tenant_id=tenant.id, **{**MORTGAGE, "examples": MORTGAGE["examples"][:2]}
+        )
+        await s.commit()
+    first = await trackers.get(tenant.id)
+    async with container.sessions() as s:
+        await crud_kb.upsert_intent(s, tenant_id=tenant.id, **MORTGAGE)
+        await s.commit()
+    assert (await trackers.get(tenant.id)) is first  # within refresh_s: not even read
+    before = trackers.status(tenant.id)
+    assert before.ready
+    trackers._refresh_s = 0.0  # time has passed
+    assert (await trackers.get(tenant.id)) is first  # served at once; the read runs beside it
+    entry = trackers._entries[tenant.id]
+    assert entry.poll is not None
+    await entry.poll
+    status = await trackers.wait_ready(tenant.id)
+    assert status.ready
+    assert status.revision != before.revision
+    assert (await trackers.get(tenant.id)) is not first
+
+
 async def test_an_intent_set_that_cannot_train_is_refused(
     client: httpx.AsyncClient, container: Container, tenant: Tenant, trackers: TenantTrackers
 ) -> None:
