@@ -171,7 +171,11 @@ def register(cli: Clis) -> None:
         ),
         as_json: bool = typer.Option(False, "--json", help="One JSON object"),
         embedder: str = typer.Option(None, help=EMBEDDER_HELP),
-        floor: float = typer.Option(None, help="Dense-score floor of a good retrieval (default: calibrated)"),
+        floor: str = typer.Option(
+            None,
+            help="Dense-score floor of a good retrieval instead of the retriever's own verdict (floor or "
+            "margin, as the turn); 'golden': the floor that best separates the KB's golden questions",
+        ),
         show_failures: bool = typer.Option(False, help="List the cases that failed"),
     ) -> None:
         """Last-turn decisions of multi-turn cases through tracker + policy + demo-KB retrieval."""
@@ -253,10 +257,11 @@ async def _llm_call(settings: Any, max_tokens: int) -> tuple[Any, Any]:
     return client, call
 
 
-def _demo_search(settings: Any, embedder: Any, floor: float | None) -> tuple[Any, float]:
-    """Hybrid retrieval over the demo KB; ``good_enough`` = best dense score >= floor. Without a floor
-    (and none configured), the floor that best separates the KB's answerable golden questions from the
-    unanswerable ones (balanced accuracy) is used."""
+def _demo_search(settings: Any, embedder: Any, floor: str | None) -> tuple[Any, float]:
+    """Hybrid retrieval over the demo KB. ``good_enough`` is the retriever's own (the configured floor or
+    margin, as the chat turn sees it) unless ``floor`` is given: a number (best dense score >= it), or
+    "golden": the floor that best separates the KB's answerable golden questions from the unanswerable
+    ones (balanced accuracy)."""
     from app.services.demo import NOT_CONTENT
     from dialog.protocols import RetrievalSignal
     from retrieval.evaluation.data import LoadedKB, read_queries
@@ -277,21 +282,25 @@ def _demo_search(settings: Any, embedder: Any, floor: float | None) -> tuple[Any
         hits = retriever.search(query, k=config.top_k).hits
         return max((h.dense_score or 0.0) for h in hits) if hits else 0.0
 
-    if floor is None and config.score_floor > 0:
-        floor = config.score_floor
-    if floor is None:
+    fixed: float | None = None
+    if floor == "golden":
         golden = read_queries(kb_dir / "golden_questions.jsonl")
-        scored = [(top(q.query), bool(q.relevant)) for q in golden]
-        floor = _best_floor(scored)
+        fixed = _best_floor([(top(q.query), bool(q.relevant)) for q in golden])
+    elif floor is not None:
+        try:
+            fixed = float(floor)
+        except ValueError:
+            raise typer.BadParameter(f"--floor must be a number or 'golden', got {floor!r}") from None
 
     def search(track: Any) -> tuple[RetrievalSignal, list[str]]:
         result = retriever.search(track.standalone_query, k=config.top_k)
         best = max((h.dense_score or 0.0) for h in result.hits) if result.hits else 0.0
-        signal = RetrievalSignal(good_enough=bool(result.hits) and best >= floor, top_score=best,
-                                 n_hits=len(result.hits))  # fmt: skip
+        # Without --floor: the retriever's own verdict (the floor or the margin), as the chat turn uses it.
+        good = result.good_enough if fixed is None else bool(result.hits) and best >= fixed
+        signal = RetrievalSignal(good_enough=good, top_score=best, n_hits=len(result.hits))
         return signal, [h.chunk.chunk_id for h in result.hits[:3]]
 
-    return search, float(floor)
+    return search, (retriever.floor if fixed is None else fixed)
 
 
 def _best_floor(scored: Sequence[tuple[float, bool]]) -> float:
