@@ -107,6 +107,7 @@ export class Assist {
   }
 
   renderSuggest() {
+    const focused = document.activeElement && document.activeElement.id === "suggest-text";
     const panel = clear($("apanel-suggest"));
     if (!this.conv.id) { panel.appendChild(h("p", { class: "k-empty", text: this.t("pick") })); return; }
     const s = this.suggestion && this.suggestion.data;
@@ -119,12 +120,16 @@ export class Assist {
     if (!s.question) { panel.appendChild(h("p", { class: "notice", text: this.t("noQuestion") })); return; }
     const open = this.conv.mode !== "closed";
     const box = h("textarea", { class: "k-textarea", id: "suggest-text", "aria-label": this.t("suggest"), rows: "7" });
-    // The [n] markers point at the passages listed below; the customer gets the reply without them.
-    box.value = s.text.replace(/\s*\[\d{1,2}\]/g, "");
+    // The [n] markers point at the passages listed below; the customer gets the reply without them. The
+    // agent's edits are kept as a draft, so a re-render (a live event on the conversation) never wipes them.
+    const suggestion = this.suggestion;
+    box.value = suggestion.draft !== undefined ? suggestion.draft : s.text.replace(/\s*\[\d{1,2}\]/g, "");
+    box.addEventListener("input", () => { suggestion.draft = box.value; });
     panel.appendChild(h("div", { class: "suggest-box" },
       h("p", { class: "suggest-q", text: this.t("suggestionFor", { q: s.question }) }),
       s.grounded ? null : h("p", { class: "notice", role: "note", text: this.t("notGrounded") }),
       box));
+    if (focused) box.focus();
     panel.appendChild(h("div", { class: "k-btn-row" },
       h("button", { class: "k-btn primary sm", type: "button", id: "btn-send-suggestion", disabled: !open,
         onclick: async () => { if (await this.conv.sendText(box.value)) this.suggestion = null; this.renderSuggest(); } }, this.t("sendSuggestion")),
