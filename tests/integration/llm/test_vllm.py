@@ -92,7 +92,7 @@ async def test_exact_token_count_near_the_window_matches_the_server(
 
 
 async def test_eight_concurrent_requests_are_batched(vllm_client: LLMClient) -> None:
-    """All eight streams have started before any has finished: the engine ran them in one batch.
+    """The streams run together: the engine batches them instead of serving one after another.
 
     Served one after another, the last request's first token would come after the first one's last.
     """
@@ -112,7 +112,11 @@ async def test_eight_concurrent_requests_are_batched(vllm_client: LLMClient) -> 
 
     counts = await asyncio.gather(*(one(i) for i in range(8)))
     assert all(n > 1 for n in counts)
-    assert max(firsts) < min(lasts)
+    # Served one after another, at most two streams could have started before the second one ended. One
+    # stream may end early on its own (end of sequence) or be admitted a step late on a loaded CPU, so the
+    # bar is six of eight running together, not all eight.
+    second_end = sorted(lasts)[1]
+    assert sum(f < second_end for f in firsts) >= 6, (firsts, lasts)
 
 
 async def test_prefix_cache_serves_the_next_turn(vllm_client: LLMClient, vllm_server: ManagedServer) -> None:
