@@ -42,28 +42,30 @@ def embed_chunks(
     batch: int = EMBED_BATCH,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """(vector ids, passage vectors) of every view of every chunk; ``chunk_ids`` default to positions.
-    ``on_batch(chunks_done)`` after each batch."""
+    ``on_batch(chunks_done)`` after each batch (an estimate from the share of texts embedded; the last
+    call gives every chunk).
+
+    Texts are embedded shortest first, so each batch holds texts of similar length: in chunk order a
+    batch mixed FAQ questions with long answers and was padded to the longest (ingestion ran at 0.26x the
+    raw encoder for MiniLM; docs/BENCHMARKS.md, "Ingestion"). The vectors go back to chunk order."""
     cids = np.arange(len(chunks), dtype=np.int64) if chunk_ids is None else chunk_ids
     ids: list[int] = []
     texts: list[str] = []
-    ends: list[int] = []  # texts count after each chunk, for progress in chunks
     for cid, chunk in zip(cids.tolist(), chunks, strict=True):
         for view, text in enumerate(view_texts(chunk, config)):
             ids.append(cid * VIEWS + view)
             texts.append(text)
-        ends.append(len(texts))
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    done_chunks = 0
     for start in range(0, len(texts), batch):
-        part = texts[start : start + batch]
-        vecs = embedder.embed_passages(part)
-        if vecs.shape != (len(part), embedder.dim):
-            raise DimensionMismatch(f"{embedder.name} returned {vecs.shape} for {len(part)} texts")
-        out[start : start + len(part)] = vecs
-        while done_chunks < len(ends) and ends[done_chunks] <= start + len(part):
-            done_chunks += 1
+        rows = order[start : start + batch]
+        vecs = embedder.embed_passages([texts[i] for i in rows])
+        if vecs.shape != (len(rows), embedder.dim):
+            raise DimensionMismatch(f"{embedder.name} returned {vecs.shape} for {len(rows)} texts")
+        out[rows] = vecs
         if on_batch is not None:
-            on_batch(done_chunks)
+            done = start + len(rows)
+            on_batch(len(chunks) if done == len(texts) else len(chunks) * done // len(texts))
     return np.asarray(ids, dtype=np.int64), out
 
 
