@@ -107,17 +107,6 @@ async def list_curated(
     return (await session.execute(stmt)).scalars().all()
 
 
-async def decide_curated(
-    session: AsyncSession, *, row: CuratedAnswer, status: str, decided_by: str | None
-) -> CuratedAnswer:
-    """Set ``approved`` / ``rejected`` (the admin console's approval route calls this)."""
-    if status not in ("approved", "rejected"):
-        raise ValueError("a decision is approved or rejected")
-    row.status, row.decided_by, row.decided_at = status, decided_by, utcnow()
-    await session.flush()
-    return row
-
-
 async def claim_curated(
     session: AsyncSession, *, tenant_id: str, curated_id: str, status: str, decided_by: str | None
 ) -> bool:
