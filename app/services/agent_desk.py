@@ -26,7 +26,7 @@ from app.services import handoff as handoffs
 from app.services import live
 from app.services.auth import Principal
 from app.services.conversation_log import Appended
-from app.services.event_writer import write_events
+from app.services.event_writer import BuildEvents, WriteRows, write_events
 from app.services.turn_types import validated_message
 from dialog.events import AgentJoined, AgentSaid, BotResumed, ConversationClosed, Event
 from dialog.state import DialogState
@@ -112,6 +112,21 @@ async def _announce(
     await live.publish(container.events, live.queue_topic(tenant_id), queue_payload)
 
 
+async def _write(
+    container: Container, agent: Principal, conversation_id: str, build: BuildEvents, rows: WriteRows[None]
+) -> None:
+    """An agent's events and rows in one transaction, mirrored into the hot store (``write_events``)."""
+    await write_events(
+        container.sessions,
+        container.conversation_log,
+        container.metrics,
+        tenant_id=agent.tenant_id,
+        conversation_id=conversation_id,
+        build=build,
+        rows=rows,
+    )
+
+
 async def join(container: Container, *, agent: Principal, conversation_id: str) -> bool:
     """Take the conversation (waiting for an agent, or still with the bot). Returns False when the agent
     had it already (nothing written)."""
@@ -127,15 +142,7 @@ async def join(container: Container, *, agent: Principal, conversation_id: str) 
         await _take_handoff(session, conv, appended, agent)
 
     try:
-        await write_events(
-            container.sessions,
-            container.conversation_log,
-            container.metrics,
-            tenant_id=agent.tenant_id,
-            conversation_id=conversation_id,
-            build=build,
-            rows=rows,
-        )
+        await _write(container, agent, conversation_id, build, rows)
     except _AlreadyJoined:
         return False
     name = await _agent_name(container, agent)
@@ -203,15 +210,7 @@ async def send_message(
                 data=audit_event(turn_audit(masked, None)),
             )
 
-    await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
-        tenant_id=agent.tenant_id,
-        conversation_id=conversation_id,
-        build=build,
-        rows=rows,
-    )
+    await _write(container, agent, conversation_id, build, rows)
     for entity, n in masked.counts().items():
         container.metrics.pii_masked.labels(entity=entity).inc(n)
     name = await _agent_name(container, agent)
@@ -247,15 +246,7 @@ async def return_to_bot(container: Container, *, agent: Principal, conversation_
     async def rows(session: AsyncSession, conv: Conversation, _appended: Appended) -> None:
         await _finish_handoff(session, conv, agent, status="returned", action="conversation.bot_resumed")
 
-    await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
-        tenant_id=agent.tenant_id,
-        conversation_id=conversation_id,
-        build=build,
-        rows=rows,
-    )
+    await _write(container, agent, conversation_id, build, rows)
     await _announce(container, conversation_id, agent.tenant_id, {"type": "bot_resumed"})
 
 
@@ -273,15 +264,7 @@ async def close(container: Container, *, agent: Principal, conversation_id: str,
             session, conv, agent, status="closed", action="conversation.closed", data={"outcome": outcome}
         )
 
-    await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
-        tenant_id=agent.tenant_id,
-        conversation_id=conversation_id,
-        build=build,
-        rows=rows,
-    )
+    await _write(container, agent, conversation_id, build, rows)
     await _announce(container, conversation_id, agent.tenant_id, {"type": "closed", "outcome": outcome})
 
 
