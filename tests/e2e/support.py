@@ -9,14 +9,29 @@ from typing import Any
 
 W = "kefu-widget"  # the widget's host element
 
-# Counts the answer's text nodes added while it streams (the bubble is aria-busy until the final event).
+# Counts the SSE ``token`` events the widget's stream request receives (its fetch is wrapped; the widget
+# reads the same bytes). Counting rendered text nodes raced: when every event of a fast answer arrives in
+# one network read, the final event ends the streaming state before a MutationObserver callback runs.
 COUNT_TOKENS = """() => {
-  const root = document.querySelector('kefu-widget').shadowRoot;
   window.__tokens = 0;
-  new MutationObserver((records) => {
-    for (const r of records) for (const n of r.addedNodes)
-      if (n.nodeType === 3 && r.target.closest && r.target.closest('[aria-busy="true"]')) window.__tokens++;
-  }).observe(root, { childList: true, subtree: true });
+  const plain = window.fetch;
+  window.fetch = async (...args) => {
+    const res = await plain(...args);
+    const url = String((args[0] && args[0].url) || args[0]);
+    if (!url.endsWith('/messages/stream') || !res.body) return res;
+    const decoder = new TextDecoder();
+    let tail = '';
+    const counted = res.body.pipeThrough(new TransformStream({
+      transform(chunk, out) {
+        const text = tail + decoder.decode(chunk, { stream: true });
+        const lines = text.split(/\\r?\\n/);
+        tail = lines.pop();
+        for (const line of lines) if (line === 'event: token') window.__tokens++;
+        out.enqueue(chunk);
+      },
+    }));
+    return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
 }"""
 
 
