@@ -64,7 +64,9 @@ export async function api(path, { method = "GET", body, headers = {}, signal } =
   const res = await fetch(path.startsWith("/") && !path.startsWith(API) ? API + path : path, init);
   if (res.status === 204) return null;
   let data = null;
-  try { data = await res.json(); } catch { data = null; }
+  // A body that is not JSON reads as null; an aborted read (the page was left mid-request) is rethrown,
+  // or a caller would take null for the answer.
+  try { data = await res.json(); } catch (err) { if (err && err.name === "AbortError") throw err; data = null; }
   if (!res.ok) {
     throw new ApiError(res.status, (data && data.error_code) || "http_" + res.status, (data && data.detail) || res.statusText);
   }
@@ -81,7 +83,9 @@ export async function* sse(path, { method = "GET", body, headers = {}, signal } 
   const res = await fetch(path.startsWith(API) ? path : API + path, init);
   if (!res.ok || !res.body) {
     let data = null;
-    try { data = await res.json(); } catch { data = null; }
+    // A body that is not JSON reads as null; an aborted read (the page was left mid-request) is rethrown,
+  // or a caller would take null for the answer.
+  try { data = await res.json(); } catch (err) { if (err && err.name === "AbortError") throw err; data = null; }
     throw new ApiError(res.status, (data && data.error_code) || "http_" + res.status, (data && data.detail) || "");
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
