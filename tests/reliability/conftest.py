@@ -17,36 +17,22 @@ import pytest
 
 from app.container import Container
 from app.db.engine import create_engine, session_factory
-from app.db.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings
 from bench.load.procs import LlmStub
+from tests.unit.app.conftest import make_settings as app_settings
+from tests.unit.app.conftest import sqlite_template  # noqa: F401 (a fixture)
 from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import Tenant, fake_container, seed_tenant
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("db") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "environment": "test",
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}",
-        "redis_url": None,
-        "data_dir": tmp_path,
-        "log_json": True,
-        "cookie_secure": False,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    """The app tests' settings, with JSON logs (the log tests read them)."""
+    return app_settings(tmp_path, **{"log_json": True, **overrides})
 
 
 @pytest.fixture
-def db_copy(tmp_path: Path, sqlite_template: Path) -> Path:
+def db_copy(tmp_path: Path, sqlite_template: Path) -> Path:  # noqa: F811 (the imported fixture)
     shutil.copy(sqlite_template, tmp_path / "kefu.db")
     return tmp_path / "kefu.db"
 
