@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
+# What the chat turn does when the model fails: quote the top passage, or hand off to an agent.
+FallbackMode = Literal["extractive", "handoff"]
+
 
 class PromptConfig(BaseModel):
     """Token budget per prompt part (env ``LLM__PROMPT__*``). History is trimmed first, then passages."""
@@ -69,8 +72,8 @@ class LLMConfig(BaseModel):
     # Circuit breaker: this many consecutive failures open it for breaker_reset_s, then one probe call.
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_s: float = Field(default=30.0, gt=0)
-    # What the chat turn does when the model fails: quote the top passage, or hand off to an agent.
-    fallback: Literal["extractive", "handoff"] = "extractive"
+    # What the chat turn does when the model fails (or its answer is withheld): see ``FallbackMode``.
+    fallback: FallbackMode = "extractive"
     # Structured outputs over HTTP: "auto" uses json_schema for vLLM, json_object + schema otherwise.
     structured_mode: Literal["auto", "json_schema", "json_object"] = "auto"
     tenant_instructions: str = ""

@@ -20,9 +20,9 @@ from app.metrics import Metrics
 from app.services.attribution import attribute, is_echo
 from app.services.timing import StageClock
 from app.services.turn_types import TokenChunk
-from llm_backend.config import LLMConfig
+from llm_backend.config import FallbackMode, LLMConfig
 from llm_backend.errors import LLMError
-from llm_backend.fallback import extractive_answer, handoff_answer
+from llm_backend.fallback import FallbackKind, extractive_answer, handoff_answer
 from llm_backend.leak import instruction_leak
 from llm_backend.prompt_text import cited_numbers, is_no_answer
 from llm_backend.prompts import build_rag_prompt
@@ -49,7 +49,8 @@ class Generated:
     # refs[n - 1] is the chunk id of passage [n] as the model saw it (for caching the answer with them)
     refs: tuple[str, ...] = ()
     model: str | None = None
-    reason: str | None = None  # llm_fallback | llm_interrupted | llm_unavailable
+    # llm_fallback | llm_unsupported | llm_instruction_leak | llm_interrupted | llm_unavailable
+    reason: str | None = None
     no_answer: bool = False
     handoff: bool = False
     # PII in the model's output that was not this conversation's (masked before anyone saw it), by type
@@ -139,40 +140,30 @@ class AnswerGenerator:
 
         ans_lang: Lang = lang or "en"
         if failure is None:
-            masked, restored = check.masked, check.restored
-            if instruction_leak(masked, system):
+            settled = settle_answer(
+                check.masked,
+                check.restored,
+                question=question,
+                passages=passages,
+                refs=refs,
+                shown_texts=shown_texts,
+                system=system,
+                lang=ans_lang,
+                fallback=cfg.fallback,
+                model=self._llm.model_name,
+                leaked=dict(check.leaked),
+            )
+            if settled.withheld == "llm_instruction_leak":
                 # Prompt injection that worked (the model recites its rules): the final event replaces
                 # the streamed tokens with the quoted passage, and only that is stored.
                 logger.warning("model answer repeats its instructions; quoting the top passage")
-                yield await self._fallback(
-                    question=question, passages=passages, lang=ans_lang, reason="llm_instruction_leak"
-                )
-                return
-            numbers = cited_numbers(masked, len(refs))
-            no_answer = is_no_answer(masked)
-            if not numbers and not no_answer and not is_echo(masked, question):
-                numbers = attribute(masked, shown_texts)
-                if numbers:  # the model used the passages but did not mark it: cite them at the end
-                    marks = " " + "".join(f"[{n}]" for n in numbers)
-                    yield TokenChunk(marks)
-                    masked, restored = masked + marks, restored + marks
-            if not numbers and not no_answer:
+            elif settled.withheld == "llm_unsupported":
                 # An answer that repeats the question or that no passage supports is not shown as an
                 # answer: the final event carries the quoted passage instead (it replaces the tokens).
                 logger.warning("model answer not grounded in the passages; quoting the top passage")
-                yield await self._fallback(
-                    question=question, passages=passages, lang=ans_lang, reason="llm_unsupported"
-                )
-                return
-            yield Generated(
-                masked=masked,
-                restored=restored,
-                cited=[(n, refs[n - 1]) for n in numbers],
-                refs=refs,
-                model=self._llm.model_name,
-                no_answer=no_answer,
-                leaked=dict(check.leaked),
-            )
+            if settled.marks:  # the model used the passages but did not mark it: cite them at the end
+                yield TokenChunk(settled.marks)
+            yield settled.generated
         elif began:
             notice = _INTERRUPTED[ans_lang]
             yield TokenChunk(notice)
@@ -186,30 +177,94 @@ class AnswerGenerator:
                 leaked=dict(check.leaked),
             )
         else:
-            fallback = await self._fallback(question=question, passages=passages, lang=ans_lang)
+            fallback = fallback_answer(question=question, passages=passages, lang=ans_lang, mode=cfg.fallback)
             yield TokenChunk(fallback.restored)
             yield fallback
 
-    async def _fallback(
-        self,
-        *,
-        question: str,
-        passages: Sequence[Passage],
-        lang: Lang,
-        reason: str = "llm_fallback",
-    ) -> Generated:
-        if self._config.fallback == "handoff":
-            text = handoff_answer(question=question, lang=lang).text
-            return Generated(masked=text, restored=text, reason="llm_unavailable", handoff=True)
-        # A verbatim quote of the bank's own knowledge base (scanned for PII when it was ingested), not
-        # model output: it is not run through the output check, whose NER would mask e.g. "Stolen Card".
-        fb = extractive_answer(passages, question=question, lang=lang)
-        cited = [(1, fb.citations[0])] if fb.citations else []
-        return Generated(
-            masked=fb.text,
-            restored=fb.text,
-            cited=cited,
-            model="extractive",
-            reason=reason,
-            no_answer=not fb.citations,
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    generated: Generated  # the final event of the turn's generation
+    marks: str = ""  # citation marks to stream after the model's tokens (already in ``generated``)
+    withheld: str | None = None  # llm_instruction_leak | llm_unsupported: the answer was not shown
+
+
+def settle_answer(
+    masked: str,
+    restored: str,
+    *,
+    question: str,
+    passages: Sequence[Passage],
+    refs: Sequence[str],
+    shown_texts: Sequence[str],
+    system: str,
+    lang: Lang,
+    fallback: FallbackMode,
+    model: str | None,
+    leaked: dict[str, int] | None = None,
+) -> Settled:
+    """What the turn shows for a complete model answer.
+
+    ``masked``/``restored``: the answer after the output check; ``refs``/``shown_texts``: the chunk ids
+    and texts of the passages as the prompt numbered them; ``system``: the prompt's system message.
+    An answer that recites the instructions (``llm_instruction_leak``), repeats the question or that no
+    passage supports (``llm_unsupported``) is replaced by the quoted top passage of ``passages`` (or a
+    handoff, per ``fallback``); an answer that used the passages without marking them gets the marks
+    (``Settled.marks``). Pure: ``kefu eval llm-answers`` grades the served answer with it."""
+
+    def withhold(reason: str) -> Settled:
+        quoted = fallback_answer(
+            question=question, passages=passages, lang=lang, mode=fallback, reason=reason
         )
+        return Settled(quoted, withheld=reason)
+
+    if instruction_leak(masked, system):
+        return withhold("llm_instruction_leak")
+    numbers = cited_numbers(masked, len(refs))
+    no_answer = is_no_answer(masked)
+    marks = ""
+    if not numbers and not no_answer and not is_echo(masked, question):
+        numbers = attribute(masked, shown_texts)
+        if numbers:
+            marks = " " + "".join(f"[{n}]" for n in numbers)
+            masked, restored = masked + marks, restored + marks
+    if not numbers and not no_answer:
+        return withhold("llm_unsupported")
+    generated = Generated(
+        masked=masked,
+        restored=restored,
+        cited=[(n, refs[n - 1]) for n in numbers],
+        refs=tuple(refs),
+        model=model,
+        no_answer=no_answer,
+        leaked=dict(leaked or {}),
+    )
+    return Settled(generated, marks=marks)
+
+
+def fallback_answer(
+    *,
+    question: str,
+    passages: Sequence[Passage],
+    lang: Lang,
+    mode: FallbackMode,
+    reason: str = "llm_fallback",
+) -> Generated:
+    """The degraded answer: a handoff, or the top passage quoted with a lead that says why (``reason``
+    ``llm_fallback``: the model is down, slow or said nothing; otherwise its answer was withheld)."""
+    if mode == "handoff":
+        text = handoff_answer(question=question, lang=lang).text
+        return Generated(masked=text, restored=text, reason="llm_unavailable", handoff=True)
+    # A verbatim quote of the bank's own knowledge base (scanned for PII when it was ingested), not
+    # model output: it is not run through the output check, whose NER would mask e.g. "Stolen Card".
+    kind: FallbackKind = "unavailable" if reason == "llm_fallback" else "ungrounded"
+    fb = extractive_answer(passages, question=question, lang=lang, kind=kind)
+    cited = [(1, fb.citations[0])] if fb.citations else []
+    return Generated(
+        masked=fb.text,
+        restored=fb.text,
+        cited=cited,
+        model="extractive",
+        reason=reason,
+        no_answer=not fb.citations,
+    )

@@ -262,6 +262,7 @@ async def test_llm_down_degrades_to_a_quoted_passage(client: httpx.AsyncClient, 
     assert body["decision"] == "answer"
     assert body["reason"] == "llm_fallback"
     assert body["model"] == "extractive"
+    assert body["text"].startswith("Our assistant can't compose an answer right now.")  # a true outage
     assert "9:00-17:00" in body["text"]
     assert body["citations"][0]["chunk_id"] == "faq-3"
 

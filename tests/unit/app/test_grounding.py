@@ -8,7 +8,11 @@ import pytest
 
 from app.container import Container
 from app.services.attribution import attribute, is_echo
+from app.services.generation import Settled, fallback_answer, settle_answer
+from llm_backend.config import FallbackMode
+from llm_backend.prompt_text import system_text
 from llm_backend.testing import ScriptedLLM
+from llm_backend.types import Passage
 from tests.unit.app.helpers import Tenant, start_conversation
 
 HOURS = "What are your branch opening hours?"
@@ -73,3 +77,81 @@ async def test_echo_or_unsupported_answer_is_replaced_by_the_quote(
     assert body["model"] == "extractive"
     assert "9:00-17:00" in body["text"]
     assert body["citations"][0]["chunk_id"] == "faq-3"
+    # the model did answer: the quote does not claim that the assistant is unavailable
+    assert body["text"].startswith("Here is the most relevant passage from our documents:\n")
+    assert "can't" not in body["text"]
+
+
+_HOURS_PASSAGES = [
+    Passage("faq-3", "Branches open 9:00-17:00 Monday to Friday.", "Opening hours"),
+    Passage("faq-9", "Report a lost card on 95555 at any time.", "Lost card"),
+]
+
+
+def _settle(answer: str, fallback: FallbackMode = "extractive") -> Settled:
+    return settle_answer(
+        answer,
+        answer,
+        question=HOURS,
+        passages=_HOURS_PASSAGES,
+        refs=[p.ref for p in _HOURS_PASSAGES],
+        shown_texts=[p.text for p in _HOURS_PASSAGES],
+        system=system_text(""),
+        lang="en",
+        fallback=fallback,
+        model="m",
+    )
+
+
+def test_settle_keeps_a_cited_answer_and_cites_an_uncited_one() -> None:
+    cited = _settle("Branches open 9:00-17:00 on weekdays [1].")
+    assert (cited.marks, cited.withheld, cited.generated.cited) == ("", None, [(1, "faq-3")])
+    uncited = _settle("Branches open 9:00-17:00 Monday to Friday.")
+    assert uncited.marks == " [1]"
+    assert uncited.generated.restored == "Branches open 9:00-17:00 Monday to Friday. [1]"
+    assert uncited.generated.model == "m"
+    assert uncited.generated.reason is None
+
+
+def test_settle_reads_the_no_answer_phrase() -> None:
+    settled = _settle("Sorry, I could not find the answer to this in our documents.")
+    assert settled.generated.no_answer
+    assert settled.withheld is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "withheld"),
+    [
+        (HOURS, "llm_unsupported"),
+        ("Our mascot is a friendly blue whale named Harbor.", "llm_unsupported"),
+        (system_text(""), "llm_instruction_leak"),
+    ],
+)
+def test_settle_quotes_the_top_passage_with_a_lead_that_claims_no_outage(answer: str, withheld: str) -> None:
+    settled = _settle(answer)
+    assert settled.withheld == withheld
+    assert settled.generated.reason == withheld
+    assert settled.generated.restored == (
+        "Here is the most relevant passage from our documents:\n"
+        "Opening hours: Branches open 9:00-17:00 Monday to Friday. [1]"
+    )
+    assert settled.generated.cited == [(1, "faq-3")]
+    handoff = _settle(answer, fallback="handoff")
+    assert handoff.withheld == withheld
+    assert handoff.generated.handoff
+
+
+def test_a_failed_model_keeps_the_outage_lead() -> None:
+    out = fallback_answer(question=HOURS, passages=_HOURS_PASSAGES, lang="en", mode="extractive")
+    assert out.reason == "llm_fallback"
+    assert out.restored.startswith("Our assistant can't compose an answer right now.")
+    zh = fallback_answer(question="营业时间？", passages=_HOURS_PASSAGES, lang="zh", mode="extractive")
+    assert zh.restored.startswith("智能助手暂时无法生成回答")
+    quoted = fallback_answer(
+        question="营业时间？",
+        passages=_HOURS_PASSAGES,
+        lang="zh",
+        mode="extractive",
+        reason="llm_unsupported",
+    )
+    assert quoted.restored.startswith("以下是我们资料中与您问题最相关的内容：\n")
