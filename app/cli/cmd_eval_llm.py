@@ -1,4 +1,5 @@
-"""``kefu eval llm-answers``: answer quality of the configured model on the demo KB's grounded set."""
+"""``kefu eval llm-answers``: answer quality of the configured model on the demo KB's grounded set, graded
+on the model's raw answer and on the answer the chat turn serves."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def register(cli: Clis) -> None:
         max_tokens: int = typer.Option(160, help="Answer length cap"),
     ) -> None:
         """Cites the right passage + contains the gold facts; says so when the KB lacks the answer."""
+        from app.services.bench_grounded import turn_server
         from app.settings import get_settings
         from llm_backend.bench.grounded import Graded, GroundedReport, evaluate, load_items
         from llm_backend.factory import build_llm_client
@@ -41,7 +43,9 @@ def register(cli: Clis) -> None:
         def progress(row: Graded) -> None:
             typer.echo(
                 f"{row.id} {row.lang} cites={row.cites_relevant} facts={row.has_facts} "
-                f"no_answer={row.said_no_answer} {row.error} [{time.perf_counter() - started:.0f} s]",
+                f"no_answer={row.said_no_answer} | served: cites={row.served_cites_relevant} "
+                f"facts={row.served_has_facts} no_answer={row.served_no_answer} {row.served_reason} "
+                f"{row.error} [{time.perf_counter() - started:.0f} s]",
                 err=True,
             )
 
@@ -49,7 +53,9 @@ def register(cli: Clis) -> None:
             client = build_llm_client(config, settings.data_dir)
             await client.warm_up()
             try:
-                report = await evaluate(client, config, items, ranker, on_graded=progress)
+                report = await evaluate(
+                    client, config, items, ranker, on_graded=progress, serve=turn_server(config)
+                )
             finally:
                 await client.aclose()
             return client.model_name, report
