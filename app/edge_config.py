@@ -1,5 +1,6 @@
 """Settings of the HTTP edge: request size limits, rate limits, proxy trust, shutdown grace, security
-headers (``Settings.edge`` / ``Settings.rate_limit``; env ``EDGE__*`` / ``RATE_LIMIT__*``)."""
+headers, worker processes (``Settings.edge`` / ``Settings.rate_limit`` / ``Settings.server``; env
+``EDGE__*`` / ``RATE_LIMIT__*`` / ``SERVER__*``)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,12 @@ class EdgeConfig(BaseModel):
     # longer before it closes what is left.
     shutdown_grace_s: float = Field(default=25.0, ge=0)
     security_headers: bool = True
+
+
+class ServerConfig(BaseModel):
+    """How ``kefu serve`` runs the app (``SERVER__*``)."""
+
+    # Uvicorn worker processes on one socket, each building its own app and adapters (``app.serving``).
+    # Above 1, every piece of state the workers must share has to live in PostgreSQL and Redis: start-up
+    # is refused otherwise (``app.serving.shared_state_problems``). One process uses at most one core.
+    workers: int = Field(default=1, ge=1, le=64)

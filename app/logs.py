@@ -22,6 +22,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
+            "pid": record.process,  # which worker (kefu serve --workers N)
         }
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):

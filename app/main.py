@@ -67,3 +67,11 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
         app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process (``kefu serve --workers N``: uvicorn's factory mode calls this in each
+    worker): settings read from the environment, adapters built by that worker's own lifespan."""
+    from app.settings import get_settings
+
+    return create_app(get_settings())

@@ -1,7 +1,15 @@
 """Prometheus metrics of one app instance, on their own registry (built by the container, never global),
-exported on ``/metrics``."""
+exported on ``/metrics``.
+
+Several worker processes (``kefu serve --workers N``): prometheus_client's multiprocess mode. The serving
+supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` before it starts the workers, so each worker's values are
+kept in files there, and ``/metrics`` on any worker renders the sum over all of them (counters and
+histograms added up; the breaker gauge one series per worker, labelled ``pid``).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -24,7 +32,18 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, *, multiprocess_dir: Path | None = None) -> None:
+        """``multiprocess_dir``: render every worker's values kept there (the library must be in
+        multiprocess mode already: ``PROMETHEUS_MULTIPROC_DIR`` set before any process imported it)."""
+        if multiprocess_dir is not None:
+            from prometheus_client import values
+
+            if values.ValueClass is values.MutexValue:
+                raise ValueError(
+                    "PROMETHEUS_MULTIPROC_DIR must be set in the environment before the process starts "
+                    "(kefu serve --workers N sets it for its workers); a .env file is read too late"
+                )
+        self._multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
         self.stage_seconds = Histogram(
             "kefu_turn_stage_seconds",
@@ -88,4 +107,10 @@ class Metrics:
         self.llm_breaker.set(BREAKER_STATES[state])
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if self._multiprocess_dir is None:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        everyone = CollectorRegistry()
+        multiprocess.MultiProcessCollector(everyone, path=str(self._multiprocess_dir))  # type: ignore[no-untyped-call]
+        return generate_latest(everyone)

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.admin_config import AdminConfig
-from app.edge_config import EdgeConfig, RateLimitConfig
+from app.edge_config import EdgeConfig, RateLimitConfig, ServerConfig
 from app.redis_client import RedisClientConfig
 from dialog.config import DialogConfig
 from llm_backend.config import LLMConfig
@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     edge: EdgeConfig = EdgeConfig()
     # 429 + Retry-After per IP / widget key / conversation / login (RATE_LIMIT__*).
     rate_limit: RateLimitConfig = RateLimitConfig()
+    # Worker processes of ``kefu serve`` (SERVER__WORKERS; ``--workers``).
+    server: ServerConfig = ServerConfig()
+    # prometheus_client's multiprocess folder: ``kefu serve --workers N`` (N > 1) sets it for its workers
+    # (a fresh temporary folder unless given), so ``/metrics`` adds up every worker's counters.
+    prometheus_multiproc_dir: Path | None = None
 
     retrieval: RetrievalConfig = RetrievalConfig()
     privacy: PrivacyConfig = PrivacyConfig()

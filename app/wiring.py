@@ -51,7 +51,7 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     engine = create_engine(settings.sqlalchemy_url)
     closers.append(engine.dispose)
     sessions = session_factory(engine)
-    metrics = Metrics()
+    metrics = Metrics(multiprocess_dir=settings.prometheus_multiproc_dir)
 
     redis = await _redis(settings)
     redis_events = None

@@ -1,4 +1,4 @@
-"""``kefu serve``: run the HTTP server (host and port from settings)."""
+"""``kefu serve``: run the HTTP server (host, port and worker processes from settings)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,21 @@ def register(cli: Clis) -> None:
     def serve(
         host: str = typer.Option(None, help="Override HOST"),
         port: int = typer.Option(None, help="Override PORT"),
+        workers: int = typer.Option(
+            None,
+            min=1,
+            max=64,
+            help="Override SERVER__WORKERS: worker processes (> 1 needs PostgreSQL + Redis)",
+        ),
     ) -> None:
         """Serve the API, the widget, the agent console and the admin console."""
-        from app.main import create_app
+        from app.serving import WorkersRefused
         from app.serving import serve as run_server
         from app.settings import get_settings
 
         settings = get_settings()
-        run_server(create_app(settings), settings, host=host or settings.host, port=port or settings.port)
+        try:
+            run_server(settings, host=host or settings.host, port=port or settings.port, workers=workers)
+        except WorkersRefused as exc:
+            typer.echo(f"kefu serve: {exc}", err=True)
+            raise typer.Exit(2) from None

@@ -78,8 +78,9 @@ def test_real_secrets_start_and_stay_out_of_reprs() -> None:
 
 def test_settings_are_the_only_reader_of_the_environment() -> None:
     """``os.environ`` / ``getenv`` appear only in ``app/settings.py`` (pydantic-settings reads it) and where
-    a child process inherits the environment (``llm_backend/serving.py``)."""
-    allowed = {"app/settings.py", "llm_backend/serving.py"}
+    a child process inherits the environment (``llm_backend/serving.py``; ``app/serving.py`` sets
+    prometheus_client's multiprocess folder for the workers)."""
+    allowed = {"app/settings.py", "llm_backend/serving.py", "app/serving.py"}
     pattern = re.compile(r"os\.environ|getenv\(|environ\.get\(")
     readers = {
         f.relative_to(ROOT).as_posix()
@@ -90,6 +91,10 @@ def test_settings_are_the_only_reader_of_the_environment() -> None:
     assert readers <= allowed, readers - allowed
     serving = (ROOT / "llm_backend" / "serving.py").read_text(encoding="utf-8")
     assert "os.environ.get(" not in serving  # passed on to a child, not read
+    app_serving = (ROOT / "app" / "serving.py").read_text(encoding="utf-8")
+    assert re.findall(r"os\.environ\S*", app_serving) == [
+        'os.environ["PROMETHEUS_MULTIPROC_DIR"]'
+    ]  # set, not read
 
 
 # --- behind the TLS proxy --------------------------------------------------------------------------------

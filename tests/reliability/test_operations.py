@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ from tests.unit.app.helpers import Tenant, start_conversation
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/healthz")).json() == {"status": "ok", "pid": os.getpid()}
     r = await client.get("/readyz")
     assert r.status_code == 200, r.text
     assert r.json() == {"status": "ready", "checks": {"database": True, "index": True, "llm": True}}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -17,9 +18,10 @@ root_router = APIRouter(tags=["health"])
 
 
 @root_router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """The process is up (no dependency is checked)."""
-    return {"status": "ok"}
+async def healthz() -> dict[str, str | int]:
+    """The process is up (no dependency is checked). ``pid``: the worker process that answered (with
+    ``kefu serve --workers N`` each connection is served by one of N; the same pid is on its log lines)."""
+    return {"status": "ok", "pid": os.getpid()}
 
 
 @root_router.get("/readyz")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import httpx
 
 from app.container import Container
@@ -132,7 +134,7 @@ async def test_openapi_and_health(client: httpx.AsyncClient, container: Containe
     spec = (await client.get("/openapi.json")).json()
     assert "/api/v1/chat/conversations/{conversation_id}/messages/stream" in spec["paths"]
     assert (await client.get("/docs")).status_code == 200
-    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/healthz")).json() == {"status": "ok", "pid": os.getpid()}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] is True
