@@ -63,9 +63,10 @@ eval: venv $(EVAL_TARGETS)
 bench: venv $(BENCH_TARGETS)
 
 # With DATABASE_URL / REDIS_URL set (as in CI), the run uses a fresh database on that PostgreSQL server and
-# its own Redis namespace; otherwise SQLite and in-process stores (docs/BENCHMARKS.md, "Load").
+# its own Redis namespace; otherwise SQLite and in-process stores (docs/BENCHMARKS.md, "Load"). WORKERS=N:
+# kefu serve --workers N (N > 1 needs both).
 bench-load: venv
-	$(BIN)/kefu bench load $(if $(DATABASE_URL),--database-server $(DATABASE_URL)) $(if $(REDIS_URL),--redis-url $(REDIS_URL))
+	$(BIN)/kefu bench load $(if $(DATABASE_URL),--database-server $(DATABASE_URL)) $(if $(REDIS_URL),--redis-url $(REDIS_URL)) $(if $(WORKERS),--workers $(WORKERS))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,7 @@ def register(cli: Clis) -> None:
             None, help="PostgreSQL URL: run on a fresh database created there (default: SQLite)"
         ),
         redis_url: str = typer.Option(None, help="Redis URL for state, vault and limits (own namespace)"),
+        workers: int = typer.Option(1, min=1, max=64, help="App worker processes (> 1 needs the two above)"),
         as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout"),
     ) -> None:
         """Open N concurrent customer conversations over SSE against `kefu serve` (loopback only), the model
@@ -51,6 +52,7 @@ def register(cli: Clis) -> None:
             stop_at_break=not all_levels,
             database_server=database_server,
             redis_url=redis_url,
+            workers=workers,
         )
         report = run(config)
         if as_json:
@@ -59,7 +61,7 @@ def register(cli: Clis) -> None:
         typer.echo(table(report))
         typer.echo(
             "overhead = customer-side turn time (send -> final event) less the model server's time for it; "
-            "cpu = the app's CPU (cores), gen cpu = this load generator's"
+            "cpu = the app's CPU (cores, all its processes), gen cpu = this load generator's"
         )
 
 

@@ -67,6 +67,7 @@ class LoadConfig:
     stop_at_break: bool = True
     database_server: str | None = None  # postgresql://user@host:port/db: a fresh database is made there
     redis_url: str | None = None
+    workers: int = 1  # kefu serve --workers: app worker processes (> 1 needs PostgreSQL and Redis)
 
 
 @dataclass
@@ -134,21 +135,49 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 class ProcStat:
-    """CPU time and memory of one process (Linux ``/proc``)."""
+    """CPU time and memory of one process and every process under it (Linux ``/proc``): with
+    ``kefu serve --workers N`` the app is a supervisor and N worker processes."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self._tick = os.sysconf("SC_CLK_TCK")
 
+    def pids(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue  # exited meanwhile
+        tree, frontier = [self.pid], [self.pid]
+        while frontier:
+            children = [pid for pid, parent in parents.items() if parent in frontier]
+            tree += children
+            frontier = children
+        return tree
+
     def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self._tick  # utime + stime
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / self._tick
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        total = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total / 1024
 
 
 def _own_cpu() -> float:
@@ -204,6 +233,7 @@ class Bench:
             "REDIS_URL": self.config.redis_url or "",
             "REDIS_NAMESPACE": self.name,
             "JOBS_BACKEND": "inprocess",
+            "SERVER__WORKERS": str(self.config.workers),
         }
         return env
 
@@ -253,10 +283,13 @@ class Bench:
     def start(self) -> None:
         self.stub.start()
         self.stub.set(ttft_s=self.config.ttft_s, interval_s=self.config.interval_s, tokens=self.config.tokens)
+        env = self.env()
+        if self.config.workers > 1:  # in-process jobs cannot be shared by workers (nothing is ingested here)
+            env["JOBS_BACKEND"] = "auto"
         self.app = Proc(
             self._kefu("serve", "--host", "127.0.0.1", "--port", str(self.port)),
             self.workdir / "app.log",
-            env=self.env(),
+            env=env,
         ).start()
         self.app.wait_for(
             lambda: http_json("GET", self.base_url + "/readyz", timeout=2)["status"] == "ready",
@@ -561,7 +594,11 @@ def table(report: Report) -> str:
             f"{o['p50']:>9.0f}{o['p95']:>8.0f}{o['p99']:>8.0f}{s.first_token_ms['p95']:>10.0f}"
             f"{s.app_cpu:>6.2f}{s.client_cpu:>8.2f}{s.app_rss_mb:>8.0f}  {'yes' if s.holds else 'NO: ' + s.why}"
         )
-    lines.append(f"app RSS at idle {report.app_rss_idle_mb:.0f} MB; run {report.wall_s:.0f} s")
+    workers = report.config.get("workers", 1)
+    lines.append(
+        f"app workers {workers}; app RSS at idle {report.app_rss_idle_mb:.0f} MB (all its processes); "
+        f"run {report.wall_s:.0f} s"
+    )
     if report.breaking_level is not None:
         lines.append(f"breaks at {report.breaking_level} concurrent conversations: {report.breaking_reason}")
     elif report.breaking_reason:
