@@ -20,8 +20,8 @@ from app.db.engine import create_engine, session_factory
 from app.main import create_app
 from app.settings import Settings
 from bench.load.procs import LlmStub
+from tests.unit.app.conftest import keyword_analyzer, sqlite_template  # noqa: F401 (fixtures)
 from tests.unit.app.conftest import make_settings as app_settings
-from tests.unit.app.conftest import sqlite_template  # noqa: F401 (a fixture)
 from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import Tenant, fake_container, seed_tenant
 

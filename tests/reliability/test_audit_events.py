@@ -5,20 +5,22 @@ value."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
 from app.container import Container
-from app.jobs import InProcessJobQueue
-from app.services.knowledge import IndexedKnowledgeBases
-from app.worker import JOB_FUNCTIONS
-from retrieval.index.store import IndexStore
-from retrieval.testing import HashEmbedder
 from retrieval.text import KeywordAnalyzer
-from tests.unit.app.helpers import PASSWORD, Tenant, login, seed_tenant, start_conversation
+from tests.unit.app.admin.support import wait_job
+from tests.unit.app.helpers import (
+    PASSWORD,
+    Tenant,
+    login,
+    seed_tenant,
+    start_conversation,
+    use_real_index,
+)
 
 API = "/api/v1"
 PHONE = "13812345678"
@@ -143,38 +145,14 @@ async def test_reveal_is_audited_without_the_value(
 # --- knowledge-base publishes: the real index store on the model-free embedder -------------------------
 
 
-@pytest.fixture(scope="module")
-def keyword_analyzer() -> KeywordAnalyzer:
-    analyzer = KeywordAnalyzer()
-    analyzer.warm_up()
-    return analyzer
-
-
 @pytest.fixture
 def kb(container: Container, keyword_analyzer: KeywordAnalyzer) -> Container:
-    embedder = HashEmbedder()
-    store = IndexStore(
-        container.settings.data_dir / "indexes",
-        embedder,
-        container.settings.retrieval,
-        analyzer=keyword_analyzer,
-    )
-    store.warm_up()
-    container.embedder = embedder
-    container.index_store = store
-    container.knowledge = IndexedKnowledgeBases(container.sessions, store)
-    container.jobs = InProcessJobQueue(JOB_FUNCTIONS, {"container": container})
-    return container
+    return use_real_index(container, keyword_analyzer)
 
 
 async def _wait_job(client: httpx.AsyncClient, headers: dict[str, str], job_id: str) -> None:
-    for _ in range(600):
-        job = (await client.get(f"{API}/admin/kb/jobs/{job_id}", headers=headers)).json()
-        if job["status"] in ("succeeded", "failed"):
-            assert job["status"] == "succeeded", job
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("ingestion did not finish")
+    job = await wait_job(client, headers, job_id)
+    assert job["status"] == "succeeded", job
 
 
 async def test_kb_publish_and_refusal_are_audited(client: httpx.AsyncClient, kb: Container) -> None:

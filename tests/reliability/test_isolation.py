@@ -25,22 +25,23 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.db.engine import create_engine, session_factory
-from app.jobs import InProcessJobQueue
 from app.services import kb_ingest
-from app.services.knowledge import IndexedKnowledgeBases
-from app.worker import JOB_FUNCTIONS
 from llm_backend.config import SemanticCacheConfig
 from llm_backend.semantic_cache import SemanticAnswerCache
-from retrieval.index.store import IndexStore
-from retrieval.testing import HashEmbedder
 from retrieval.text import KeywordAnalyzer
 from tests.reliability.conftest import asgi_client, make_settings
-from tests.unit.app.helpers import Tenant, fake_container, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import (
+    Tenant,
+    fake_container,
+    login,
+    seed_tenant,
+    start_conversation,
+    use_real_index,
+)
 
 API = "/api/v1"
 VOCAB = [
@@ -109,13 +110,6 @@ class Seeded:
             *self.conversations,
             *self.document_ids,
         ]
-
-
-@pytest.fixture(scope="module")
-def keyword_analyzer() -> KeywordAnalyzer:
-    analyzer = KeywordAnalyzer()
-    analyzer.warm_up()
-    return analyzer
 
 
 async def _seed(client: httpx.AsyncClient, container: object, i: int, plan: TenantPlan) -> Seeded:
@@ -200,14 +194,8 @@ async def _run(world: World, template: Path, analyzer: KeywordAnalyzer) -> None:
         cfg = make_settings(tmp, log_json=False, rate_limit={"enabled": False})  # limits: test_edge_limits
         engine = create_engine(cfg.sqlalchemy_url)
         container = fake_container(cfg, engine, session_factory(engine))
-        embedder = HashEmbedder()
-        store = IndexStore(tmp / "indexes", embedder, cfg.retrieval, analyzer=analyzer)
-        store.warm_up()
-        container.embedder = embedder
-        container.index_store = store
-        container.knowledge = IndexedKnowledgeBases(container.sessions, store)
-        container.jobs = InProcessJobQueue(JOB_FUNCTIONS, {"container": container})
-        container.answer_cache = SemanticAnswerCache(embedder.embed_queries, SemanticCacheConfig())
+        use_real_index(container, analyzer)  # under tmp / "indexes" (cfg.data_dir)
+        container.answer_cache = SemanticAnswerCache(container.embedder.embed_queries, SemanticCacheConfig())
         try:
             async with asgi_client(container) as client:
                 seeded = [await _seed(client, container, i, plan) for i, plan in enumerate(world.tenants)]

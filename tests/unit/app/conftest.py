@@ -17,6 +17,7 @@ from app.db.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings
 from llm_backend.testing import ScriptedLLM
+from retrieval.text import KeywordAnalyzer
 from tests.integration.conftest import pg_engine, pg_sessions, pg_url, redis_namespace  # noqa: F401
 from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import Tenant, fake_container, seed_tenant
@@ -30,6 +31,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "template.db"
     upgrade(f"sqlite+aiosqlite:///{path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def keyword_analyzer() -> KeywordAnalyzer:
+    """jieba + OpenCC take seconds to load: once per test session (for ``helpers.use_real_index``)."""
+    analyzer = KeywordAnalyzer()
+    analyzer.warm_up()
+    return analyzer
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:

@@ -1,5 +1,5 @@
-"""Helpers shared by the app's unit and integration tests: a Container of fakes over a real database,
-tenant seeding, conversation and login shortcuts."""
+"""Helpers shared by the app's unit and integration tests: a Container of fakes over a real database
+(``use_real_index`` swaps in the real index store), tenant seeding, conversation and login shortcuts."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from app.db import crud_tenancy
 from app.jobs import InProcessJobQueue
 from app.metrics import Metrics
 from app.security import hash_password, new_widget_key
+from app.services.knowledge import IndexedKnowledgeBases
 from app.settings import Settings
+from app.worker import JOB_FUNCTIONS
 from dialog.channels.memory import MemoryEventChannel
 from dialog.policy import Policy
 from dialog.protocols import DialogStore, EventChannel, Tracker
@@ -27,7 +29,9 @@ from privacy.config import PrivacyConfig
 from privacy.factory import build_vault_store
 from privacy.protocols import VaultStore
 from privacy.testing import RegexMasker
-from retrieval.testing import KeywordRetriever
+from retrieval.index.store import IndexStore
+from retrieval.testing import HashEmbedder, KeywordRetriever
+from retrieval.text import KeywordAnalyzer
 from tests.unit.app.fakes import StaticKnowledgeBases, chunks_of
 
 ORIGIN = "https://bank.example"
@@ -89,6 +93,21 @@ def fake_container(
         knowledge=knowledge or StaticKnowledgeBases(),
         jobs=InProcessJobQueue({}, {}),
     )
+
+
+def use_real_index(container: Container, analyzer: KeywordAnalyzer) -> Container:
+    """``container`` with the real index store (FAISS + BM25 + jieba, under ``data_dir/indexes``) on the
+    model-free ``HashEmbedder``, and the real ingestion job functions on the in-process queue."""
+    embedder = HashEmbedder()
+    store = IndexStore(
+        container.settings.data_dir / "indexes", embedder, container.settings.retrieval, analyzer=analyzer
+    )
+    store.warm_up()
+    container.embedder = embedder
+    container.index_store = store
+    container.knowledge = IndexedKnowledgeBases(container.sessions, store)
+    container.jobs = InProcessJobQueue(JOB_FUNCTIONS, {"container": container})
+    return container
 
 
 @dataclass
