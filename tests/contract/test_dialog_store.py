@@ -6,9 +6,7 @@ The Redis class needs a real Redis (``REDIS_URL``; CI sets it) and works under i
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -204,36 +202,17 @@ class TestMemoryDialogStore(DialogStoreContract):
             MemoryDialogStore(ttl_s=0)
 
 
-REDIS_URL = os.environ.get("REDIS_URL")
-
-
 @pytest.mark.integration
-@pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set: no real Redis to test against")
 class TestRedisDialogStore(DialogStoreContract):
     @pytest.fixture
-    async def redis_client(self) -> AsyncIterator[Any]:
-        from redis.asyncio import from_url
+    def make_store(self, redis_client: Any, redis_prefix: str) -> StoreFactory:
+        return lambda ttl: RedisDialogStore(redis_client, ttl_s=ttl, prefix=redis_prefix)
 
-        client = from_url(REDIS_URL)
-        yield client
-        await client.aclose()
-
-    @pytest.fixture
-    async def prefix(self, redis_client: Any) -> AsyncIterator[str]:
-        prefix = f"kefu:test:{uuid.uuid4().hex}:dialog:"
-        yield prefix
-        async for key in redis_client.scan_iter(match=prefix + "*"):
-            await redis_client.delete(key)
-
-    @pytest.fixture
-    def make_store(self, redis_client: Any, prefix: str) -> StoreFactory:
-        return lambda ttl: RedisDialogStore(redis_client, ttl_s=ttl, prefix=prefix)
-
-    async def test_keys_are_namespaced_and_carry_a_ttl(self, redis_client: Any, prefix: str) -> None:
-        store = RedisDialogStore(redis_client, ttl_s=3600, prefix=prefix)
+    async def test_keys_are_namespaced_and_carry_a_ttl(self, redis_client: Any, redis_prefix: str) -> None:
+        store = RedisDialogStore(redis_client, ttl_s=3600, prefix=redis_prefix)
         await store.append("c1", [UserSaid(text="x")], 0)
-        keys = [k.decode() async for k in redis_client.scan_iter(match=prefix + "*")]
-        assert keys == [prefix + "c1:events"]
+        keys = [k.decode() async for k in redis_client.scan_iter(match=redis_prefix + "*")]
+        assert keys == [redis_prefix + "c1:events"]
         ttl = await store.ttl_s("c1")
         assert ttl is not None
         assert 3590 < ttl <= 3600
@@ -257,8 +236,10 @@ class TestRedisDialogStore(DialogStoreContract):
         finally:
             await client.aclose()
 
-    async def test_a_corrupt_entry_is_reported_not_skipped(self, redis_client: Any, prefix: str) -> None:
-        store = RedisDialogStore(redis_client, ttl_s=60, prefix=prefix)
+    async def test_a_corrupt_entry_is_reported_not_skipped(
+        self, redis_client: Any, redis_prefix: str
+    ) -> None:
+        store = RedisDialogStore(redis_client, ttl_s=60, prefix=redis_prefix)
         await store.append("c1", [UserSaid(text="x")], 0)
         await redis_client.rpush(store.key("c1"), b"{not json")
         with pytest.raises(StoreCorrupt):

@@ -6,9 +6,6 @@ The Redis class needs a real Redis (``REDIS_URL``; CI sets it) and uses its own 
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -143,32 +140,21 @@ class TestMemoryEventChannel(EventChannelContract):
         await sub.aclose()
 
 
-REDIS_URL = os.environ.get("REDIS_URL")
-
-
 @pytest.mark.integration
-@pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set: no real Redis to test against")
 class TestRedisEventChannel(EventChannelContract):
     @pytest.fixture
-    async def redis_client(self) -> AsyncIterator[Any]:
+    def channel(self, redis_client: Any, redis_prefix: str) -> RedisEventChannel:
+        return RedisEventChannel(redis_client, prefix=redis_prefix)
+
+    async def test_two_replicas_see_each_other(
+        self, service_urls: tuple[str, str], redis_client: Any, redis_prefix: str
+    ) -> None:
         from redis.asyncio import from_url
 
-        client = from_url(REDIS_URL)
-        yield client
-        await client.aclose()
-
-    @pytest.fixture
-    def channel(self, redis_client: Any) -> RedisEventChannel:
-        return RedisEventChannel(redis_client, prefix=f"kefu:test:{uuid.uuid4().hex}:events:")
-
-    async def test_two_replicas_see_each_other(self, redis_client: Any) -> None:
-        from redis.asyncio import from_url
-
-        prefix = f"kefu:test:{uuid.uuid4().hex}:events:"
-        other_client = from_url(REDIS_URL)
+        other_client = from_url(service_urls[1])
         try:
-            replica_a = RedisEventChannel(redis_client, prefix=prefix)
-            replica_b = RedisEventChannel(other_client, prefix=prefix)
+            replica_a = RedisEventChannel(redis_client, prefix=redis_prefix)
+            replica_b = RedisEventChannel(other_client, prefix=redis_prefix)
             async with replica_b.subscribe("conv:9") as sub:
                 await replica_a.publish("conv:9", {"type": "agent_joined", "agent_id": "a1"})
                 assert await _next(sub) == {"type": "agent_joined", "agent_id": "a1"}

@@ -6,9 +6,7 @@ The Redis class needs a real Redis (``REDIS_URL``; CI sets it) and works under i
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -133,49 +131,32 @@ class TestMemoryVaultStore(VaultStoreContract):
             await store.load("c")
 
 
-REDIS_URL = os.environ.get("REDIS_URL")
-
-
 @pytest.mark.integration
-@pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set: no real Redis to test against")
 class TestRedisVaultStore(VaultStoreContract):
     @pytest.fixture
-    async def redis_client(self) -> AsyncIterator[Any]:
-        from redis.asyncio import from_url
-
-        client = from_url(REDIS_URL)
-        yield client
-        await client.aclose()
-
-    @pytest.fixture
-    async def prefix(self, redis_client: Any) -> AsyncIterator[str]:
-        prefix = f"kefu:test:{uuid.uuid4().hex}:vault:"
-        yield prefix
-        async for key in redis_client.scan_iter(match=prefix + "*"):
-            await redis_client.delete(key)
-
-    @pytest.fixture
-    def make_store(self, redis_client: Any, prefix: str) -> StoreFactory:
+    def make_store(self, redis_client: Any, redis_prefix: str) -> StoreFactory:
         cipher = VaultCipher(KEY)
-        return lambda ttl: RedisVaultStore(redis_client, cipher, ttl_s=ttl, prefix=prefix)
+        return lambda ttl: RedisVaultStore(redis_client, cipher, ttl_s=ttl, prefix=redis_prefix)
 
     async def test_keys_are_namespaced_carry_a_ttl_and_no_clear_value(
-        self, redis_client: Any, prefix: str
+        self, redis_client: Any, redis_prefix: str
     ) -> None:
-        store = RedisVaultStore(redis_client, VaultCipher(KEY), ttl_s=3600, prefix=prefix)
+        store = RedisVaultStore(redis_client, VaultCipher(KEY), ttl_s=3600, prefix=redis_prefix)
         await store.save("c1", _vault_with("13800138000"))
-        keys = [k.decode() async for k in redis_client.scan_iter(match=prefix + "*")]
-        assert keys == [prefix + "c1"]
-        assert 3500 < await redis_client.ttl(prefix + "c1") <= 3600
-        raw = await redis_client.hgetall(prefix + "c1")
+        keys = [k.decode() async for k in redis_client.scan_iter(match=redis_prefix + "*")]
+        assert keys == [redis_prefix + "c1"]
+        assert 3500 < await redis_client.ttl(redis_prefix + "c1") <= 3600
+        raw = await redis_client.hgetall(redis_prefix + "c1")
         assert b"13800138000" not in b"".join(raw.values())
 
-    async def test_a_client_that_decodes_responses_works_too(self, prefix: str) -> None:
+    async def test_a_client_that_decodes_responses_works_too(
+        self, service_urls: tuple[str, str], redis_prefix: str
+    ) -> None:
         from redis.asyncio import from_url
 
-        client = from_url(REDIS_URL, decode_responses=True)
+        client = from_url(service_urls[1], decode_responses=True)
         try:
-            store = RedisVaultStore(client, VaultCipher(KEY), ttl_s=60, prefix=prefix)
+            store = RedisVaultStore(client, VaultCipher(KEY), ttl_s=60, prefix=redis_prefix)
             await store.save("c", _vault_with("13800138000"))
             assert (await store.load("c")).counters == {"PHONE_NUMBER": 1}
         finally:
@@ -196,13 +177,15 @@ class TestRedisVaultStore(VaultStoreContract):
         finally:
             await client.aclose()
 
-    async def test_a_corrupt_entry_is_reported_not_skipped(self, redis_client: Any, prefix: str) -> None:
-        store = RedisVaultStore(redis_client, VaultCipher(KEY), ttl_s=60, prefix=prefix)
-        await redis_client.hset(prefix + "bad", mapping={"v": 1, "d": "not base64!"})
+    async def test_a_corrupt_entry_is_reported_not_skipped(
+        self, redis_client: Any, redis_prefix: str
+    ) -> None:
+        store = RedisVaultStore(redis_client, VaultCipher(KEY), ttl_s=60, prefix=redis_prefix)
+        await redis_client.hset(redis_prefix + "bad", mapping={"v": 1, "d": "not base64!"})
         with pytest.raises(VaultCorrupt):
             await store.load("bad")
         await redis_client.hset(
-            prefix + "bad", mapping={"v": 1, "d": "aGVsbG8gd29ybGQgdGhpcyBpcyBub3QgYSB2YXVsdA=="}
+            redis_prefix + "bad", mapping={"v": 1, "d": "aGVsbG8gd29ybGQgdGhpcyBpcyBub3QgYSB2YXVsdA=="}
         )
         with pytest.raises(VaultCorrupt):
             await store.load("bad")

@@ -1,0 +1,26 @@
+"""Fixtures of the contract tests' Redis implementations (marker ``integration``): the real Redis of
+``REDIS_URL`` (``service_urls``: unset skips, unreachable fails) and a key prefix of the test's own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+
+@pytest.fixture
+async def redis_client(service_urls: tuple[str, str]) -> AsyncIterator[Redis]:
+    client = Redis.from_url(service_urls[1])
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix(redis_client: Redis) -> AsyncIterator[str]:
+    """``kefu:test:<random>:``; the keys under it are deleted after the test."""
+    prefix = f"kefu:test:{uuid.uuid4().hex}:"
+    yield prefix
+    async for key in redis_client.scan_iter(match=prefix + "*"):
+        await redis_client.delete(key)
