@@ -4,11 +4,15 @@ one reveal response, which carries the value the agent was allowed to see."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from app.schemas.agent import ConversationSummary
+from app.schemas.chat import CitationPublic
+
+if TYPE_CHECKING:
+    from app.services.suggest import Suggestion
 
 
 class AgentMe(BaseModel):
@@ -105,24 +109,28 @@ class RevealPublic(BaseModel):
     value: str
 
 
-class CitationOut(BaseModel):
-    n: int
-    chunk_id: str
-    title: str  # the chunk's label (FAQ question, or document title › heading path)
-    document_id: str
-    text: str
-    source: str = ""  # the document's file name or URL
-
-
 class SuggestionPublic(BaseModel):
     text: str  # masked draft; the agent edits it before sending
-    citations: list[CitationOut]
+    citations: list[CitationPublic]
     question: str
     grounded: bool
     no_answer: bool
     model: str | None
     kb_version: str
     timings_ms: dict[str, float]
+
+    @classmethod
+    def of(cls, s: Suggestion) -> SuggestionPublic:
+        return cls(
+            text=s.text,
+            citations=[CitationPublic.of(c) for c in s.citations],
+            question=s.question,
+            grounded=s.grounded,
+            no_answer=s.no_answer,
+            model=s.model,
+            kb_version=s.kb_version,
+            timings_ms=s.timings_ms,
+        )
 
 
 class KbHitPublic(BaseModel):

@@ -1,4 +1,4 @@
-"""Schemas of the customer chat routes (the widget's API)."""
+"""Schemas of the customer chat routes (the widget's API); ``CitationPublic`` is the agent console's too."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.services.turn_types import TurnOutcome
+from app.services.turn_types import Citation, TurnOutcome
 
 
 class ConversationCreate(BaseModel):
@@ -34,10 +34,16 @@ class MessageCreate(BaseModel):
 class CitationPublic(BaseModel):
     n: int
     chunk_id: str
-    title: str  # what a customer reads: the FAQ question, or the document title › heading path
+    title: str  # what a reader sees: the FAQ question, or the document title › heading path
     document_id: str
     text: str = ""
     source: str = ""  # the document's file name or URL
+
+    @classmethod
+    def of(cls, c: Citation) -> CitationPublic:
+        return cls(
+            n=c.n, chunk_id=c.chunk_id, title=c.title, document_id=c.document_id, text=c.text, source=c.source
+        )
 
 
 class TurnPublic(BaseModel):
@@ -63,17 +69,7 @@ class TurnPublic(BaseModel):
             text=outcome.text,
             decision=outcome.decision,
             reason=outcome.reason,
-            citations=[
-                CitationPublic(
-                    n=c.n,
-                    chunk_id=c.chunk_id,
-                    title=c.title,
-                    document_id=c.document_id,
-                    text=c.text,
-                    source=c.source,
-                )
-                for c in outcome.citations
-            ],
+            citations=[CitationPublic.of(c) for c in outcome.citations],
             state=outcome.state,
             timings_ms=outcome.timings_ms,
             model=outcome.model,

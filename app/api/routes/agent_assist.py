@@ -14,7 +14,6 @@ from app.deps import AdminDep, AgentDep, ContainerDep, SessionDep
 from app.schemas.agent_desk import (
     CannedCreate,
     CannedPublic,
-    CitationOut,
     CuratedCreate,
     CuratedProposed,
     CuratedPublic,
@@ -38,26 +37,7 @@ async def suggest_reply(
     """A draft reply to the customer's open question, from the knowledge base, with ``[n]`` citations.
     Nothing is sent or stored: the agent edits it and sends it with ``/messages``."""
     s = await suggest.suggest_reply(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
-    return SuggestionPublic(
-        text=s.text,
-        citations=[
-            CitationOut(
-                n=c.n,
-                chunk_id=c.chunk_id,
-                title=c.title,
-                document_id=c.document_id,
-                text=c.text,
-                source=c.source,
-            )
-            for c in s.citations
-        ],
-        question=s.question,
-        grounded=s.grounded,
-        no_answer=s.no_answer,
-        model=s.model,
-        kb_version=s.kb_version,
-        timings_ms=s.timings_ms,
-    )
+    return SuggestionPublic.of(s)
 
 
 @router.get("/kb/search", response_model=KbSearchPublic)
