@@ -14,6 +14,7 @@
 // and the kit: api, sse, h, clear, toast, formatTime.
 // Text from the API (documents, chunks, answers) is only ever set as text (h({text}) / textContent).
 import { api, auth, clear, createI18n, formatTime, h, sse, toast, ApiError } from "/static/kit/kit.js";
+import { bindSignIn, showApp, showSignIn } from "/static/kit/staff.js";
 import { openDialog } from "/static/console/dialog.js";
 
 const SHELL = {
@@ -63,34 +64,13 @@ export function fail(err) {
 }
 
 // --- login -------------------------------------------------------------------------------------------
-$("login-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  $("login-error").textContent = "";
-  try {
-    const res = await api("/auth/login", { method: "POST", body: { email: $("login-email").value.trim(), password: $("login-password").value } });
-    auth.set(res.token);
-    $("login-password").value = "";
-    await start();
-  } catch (err) {
-    $("login-error").textContent = err instanceof ApiError && err.status === 401 ? t("loginFailed") : t("error", { e: err.message });
-  }
-});
-
-$("logout").addEventListener("click", async () => {
-  try { await api("/auth/logout", { method: "POST" }); } catch { /* gone already */ }
-  logout();
-});
+bindSignIn({ t, start, signedOut: () => logout() });
 
 function logout(message) {
   auth.set(null);
   unmount();
   me = null;
-  $("app-view").hidden = true;
-  $("user-box").hidden = true;
-  $("logout").hidden = true;
-  $("login-view").hidden = false;
-  $("login-error").textContent = message || "";
-  $("login-email").focus();
+  showSignIn(message);
 }
 
 async function start() {
@@ -102,12 +82,7 @@ async function start() {
     return;
   }
   if (me.role !== "admin") { logout(t("notAdmin")); return; }
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
-  $("user-box").hidden = false;
-  $("logout").hidden = false;
-  $("user-name").textContent = me.email || me.actor_id;
-  $("user-avatar").textContent = (me.email || "?").slice(0, 1).toUpperCase();
+  showApp(me.email || me.actor_id, me.email);
   await loadPages();
   renderNav();
   route();

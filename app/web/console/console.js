@@ -1,5 +1,6 @@
 // Agent console: login, the live queue, and wiring of the conversation workspace and the assist panels.
 import { api, auth, clear, createI18n, debounce, formatWait, h, sse, toast, ApiError } from "/static/kit/kit.js";
+import { bindSignIn, showApp, showSignIn } from "/static/kit/staff.js";
 import { MESSAGES } from "/static/console/messages.js";
 import { Conversation } from "/static/console/conversation.js";
 import { Assist } from "/static/console/assist.js";
@@ -39,35 +40,15 @@ $("lang-toggle").addEventListener("click", () => i18n.setLang(i18n.lang === "zh"
 i18n.onChange(() => { applyLabels(); renderQueue(); conversation.render(); assist.render(); });
 
 // --- login -------------------------------------------------------------------------------------------
-$("login-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  $("login-error").textContent = "";
-  try {
-    const res = await api("/auth/login", { method: "POST", body: { email: $("login-email").value.trim(), password: $("login-password").value } });
-    auth.set(res.token);
-    $("login-password").value = "";
-    await start();
-  } catch (err) {
-    $("login-error").textContent = err instanceof ApiError && err.status === 401 ? app.t("loginFailed") : app.t("error", { e: err.message });
-  }
-});
-
-$("logout").addEventListener("click", async () => {
-  try { await api("/auth/logout", { method: "POST" }); } catch { /* gone already */ }
-  logout();
-});
+bindSignIn({ t: app.t, start, signedOut: () => logout() });
 
 function logout() {
   auth.set(null);
   stopLive();
   conversation.close();
   app.me = null;
-  $("app-view").hidden = true;
-  $("user-box").hidden = true;
-  $("logout").hidden = true;
   $("live-state").hidden = true;
-  $("login-view").hidden = false;
-  $("login-email").focus();
+  showSignIn();
 }
 
 async function start() {
@@ -78,12 +59,7 @@ async function start() {
     logout();
     return;
   }
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
-  $("user-box").hidden = false;
-  $("logout").hidden = false;
-  $("user-name").textContent = app.me.email || app.me.user_id;
-  $("user-avatar").textContent = (app.me.email || "?").slice(0, 1).toUpperCase();
+  showApp(app.me.email || app.me.user_id, app.me.email);
   await refreshQueue();
   startLive();
   assist.render();
