@@ -21,8 +21,7 @@ from privacy.merge import Candidate, resolve_overlaps
 from privacy.placeholders import (
     ANY_MARKER,
     TOLERANT,
-    find_known,
-    lookup,
+    output_check,
     placeholder_for,
     redaction,
     unmask,
@@ -161,25 +160,7 @@ class PresidioMasker:
     def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
         """Scan a model output: this conversation's placeholders are kept (``masked``) and restored
         (``restored``); any other PII is replaced by ``<TYPE>`` in both and counted in ``leaked``."""
-        known = find_known(text, vault)
-        parts: list[tuple[int, int, str]] = [(s, e, ph) for s, e, ph in known]
-        leaked: dict[str, int] = {}
-        for f in self.analyze(text, lang):
-            if any(f.start < e and s < f.end for s, e, _ in known):
-                continue
-            own = lookup(vault, f.entity_type, text[f.start : f.end])
-            if own is None:
-                leaked[f.entity_type] = leaked.get(f.entity_type, 0) + 1
-            parts.append((f.start, f.end, own or redaction(f.entity_type)))
-        parts.sort()
-        out, pos = [], 0
-        for start, end, repl in parts:
-            out.append(text[pos:start] + repl)
-            pos = end
-        out.append(text[pos:])
-        masked = "".join(out)
-        restored, counts = unmask(masked, vault)
-        return OutputCheck(masked=masked, restored=restored, leaked=leaked, restored_counts=counts)
+        return output_check(text, vault, self.analyze(text, lang))
 
     def stream_guard(self, vault: VaultState, lang: str | None = None) -> SentenceStreamGuard:
         from privacy.stream import SentenceStreamGuard

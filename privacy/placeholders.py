@@ -14,9 +14,9 @@ such a marker is never in any vault, so it can never be "restored" into someone 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from privacy.types import VaultState
+from privacy.types import Finding, OutputCheck, VaultState
 
 STRICT = re.compile(r"<([A-Z][A-Z_]*[A-Z])_(\d{1,6})>")
 # What a model may make of <PHONE_NUMBER_1>: full-width brackets, inner spaces, or no brackets at all.
@@ -105,6 +105,26 @@ def unmask(text: str, vault: VaultState) -> tuple[str, dict[str, int]]:
         t = entity_type_of(ph)
         counts[t] = counts.get(t, 0) + 1
     return replace_spans(text, spans, lambda ph: vault.by_placeholder[ph]), counts
+
+
+def output_check(text: str, vault: VaultState, findings: Iterable[Finding]) -> OutputCheck:
+    """Check a model output, given the PII a masker found in it (``findings``): this conversation's
+    placeholders are kept (``masked``) and restored (``restored``); a finding on one of this conversation's
+    values becomes its placeholder; any other becomes ``<TYPE>`` and is counted in ``leaked``. Findings
+    that overlap a known placeholder are passed over."""
+    known = find_known(text, vault)
+    parts = list(known)
+    leaked: dict[str, int] = {}
+    for f in findings:
+        if any(f.start < e and s < f.end for s, e, _ in known):
+            continue
+        own = lookup(vault, f.entity_type, text[f.start : f.end])
+        if own is None:
+            leaked[f.entity_type] = leaked.get(f.entity_type, 0) + 1
+        parts.append((f.start, f.end, own or redaction(f.entity_type)))
+    masked = replace_spans(text, sorted(parts))
+    restored, counts = unmask(masked, vault)
+    return OutputCheck(masked=masked, restored=restored, leaked=leaked, restored_counts=counts)
 
 
 def replace_spans(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from privacy.placeholders import find_known, lookup, placeholder_for, redaction, unmask
+from privacy.placeholders import output_check, placeholder_for, unmask
 from privacy.types import Finding, MaskResult, OutputCheck, VaultState
 
 _PATTERNS = (
@@ -46,24 +46,7 @@ class RegexMasker:
         return unmask(text, vault)[0]
 
     def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
-        known = find_known(text, vault)
-        parts = list(known)
-        leaked: dict[str, int] = {}
-        for f in self.analyze(text, lang):
-            if any(f.start < e and s < f.end for s, e, _ in known):
-                continue
-            own = lookup(vault, f.entity_type, text[f.start : f.end])
-            if own is None:
-                leaked[f.entity_type] = leaked.get(f.entity_type, 0) + 1
-            parts.append((f.start, f.end, own or redaction(f.entity_type)))
-        out, pos = [], 0
-        for start, end, repl in sorted(parts):
-            out.append(text[pos:start] + repl)
-            pos = end
-        out.append(text[pos:])
-        masked = "".join(out)
-        restored, counts = unmask(masked, vault)
-        return OutputCheck(masked=masked, restored=restored, leaked=leaked, restored_counts=counts)
+        return output_check(text, vault, self.analyze(text, lang))
 
     def stream_guard(self, vault: VaultState, lang: str | None = None) -> BufferingGuard:
         return BufferingGuard(self, vault, lang)
