@@ -2,15 +2,20 @@
 
 Tiers and markers (strict): unit and contract tests need nothing; ``integration`` tests need real
 PostgreSQL and Redis and run only when ``DATABASE_URL`` and ``REDIS_URL`` are set — and then they FAIL,
-not skip, when a server does not answer (``service_urls``). ``models``/``llama``/``vllm``/``e2e``/``eval``
-are gated by the areas that own them.
+not skip, when a server does not answer (``service_urls``; ``redis_client`` on top of it).
+``models``/``llama``/``vllm``/``e2e``/``eval`` are gated by the areas that own them.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 def _integration_env() -> tuple[str | None, str | None]:
@@ -60,3 +65,13 @@ def service_urls() -> tuple[str, str]:
     except RuntimeError as exc:
         pytest.fail(str(exc))
     return db, redis
+
+
+@pytest.fixture
+async def redis_client(service_urls: tuple[str, str]) -> AsyncIterator[Redis]:
+    """An asyncio client of the real Redis (``REDIS_URL``), closed after the test."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(service_urls[1])
+    yield client
+    await client.aclose()

@@ -1,5 +1,5 @@
-"""Fixtures of the contract tests' Redis implementations (marker ``integration``): the real Redis of
-``REDIS_URL`` (``service_urls``: unset skips, unreachable fails) and a key prefix of the test's own."""
+"""Fixtures of the contract tests' Redis implementations (marker ``integration``): a key prefix of the
+test's own on the real Redis (``redis_client``, ``../conftest.py``)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
-
-
-@pytest.fixture
-async def redis_client(service_urls: tuple[str, str]) -> AsyncIterator[Redis]:
-    client = Redis.from_url(service_urls[1])
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

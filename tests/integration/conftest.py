@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine
 from app.db.migrate import upgrade
+from app.settings import Settings
 
 
 def _admin_dsn(url: str) -> str:
@@ -75,3 +76,16 @@ def redis_namespace(service_urls: tuple[str, str]) -> Iterator[str]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture
+def stack_settings(pg_url: str, service_urls: tuple[str, str], redis_namespace: str) -> Settings:
+    """The app's settings on this session's database and the real Redis, under this test's namespace."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="test",
+        database_url=pg_url,
+        redis_url=service_urls[1],
+        redis_namespace=redis_namespace,
+        log_json=False,
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -24,24 +23,6 @@ from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import fake_container, seed_tenant, start_conversation
 
 pytestmark = pytest.mark.integration
-
-
-def _settings(pg_url: str, redis_url: str, ns: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        environment="test",
-        database_url=pg_url,
-        redis_url=redis_url,
-        redis_namespace=ns,
-        log_json=False,
-    )
-
-
-@pytest.fixture
-async def redis(service_urls: tuple[str, str]) -> AsyncIterator[Redis]:
-    client = Redis.from_url(service_urls[1])
-    yield client
-    await client.aclose()
 
 
 def _replica(
@@ -70,11 +51,10 @@ def _client(container: Container) -> httpx.AsyncClient:
 
 
 async def test_turns_are_durable_in_postgres_and_hot_in_redis(
-    pg_url: str, pg_engine: AsyncEngine, pg_sessions, redis: Redis, redis_namespace: str, service_urls
+    stack_settings: Settings, pg_engine: AsyncEngine, pg_sessions, redis_client: Redis, redis_namespace: str
 ) -> None:
-    settings = _settings(pg_url, service_urls[1], redis_namespace)
     kb = StaticKnowledgeBases()
-    c = _replica(settings, pg_engine, pg_sessions, redis, kb)
+    c = _replica(stack_settings, pg_engine, pg_sessions, redis_client, kb)
     tenant = await seed_tenant(c, "pgtenant", kb)
     async with _client(c) as client:
         cid, headers = await start_conversation(client, tenant)
@@ -89,11 +69,11 @@ async def test_turns_are_durable_in_postgres_and_hot_in_redis(
         async with pg_sessions() as s:
             conv = await s.get(Conversation, cid)
             assert conv is not None
-            assert await redis.llen(key) == conv.event_version > 0
-            assert await redis.pttl(key) > 0
+            assert await redis_client.llen(key) == conv.event_version > 0
+            assert await redis_client.pttl(key) > 0
 
         # The hot copy is lost (eviction, a Redis restart): the next turn rebuilds it from PostgreSQL.
-        await redis.delete(key)
+        await redis_client.delete(key)
         r = await client.post(
             f"/api/v1/chat/conversations/{cid}/messages",
             json={"text": "How do I report a lost card?"},
@@ -108,7 +88,7 @@ async def test_turns_are_durable_in_postgres_and_hot_in_redis(
                 .all()
             )
         assert sorted(rows) == list(range(1, conv.event_version + 1))
-        assert await redis.llen(key) == conv.event_version
+        assert await redis_client.llen(key) == conv.event_version
         assert r.json()["state"]["version"] == conv.event_version
 
         transcript = (await client.get(f"/api/v1/chat/conversations/{cid}/messages", headers=headers)).json()
@@ -116,12 +96,11 @@ async def test_turns_are_durable_in_postgres_and_hot_in_redis(
 
 
 async def test_replicas_share_live_events(
-    pg_url: str, pg_engine: AsyncEngine, pg_sessions, redis: Redis, redis_namespace: str, service_urls
+    stack_settings: Settings, pg_engine: AsyncEngine, pg_sessions, redis_client: Redis
 ) -> None:
-    settings = _settings(pg_url, service_urls[1], redis_namespace)
     kb = StaticKnowledgeBases()
-    replica_a = _replica(settings, pg_engine, pg_sessions, redis, kb)
-    replica_b = _replica(settings, pg_engine, pg_sessions, redis, kb)
+    replica_a = _replica(stack_settings, pg_engine, pg_sessions, redis_client, kb)
+    replica_b = _replica(stack_settings, pg_engine, pg_sessions, redis_client, kb)
     tenant = await seed_tenant(replica_a, "livetenant", kb)
     async with _client(replica_a) as client:
         cid, headers = await start_conversation(client, tenant)
@@ -146,16 +125,15 @@ async def test_replicas_share_live_events(
 
 
 async def test_concurrent_turns_on_one_conversation_lose_nothing(
-    pg_url: str, pg_engine: AsyncEngine, redis: Redis, redis_namespace: str, service_urls
+    stack_settings: Settings, pg_engine: AsyncEngine, redis_client: Redis
 ) -> None:
     """Two replicas take a message each for the same conversation at the same moment (a double-click, two
     tabs). Both turns complete; the event log stays gap-free and every message is kept. This test commits
     for real (concurrent transactions cannot share one rolled-back connection) and deletes its tenant."""
-    settings = _settings(pg_url, service_urls[1], redis_namespace)
     kb = StaticKnowledgeBases()
     sessions = session_factory(pg_engine)
-    a = _replica(settings, pg_engine, sessions, redis, kb)
-    b = _replica(settings, pg_engine, sessions, redis, kb)
+    a = _replica(stack_settings, pg_engine, sessions, redis_client, kb)
+    b = _replica(stack_settings, pg_engine, sessions, redis_client, kb)
     tenant = await seed_tenant(a, "conc" + uuid.uuid4().hex[:8], kb)
     try:
         async with _client(a) as ca, _client(b) as cb:

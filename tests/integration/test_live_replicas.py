@@ -43,17 +43,6 @@ API = "/api/v1"
 PHONE = "13812345678"
 
 
-def _settings(pg_url: str, redis_url: str, ns: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        environment="test",
-        database_url=pg_url,
-        redis_url=redis_url,
-        redis_namespace=ns,
-        log_json=False,
-    )
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -118,11 +107,13 @@ async def _events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str
 
 
 async def test_agent_on_replica_a_reaches_the_widget_stream_on_replica_b(
-    pg_url: str, pg_engine: AsyncEngine, redis_namespace: str, service_urls: tuple[str, str]
+    stack_settings: Settings, pg_engine: AsyncEngine
 ) -> None:
-    settings = _settings(pg_url, service_urls[1], redis_namespace)
     kb = StaticKnowledgeBases()
-    async with replica(settings, pg_engine, kb) as (a, url_a), replica(settings, pg_engine, kb) as (b, url_b):
+    async with (
+        replica(stack_settings, pg_engine, kb) as (a, url_a),
+        replica(stack_settings, pg_engine, kb) as (b, url_b),
+    ):
         assert a.events is not b.events  # nothing shared but the servers
         assert a.vaults is not b.vaults
         tenant = await seed_tenant(a, "live" + uuid.uuid4().hex[:8], kb)
