@@ -61,9 +61,19 @@ class Settings(BaseSettings):
     redis_namespace: str = Field(default="kefu", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     # Background jobs (ingestion): "auto" = arq on Redis when REDIS_URL is set, else in-process tasks.
     jobs_backend: Literal["auto", "inprocess", "arq"] = "auto"
-    # At start-up, an ingestion job still "running" (or, in-process, "queued") whose row has not moved for
-    # this long is taken as abandoned by a process that died, and marked failed ("interrupted").
-    jobs_stale_after_s: float = Field(default=300.0, ge=0)
+    # A running ingestion job moves its row every JOBS_HEARTBEAT_S; one still "running" (or, in-process,
+    # "queued") whose row has not moved for JOBS_STALE_AFTER_S (>= 3 heartbeats) lost its process and is
+    # marked failed ("interrupted") by the sweep every app and worker process runs at start-up and then
+    # every JOBS_SWEEP_INTERVAL_S (0: at start-up only). docs/OPERATIONS.md, "Ingestion jobs".
+    jobs_heartbeat_s: float = Field(default=10.0, gt=0)
+    jobs_stale_after_s: float = Field(default=60.0, ge=0)
+    jobs_sweep_interval_s: float = Field(default=30.0, ge=0)
+    # ``kefu worker`` on SIGTERM: stop taking jobs and let running ones finish for up to this long, then
+    # cancel them (marked failed "interrupted"). Keep the container's stop grace period above it.
+    jobs_shutdown_grace_s: int = Field(default=60, ge=0)
+    # The tenant's knowledge-base write lock on Redis is a lease its holder renews every third of this:
+    # a holder killed mid-build frees the tenant at most this long after it died.
+    kb_lock_lease_s: float = Field(default=30.0, ge=1)
     # Timeouts and retries of every Redis call (REDIS__*).
     redis: RedisClientConfig = RedisClientConfig()
     # Request size limits, proxy trust, shutdown grace, security headers (EDGE__*).
@@ -81,6 +91,16 @@ class Settings(BaseSettings):
     dialog: DialogConfig = DialogConfig()
     llm: LLMConfig = LLMConfig()
     admin: AdminConfig = AdminConfig()
+
+    @model_validator(mode="after")
+    def _stale_after_spans_heartbeats(self) -> Settings:
+        """A live job must never look abandoned: the stale time covers at least three heartbeats."""
+        if self.jobs_stale_after_s < 3 * self.jobs_heartbeat_s:
+            raise ValueError(
+                f"JOBS_STALE_AFTER_S ({self.jobs_stale_after_s:g}) must be at least 3 x JOBS_HEARTBEAT_S "
+                f"({self.jobs_heartbeat_s:g}), or a live job could be taken for an abandoned one"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> Settings:

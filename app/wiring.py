@@ -120,11 +120,27 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     )
     container.jobs = await _jobs(settings, container, role)
     closers.append(container.jobs.aclose)
-    from app.services.job_recovery import recover_interrupted_jobs
-
-    # Jobs whose process died (killed mid-ingestion) are marked failed, not left "running" forever.
-    await recover_interrupted_jobs(container, in_process_queue=isinstance(container.jobs, InProcessJobQueue))
+    await start_recovery(container, role=role)
     return container
+
+
+async def start_recovery(container: Container, *, role: Role) -> None:
+    """Jobs whose process died (killed mid-ingestion) are marked failed, not left "running" forever: now,
+    and (app and worker) every ``JOBS_SWEEP_INTERVAL_S`` until the container closes
+    (``app.services.job_recovery``)."""
+    from app.services.job_recovery import recover_interrupted_jobs, sweep_forever
+
+    in_process = isinstance(container.jobs, InProcessJobQueue)
+    await recover_interrupted_jobs(container, in_process_queue=in_process)
+    if role == "cli":
+        return
+    sweeper = asyncio.create_task(sweep_forever(container, in_process_queue=in_process), name="job-sweep")
+
+    async def stop_sweeper() -> None:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
+
+    container.closers.append(stop_sweeper)
 
 
 async def _redis(settings: Settings) -> Any:

@@ -7,15 +7,21 @@ sync functions in forked processes (our adapters are async), Dramatiq needs an e
 Redis-specific setup with sync actors.
 
 The worker builds its own ``Container`` at start-up (database, Redis, embedder, index store; the LLM
-is not loaded) and closes it at shutdown.
+is not loaded), sweeps for jobs abandoned by a dead process (``app.services.job_recovery``) while it runs,
+and closes it at shutdown. On SIGTERM it takes no new job and lets running ones finish for up to
+``JOBS_SHUTDOWN_GRACE_S``, then cancels them (failed ``interrupted``). What arq does with the job of a
+worker that died without a word (SIGKILL, OOM) is in docs/OPERATIONS.md ("Ingestion jobs").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.jobs import JobFunction
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 
 async def ingest_job(
@@ -56,3 +62,19 @@ class WorkerSettings:
     max_jobs = 2  # ingestion is CPU-bound (embedding); more would only queue inside the process
     job_timeout = 3600
     keep_result = 24 * 3600
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """arq ``Worker`` options that come from Settings (``kefu worker`` passes them with
+    ``WorkerSettings``)."""
+    from arq.connections import RedisSettings
+
+    from app.jobs import queue_name
+
+    assert settings.redis_url, "the worker needs REDIS_URL"
+    return {
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "queue_name": queue_name(settings.redis_namespace),
+        # SIGTERM: no new job; running ones get this long to finish, then they are cancelled
+        "job_completion_wait": settings.jobs_shutdown_grace_s,
+    }

@@ -11,18 +11,12 @@ def register(cli: Clis) -> None:
     @cli.root.command()
     def worker() -> None:
         """Run background jobs (knowledge-base ingestion) from the Redis queue."""
-        from arq.connections import RedisSettings
         from arq.worker import run_worker
 
-        from app.jobs import queue_name
         from app.settings import get_settings
-        from app.worker import WorkerSettings
+        from app.worker import WorkerSettings, worker_options
 
         settings = get_settings()
         if not settings.redis_url:
             raise typer.BadParameter("the worker needs REDIS_URL; without Redis, jobs run inside the app")
-        run_worker(
-            WorkerSettings,  # type: ignore[arg-type]
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            queue_name=queue_name(settings.redis_namespace),
-        )
+        run_worker(WorkerSettings, **worker_options(settings))  # type: ignore[arg-type]

@@ -299,7 +299,10 @@ async def update_job(
     error_code: str | None = None,
     error_detail: str | None = None,
     result: dict[str, Any] | None = None,
-) -> None:
+    expect_status: str | None = None,
+) -> bool:
+    """Update the job's row; with ``expect_status`` only while it has that status (a running job's own
+    writes: a job that recovery marked failed is not brought back). Returns whether the row changed."""
     values: dict[str, Any] = {"updated_at": utcnow()}
     for key, value in (
         ("status", status),
@@ -316,7 +319,10 @@ async def update_job(
     if status in ("succeeded", "failed"):
         values["finished_at"] = utcnow()
     stmt = update(IngestionJob).where(IngestionJob.id == job_id, IngestionJob.tenant_id == tenant_id)
-    await session.execute(stmt.values(**values))
+    if expect_status is not None:
+        stmt = stmt.where(IngestionJob.status == expect_status)
+    result_ = await session.execute(stmt.values(**values))
+    return int(getattr(result_, "rowcount", 0) or 0) == 1
 
 
 # --- golden questions and intents ------------------------------------------------------------------------

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from app.container import Container
-from app.db import crud_audit, crud_kb, crud_kb_admin
+from app.db import crud_audit, crud_kb, crud_kb_admin, crud_ops
 from app.errors import ErrorCode
 from app.services import kb_versions
+from app.services.job_recovery import INTERRUPTED, JobAbandoned, heartbeat
 from privacy.errors import DocumentHasPII
 from privacy.ingestion import scan_document
 from retrieval.chunking import Chunker
@@ -182,17 +183,19 @@ class _Reporter:
         if force or now - self._last >= 0.5:
             self._last = now
             async with self._c.sessions() as session:
-                await crud_kb.update_job(
+                moved = await crud_kb.update_job(
                     session,
                     tenant_id=self._tenant,
                     job_id=self._job,
-                    status="running",
                     stage=stage,
                     progress=p.percent / 100.0,
                     documents_done=self.done,
                     chunks_total=self.chunks,
+                    expect_status="running",
                 )
                 await session.commit()
+            if not moved:  # recovery took this job for abandoned: stop before changing anything else
+                raise JobAbandoned(f"ingestion job {self._job} is no longer running")
 
 
 async def run_ingestion_job(
@@ -207,11 +210,23 @@ async def run_ingestion_job(
     """Parse, scan and chunk the job's queued documents and build a new draft with them (replacing
     documents of the same source, and without the job's removed documents); with ``publish``, publish it
     at once through the golden-question gate. An unexpected failure (the index build) fails the job and
-    its documents with ``index_build_failed`` and propagates; the active version is untouched."""
+    its documents with ``index_build_failed`` and propagates; the active version is untouched. A job
+    cancelled (the worker's shutdown grace ran out) fails with ``interrupted``.
+
+    The job runs at most once: it is claimed (``queued`` -> ``running``) first, and a job that is not
+    ``queued`` any more (a second delivery of the same arq job, after its worker died) is left as it is
+    (the result says ``skipped``). While it runs, its row moves every ``JOBS_HEARTBEAT_S``
+    (``job_recovery.heartbeat``)."""
     async with container.sessions() as session:
         job = await crud_kb.get_job(session, tenant_id=tenant_id, job_id=job_id)
         if job is None:
             raise ValueError(f"no ingestion job {job_id} for tenant {tenant_id}")
+        claimed = await crud_ops.claim_job(session, tenant_id=tenant_id, job_id=job_id)
+        await session.commit()
+        if not claimed:
+            await session.refresh(job)
+            logger.warning("ingestion job %s is %s already: not run again", job_id, job.status)
+            return {"indexed": 0, "failed": {}, "version": None, "chunks": 0, "skipped": job.status}
         docs = [
             d
             for d in await crud_kb.list_documents(session, tenant_id=tenant_id, status="queued")
@@ -224,21 +239,24 @@ async def run_ingestion_job(
     report = _Reporter(container, tenant_id, job_id, len(docs), progress)
     ready: list[str] = []
     try:
-        failed = await _parse_all(container, tenant_id, docs, policy, report, ready)
-        result: dict[str, Any] = {
-            "indexed": len(ready),
-            "failed": failed,
-            "version": None,
-            "chunks": report.chunks,
-        }
-        if ready or remove:
-            result.update(await _draft_and_publish(container, tenant_id, ready, remove, who, report, publish))
+        async with heartbeat(container, tenant_id=tenant_id, job_id=job_id):
+            failed = await _parse_all(container, tenant_id, docs, policy, report, ready)
+            result: dict[str, Any] = {
+                "indexed": len(ready),
+                "failed": failed,
+                "version": None,
+                "chunks": report.chunks,
+            }
+            if ready or remove:
+                result.update(
+                    await _draft_and_publish(container, tenant_id, ready, remove, who, report, publish)
+                )
     except BaseException as exc:
         await _fail_job(container, tenant_id, job_id, ready, meta, exc)
         raise
     ok = bool(ready) or not docs
     async with container.sessions() as session:
-        await crud_kb.update_job(
+        finished = await crud_kb.update_job(
             session,
             tenant_id=tenant_id,
             job_id=job_id,
@@ -249,8 +267,11 @@ async def run_ingestion_job(
             chunks_total=report.chunks,
             error_code=None if ok else "no_document_indexed",
             result={**meta, **result},
+            expect_status="running",
         )
         await session.commit()
+    if not finished:
+        logger.warning("ingestion job %s finished after recovery had marked it failed", job_id)
     if progress is not None:
         progress(Progress("done", report.done, len(docs), report.chunks, 100.0))
     return result
@@ -343,11 +364,17 @@ async def _fail_job(
     meta: dict[str, Any],
     exc: BaseException,
 ) -> None:
-    raw = getattr(exc, "code", None)
-    code = raw.code if isinstance(raw, ErrorCode) else raw  # an AppError carries an ErrorCode
-    code = code if isinstance(code, str) and code else "index_build_failed"
-    detail = str(getattr(exc, "detail", "") or exc)[:500] or type(exc).__name__
-    logger.error("ingestion job %s failed: %s", job_id, type(exc).__name__)
+    if isinstance(exc, JobAbandoned):  # recovery has already written the job's end
+        logger.error("ingestion job %s stopped: recovery had marked it failed", job_id)
+        return
+    if isinstance(exc, asyncio.CancelledError):  # shut down before it finished (no grace left)
+        code, detail = INTERRUPTED, "the worker stopped before this job finished; upload the files again"
+    else:
+        raw = getattr(exc, "code", None)
+        named = raw.code if isinstance(raw, ErrorCode) else raw  # an AppError carries an ErrorCode
+        code = named if isinstance(named, str) and named else "index_build_failed"
+        detail = str(getattr(exc, "detail", "") or exc)[:500] or type(exc).__name__
+    logger.error("ingestion job %s failed (%s): %s", job_id, code, type(exc).__name__)
     with contextlib.suppress(Exception):  # best effort: the original error is what propagates
         async with container.sessions() as session:
             for doc_id in ready:
@@ -355,9 +382,13 @@ async def _fail_job(
                     session, tenant_id=tenant_id, document_id=doc_id, status="failed",
                     error_code=code, error_detail=detail,
                 )  # fmt: skip
+            # and those not reached yet, or cut mid-parse: none stays "queued"/"parsing" forever
+            await crud_ops.fail_job_documents(
+                session, tenant_id=tenant_id, job_id=job_id, code=code, detail=detail
+            )
             await crud_kb.update_job(
                 session, tenant_id=tenant_id, job_id=job_id, status="failed", stage="failed",
-                error_code=code, error_detail=detail, result=meta,
+                error_code=code, error_detail=detail, result=meta, expect_status="running",
             )  # fmt: skip
             await session.commit()
 

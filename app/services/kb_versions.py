@@ -63,7 +63,11 @@ class DraftBuilt:
 def lock(container: Container, tenant_id: str) -> contextlib.AbstractAsyncContextManager[None]:
     s = container.settings
     return kb_write_lock(
-        redis=container.redis, namespace=s.redis_namespace, data_dir=s.data_dir, tenant_id=tenant_id
+        redis=container.redis,
+        namespace=s.redis_namespace,
+        data_dir=s.data_dir,
+        tenant_id=tenant_id,
+        lease_s=s.kb_lock_lease_s,
     )
 
 
@@ -132,8 +136,9 @@ async def _build_draft_locked(
         )
         await session.commit()
         version_id, label = version.id, version.label
-        chunks = await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version_id)
-    try:
+    try:  # from here on, any failure or cancellation archives the draft
+        async with c.sessions() as session:
+            chunks = await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version_id)
         await _build_index(c, tenant_id, label, chunks, progress)
     except BaseException as exc:
         async with c.sessions() as session:
