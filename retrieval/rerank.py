@@ -10,6 +10,7 @@ re-score with what is installed; whether they pay is measured in docs/BENCHMARKS
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -33,13 +34,13 @@ def _blend(hits: Sequence[Hit], new: Sequence[float], weight: float) -> list[Hit
     return [replace(hits[i], score=float(blended[i])) for i in order]
 
 
-class EmbeddingReranker:
-    """Reranks by query/cited-text similarity. ``weight`` in [0, 1]: 0 keeps the fused order."""
+class _HeadReranker(ABC):
+    """Re-scores the top ``depth`` hits (``_scores`` of their cited text) and blends that into the fused
+    order (``_blend``, ``weight`` in [0, 1]: 0 keeps the fused order); the hits below ``depth`` stay put."""
 
-    def __init__(self, embedder: Embedder, *, weight: float = 0.5, depth: int = 20) -> None:
+    def __init__(self, *, weight: float, depth: int) -> None:
         if not 0.0 <= weight <= 1.0 or depth < 1:
             raise ValueError("weight must be in [0, 1] and depth >= 1")
-        self.embedder = embedder
         self.weight = weight
         self.depth = depth
 
@@ -47,23 +48,32 @@ class EmbeddingReranker:
         head, tail = list(hits[: self.depth]), list(hits[self.depth :])
         if len(head) < 2:
             return list(hits)
+        return _blend(head, self._scores(query, [h.chunk.text for h in head]), self.weight) + tail
+
+    @abstractmethod
+    def _scores(self, query: str, texts: list[str]) -> Sequence[float]:
+        """One relevance score per text, any scale (``_blend`` min-max normalizes them)."""
+
+
+class EmbeddingReranker(_HeadReranker):
+    """Reranks by query/cited-text similarity."""
+
+    def __init__(self, embedder: Embedder, *, weight: float = 0.5, depth: int = 20) -> None:
+        super().__init__(weight=weight, depth=depth)
+        self.embedder = embedder
+
+    def _scores(self, query: str, texts: list[str]) -> Sequence[float]:
         q = self.embedder.embed_queries([query])[0]
-        p = self.embedder.embed_passages([h.chunk.text for h in head])
-        return _blend(head, (p @ q).tolist(), self.weight) + tail
+        similarities: list[float] = (self.embedder.embed_passages(texts) @ q).tolist()
+        return similarities
 
 
-class ScoreFnReranker:
+class ScoreFnReranker(_HeadReranker):
     """Reranks by an arbitrary relevance function of (query, cited text)."""
 
     def __init__(self, score: Callable[[str, str], float], *, weight: float = 0.5, depth: int = 10) -> None:
-        if not 0.0 <= weight <= 1.0 or depth < 1:
-            raise ValueError("weight must be in [0, 1] and depth >= 1")
+        super().__init__(weight=weight, depth=depth)
         self.score = score
-        self.weight = weight
-        self.depth = depth
 
-    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
-        head, tail = list(hits[: self.depth]), list(hits[self.depth :])
-        if len(head) < 2:
-            return list(hits)
-        return _blend(head, [self.score(query, h.chunk.text) for h in head], self.weight) + tail
+    def _scores(self, query: str, texts: list[str]) -> Sequence[float]:
+        return [self.score(query, t) for t in texts]
