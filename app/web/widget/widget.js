@@ -252,38 +252,33 @@
     return h;
   }
 
+  // The JSON body of a response; a failed one throws an Error carrying the API's status and error_code.
+  function json(res) {
+    return res.json().catch(function () { return null; }).then(function (data) {
+      if (!res.ok) {
+        var err = new Error((data && data.detail) || res.statusText);
+        err.status = res.status;
+        err.code = data && data.error_code;
+        throw err;
+      }
+      return data;
+    });
+  }
+
   function call(method, path, body) {
     return fetch(API + path, { method: method, headers: headers(), body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit" })
-      .then(function (res) {
-        if (res.status === 204) return null;
-        return res.json().catch(function () { return null; }).then(function (data) {
-          if (!res.ok) {
-            var err = new Error((data && data.detail) || res.statusText);
-            err.status = res.status;
-            err.code = data && data.error_code;
-            throw err;
-          }
-          return data;
-        });
-      });
+      .then(function (res) { return res.status === 204 ? null : json(res); });
   }
 
   function ensureConversation() {
     if (conv) return Promise.resolve(conv);
     return fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ widget_key: KEY, lang: LANG }), credentials: "omit" })
-      .then(function (res) {
-        return res.json().catch(function () { return null; }).then(function (data) {
-          if (!res.ok) {
-            var err = new Error((data && data.detail) || res.statusText);
-            err.status = res.status;
-            err.code = data && data.error_code;
-            throw err;
-          }
-          saveConv({ id: data.id, token: data.token });
-          setMode("bot");
-          connectLive();
-          return conv;
-        });
+      .then(json)
+      .then(function (data) {
+        saveConv({ id: data.id, token: data.token });
+        setMode("bot");
+        connectLive();
+        return conv;
       });
   }
 
@@ -473,14 +468,7 @@
         method: "POST", headers: headers({ Accept: "text/event-stream" }), body: JSON.stringify({ text: text }), credentials: "omit"
       });
     }).then(function (res) {
-      if (!res.ok) {
-        return res.json().catch(function () { return null; }).then(function (data) {
-          var err = new Error((data && data.detail) || res.statusText);
-          err.status = res.status;
-          err.code = data && data.error_code;
-          throw err;
-        });
-      }
+      if (!res.ok) return json(res); // throws the API's error
       var streamed = "";
       return readSSE(res, function (name, data) {
         if (name === "accepted") {
