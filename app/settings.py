@@ -6,6 +6,7 @@ working directory is read too. ``os.environ`` is read nowhere else in the code b
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -142,3 +143,19 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Build settings from the environment. Call it; never keep a module-level instance."""
     return Settings()
+
+
+# No model hub and no public-suffix download: models come from installed packages (bank networks have no
+# egress), and tldextract (under Presidio's URL and e-mail recognizers) uses its bundled suffix list
+# instead of trying GitHub at the first e-mail address it sees. An operator's explicit setting wins.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
+}
+
+
+def apply_offline_defaults() -> None:
+    """Set ``OFFLINE_ENV`` where unset, before the libraries that read it are imported (``kefu`` does)."""
+    for name, value in OFFLINE_ENV.items():
+        os.environ.setdefault(name, value)

@@ -8,7 +8,6 @@ never means editing this file. Heavy imports happen inside the command functions
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
 from dataclasses import dataclass
 
@@ -35,17 +34,8 @@ def build_cli() -> typer.Typer:
     return root
 
 
-# No model hub and no public-suffix download: models come from installed packages (bank networks have no
-# egress), and tldextract (under Presidio's URL and e-mail recognizers) uses its bundled suffix list
-# instead of trying GitHub at the first e-mail address it sees. An operator's explicit setting wins.
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
-}
-
-
 def main() -> None:
-    for name, value in OFFLINE_ENV.items():
-        os.environ.setdefault(name, value)
+    from app.settings import apply_offline_defaults
+
+    apply_offline_defaults()
     build_cli()()

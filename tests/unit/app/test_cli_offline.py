@@ -6,14 +6,15 @@ import os
 import subprocess
 import sys
 
-from app.cli import OFFLINE_ENV
+from app.settings import OFFLINE_ENV
 
 
 def _run(env: dict[str, str]) -> str:
     code = (
-        "import os, sys\n"
+        "import os\n"
         "import app.cli as cli\n"
-        "cli.build_cli = lambda: (lambda: print(repr({k: os.environ.get(k) for k in cli.OFFLINE_ENV})))\n"
+        "from app.settings import OFFLINE_ENV\n"
+        "cli.build_cli = lambda: (lambda: print(repr({k: os.environ.get(k) for k in OFFLINE_ENV})))\n"
         "cli.main()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
