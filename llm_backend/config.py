@@ -17,12 +17,17 @@ class PromptConfig(BaseModel):
     tenant_instructions_tokens: int = Field(default=200, ge=0)
     passages_tokens: int = Field(default=900, ge=64)
     passage_tokens: int = Field(default=320, ge=32)  # one passage longer than this is cut
-    max_passages: int = Field(default=6, ge=1)
+    # A count cap; passages_tokens is what bounds the block. Room for passages carried from earlier turns
+    # beside this turn's (evicting one breaks the prefix cache from there on).
+    max_passages: int = Field(default=10, ge=1)
     history_tokens: int = Field(default=500, ge=0)
     question_tokens: int = Field(default=200, ge=16)
     # Follow-up turns (``carried`` passages, some retrieved again): add at most this many new passages, and
     # only those ranked above every carried one, so the passage block (and the prefix cache) stays put.
     follow_up_new_passages: int = Field(default=1, ge=0)
+    # Change of topic (no carried passage retrieved again): the best this-many new passages may evict
+    # stale carried ones (last first); the other new ones are appended only where they fit beside them.
+    topic_change_new_passages: int = Field(default=2, ge=1)
     # History is dropped in steps of this many messages, so the kept prefix stays put for a few turns.
     history_trim_step: int = Field(default=4, ge=1)
 

@@ -6,7 +6,9 @@ Layout, for prefix caching (vLLM ``--enable-prefix-caching``, llama.cpp's KV reu
 2. ``user``    the numbered passages, quoted as data. Passages shown on the previous turn (``carried``)
                keep their numbers and come first; new passages are appended after them — on a
                follow-up that retrieves a carried passage again, only new ones ranked above it, at most
-               ``follow_up_new_passages`` (the block then rarely changes, and the cache holds);
+               ``follow_up_new_passages`` (the block then rarely changes, and the cache holds); on a
+               change of topic, the best ``topic_change_new_passages`` may evict stale carried passages
+               (the last ones first, so the block's head stays), the other new ones only fill free room;
 3. history     earlier customer messages (rendered exactly as when they were the question) and answers;
 4. ``user``    the question, with the reply language.
 
@@ -43,6 +45,7 @@ _MIN_PASSAGE_TOKENS = 32
 class _Slot:
     passage: Passage
     retrieved_rank: int | None  # rank in this turn's retrieval; None: carried from an earlier turn only
+    optional: bool = False  # a new passage shown only if there is room, without evicting carried ones
 
 
 def truncate_to_tokens(text: str, limit: int, counter: TokenCounter) -> str:
@@ -64,41 +67,56 @@ def truncate_to_tokens(text: str, limit: int, counter: TokenCounter) -> str:
     return text[:cut].rstrip() + "…" if cut > 0 else ""
 
 
-def _follow_up_passages(passages: Sequence[Passage], carried: Sequence[Passage], limit: int) -> list[Passage]:
-    """On a follow-up (some carried passage retrieved again), only new passages that outrank it, at most
-    ``limit``; on a first turn or a change of topic, every retrieved passage."""
+def _new_passages(
+    passages: Sequence[Passage], carried: Sequence[Passage], config: PromptConfig
+) -> tuple[list[Passage], int]:
+    """The new (not carried) passages to append, best first, and how many of them may evict carried ones.
+
+    Follow-up (some carried passage retrieved again): only new passages that outrank it, at most
+    ``follow_up_new_passages``, all of them guaranteed. Change of topic (nothing carried retrieved again):
+    every new passage, the best ``topic_change_new_passages`` guaranteed, the others only where they fit
+    beside the carried ones. First turn: every passage.
+    """
     shown = {p.ref for p in carried}
+    new = [p for p in passages if p.ref not in shown]
+    if not carried:
+        return new, len(new)
     best_carried = next((i for i, p in enumerate(passages) if p.ref in shown), None)
     if best_carried is None:
-        return list(passages)
-    new = [p for p in passages[:best_carried] if p.ref not in shown][:limit]
-    return [p for p in passages if p.ref in shown or p in new]
+        return new, config.topic_change_new_passages
+    outranking = [p for p in passages[:best_carried] if p.ref not in shown][: config.follow_up_new_passages]
+    return outranking, len(outranking)
 
 
-def _order_slots(passages: Sequence[Passage], carried: Sequence[Passage], max_passages: int) -> list[_Slot]:
+def _order_slots(
+    passages: Sequence[Passage], carried: Sequence[Passage], config: PromptConfig
+) -> list[_Slot]:
     rank = {p.ref: i for i, p in enumerate(passages)}
     current = {p.ref: p for p in passages}
+    new, guaranteed = _new_passages(passages, carried, config)
     slots: list[_Slot] = []
     seen: set[str] = set()
     for p in carried:
         if p.ref not in seen:
             slots.append(_Slot(current.get(p.ref, p), rank.get(p.ref)))
             seen.add(p.ref)
-    for p in passages:
+    for i, p in enumerate(new):
         if p.ref not in seen:
-            slots.append(_Slot(p, rank[p.ref]))
+            slots.append(_Slot(p, rank[p.ref], optional=i >= guaranteed))
             seen.add(p.ref)
-    while len(slots) > max_passages:
+    while len(slots) > config.max_passages:
         _drop_least_useful(slots)
     return slots
 
 
 def _drop_least_useful(slots: list[_Slot]) -> None:
-    """Drop the last carried passage not retrieved now; else the lowest-ranked retrieved one."""
-    stale = [i for i, s in enumerate(slots) if s.retrieved_rank is None]
-    if stale:
-        del slots[stale[-1]]
-        return
+    """Drop the last optional new passage (it was appended last: the prefix before it holds); else the
+    last carried passage not retrieved now; else the lowest-ranked retrieved one."""
+    for kind in (lambda s: s.optional, lambda s: s.retrieved_rank is None):
+        found = [i for i, s in enumerate(slots) if kind(s)]
+        if found:
+            del slots[found[-1]]
+            return
     worst = max(range(len(slots)), key=lambda i: slots[i].retrieved_rank or 0)
     del slots[worst]
 
@@ -145,8 +163,7 @@ def build_rag_prompt(
     q_text = truncate_to_tokens(question.strip(), config.question_tokens, counter)
     truncated_question = q_text != question.strip()
 
-    slots = _order_slots(_follow_up_passages(passages, carried, config.follow_up_new_passages), carried,
-                         config.max_passages)  # fmt: skip
+    slots = _order_slots(passages, carried, config)
     rendered = [
         truncate_to_tokens(render_passage(i + 1, s.passage), config.passage_tokens, counter)
         for i, s in enumerate(slots)

@@ -175,3 +175,51 @@ def test_follow_up_adds_only_new_passages_that_outrank_the_carried_ones() -> Non
     assert outranked.citations == ("c1", "c2", "c9")  # one new passage that beats the carried ones
     topic_change = build("转账多久到账？", passages=[better, lower, P[2]], carried=turn1.shown)
     assert topic_change.citations == ("c1", "c2", "c9", "c8", "c3")  # nothing carried retrieved again
+
+
+def _stale(n: int) -> tuple[Passage, ...]:
+    return tuple(Passage(f"old{i}", f"旧资料{i}，与本题无关。") for i in range(n))
+
+
+NEW = [Passage(f"new{i}", f"新话题资料{i}。") for i in range(3)]
+
+
+def test_topic_change_evicts_stale_passages_only_for_the_best_new_ones() -> None:
+    carried = _stale(4)
+    turn1 = build(passages=list(carried), config=PromptConfig(max_passages=4))
+    for guaranteed, expected in [
+        (1, ("old0", "old1", "old2", "new0")),
+        (2, ("old0", "old1", "new0", "new1")),
+        (4, ("old0", "new0", "new1", "new2")),  # every new passage: stale ones evicted down to one
+    ]:
+        cfg = PromptConfig(max_passages=4, topic_change_new_passages=guaranteed)
+        out = build("转账多久到账？", passages=NEW, carried=turn1.shown, config=cfg)
+        assert out.citations == expected
+        kept = len(carried) - sum(ref.startswith("new") for ref in expected)
+        assert out.messages[1].content.startswith(turn1.messages[1].content.split(f"\n\n[{kept + 1}]")[0])
+
+
+def test_topic_change_appends_the_other_new_passages_where_they_fit() -> None:
+    turn1 = build(passages=list(_stale(2)))
+    cfg = PromptConfig(max_passages=4, topic_change_new_passages=1)
+    out = build("转账多久到账？", passages=NEW, carried=turn1.shown, config=cfg)
+    assert out.citations == ("old0", "old1", "new0", "new1")  # new2 has no room and evicts nobody
+    assert out.messages[1].content.startswith(turn1.messages[1].content.removesuffix("\n</passages>"))
+
+
+def test_topic_change_extra_new_passages_give_way_to_the_token_budget_first() -> None:
+    carried = _stale(3)
+    turn1 = build(passages=list(carried))
+    long_new = [Passage(f"long{i}", "新话题的很长资料。" * 12) for i in range(3)]
+    one = build_rag_prompt("x", [], counter=COUNTER, config=CFG, context_tokens=2048, answer_tokens=256)
+    budget = one.usage.passages + 3 * 30 + 2 * COUNTER.count(f"[9]\n{long_new[0].text}") + 20
+    cfg = PromptConfig(passages_tokens=budget, topic_change_new_passages=1)
+    out = build("转账多久到账？", passages=long_new, carried=turn1.shown, config=cfg)
+    assert out.citations[:4] == ("old0", "old1", "old2", "long0")  # carried kept, the best new one in
+    assert "long2" not in out.citations  # an extra new passage went before any carried one
+    assert out.usage.passages <= budget
+
+
+def test_default_policy_keeps_carried_passages_within_the_budget() -> None:
+    assert CFG.max_passages >= 8  # a count cap above top_k: passages_tokens bounds the block
+    assert 1 <= CFG.topic_change_new_passages <= 4
