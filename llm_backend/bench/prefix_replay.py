@@ -11,14 +11,22 @@ the bank-wide policy and never each other's passages):
 - ``kefu``: our layout, passages carried between turns (``carried=previous.shown``);
 - ``kefu-no-carry``: our layout, passages in this turn's retrieval order;
 - ``context-last``: the common "stuff" layout — policy, history, then passages + question in the last
-  message.
+  message;
+- ``kefu-prev``, ``kefu-max-10-topic-4``, ...: our layout with the carry policy's knobs spelled out.
+
+Besides the hit rate, per layout: how often the passage that answers the question (the FAQ entry asked)
+and this turn's retrieved passages are in the prompt (what a carry policy could cost in answer quality),
+and, per turn, where the prompt first differs from the previous turn's (``first_change``). Every request
+returns its token ids, so ``simulate_block_cache`` can replay the same token streams at other KV block
+sizes (vLLM-CPU takes multiples of 32 only; GPU vLLM defaults to 16).
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx2 as httpx
@@ -30,7 +38,24 @@ from llm_backend.prompts import build_rag_prompt
 from llm_backend.protocols import LLMClient
 from llm_backend.types import BuiltPrompt, ChatMessage, Passage
 
-LAYOUTS = ("kefu", "kefu-no-carry", "context-last")
+
+@dataclass(frozen=True)
+class Layout:
+    carry: bool  # pass the previous turn's ``shown`` passages as ``carried``
+    context_last: bool = False  # policy, history, then passages + question in the last message
+    config: dict[str, int] = field(default_factory=dict)  # ``PromptConfig`` overrides
+
+
+LAYOUTS: dict[str, Layout] = {
+    "kefu": Layout(carry=True),  # the PromptConfig defaults
+    "kefu-no-carry": Layout(carry=False),
+    "context-last": Layout(carry=False, context_last=True),
+    # Carry-policy variants of our layout, spelled out (side by side in one run):
+    "kefu-prev": Layout(carry=True, config={"max_passages": 6, "topic_change_new_passages": 4}),
+    "kefu-max-10-topic-4": Layout(carry=True, config={"max_passages": 10, "topic_change_new_passages": 4}),
+    "kefu-max-10-topic-2": Layout(carry=True, config={"max_passages": 10, "topic_change_new_passages": 2}),
+    "kefu-max-6-topic-1": Layout(carry=True, config={"max_passages": 6, "topic_change_new_passages": 1}),
+}
 
 
 def esun_conversations(
@@ -49,12 +74,47 @@ def esun_conversations(
     return convs, LexicalRanker(kb)
 
 
+def gold_refs(ranker: LexicalRanker) -> dict[str, str]:
+    """Each FAQ question -> the ref of its own entry (the passage that answers it)."""
+    gold: dict[str, str] = {}
+    for kp in ranker.passages:
+        gold.setdefault(kp.passage.text.split("\n", 1)[0], kp.passage.ref)
+    return gold
+
+
+_BLOCK_SIZE = re.compile(r'^vllm:cache_config_info\{(?:.*,)?block_size="([0-9.]+)"', re.MULTILINE)
+
+
 def metric(text: str, name: str) -> float:
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
         if line.startswith((name + "{", name + " "))
     )
+
+
+def first_change(previous: Sequence[ChatMessage], current: Sequence[ChatMessage]) -> str:
+    """Where this turn's messages first differ from the previous turn's (of the same conversation).
+
+    ``none``: the previous prompt is a prefix (only the answer, history and the new question follow);
+    ``passages appended``: the passage block only gained passages at its end; ``passages changed``: a
+    passage was dropped or replaced; ``history``: the kept history no longer starts where it did
+    (trimmed); ``system``: the system part changed (never, by design).
+    """
+    if not previous:
+        return "first turn"
+    if current[0] != previous[0]:
+        return "system"
+    before, now = previous[1].content, current[1].content
+    if now != before:
+        head = before.removesuffix("</passages>")
+        return "passages appended" if now.startswith(head) and head != before else "passages changed"
+    if list(current[2 : len(previous) - 1]) != list(previous[2:-1]):
+        return "history"
+    return "none"
+
+
+CHANGES = ("none", "passages appended", "passages changed", "history", "system", "not classified")
 
 
 @dataclass
@@ -65,11 +125,34 @@ class TurnStat:
     cached_tokens: int
     queries: float
     hits: float
+    change: str = "first turn"
+    shared_tokens: int = 0  # leading prompt tokens identical to the previous turn's prompt
+    shown: int = 0  # passages in the prompt
+    retrieved_shown: int = 0  # of this turn's retrieved passages, how many are in the prompt
+    gold_shown: bool = False  # the passage that answers the question is in the prompt
+    prompt_ids: list[int] = field(default_factory=list, repr=False)
+    output_ids: list[int] = field(default_factory=list, repr=False)
 
 
 @dataclass
 class PrefixReport:
     turns: list[TurnStat] = field(default_factory=list)
+    block_size: int = 0  # the server's KV block (``vllm:cache_config_info``); 0: not reported
+
+    def simulated(self, block: int) -> PrefixReport:
+        """The same turns with ``cached_tokens`` from ``simulate_block_cache`` (metrics columns follow)."""
+        cached = simulate_block_cache(self.turns, block)
+        turns = [
+            replace(t, cached_tokens=c, hits=float(c), queries=float(t.prompt_tokens))
+            for t, c in zip(self.turns, cached, strict=True)
+        ]
+        return PrefixReport(turns, block)
+
+    def simulation_check(self) -> tuple[int, int]:
+        """(turns whose simulated cached tokens equal the server's, turns) at the server's block size."""
+        cached = simulate_block_cache(self.turns, self.block_size) if self.block_size else []
+        same = sum(c == t.cached_tokens for c, t in zip(cached, self.turns, strict=False))
+        return same, len(self.turns)
 
     def rate(self, layout: str, *, first: bool) -> tuple[float, float, int]:
         rows = [t for t in self.turns if t.layout == layout and (t.turn == 1) == first]
@@ -77,14 +160,52 @@ class PrefixReport:
         metrics = sum(t.hits for t in rows) / max(1.0, sum(t.queries for t in rows))
         return usage, metrics, len(rows)
 
-    def markdown(self) -> str:
+    def markdown(self, label: str = "") -> str:
         out = ["| layout | turns after the first | prompt tokens from cache (/metrics hits/queries) "
-               "| same, from usage.cached_tokens | first turns (for reference) |", "|---|---|---|---|---|"]  # fmt: skip
-        for layout in LAYOUTS:
+               "| same, from usage.cached_tokens | first turns (for reference) | answering passage shown "
+               "(all turns) | of the top 4 retrieved, shown | passages in the prompt |",
+               "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        layouts = list(dict.fromkeys(t.layout for t in self.turns))
+        for layout in layouts:
             usage, metrics, n = self.rate(layout, first=False)
             usage1, metrics1, n1 = self.rate(layout, first=True)
+            rows = [t for t in self.turns if t.layout == layout]
             if n:
-                out.append(f"| {layout} | {n} | **{metrics:.1%}** | {usage:.1%} | {metrics1:.1%} ({n1}) |")
+                gold = sum(t.gold_shown for t in rows) / len(rows)
+                top = sum(t.retrieved_shown for t in rows) / len(rows)
+                shown = sum(t.shown for t in rows) / len(rows)
+                out.append(
+                    f"| {layout}{label} | {n} | **{metrics:.1%}** | {usage:.1%} | {metrics1:.1%} ({n1}) "
+                    f"| {gold:.1%} | {top:.2f} | {shown:.2f} |"
+                )
+        return "\n".join(out)
+
+    def misses(self, label: str = "") -> str:
+        """Per layout and per first difference from the previous turn: where the uncached tokens are.
+
+        Of a turn's uncached prompt tokens, those after the first token that differs from the previous
+        turn's prompt had to be computed (new or moved content); those before it were shared with the
+        previous prompt yet missed: block rounding (only full blocks are cached) and the previous answer
+        re-tokenised differently from how it was generated.
+        """
+        out = ["| layout | first difference from the previous turn | turns | prompt tokens | from cache "
+               "| share of all uncached tokens | uncached: after the difference / before it (shared, missed) |",
+               "|---|---|---|---|---|---|---|"]  # fmt: skip
+        for layout in dict.fromkeys(t.layout for t in self.turns):
+            rows = [t for t in self.turns if t.layout == layout and t.turn > 1]
+            missed_all = sum(t.prompt_tokens - t.cached_tokens for t in rows) or 1
+            for change in CHANGES:
+                part = [t for t in rows if t.change == change]
+                if not part:
+                    continue
+                prompt = sum(t.prompt_tokens for t in part)
+                cached = sum(t.cached_tokens for t in part)
+                after = sum(t.prompt_tokens - max(t.shared_tokens, t.cached_tokens) for t in part)
+                before = (prompt - cached) - after
+                out.append(
+                    f"| {layout}{label} | {change} | {len(part)} | {prompt} | {cached / max(prompt, 1):.1%} "
+                    f"| {(prompt - cached) / missed_all:.1%} | {after} / {before} |"
+                )
         return "\n".join(out)
 
 
@@ -99,18 +220,58 @@ def _context_last(
     ]
 
 
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def simulate_block_cache(turns: Sequence[TurnStat], block: int) -> list[int]:
+    """Cached prompt tokens per turn, in replay order, for a prefix cache with ``block``-token blocks.
+
+    vLLM's model: a prompt is served from cache for its leading full blocks whose whole prefix was seen
+    before (at most ``len - 1`` tokens: the last one is always computed); after a request, every full
+    block of its prompt and generated tokens (all but the last token, whose KV is never computed) is
+    cached. No eviction (the bench's KV cache holds millions of tokens). Checked against the server's
+    own counts at the block size it ran with (see ``PrefixReport.simulation_check``).
+    """
+    seen: set[tuple[int, ...]] = set()
+    out: list[int] = []
+    for t in turns:
+        ids = t.prompt_ids
+        hit = 0
+        while (hit + block) <= len(ids) - 1 and tuple(ids[: hit + block]) in seen:
+            hit += block
+        out.append(hit)
+        seq = [*ids, *t.output_ids[:-1]]
+        for end in range(block, len(seq) + 1, block):
+            seen.add(tuple(seq[:end]))
+    return out
+
+
 async def replay_prefix(
     client: LLMClient,
     root_url: str,
     conversations: Sequence[Sequence[str]],
     ranker: LexicalRanker,
     *,
-    layouts: Sequence[str] = LAYOUTS,
+    layouts: Sequence[str] = ("kefu", "kefu-no-carry", "context-last"),
     max_tokens: int = 24,
 ) -> PrefixReport:
+    """Replay every conversation under every layout, one request at a time, on one server.
+
+    Requests go straight to ``/v1/chat/completions`` (temperature 0, as ``LLMClient`` sends them) with
+    ``return_token_ids``, so the report also has the exact token streams for ``simulate_block_cache``.
+    """
+    unknown = [name for name in layouts if name not in LAYOUTS]
+    if unknown:
+        raise ValueError(f"unknown layouts {unknown}; known: {sorted(LAYOUTS)}")
     report = PrefixReport()
-    cfg = PromptConfig()
-    async with httpx.AsyncClient(base_url=root_url, timeout=30) as http:
+    gold = gold_refs(ranker)
+    async with httpx.AsyncClient(base_url=root_url, timeout=120) as http:
 
         async def scrape() -> tuple[float, float]:
             text = (await http.get("/metrics")).text
@@ -118,28 +279,57 @@ async def replay_prefix(
                 text, "vllm:prefix_cache_hits_total"
             )
 
-        for layout in layouts:
-            tenant = f"本行代号：{layout}。"
+        info = _BLOCK_SIZE.search((await http.get("/metrics")).text)
+        report.block_size = int(float(info.group(1))) if info else 0
+
+        for name in layouts:
+            layout = LAYOUTS[name]
+            cfg = PromptConfig(**layout.config)
+            tenant = f"本行代号：{name}。"
             for conv in conversations:
                 history: list[ChatMessage] = []
                 previous: BuiltPrompt | None = None
+                sent: list[ChatMessage] = []
+                sent_ids: list[int] = []
                 for turn, question in enumerate(conv, start=1):
                     passages = [p.passage for p in ranker.top(question, 4)]
                     built = build_rag_prompt(
                         question, passages, counter=client.token_counter, config=cfg,
                         context_tokens=client.context_tokens, answer_tokens=64, history=history,
-                        carried=previous.shown if previous and layout == "kefu" else (),
+                        carried=previous.shown if previous and layout.carry else (),
                         tenant_instructions=tenant, lang="zh",
                     )  # fmt: skip
                     messages = list(built.messages)
-                    if layout == "context-last":
+                    if layout.context_last:
                         messages = _context_last(messages[0].content, messages[2:-1], built.shown, question)
+                    change = first_change(sent, messages) if not layout.context_last else "not classified"
+                    payload = {
+                        "model": client.model_name,
+                        "messages": [{"role": m.role, "content": m.content} for m in messages],
+                        "max_tokens": max_tokens,
+                        "temperature": 0.0,
+                        "return_token_ids": True,
+                    }
                     q0, h0 = await scrape()
-                    out = await client.complete(messages, max_tokens=max_tokens)
+                    response = await http.post("/v1/chat/completions", json=payload)
+                    response.raise_for_status()
                     q1, h1 = await scrape()
+                    body = response.json()
+                    usage = body["usage"]
+                    choice = body["choices"][0]
+                    ids = [int(t) for t in body["prompt_token_ids"]]
+                    in_prompt = set(built.citations)
                     report.turns.append(
-                        TurnStat(layout, turn, out.prompt_tokens, out.cached_tokens or 0, q1 - q0, h1 - h0)
-                    )
-                    history += [ChatMessage("user", question), ChatMessage("assistant", out.text)]
-                    previous = built
+                        TurnStat(
+                            name, turn, int(usage["prompt_tokens"]),
+                            int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0),
+                            q1 - q0, h1 - h0, change if turn > 1 else "first turn",
+                            _common_prefix(sent_ids, ids), len(in_prompt),
+                            sum(p.ref in in_prompt for p in passages), gold.get(question) in in_prompt,
+                            ids, [int(t) for t in choice.get("token_ids") or []],
+                        )
+                    )  # fmt: skip
+                    answer = choice["message"]["content"] or ""
+                    history += [ChatMessage("user", question), ChatMessage("assistant", answer)]
+                    previous, sent, sent_ids = built, messages, ids
     return report
