@@ -49,8 +49,10 @@ def test_each_per_process_part_is_named(change: dict[str, object], named: str) -
 
 
 def test_serve_refuses_before_starting_anything() -> None:
+    # the embedded default, whatever the environment says (CI exports DATABASE_URL and REDIS_URL)
+    embedded = settings(database_url=None, redis_url=None, jobs_backend="auto", llm={"backend": "llama_cpp"})
     with pytest.raises(WorkersRefused) as refused:
-        serve(settings(), host="127.0.0.1", port=1, workers=2)  # port 1: binding would fail loudly
+        serve(embedded, host="127.0.0.1", port=1, workers=2)  # port 1: binding would fail loudly
     assert refused.value.code == "workers_need_shared_state"
     assert str(refused.value).startswith("[workers_need_shared_state] SERVER__WORKERS=2 ")
     assert len(refused.value.problems) == 4  # Redis, SQLite, in-process jobs, in-process model
