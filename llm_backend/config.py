@@ -25,6 +25,9 @@ class PromptConfig(BaseModel):
     # Follow-up turns (``carried`` passages, some retrieved again): add at most this many new passages, and
     # only those ranked above every carried one, so the passage block (and the prefix cache) stays put.
     follow_up_new_passages: int = Field(default=1, ge=0)
+    # When such a new passage changes the block anyway, this many more new ones (lower-ranked) are appended
+    # with it where they fit, so a later follow-up that needs one finds it already shown.
+    follow_up_extra_passages: int = Field(default=3, ge=0)
     # Change of topic (no carried passage retrieved again): the best this-many new passages may evict
     # stale carried ones (last first); the other new ones are appended only where they fit beside them.
     topic_change_new_passages: int = Field(default=2, ge=1)

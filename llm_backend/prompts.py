@@ -6,7 +6,9 @@ Layout, for prefix caching (vLLM ``--enable-prefix-caching``, llama.cpp's KV reu
 2. ``user``    the numbered passages, quoted as data. Passages shown on the previous turn (``carried``)
                keep their numbers and come first; new passages are appended after them — on a
                follow-up that retrieves a carried passage again, only new ones ranked above it, at most
-               ``follow_up_new_passages`` (the block then rarely changes, and the cache holds); on a
+               ``follow_up_new_passages`` (the block then rarely changes, and the cache holds), and
+               when one is added, up to ``follow_up_extra_passages`` lower-ranked new ones ride along
+               where they fit (a later follow-up that needs one finds it shown); on a
                change of topic, the best ``topic_change_new_passages`` may evict stale carried passages
                (the last ones first, so the block's head stays), the other new ones only fill free room;
 3. history     earlier customer messages (rendered exactly as when they were the question) and answers;
@@ -73,7 +75,8 @@ def _new_passages(
     """The new (not carried) passages to append, best first, and how many of them may evict carried ones.
 
     Follow-up (some carried passage retrieved again): only new passages that outrank it, at most
-    ``follow_up_new_passages``, all of them guaranteed. Change of topic (nothing carried retrieved again):
+    ``follow_up_new_passages``, all of them guaranteed, and if there is one, up to
+    ``follow_up_extra_passages`` lower-ranked new ones where they fit. Change of topic (nothing carried retrieved again):
     every new passage, the best ``topic_change_new_passages`` guaranteed, the others only where they fit
     beside the carried ones. First turn: every passage.
     """
@@ -85,7 +88,12 @@ def _new_passages(
     if best_carried is None:
         return new, config.topic_change_new_passages
     outranking = [p for p in passages[:best_carried] if p.ref not in shown][: config.follow_up_new_passages]
-    return outranking, len(outranking)
+    if not outranking or config.follow_up_extra_passages == 0:
+        return outranking, len(outranking)
+    # The block changes anyway: the other new passages ride along (room permitting), so a later turn
+    # that needs one of them finds it shown and the block holds then.
+    extra = [p for p in new if p not in outranking][: config.follow_up_extra_passages]
+    return [p for p in new if p in outranking or p in extra], len(outranking)  # rank order: outranking first
 
 
 def _order_slots(

@@ -160,7 +160,10 @@ def register(cli: Clis) -> None:
         ),
         model: str = typer.Option(TINY_MOE, help="Served model name"),
         conversations: int = typer.Option(50, help="Conversations to replay"),
-        layouts: str = typer.Option("kefu,kefu-no-carry,context-last", help="Comma-separated layouts"),
+        layouts: str = typer.Option(
+            "kefu,kefu-prev,kefu-no-carry,context-last",
+            help="Comma-separated layouts (see prefix_replay.LAYOUTS)",
+        ),
         block_sizes: str = typer.Option(
             "default",
             help="Comma-separated KV block sizes, one local vLLM-CPU server each, one after the other "
@@ -209,6 +212,7 @@ def register(cli: Clis) -> None:
                 with _local_vllm(size) as server:
                     reports.append(asyncio.run(run(server.base_url)))
         tables, misses, checks = [], [], []
+        kept = reports[0].answers_kept()
         for report in reports:
             label = f", block {report.block_size or '?'} (server)"
             tables.append(report.markdown(label))
@@ -228,6 +232,8 @@ def register(cli: Clis) -> None:
             + "\n\nUncached prompt tokens of the turns after the first, by where the prompt first differs "
             "from the previous turn's:\n\n"
             + "\n".join([misses[0], *(t.split("\n", 2)[2] for t in misses[1:])])
+            + "\n\nPrevious answers' generated tokens that the next prompt repeats exactly (the history "
+            f"holds the answer as text, re-tokenised; first server): {kept}."
         )
         _save(
             "llm-prefix",

@@ -46,15 +46,23 @@ class Layout:
     config: dict[str, int] = field(default_factory=dict)  # ``PromptConfig`` overrides
 
 
+def _policy(max_passages: int, topic_change: int, extra: int) -> Layout:
+    config = {"max_passages": max_passages, "topic_change_new_passages": topic_change}
+    return Layout(carry=True, config={**config, "follow_up_extra_passages": extra})
+
+
 LAYOUTS: dict[str, Layout] = {
     "kefu": Layout(carry=True),  # the PromptConfig defaults
     "kefu-no-carry": Layout(carry=False),
     "context-last": Layout(carry=False, context_last=True),
-    # Carry-policy variants of our layout, spelled out (side by side in one run):
-    "kefu-prev": Layout(carry=True, config={"max_passages": 6, "topic_change_new_passages": 4}),
-    "kefu-max-10-topic-4": Layout(carry=True, config={"max_passages": 10, "topic_change_new_passages": 4}),
-    "kefu-max-10-topic-2": Layout(carry=True, config={"max_passages": 10, "topic_change_new_passages": 2}),
-    "kefu-max-6-topic-1": Layout(carry=True, config={"max_passages": 6, "topic_change_new_passages": 1}),
+    # Carry-policy variants of our layout, spelled out (side by side in one run). kefu-prev: the policy
+    # before max_passages 10 / topic_change_new_passages / follow_up_extra_passages.
+    "kefu-prev": _policy(6, 4, 0),
+    "kefu-max-10-topic-4": _policy(10, 4, 0),
+    "kefu-max-10-topic-2": _policy(10, 2, 0),
+    "kefu-max-6-topic-1": _policy(6, 1, 0),
+    "kefu-max-10-topic-2-extra-3": _policy(10, 2, 3),
+    "kefu-max-10-topic-4-extra-3": _policy(10, 4, 3),
 }
 
 
@@ -130,6 +138,10 @@ class TurnStat:
     shown: int = 0  # passages in the prompt
     retrieved_shown: int = 0  # of this turn's retrieved passages, how many are in the prompt
     gold_shown: bool = False  # the passage that answers the question is in the prompt
+    answer_tokens: int = (
+        0  # the previous turn's generated tokens (when its whole prompt is a prefix of this one)
+    )
+    answer_kept: int = 0  # how many of them this prompt repeats token for token (the rest: re-tokenised)
     prompt_ids: list[int] = field(default_factory=list, repr=False)
     output_ids: list[int] = field(default_factory=list, repr=False)
 
@@ -207,6 +219,16 @@ class PrefixReport:
                     f"| {(prompt - cached) / missed_all:.1%} | {after} / {before} |"
                 )
         return "\n".join(out)
+
+    def answers_kept(self) -> str:
+        """Per layout: of the previous answers' generated tokens (turns whose previous prompt is a prefix),
+        how many the next prompt repeats exactly (the rest were re-tokenised differently from the text)."""
+        parts = []
+        for layout in dict.fromkeys(t.layout for t in self.turns):
+            rows = [t for t in self.turns if t.layout == layout and t.answer_tokens]
+            kept, total = sum(t.answer_kept for t in rows), sum(t.answer_tokens for t in rows)
+            parts.append(f"{layout} {kept} of {total} ({kept / max(total, 1):.0%}, {len(rows)} turns)")
+        return "; ".join(parts)
 
 
 def _context_last(
@@ -291,6 +313,7 @@ async def replay_prefix(
                 previous: BuiltPrompt | None = None
                 sent: list[ChatMessage] = []
                 sent_ids: list[int] = []
+                answered: list[int] = []
                 for turn, question in enumerate(conv, start=1):
                     passages = [p.passage for p in ranker.top(question, 4)]
                     built = build_rag_prompt(
@@ -319,6 +342,8 @@ async def replay_prefix(
                     choice = body["choices"][0]
                     ids = [int(t) for t in body["prompt_token_ids"]]
                     in_prompt = set(built.citations)
+                    whole = _common_prefix(sent_ids, ids) == len(sent_ids) > 0
+                    kept = _common_prefix([*sent_ids, *answered], ids) - len(sent_ids) if whole else 0
                     report.turns.append(
                         TurnStat(
                             name, turn, int(usage["prompt_tokens"]),
@@ -326,10 +351,10 @@ async def replay_prefix(
                             q1 - q0, h1 - h0, change if turn > 1 else "first turn",
                             _common_prefix(sent_ids, ids), len(in_prompt),
                             sum(p.ref in in_prompt for p in passages), gold.get(question) in in_prompt,
-                            ids, [int(t) for t in choice.get("token_ids") or []],
+                            len(answered) if whole else 0, kept, ids, [int(t) for t in choice.get("token_ids") or []],
                         )
                     )  # fmt: skip
                     answer = choice["message"]["content"] or ""
                     history += [ChatMessage("user", question), ChatMessage("assistant", answer)]
-                    previous, sent, sent_ids = built, messages, ids
+                    previous, sent, sent_ids, answered = built, messages, ids, report.turns[-1].output_ids
     return report

@@ -171,8 +171,11 @@ def test_follow_up_adds_only_new_passages_that_outrank_the_carried_ones() -> Non
     assert same_topic.citations == ("c1", "c2")  # best passage already shown: the block is unchanged
     assert same_topic.messages[1] == turn1.messages[1]
     better = Passage("c9", "外币汇款手续费为0.1%。")
-    outranked = build("汇款手续费？", passages=[better, lower, P[0]], carried=turn1.shown)
+    only = PromptConfig(follow_up_extra_passages=0)
+    outranked = build("汇款手续费？", passages=[better, lower, P[0]], carried=turn1.shown, config=only)
     assert outranked.citations == ("c1", "c2", "c9")  # one new passage that beats the carried ones
+    with_extra = build("汇款手续费？", passages=[better, lower, P[0]], carried=turn1.shown)
+    assert with_extra.citations == ("c1", "c2", "c9", "c8")  # the block changes anyway: c8 rides along
     topic_change = build("转账多久到账？", passages=[better, lower, P[2]], carried=turn1.shown)
     assert topic_change.citations == ("c1", "c2", "c9", "c8", "c3")  # nothing carried retrieved again
 
@@ -220,6 +223,20 @@ def test_topic_change_extra_new_passages_give_way_to_the_token_budget_first() ->
     assert out.usage.passages <= budget
 
 
+def test_follow_up_extras_ride_along_only_where_they_fit() -> None:
+    turn1 = build(passages=list(_stale(3)))
+    cfg = PromptConfig(max_passages=5, follow_up_extra_passages=3)
+    out = build(
+        "汇款手续费？",
+        passages=[NEW[0], turn1.shown[1], *NEW[1:]],
+        carried=turn1.shown,
+        config=cfg,
+    )
+    assert out.citations == ("old0", "old1", "old2", "new0", "new1")  # new2: no room, evicts nobody
+    assert out.messages[1].content.startswith(turn1.messages[1].content.removesuffix("\n</passages>"))
+
+
 def test_default_policy_keeps_carried_passages_within_the_budget() -> None:
     assert CFG.max_passages >= 8  # a count cap above top_k: passages_tokens bounds the block
     assert 1 <= CFG.topic_change_new_passages <= 4
+    assert CFG.follow_up_new_passages == 1
