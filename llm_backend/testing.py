@@ -49,8 +49,11 @@ class ScriptedLLM:
         m = _PASSAGE.search(prompt)
         if m is None:
             return "I don't know based on the available information."
-        # the passage's title line, or its first line of text when it has no title
-        line = next((x.strip() for x in prompt[m.end() :].splitlines() if x.strip()), "")
+        # a line of the passage's text (after its "[n] title" line) that is not a question: an answer
+        # from the passage, not its title or FAQ question, which would only echo the customer's
+        _title, _, body = prompt[m.end() :].partition("\n")
+        lines = [x.strip() for x in body.split("\n\n", 1)[0].splitlines() if x.strip()]
+        line = next((x for x in lines if not x.endswith(("?", "？"))), lines[0] if lines else "")
         return f"{line[:120]} [{m.group(1)}]"
 
     def _check(self, messages: Sequence[ChatMessage]) -> None:

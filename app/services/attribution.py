@@ -4,17 +4,29 @@ The answer is compared with each passage the model was given: the share of the a
 words, digit runs, CJK character bigrams) found in a passage. Passages that cover enough of the answer
 are attributed, best first; an answer no passage covers is unsupported, and an answer that only repeats
 the question is an echo — both are treated by the turn like a failed generation (extractive fallback).
+So is an answer that states a figure (a fee, a rate, a period, an amount) found in no passage and not in
+the question: a bank's answer never invents numbers, and a term overlap alone would let "房贷利率是1.20%"
+pass on a deposit-rate passage.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import Decimal
+
+from dialog.numbers import parse_amount
 
 _LATIN = re.compile(r"[a-z]{2,}")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
+_MARK = re.compile(r"\[\d+\]")
+# A figure: Arabic digits with thousands separators, decimals and a 万/千/k suffix; in the passages also
+# Chinese numerals (三个工作日, 两万元), so an answer that writes them in digits is still supported.
+_FIGURE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?[万千kK]?|\d+(?:\.\d+)?[万千kK]?")
+_CN_FIGURE = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
+_LIST_MARKER = re.compile(r"(?m)^\s*\d{1,2}\s*[.、)）]\s*")
 _STOP = frozenset(
     [
         "the",
@@ -89,3 +101,44 @@ def attribute(answer: str, passages: Sequence[str], *, limit: int = 2) -> list[i
     a = terms(answer)
     scored = sorted(((coverage(a, p), i + 1) for i, p in enumerate(passages)), reverse=True)
     return [n for score, n in scored[:limit] if score >= MIN_COVERAGE]
+
+
+def strip_marks(text: str) -> str:
+    """The answer without its ``[n]`` citation marks."""
+    return _MARK.sub("", text)
+
+
+def _values(token: str) -> set[Decimal]:
+    """A figure's value(s): ``5万`` is 50000 and also 5 (permissive: a figure matches either)."""
+    out: set[Decimal] = set()
+    value = parse_amount(token)
+    if value is not None:
+        out.add(value.normalize())
+    bare = token.rstrip("万千kK").replace(",", "")
+    if bare and bare[0].isdigit():
+        out.add(Decimal(bare).normalize())
+    return out
+
+
+def _tokens(text: str, *, chinese_numerals: bool) -> list[str]:
+    text = _LIST_MARKER.sub(" ", strip_marks(_PLACEHOLDER.sub(" ", text)))
+    found = _FIGURE.findall(text)
+    return [*found, *_CN_FIGURE.findall(text)] if chinese_numerals else found
+
+
+def figures(text: str, *, chinese_numerals: bool = False) -> set[Decimal]:
+    """The numbers ``text`` states, by value (``1.20%`` and ``1.2%`` agree; ``50,000`` and ``5万`` too),
+    leaving out placeholders, citation marks and list numbering (``1.`` / ``2、`` at a line start)."""
+    out: set[Decimal] = set()
+    for token in _tokens(text, chinese_numerals=chinese_numerals):
+        out |= _values(token)
+    return out
+
+
+def unsupported_figures(answer: str, sources: Sequence[str]) -> list[str]:
+    """Figures of ``answer``, as written, that none of ``sources`` (the passages shown, the question)
+    states under any reading of it."""
+    known: set[Decimal] = set()
+    for source in sources:
+        known |= figures(source, chinese_numerals=True)
+    return [t for t in _tokens(answer, chinese_numerals=False) if not _values(t) & known]

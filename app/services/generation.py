@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from app.metrics import Metrics
-from app.services.attribution import attribute, is_echo
+from app.services.attribution import attribute, is_echo, strip_marks, terms, unsupported_figures
 from app.services.timing import StageClock
 from app.services.turn_types import TokenChunk
 from llm_backend.config import FallbackMode, LLMConfig
@@ -222,13 +222,23 @@ def settle_answer(
         return withhold("llm_instruction_leak")
     numbers = cited_numbers(masked, len(refs))
     no_answer = is_no_answer(masked)
+    body = strip_marks(masked)  # a cited echo, or marks alone, is no answer either
+    if not no_answer and (not terms(body) or is_echo(body, question)):
+        return withhold("llm_unsupported")
     marks = ""
-    if not numbers and not no_answer and not is_echo(masked, question):
+    if not numbers and not no_answer:
         numbers = attribute(masked, shown_texts)
         if numbers:
             marks = " " + "".join(f"[{n}]" for n in numbers)
             masked, restored = masked + marks, restored + marks
     if not numbers and not no_answer:
+        return withhold("llm_unsupported")
+    invented = unsupported_figures(body, [*shown_texts, question])
+    if invented and not no_answer:
+        logger.warning(
+            "model answer states figures no passage gives (%s); quoting the top passage",
+            ", ".join(invented),
+        )
         return withhold("llm_unsupported")
     generated = Generated(
         masked=masked,

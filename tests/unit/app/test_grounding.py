@@ -3,11 +3,13 @@ only repeats the question or that no passage supports is replaced by the quoted 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 import pytest
 
 from app.container import Container
-from app.services.attribution import attribute, is_echo
+from app.services.attribution import attribute, figures, is_echo, unsupported_figures
 from app.services.generation import Settled, fallback_answer, settle_answer
 from llm_backend.config import FallbackMode
 from llm_backend.prompt_text import system_text
@@ -139,6 +141,50 @@ def test_settle_quotes_the_top_passage_with_a_lead_that_claims_no_outage(answer:
     handoff = _settle(answer, fallback="handoff")
     assert handoff.withheld == withheld
     assert handoff.generated.handoff
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "What are your branch opening hours? [1]",  # a cited echo
+        "[1][2]",  # marks alone
+        "Branches open 8:00-20:00 Monday to Friday [1].",  # hours no passage gives
+        "Branches open 9:00-17:00 and charge a 15 yuan fee per visit [1].",  # an invented fee
+    ],
+)
+def test_a_cited_answer_is_still_checked(answer: str) -> None:
+    assert _settle(answer).withheld == "llm_unsupported"
+
+
+def test_figures_are_compared_by_value_not_by_spelling() -> None:
+    assert figures("年费300元，利率1.20%，额度5万") == {
+        Decimal(300),
+        Decimal("1.2"),
+        Decimal(50000),
+        Decimal(5),
+    }
+    assert (
+        figures("1. Call us.\n2、拨打电话 <PHONE_NUMBER_1> [3]") == set()
+    )  # list numbers, placeholder, mark
+    passages = ["到账需三个工作日，限额50,000元。", "Fee: 1.20% per month."]
+    assert unsupported_figures("3个工作日到账，单笔限额5万元，月费率1.2%。", passages) == []
+    assert unsupported_figures("房贷利率是1.20%，期限30年。", passages) == ["30"]
+
+
+def test_a_figure_the_customer_gave_is_not_invented() -> None:
+    settled = settle_answer(
+        "Branches open 9:00-17:00, so on 2 January you can visit [1].",
+        "Branches open 9:00-17:00, so on 2 January you can visit [1].",
+        question="Is the branch open on 2 January?",
+        passages=_HOURS_PASSAGES,
+        refs=[p.ref for p in _HOURS_PASSAGES],
+        shown_texts=[p.text for p in _HOURS_PASSAGES],
+        system=system_text(""),
+        lang="en",
+        fallback="extractive",
+        model="m",
+    )
+    assert settled.withheld is None
 
 
 def test_a_failed_model_keeps_the_outage_lead() -> None:
