@@ -11,10 +11,10 @@ common text, so budgets stay safe; rare characters can cost more, which is why a
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -25,7 +25,15 @@ MESSAGE_OVERHEAD = 5
 # Tokens of the generation prompt ("<|im_start|>assistant\n").
 REPLY_OVERHEAD = 3
 
-_PIECES = re.compile(r"[A-Za-z]+|\s+|.", re.DOTALL)
+# The estimate, piece by piece: a run of ASCII letters costs ceil(len / 3); a run of whitespace costs 1 if it
+# holds a newline, else 0; any other character (CJK, digit, punctuation, non-ASCII letter) costs 1.
+_LETTER_RUNS = re.compile(r"[A-Za-z]+")
+_OTHER_CHARS = re.compile(r"[^A-Za-z\s]")
+_NEWLINE_RUNS = re.compile(r"\s*\n\s*")
+# The prompt builder counts the same texts turn after turn (the KB's passages, the prefixes its binary
+# search tries on them, the system message): the estimate is pure, so it is kept for recent texts. Keys are
+# prompt texts, which are masked (no clear PII reaches the prompt); memory stays bounded by the size.
+ESTIMATE_CACHE_SIZE = 4096
 
 
 @runtime_checkable
@@ -44,15 +52,13 @@ class EstimatingCounter:
     """Upper-bound estimate without a tokenizer (see module docstring)."""
 
     def count(self, text: str) -> int:
-        if not text:
-            return 0
-        total = 0
-        for piece in _PIECES.findall(text):
-            if piece[0].isascii() and piece[0].isalpha():
-                total += math.ceil(len(piece) / 3)
-            elif not piece.isspace() or "\n" in piece:
-                total += 1
-        return total
+        return _estimate(text) if text else 0
+
+
+@lru_cache(maxsize=ESTIMATE_CACHE_SIZE)
+def _estimate(text: str) -> int:
+    letters = sum((len(run) + 2) // 3 for run in _LETTER_RUNS.findall(text))
+    return letters + len(_OTHER_CHARS.findall(text)) + len(_NEWLINE_RUNS.findall(text))
 
 
 class LlamaVocabCounter:
