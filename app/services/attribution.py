@@ -6,7 +6,9 @@ are attributed, best first; an answer no passage covers is unsupported, and an a
 the question is an echo — both are treated by the turn like a failed generation (extractive fallback).
 So is an answer that states a figure (a fee, a rate, a period, an amount) found in no passage and not in
 the question: a bank's answer never invents numbers, and a term overlap alone would let "房贷利率是1.20%"
-pass on a deposit-rate passage.
+pass on a deposit-rate passage. And so is an answer about a product line (loans, insurance, funds and
+wealth products) that no passage shown mentions: "房贷利率是1.20%" carries the figure of a deposit-rate
+passage, but the passage says nothing of mortgages.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from dialog.numbers import parse_amount
+from llm_backend.cache_guard import signature
 
 _LATIN = re.compile(r"[a-z]{2,}")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -142,3 +145,16 @@ def unsupported_figures(answer: str, sources: Sequence[str]) -> list[str]:
     for source in sources:
         known |= figures(source, chinese_numerals=True)
     return [t for t in _tokens(answer, chinese_numerals=False) if not _values(t) & known]
+
+
+# Product lines a bank's answer must never speak for without a passage (the cache guard's key-term classes).
+PRODUCT_LINES = frozenset({"loan", "insurance", "fund"})
+
+
+def unsupported_product_lines(answer: str, passages: Sequence[str]) -> list[str]:
+    """Product lines ``answer`` speaks of that none of ``passages`` mentions (the question does not count:
+    the customer naming a product does not make the answer about it supported)."""
+    named = signature(answer)[2] & PRODUCT_LINES
+    for passage in passages:
+        named -= signature(passage)[2]
+    return sorted(named)

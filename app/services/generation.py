@@ -17,7 +17,14 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from app.metrics import Metrics
-from app.services.attribution import attribute, is_echo, strip_marks, terms, unsupported_figures
+from app.services.attribution import (
+    attribute,
+    is_echo,
+    strip_marks,
+    terms,
+    unsupported_figures,
+    unsupported_product_lines,
+)
 from app.services.timing import StageClock
 from app.services.turn_types import TokenChunk
 from llm_backend.config import FallbackMode, LLMConfig
@@ -233,10 +240,12 @@ def settle_answer(
             masked, restored = masked + marks, restored + marks
     if not numbers and not no_answer:
         return withhold("llm_unsupported")
-    invented = unsupported_figures(body, [*shown_texts, question])
+    invented = unsupported_figures(body, [*shown_texts, question]) + unsupported_product_lines(
+        body, shown_texts
+    )
     if invented and not no_answer:
         logger.warning(
-            "model answer states figures no passage gives (%s); quoting the top passage",
+            "model answer states figures or products no passage gives (%s); quoting the top passage",
             ", ".join(invented),
         )
         return withhold("llm_unsupported")

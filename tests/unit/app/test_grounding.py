@@ -9,7 +9,13 @@ import httpx
 import pytest
 
 from app.container import Container
-from app.services.attribution import attribute, figures, is_echo, unsupported_figures
+from app.services.attribution import (
+    attribute,
+    figures,
+    is_echo,
+    unsupported_figures,
+    unsupported_product_lines,
+)
 from app.services.generation import Settled, fallback_answer, settle_answer
 from llm_backend.config import FallbackMode
 from llm_backend.prompt_text import system_text
@@ -150,6 +156,7 @@ def test_settle_quotes_the_top_passage_with_a_lead_that_claims_no_outage(answer:
         "[1][2]",  # marks alone
         "Branches open 8:00-20:00 Monday to Friday [1].",  # hours no passage gives
         "Branches open 9:00-17:00 and charge a 15 yuan fee per visit [1].",  # an invented fee
+        "Branches open 9:00-17:00 and also arrange mortgages [1].",  # a product line no passage names
     ],
 )
 def test_a_cited_answer_is_still_checked(answer: str) -> None:
@@ -169,6 +176,18 @@ def test_figures_are_compared_by_value_not_by_spelling() -> None:
     passages = ["到账需三个工作日，限额50,000元。", "Fee: 1.20% per month."]
     assert unsupported_figures("3个工作日到账，单笔限额5万元，月费率1.2%。", passages) == []
     assert unsupported_figures("房贷利率是1.20%，期限30年。", passages) == ["30"]
+
+
+def test_an_answer_about_a_product_line_no_passage_mentions_is_unsupported() -> None:
+    deposit = ["一年期定期存款利率1.20%，2026年6月1日起执行。"]
+    # the eval's case: a deposit passage's figures, spoken of mortgages (the question named them)
+    assert unsupported_product_lines("海港银行的房贷利率是1.20%（2026年6月1日起执行）。", deposit) == ["loan"]
+    assert unsupported_product_lines("You can buy our insurance and funds in the app.", deposit) == [
+        "fund",
+        "insurance",
+    ]
+    assert unsupported_product_lines("一年期定期存款利率为1.20%。", deposit) == []
+    assert unsupported_product_lines("个人贷款可在App申请。", ["个人消费贷款：在App申请，最高20万元。"]) == []
 
 
 def test_a_figure_the_customer_gave_is_not_invented() -> None:
