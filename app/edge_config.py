@@ -56,3 +56,9 @@ class ServerConfig(BaseModel):
     # Above 1, every piece of state the workers must share has to live in PostgreSQL and Redis: start-up
     # is refused otherwise (``app.serving.shared_state_problems``). One process uses at most one core.
     workers: int = Field(default=1, ge=1, le=64)
+    # Intra-op threads of the in-process models (the e5 query embedder on torch) in each serving process;
+    # 0 leaves torch's default (one per core). One query at a time gains little from a second thread and
+    # pays for it in CPU: on the 2-vCPU VM an embedding took 28 ms of CPU with 2 threads against 16 ms
+    # with 1 (14 -> 16 ms of wall time on an idle machine), and under load the CPU is what runs out
+    # (docs/BENCHMARKS.md, "Load"). Ingestion in ``kefu worker`` keeps torch's default.
+    model_threads: int = Field(default=1, ge=0, le=64)

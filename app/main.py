@@ -28,8 +28,10 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
             app.state.container = container
             yield
             return
+        from app.serving import limit_model_threads
         from app.wiring import build_container
 
+        limit_model_threads(settings.server.model_threads)
         built = await build_container(settings)
         app.state.container = built
         try:

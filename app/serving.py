@@ -86,6 +86,18 @@ def shared_state_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def limit_model_threads(threads: int) -> None:
+    """Give the in-process models (torch) ``threads`` intra-op threads in this process; 0: torch's default.
+    Called by each serving process before it builds its adapters (``SERVER__MODEL_THREADS``)."""
+    if threads <= 0:
+        return
+    try:
+        import torch
+    except ImportError:  # no torch model in this installation: nothing to limit
+        return
+    torch.set_num_threads(threads)
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "log_config": None,  # app.logs configures logging (JSON lines)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from app.cli import build_cli
 from app.metrics import Metrics
-from app.serving import WorkersRefused, serve, shared_state_problems
+from app.serving import WorkersRefused, limit_model_threads, serve, shared_state_problems
 from app.settings import Settings
 
 SHARED = {
@@ -78,6 +78,26 @@ def test_workers_setting_is_bounded() -> None:
     assert settings().server.workers == 1
     with pytest.raises(ValueError, match="greater than or equal to 1"):
         settings(server={"workers": 0})
+
+
+def test_model_threads_setting_is_bounded() -> None:
+    assert settings().server.model_threads == 1
+    assert settings(server={"model_threads": 0}).server.model_threads == 0
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
+        settings(server={"model_threads": -1})
+
+
+def test_model_threads_are_limited_in_the_process() -> None:
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        limit_model_threads(0)  # 0: left as it is
+        assert torch.get_num_threads() == 2
+        limit_model_threads(1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
 
 
 _WORKER = """
