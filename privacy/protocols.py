@@ -46,8 +46,12 @@ class StreamGuard(Protocol):
     be the beginning of a PII value or a placeholder is held back); ``finish()`` returns the rest and the
     ``OutputCheck`` of the whole output. A value split across chunks is never emitted in clear. The
     concatenation of everything returned equals ``OutputCheck.restored``. ``feed`` after ``finish`` and a
-    second ``finish`` raise ``RuntimeError``.
+    second ``finish`` raise ``RuntimeError``. ``needs_check(chunk)`` says, changing nothing, whether
+    ``feed(chunk)`` would run the (CPU-bound) output check; when it is False, ``feed(chunk)`` returns ""
+    at once and may be called on the event loop.
     """
+
+    def needs_check(self, chunk: str) -> bool: ...
 
     def feed(self, chunk: str) -> str: ...
 

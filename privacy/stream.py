@@ -68,6 +68,17 @@ class SentenceStreamGuard:
         segment, self._pending = self._pending[:cut], self._pending[cut:]
         return self._release(segment)
 
+    def needs_check(self, chunk: str) -> bool:
+        """Whether ``feed(chunk)`` would run the output check (the pending text would reach a boundary or
+        ``max_chars``). False: ``feed(chunk)`` only appends and returns "", cheap enough for the event loop;
+        most tokens of a stream are such. Changes nothing."""
+        if self._finished:
+            return True  # feed() raises; the caller's feed gets that
+        text = self._pending + chunk
+        if len(text) >= self._max or self._last_boundary(_STRONG, text) > 0:
+            return True
+        return len(text) >= self._soft and self._last_boundary(_SOFT, text) > 0
+
     def finish(self) -> tuple[str, OutputCheck]:
         """Release the rest; return it with the ``OutputCheck`` of the whole output."""
         if self._finished:

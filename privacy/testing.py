@@ -59,6 +59,9 @@ class BufferingGuard:
         self._masker, self._vault, self._lang = masker, vault, lang
         self._buf: list[str] = []
 
+    def needs_check(self, chunk: str) -> bool:
+        return False  # feed() never checks; finish() does
+
     def feed(self, chunk: str) -> str:
         self._buf.append(chunk)
         return ""

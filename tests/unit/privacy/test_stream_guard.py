@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from privacy.masker import PresidioMasker
 from privacy.protocols import StreamGuard
-from privacy.types import VaultState
+from privacy.stream import SentenceStreamGuard
+from privacy.types import Finding, OutputCheck, VaultState
 
 pytestmark = pytest.mark.models
 
@@ -133,3 +134,50 @@ def test_any_chunking_keeps_foreign_values_out(masker: PresidioMasker, cuts: lis
         assert secret not in text
         assert secret not in masked
     assert OWN in text  # this conversation's own number is restored
+
+
+class _CountingMasker:
+    """The real masker, counting the calls that run the detectors."""
+
+    def __init__(self, inner: PresidioMasker) -> None:
+        self._inner = inner
+        self.calls = 0
+
+    def analyze(self, text: str, lang: str | None = None) -> list[Finding]:
+        self.calls += 1
+        return self._inner.analyze(text, lang)
+
+    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
+        self.calls += 1
+        return self._inner.check_output(text, vault, lang)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        _REPLY,
+        "Thanks, Mr. Smith. Call 415-555-0100 today, or write to jane.doe@corp.example.com; we reply "
+        "within two days " + "and keep your card details private " * 6,
+    ],
+)
+def test_needs_check_says_exactly_when_feed_runs_the_check(
+    masker: PresidioMasker, reply: str, size: int
+) -> None:
+    counting = _CountingMasker(masker)
+    vault = _vault(masker)
+    guard = SentenceStreamGuard(counting, vault, None)  # type: ignore[arg-type]
+    plain = masker.stream_guard(vault)
+    for i in range(0, len(reply), size):
+        chunk = reply[i : i + size]
+        pending, before = guard.pending, counting.calls
+        needed = guard.needs_check(chunk)
+        assert guard.pending == pending  # asking changes nothing
+        assert counting.calls == before
+        out = guard.feed(chunk)
+        assert (counting.calls > before) == needed
+        if not needed:
+            assert out == ""
+        assert out == plain.feed(chunk)  # the same release as a guard never asked
+    assert guard.finish() == plain.finish()
+    assert guard.needs_check("x")  # after finish: feed raises, so the caller must go through it
