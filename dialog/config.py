@@ -35,6 +35,17 @@ class PolicyConfig(BaseModel):
     out_of_scope_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
     supported_languages: tuple[str, ...] = ("zh", "en")
     smalltalk_intents: tuple[str, ...] = ("greeting", "thanks", "goodbye")
+    # Scope checks on the retrieved passages (``dialog.scope``): a question about another bank or payment
+    # firm the KB never mentions -> ``other_institution``; about a product line (loans, insurance, funds,
+    # ...) no passage mentions -> ``not_covered``.
+    institution_check: bool = True
+    product_line_check: bool = True
+    # The tenant's own names and aliases (besides the KB's own: see ``dialog.scope.names_own_bank``) and
+    # how the messages name it ({"zh": "海港银行", "en": "Harbor Bank"}; default "本行" / "our bank").
+    own_names: tuple[str, ...] = ()
+    bank_name: dict[str, str] = Field(default_factory=dict)
+    # More institutions to recognise: name -> aliases (e.g. local banks of the tenant's region).
+    other_institutions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # Canned-message overrides: {"dont_know": {"zh": "...", "en": "..."}, "clarify:card_type": {...}}
     messages: dict[str, dict[str, str]] = Field(default_factory=dict)
 

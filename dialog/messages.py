@@ -15,6 +15,17 @@ CANNED: Mapping[str, Mapping[str, str]] = {
         "en": "Sorry, that's outside what I can help with. I can answer questions about cards, accounts, "
         "transfers, deposits and foreign exchange.",
     },
+    "other_institution": {
+        "zh": "抱歉，我只能解答{bank}的产品和服务，无法回答关于{name}的问题，建议您咨询{name}的官方客服。"
+        "如果您想了解{bank}的相关业务，欢迎继续提问。",
+        "en": "Sorry, I can only answer questions about {bank}'s own products and services, not about "
+        "{name}. Please contact {name} directly. If you'd like to know what {bank} offers, just ask.",
+    },
+    "not_covered": {
+        "zh": "抱歉，我这里没有关于{topic}的资料，无法给您可靠的答复。如需进一步帮助，请输入“转人工”联系人工客服。",
+        "en": "Sorry, I don't have any information about {topic}, so I can't give you a reliable answer. "
+        'Type "agent" if you\'d like to talk to one of our staff.',
+    },
     "unsupported_language": {
         "en": "Sorry, we can only serve you in Chinese or English at the moment. Please write to us in "
         "either language and we'll be glad to help.",

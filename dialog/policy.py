@@ -11,11 +11,14 @@ Order of the rules (the first that fires decides):
 5. a language we don't serve -> ``dont_know`` / ``unsupported_language`` (in English)
 6. nothing to read (emoji only) -> ``clarify`` / ``no_content``
 7. small talk -> ``answer`` / ``smalltalk`` with the canned reply in ``message``
-8. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row)
-9. retrieval not good enough -> ``handoff`` / ``repeated_failure`` on the N-th consecutive miss, else
+8. the retrieved passages cannot speak to it (``dialog.scope``): another bank or payment firm the KB
+   never mentions -> ``dont_know`` / ``other_institution`` ("I can only answer about <our bank>"); a
+   product line (loans, insurance, funds ...) no passage mentions -> ``dont_know`` / ``not_covered``
+9. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row)
+10. retrieval not good enough -> ``handoff`` / ``repeated_failure`` on the N-th consecutive miss, else
    ``dont_know`` (``out_of_scope`` or ``no_answer``); a confident out-of-scope intent counts as a miss
-10. the LLM backend down -> ``handoff`` / ``llm_unavailable``
-11. otherwise ``answer``
+11. the LLM backend down -> ``handoff`` / ``llm_unavailable``
+12. otherwise ``answer``
 
 ``state`` is the conversation with this turn's ``UserSaid`` and the tracker's events applied (what the app
 has after persisting the customer message); a state without them is accepted too.
@@ -29,6 +32,8 @@ from dialog.config import PolicyConfig
 from dialog.events import ClarificationAsked, Event, HandoffRequested, RetrievalMissed, SlotSet
 from dialog.messages import canned
 from dialog.protocols import Decision, RetrievalSignal, TrackResult
+from dialog.scope import check as scope_check
+from dialog.scope import topic_label
 from dialog.slots import SLOT_LABELS
 from dialog.state import DialogState
 
@@ -110,6 +115,9 @@ class Policy:
             return Decision("clarify", "no_content", message=self._msg("no_content", lang))
         if track.intent in c.smalltalk_intents and not _asks_something(track):
             return Decision("answer", "smalltalk", message=self._msg(f"smalltalk:{track.intent}", lang))
+        scope = self._scope(track, signal, lang)
+        if scope is not None:
+            return scope
         if c.require_slots:
             for slot in track.missing_slots:
                 if state.pending_slot != slot:  # not asked just now and left unanswered
@@ -127,6 +135,27 @@ class Policy:
         if not llm_available and c.handoff_on_llm_unavailable:
             return self._handoff("llm_unavailable", lang)
         return Decision("answer")
+
+    def _scope(self, track: TrackResult, signal: RetrievalSignal, lang: str) -> Decision | None:
+        c = self.config
+        if not (c.institution_check or c.product_line_check):
+            return None
+        verdict = scope_check(
+            track.standalone_query,
+            signal.passages,
+            own_names=c.own_names,
+            extra_institutions=c.other_institutions,
+            institution_check=c.institution_check,
+            product_line_check=c.product_line_check,
+        )
+        if verdict is None:
+            return None
+        bank = c.bank_name.get(lang) or {"zh": "本行"}.get(lang, "our bank")
+        if verdict.reason == "other_institution":
+            msg = self._msg("other_institution", lang, bank=bank, name=verdict.topic)
+        else:
+            msg = self._msg("not_covered", lang, bank=bank, topic=topic_label(verdict.topic, lang))
+        return Decision("dont_know", verdict.reason, message=msg)
 
     def _clarify(self, slot: str, lang: str) -> str:
         try:

@@ -87,6 +87,9 @@ class RetrievalSignal:
     good_enough: bool
     top_score: float = 0.0
     n_hits: int = 0
+    # The retrieved passages' text, best first (what an answer would be grounded on); the scope checks
+    # (``dialog.scope``) read it. Empty: those checks are skipped.
+    passages: tuple[str, ...] = ()
 
 
 Action = Literal["answer", "clarify", "handoff", "dont_know"]

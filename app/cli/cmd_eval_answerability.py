@@ -46,6 +46,12 @@ def register(cli: Clis) -> None:
         unanswerable: Path = typer.Option(
             UNANSWERABLE, exists=True, dir_okay=False, help="JSONL of questions the KB does not answer"
         ),  # fmt: skip
+        only: Path = typer.Option(
+            None,
+            exists=True,
+            dir_okay=False,
+            help="Run only this JSONL (answerable and unanswerable mixed, e.g. a held-out set) instead",
+        ),  # fmt: skip
         as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout"),
         embedder: str = typer.Option(None, help="Override RETRIEVAL__EMBEDDER"),
     ) -> None:
@@ -63,9 +69,12 @@ def register(cli: Clis) -> None:
         golden = kb_dir / "golden_questions.jsonl"
         if not golden.is_file():
             raise typer.BadParameter(f"{golden} not found")
-        questions = read_questions(golden, set_name="golden") + read_questions(
-            unanswerable, set_name="unanswerable"
-        )
+        if only is not None:
+            questions = read_questions(only, set_name=only.stem)
+        else:
+            questions = read_questions(golden, set_name="golden") + read_questions(
+                unanswerable, set_name="unanswerable"
+            )
         emb = build_embedder(
             embedder or settings.retrieval.embedder, cache_dir=settings.data_dir / "embeddings"
         )
@@ -88,7 +97,8 @@ def register(cli: Clis) -> None:
         if as_json:
             typer.echo(json.dumps(out, ensure_ascii=False))
             return
-        typer.echo(f"answerability: {golden} + {unanswerable} (embedder {emb.name}, floor {out['floor']}, "
+        sets = str(only) if only is not None else f"{golden} + {unanswerable}"
+        typer.echo(f"answerability: {sets} (embedder {emb.name}, floor {out['floor']}, "
                    f"margin {out['margin']} over rank {out['margin_rank']})")  # fmt: skip
         for name in ("answerable", "golden_unanswerable", "unanswerable", "refusal"):
             if name in out:

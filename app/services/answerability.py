@@ -7,7 +7,9 @@ does), its ``good_enough`` verdict (the floor), and the policy. The outcome is w
 
 - ``answered``: the policy lets the model answer (or, on an urgent topic with a good retrieval, the turn
   answers from the KB and then hands off);
-- ``dont_know``: "I don't know" (``no_answer``: under the floor), ``oos``: "out of scope";
+- ``dont_know``: "I don't know" (``no_answer``: under the floor; ``not_covered``: a product line or
+  payment firm no passage mentions), ``oos``: "out of scope" (``other_institution``: another bank's
+  products);
 - ``handoff`` (without an answer) and ``clarify`` (a missing slot is asked for first).
 
 A question the KB answers should be ``answered``; one it does not (a golden question with no relevant
@@ -23,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from app.services.turn_types import retrieval_signal
 from dialog.events import UserSaid
 from dialog.policy import Policy
-from dialog.protocols import Decision, RetrievalSignal, Tracker, TrackResult
+from dialog.protocols import Decision, Tracker, TrackResult
 from dialog.state import DialogState
 from retrieval.protocols import Retriever
 from retrieval.types import SearchFilters, SearchResult
@@ -97,7 +100,7 @@ def outcome_of(decision: Decision, result: SearchResult) -> Outcome:
         # the turn answers an urgent topic from the KB before handing off (app/services/chat_turn.py)
         return "answered" if decision.reason == "urgent_topic" and result.good_enough else "handoff"
     if decision.action == "dont_know":
-        return "oos" if decision.reason == "out_of_scope" else "dont_know"
+        return "oos" if decision.reason in ("out_of_scope", "other_institution") else "dont_know"
     return "clarify"
 
 
@@ -122,7 +125,7 @@ async def judge(
             state = state.apply(event)
         result = search_as_the_turn(retriever, track, k)
         top = result.hits[0].score if result.hits else 0.0
-        signal = RetrievalSignal(good_enough=result.good_enough, top_score=top, n_hits=len(result.hits))
+        signal = retrieval_signal(result)
         decision = policy(state, track, signal)
         dense = max((h.dense_score or 0.0 for h in result.hits), default=0.0)
         verdicts.append(

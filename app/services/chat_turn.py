@@ -23,8 +23,15 @@ from app.services import answer_cache, citing
 from app.services.generation import AnswerGenerator, Generated
 from app.services.timing import StageClock
 from app.services.turn_records import AcceptedTurn, accept_user_message, record_reply
-from app.services.turn_types import Accepted, Citation, TokenChunk, TurnOutcome, validated_message
-from dialog.protocols import Decision, RetrievalSignal, TrackResult
+from app.services.turn_types import (
+    Accepted,
+    Citation,
+    TokenChunk,
+    TurnOutcome,
+    retrieval_signal,
+    validated_message,
+)
+from dialog.protocols import Decision, TrackResult
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
 from llm_backend.types import ChatMessage, Lang, Passage
@@ -69,8 +76,7 @@ class ChatTurn:
         with clock.stage("retrieve"):
             result, version = await self._retrieve(tenant_id, user.track)
         with clock.stage("policy"):
-            top = result.hits[0].score if result.hits else 0.0
-            signal = RetrievalSignal(good_enough=result.good_enough, top_score=top, n_hits=len(result.hits))
+            signal = retrieval_signal(result)
             llm_ok = self._c.settings.llm.fallback == "extractive" or await self._c.llm.health()
             decision = self._c.policy(user.state, user.track, signal, llm_available=llm_ok)
 

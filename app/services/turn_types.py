@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import AppError, ErrorCode
+from dialog.protocols import RetrievalSignal
+from retrieval.types import SearchResult
 
 
 def validated_message(text: str, *, max_chars: int) -> str:
@@ -68,3 +70,15 @@ class TurnOutcome:
     model: str | None
     handoff_id: str | None = None
     pii: dict[str, int] = field(default_factory=dict)  # entity type -> count masked in the customer text
+
+
+def retrieval_signal(result: SearchResult) -> RetrievalSignal:
+    """What the policy reads of a ``SearchResult``: the verdict, the top score and the passages' text
+    (the scope checks of ``dialog.scope`` compare the question with what an answer would be grounded on)."""
+    top = result.hits[0].score if result.hits else 0.0
+    return RetrievalSignal(
+        good_enough=result.good_enough,
+        top_score=top,
+        n_hits=len(result.hits),
+        passages=tuple(h.chunk.text for h in result.hits),
+    )
