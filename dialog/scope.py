@@ -143,6 +143,12 @@ _COUNTERPARTY_BEFORE = re.compile(
     r"\bto|\binto|\bfrom|\bat|\bvia|\bwith|\busing)\s*(?:my|your|an?|the|我的|我)?\s*$"
 )
 _COUNTERPARTY_AFTER = re.compile(r"^(?:'?s)?\s*(?:的)?\s*(?:atm|取款机|自动柜员机)")
+# The customer speaks to this bank ("your ATM", "你们的ATM", "transfer to you"): another bank named beside
+# that is where the card or account comes from, not what is asked about.
+_ADDRESSED = re.compile(
+    r"你们|贵行|你行|咱们|\byour (?:bank|atms?|branch(?:es)?|app|cards?|accounts?|counters?|machines?)\b"
+    r"|\b(?:to|with|from|at) you\b"
+)
 _BANK_SHAPED = re.compile(r"[\u4e00-\u9fff]{2,6}银行|(?:\b[a-z]+ ){1,2}bank\b")
 _NOT_A_BANK_NAME = ("手机银行", "网上银行", "网银", "其他银行", "别的银行", "哪家银行", "这家银行",
                     "外资银行", "mobile bank", "online bank", "other bank", "another bank",
@@ -227,6 +233,11 @@ def _mentioned(name: str, aliases: Iterable[str], passages: str) -> bool:
     return any(re.search(_alias_pattern(normalize(a)), passages) for a in (name, *aliases))
 
 
+def addresses_the_bank(question: str) -> bool:
+    """The question speaks to this bank in the second person (``_ADDRESSED``)."""
+    return bool(_ADDRESSED.search(normalize(question)))
+
+
 def names_own_bank(question: str, passages: str, own_names: Sequence[str]) -> bool:
     """The question names the tenant's bank: one of ``own_names``, or an institution-shaped name
     ("XX银行", "Xxx Bank") that the passages contain too."""
@@ -278,7 +289,7 @@ def check(
             and not own & {normalize(a) for a in (m.name, *aliases.get(m.name, ()))}
         ]
         if foreign:
-            own_named = names_own_bank(question, text, own_names)
+            own_named = names_own_bank(question, text, own_names) or addresses_the_bank(question)
             subject = [m for m in foreign if m.kind == "bank" and not m.counterparty]
             if subject and not own_named:
                 return ScopeVerdict("other_institution", subject[0].said)

@@ -36,6 +36,11 @@ KB = (
         ("转账到工商银行要多久到账", None, None),
         ("Can I withdraw cash at an ICBC ATM with my debit card?", None, None),
         ("I want to move money from my HSBC account to Harbor Bank", None, None),
+        # another bank's card or account, used with this bank ("your ATM", "你们"): a question for this bank
+        ("我的招商银行卡在你们ATM取钱收费吗", None, None),
+        ("Can I use my HSBC card at your ATM?", None, None),
+        ("I have a Chase account, can I transfer money to you?", None, None),
+        ("用支付宝绑定你们的卡可以吗", "not_covered", "支付宝"),
         # both banks named: the customer asks this bank
         ("海港银行能不能给招商银行的卡还款", None, None),
         # a payment firm beside the own bank, which the KB never mentions: not covered
