@@ -9,7 +9,8 @@ not skip, when a server does not answer (``service_urls``; ``redis_client`` on t
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -75,3 +76,19 @@ async def redis_client(service_urls: tuple[str, str]) -> AsyncIterator[Redis]:
     client = Redis.from_url(service_urls[1])
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+def redis_namespace(service_urls: tuple[str, str]) -> Iterator[str]:
+    """A fresh key namespace on the real Redis; its keys are deleted after the test."""
+    import redis as redis_sync
+
+    ns = f"kefu-it-{uuid.uuid4().hex[:10]}"
+    yield ns
+    client = redis_sync.Redis.from_url(service_urls[1])
+    try:
+        keys = list(client.scan_iter(match=f"{ns}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

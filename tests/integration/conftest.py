@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
-import redis as redis_sync
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -63,19 +62,6 @@ async def pg_sessions(pg_engine: AsyncEngine) -> AsyncIterator[async_sessionmake
         outer = await conn.begin()
         yield async_sessionmaker(bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
         await outer.rollback()
-
-
-@pytest.fixture
-def redis_namespace(service_urls: tuple[str, str]) -> Iterator[str]:
-    ns = f"kefu-it-{uuid.uuid4().hex[:10]}"
-    yield ns
-    client = redis_sync.Redis.from_url(service_urls[1])
-    try:
-        keys = list(client.scan_iter(match=f"{ns}:*", count=500))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ share one rolled-back connection) and deletes its tenant afterwards.
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -34,6 +33,7 @@ from app.redis_client import events_client
 from app.settings import Settings
 from app.wiring import _dialog_stores, _redis
 from privacy.factory import build_vault_store
+from tests.integration.sse import sse_events
 from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import fake_container, login, seed_tenant, start_conversation
 
@@ -92,20 +92,6 @@ async def replica(settings: Settings, engine: AsyncEngine, kb: StaticKnowledgeBa
         await redis.aclose()
 
 
-async def _events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-    """(event, data) of a live SSE response, as they arrive."""
-    event, data = "message", []
-    async for line in response.aiter_lines():
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].strip())
-        elif line == "":
-            if data:
-                yield event, json.loads("\n".join(data))
-            event, data = "message", []
-
-
 async def test_agent_on_replica_a_reaches_the_widget_stream_on_replica_b(
     stack_settings: Settings, pg_engine: AsyncEngine
 ) -> None:
@@ -136,7 +122,7 @@ async def test_agent_on_replica_a_reaches_the_widget_stream_on_replica_b(
                     "GET", f"{API}/chat/conversations/{cid}/events", headers=headers
                 ) as stream:
                     assert stream.status_code == 200
-                    feed = _events(stream)
+                    feed = sse_events(stream)
 
                     async def next_event() -> tuple[str, dict[str, Any]]:
                         item = await asyncio.wait_for(feed.__anext__(), 10)

@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from bench.load.procs import ROOT, LlmStub, Proc, free_port
 from tests.e2e.server import EMBEDDING_CACHE
+from tests.integration.sse import sse_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.models]
 
@@ -140,19 +141,6 @@ async def _one_client_per_worker(base: str, workers: int, timeout_s: float) -> d
     return held
 
 
-async def _sse(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-    event, data = "message", []
-    async for line in response.aiter_lines():
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].strip())
-        elif line == "":
-            if data:
-                yield event, json.loads("\n".join(data))
-            event, data = "message", []
-
-
 async def _turn(
     client: httpx.AsyncClient, cid: str, headers: dict[str, str], text: str
 ) -> list[tuple[str, Any]]:
@@ -160,7 +148,7 @@ async def _turn(
         "POST", f"{API}/chat/conversations/{cid}/messages/stream", json={"text": text}, headers=headers
     ) as r:
         assert r.status_code == 200, await r.aread()
-        return [item async for item in _sse(r)]
+        return [item async for item in sse_events(r)]
 
 
 async def _start(client: httpx.AsyncClient, widget_key: str, origin: str) -> tuple[str, dict[str, str]]:
@@ -203,7 +191,7 @@ async def _drive(base: str, seed: dict[str, str], stub: LlmStub, proc: Proc) -> 
         received: list[tuple[str, dict[str, Any]]] = []
         async with on_a.stream("GET", f"{API}/chat/conversations/{cid}/events", headers=headers) as stream:
             assert stream.status_code == 200
-            feed = _sse(stream)
+            feed = sse_events(stream)
 
             async def next_event() -> tuple[str, dict[str, Any]]:
                 item = await asyncio.wait_for(feed.__anext__(), 20)
@@ -241,7 +229,7 @@ async def _drive(base: str, seed: dict[str, str], stub: LlmStub, proc: Proc) -> 
             headers=headers,
         ) as r:
             assert r.status_code == 200
-            async for item in _sse(r):
+            async for item in sse_events(r):
                 streamed.append(item)
                 if item[0] == "accepted":
                     assert proc.popen is not None

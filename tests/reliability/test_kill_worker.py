@@ -34,7 +34,6 @@ from typing import Any
 
 import psycopg
 import pytest
-import redis as redis_sync
 from arq.constants import in_progress_key_prefix
 from arq.jobs import Job, JobStatus
 from sqlalchemy.engine import make_url
@@ -69,19 +68,6 @@ def pg_database(service_urls: tuple[str, str]) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def namespace(service_urls: tuple[str, str]) -> Iterator[str]:
-    ns = f"kefu-kill-{uuid.uuid4().hex[:10]}"
-    yield ns
-    client = redis_sync.Redis.from_url(service_urls[1])
-    try:
-        keys = list(client.scan_iter(match=f"{ns}:*", count=500))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 def write_settings(workdir: Path, db: str, redis_url: str, ns: str, **extra: Any) -> None:
@@ -192,9 +178,9 @@ async def unbuilt_drafts(container: Container, tenant_id: str) -> list[str]:
 
 
 async def test_sigkill_worker_mid_embedding(
-    tmp_path: Path, pg_database: str, namespace: str, service_urls: tuple[str, str]
+    tmp_path: Path, pg_database: str, redis_namespace: str, service_urls: tuple[str, str]
 ) -> None:
-    write_settings(tmp_path, pg_database, service_urls[1], namespace)
+    write_settings(tmp_path, pg_database, service_urls[1], redis_namespace)
     container = await worker_container(worker_settings(tmp_path), 0.0)  # the app's side
     victim: Proc | None = None
     worker: Proc | None = None
@@ -282,11 +268,16 @@ async def test_sigkill_worker_mid_embedding(
 
 
 async def test_sigterm_without_grace_fails_the_job_at_once(
-    tmp_path: Path, pg_database: str, namespace: str, service_urls: tuple[str, str]
+    tmp_path: Path, pg_database: str, redis_namespace: str, service_urls: tuple[str, str]
 ) -> None:
     # no sweep and a long stale time: what happens here is the worker's own doing, not recovery's
     write_settings(
-        tmp_path, pg_database, service_urls[1], namespace, jobs_stale_after_s=600.0, jobs_sweep_interval_s=0
+        tmp_path,
+        pg_database,
+        service_urls[1],
+        redis_namespace,
+        jobs_stale_after_s=600.0,
+        jobs_sweep_interval_s=0,
     )
     container = await worker_container(worker_settings(tmp_path), 0.0)
     victim: Proc | None = None

@@ -18,11 +18,11 @@ from app.main import create_app
 from app.settings import Settings
 from llm_backend.testing import ScriptedLLM
 from retrieval.text import KeywordAnalyzer
-from tests.integration.conftest import pg_engine, pg_sessions, pg_url, redis_namespace  # noqa: F401
+from tests.integration.conftest import pg_engine, pg_sessions, pg_url  # noqa: F401
 from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import Tenant, fake_container, seed_tenant
 
-# pg_*, redis_namespace: the integration tier's PostgreSQL / Redis fixtures, for app tests that also run on
+# pg_*: the integration tier's PostgreSQL fixtures, for app tests that also run on
 # the deployed stack (marker ``integration``, e.g. test_pii_never_stored.py).
 
 
