@@ -10,22 +10,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine
-from app.db.migrate import upgrade
 from app.settings import Settings
-
-
-def _admin_dsn(url: str) -> str:
-    parsed = make_url(url).set(drivername="postgresql", database="postgres")
-    return parsed.render_as_string(hide_password=False)
+from tests.pg import fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -36,16 +28,8 @@ def pg_url(service_urls: tuple[str, str]) -> Iterator[str]:
         .replace("postgresql://", "postgresql+psycopg://", 1)
         .replace("postgres://", "postgresql+psycopg://", 1)
     )
-    name = f"kefu_it_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with fresh_database(base, "kefu_it", migrate=True) as url:
         yield url
-    finally:
-        with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -3,35 +3,27 @@ autogenerate finds no difference between the migrated database and the ORM model
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterator
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import make_url
 
 import app.db.models  # noqa: F401
 from app.db.base import Base
 from app.db.engine import sync_url
 from app.db.migrate import current_revision, downgrade, head_revision, upgrade
+from tests.pg import fresh_database
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def scratch_db(service_urls: tuple[str, str]):
-    base = make_url(service_urls[0].replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"kefu_mig_{uuid.uuid4().hex[:10]}"
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def scratch_db(service_urls: tuple[str, str]) -> Iterator[str]:
+    base = service_urls[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    with fresh_database(base, "kefu_mig", migrate=False) as url:
+        yield url
 
 
 def _diff(url: str) -> list:

@@ -19,19 +19,17 @@ import shutil
 import signal
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bench.load.procs import ROOT, LlmStub, Proc, free_port
 from tests.e2e.server import EMBEDDING_CACHE
 from tests.integration.sse import sse_events
+from tests.pg import fresh_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.models]
 
@@ -43,16 +41,8 @@ QUESTION = "信用卡年费怎么收取？"
 @pytest.fixture
 def database(service_urls: tuple[str, str]) -> Iterator[str]:
     """A fresh database on the DATABASE_URL server (the workers commit for real); dropped afterwards."""
-    admin = make_url(service_urls[0]).set(drivername="postgresql", database="postgres")
-    admin_dsn = admin.render_as_string(hide_password=False)
-    name = f"kefu_workers_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(service_urls[0], "kefu_workers", migrate=False) as url:
+        yield url
 
 
 @pytest.fixture

@@ -27,23 +27,20 @@ import json
 import signal
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from arq.constants import in_progress_key_prefix
 from arq.jobs import Job, JobStatus
-from sqlalchemy.engine import make_url
 
 from app.container import Container
 from app.db import crud_kb, crud_kb_admin
-from app.db.migrate import upgrade
 from app.services import kb_admin, kb_ingest, kb_versions
 from app.services.job_recovery import INTERRUPTED
 from bench.load.procs import Proc
+from tests.pg import fresh_database
 from tests.reliability.ingest_victim import documents
 from tests.reliability.worker_victim import worker_container, worker_settings
 from tests.unit.app.helpers import seed_tenant
@@ -57,17 +54,8 @@ HEARTBEAT_S, STALE_S, SWEEP_S, LEASE_S = 0.5, 3.0, 1.0, 3.0
 def pg_database(service_urls: tuple[str, str]) -> Iterator[str]:
     """A fresh database on the DATABASE_URL server, migrated, dropped afterwards."""
     base = service_urls[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"kefu_kill_{uuid.uuid4().hex[:10]}"
-    admin = make_url(base).set(drivername="postgresql", database="postgres").render_as_string(False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with fresh_database(base, "kefu_kill", migrate=True) as url:
         yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def write_settings(workdir: Path, db: str, redis_url: str, ns: str, **extra: Any) -> None:
