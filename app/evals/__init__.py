@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks that measure the product from the outside (production never imports this)."""
