@@ -5,9 +5,10 @@ background load to measure it under.
 of this repository's code (``python -c 'from app.cli import main; main()'`` in the repository root) with
 ``DATA_DIR`` in a fresh temporary folder (or the one given), ``HOST=127.0.0.1`` and a free port, and with
 ``DATABASE_URL`` and ``REDIS_URL`` removed from their environment: SQLite and in-process stores, the
-embedded default. Passage vectors are cached outside the throw-away folder (``embedding_cache``, linked as
-``DATA_DIR/embeddings``; the cache is keyed by content and embedder), so only the first run on a machine
-pays for embedding the demo KB. The server's log is ``DATA_DIR/serve.log``.
+embedded default. Passage vectors and the assembled CPU model are kept outside the throw-away folder
+(``cache``/embeddings and ``cache``/models, linked as ``DATA_DIR/embeddings`` and ``DATA_DIR/models``; the
+first is keyed by content and embedder, the second checked by sha256), so only the first run on a machine
+pays for embedding the demo KB and assembling the model. The server's log is ``DATA_DIR/serve.log``.
 
 ``BackgroundLoad`` starts ``processes`` child Python processes that each spin on one core
 (``while True: pass``) for as long as the block runs: "a second process using one core".
@@ -29,7 +30,9 @@ from typing import IO
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_EMBEDDING_CACHE = Path.home() / ".cache" / "kefu" / "embeddings"
+DEFAULT_CACHE = Path.home() / ".cache" / "kefu" / "eval-answers"
+# Folders of DATA_DIR that only cache what can be rebuilt (keyed by content, or checked by sha256).
+CACHED = ("embeddings", "models")
 _CLI = "from app.cli import main; main()"
 _DROPPED_ENV = ("DATABASE_URL", "REDIS_URL")
 
@@ -65,7 +68,7 @@ class EmbeddedServer:
         *,
         data_dir: Path | None = None,
         env: dict[str, str] | None = None,
-        embedding_cache: Path | None = DEFAULT_EMBEDDING_CACHE,
+        cache: Path | None = DEFAULT_CACHE,
         ready_timeout_s: float = 900.0,
         log: IO[str] | None = None,
     ) -> None:
@@ -75,7 +78,7 @@ class EmbeddedServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.widget_key = ""
         self._extra_env = dict(env or {})
-        self._cache = embedding_cache
+        self._cache: Path | None = cache
         self._ready_timeout_s = ready_timeout_s
         self._log = log or sys.stderr
         self._proc: subprocess.Popen[bytes] | None = None
@@ -102,10 +105,12 @@ class EmbeddedServer:
 
     def start(self) -> EmbeddedServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        link = self.data_dir / "embeddings"
-        if self._cache is not None and not link.exists():
-            self._cache.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(self._cache, target_is_directory=True)
+        if self._cache is not None:
+            for name in CACHED:
+                link, target = self.data_dir / name, self._cache / name
+                if not link.exists():
+                    target.mkdir(parents=True, exist_ok=True)
+                    link.symlink_to(target, target_is_directory=True)
         self._kefu("migrate", timeout_s=600)
         self._kefu("demo", "--if-empty", timeout_s=3600)
         key = read_widget_key(self.data_dir)
