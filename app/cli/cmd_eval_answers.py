@@ -101,6 +101,7 @@ def register(cli: Clis) -> None:
             0, min=0, help="Add this many BANKING77 test utterances (EVAL_DATA_DIR) mapped to gold facts"
         ),
         only: str = typer.Option(None, help="Only cases whose id contains this"),
+        stride: int = typer.Option(1, min=1, help="Every N-th case only (a spread-out subset)"),
         limit: int = typer.Option(0, min=0, help="At most this many cases (0: all)"),
         timeout_s: float = typer.Option(180.0, min=1, help="Per customer turn"),
         output: Path = typer.Option(None, help="Also write the JSON report here"),
@@ -135,6 +136,7 @@ def register(cli: Clis) -> None:
             raise typer.BadParameter(str(exc)) from exc
         if only:
             cases = [c for c in cases if only in c.id]
+        cases = cases[::stride]
         if limit:
             cases = cases[:limit]
         if not cases:
@@ -155,6 +157,7 @@ def register(cli: Clis) -> None:
         meta: dict[str, Any] = {
             "data": [str(p) for p in paths] + ([f"banking77 sample {banking77}"] if banking77 else []), "route": route, "cases": len(cases),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+            "selection": {"only": only, "stride": stride, "limit": limit},
             "background_load": "none", "loadavg_start": [round(x, 2) for x in os.getloadavg()],
         }  # fmt: skip
         load = BackgroundLoad(background_load)
