@@ -1,6 +1,6 @@
 """Data protection at the edges: secrets only from settings and refused when weak outside local
 development; the app behind the TLS proxy (trusted forwarded headers, HSTS on HTTPS only); oversized
-request heads refused; passwords stored with argon2id. (PII never stored raw: ``tests/unit/app/
+request heads refused; passwords stored with argon2id. (PII never stored raw: ``tests/unit/app/chat/
 test_pii_never_stored.py``; the proxy's compose service and Caddyfile: ``tests/unit/app/test_compose.py``.)
 """
 
@@ -91,7 +91,7 @@ def test_settings_are_the_only_reader_of_the_environment() -> None:
     assert readers <= allowed, readers - allowed
     serving = (ROOT / "llm_backend" / "serving.py").read_text(encoding="utf-8")
     assert "os.environ.get(" not in serving  # passed on to a child, not read
-    app_serving = (ROOT / "app" / "serving.py").read_text(encoding="utf-8")
+    app_serving = (ROOT / "app" / "edge" / "serving.py").read_text(encoding="utf-8")
     assert re.findall(r"os\.environ\S*", app_serving) == [
         'os.environ["PROMETHEUS_MULTIPROC_DIR"]'
     ]  # set, not read

@@ -67,7 +67,7 @@ def register(cli: Clis) -> None:
 
 def _importable_bench() -> None:
     """``bench/`` lives in the source checkout, not in the installed package."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     if not (root / "bench" / "load" / "runner.py").is_file():
         raise typer.BadParameter("kefu bench load runs from a source checkout (bench/load is not installed)")
     if str(root) not in sys.path:
