@@ -1,1 +1,1 @@
-"""Evaluations and benchmarks that measure the product from the outside (production never imports this)."""
+"""Every benchmark and evaluation of the app, with the CLI's bench/eval commands. Production never imports it."""

@@ -31,7 +31,7 @@ from typing import Literal
 Kind = Literal["rate", "money", "duration", "clock", "phone"]
 KINDS: tuple[Kind, ...] = ("rate", "money", "duration", "clock", "phone")
 
-# Decisions of the chat turn (app.services.turn_types.TurnOutcome.decision).
+# Decisions of the chat turn (app.chat.types.TurnOutcome.decision).
 DECISIONS = frozenset({"answer", "clarify", "handoff", "dont_know", "with_agent"})
 REFUSAL_DECISIONS = frozenset({"dont_know", "handoff"})
 REFUSAL_REASONS = frozenset({"smalltalk"})  # a canned small-talk reply answers nothing from the KB
