@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from app.demo import NOT_CONTENT
 from app.evals.answer_cases import CaseError, parse_case, read_all, read_cases
 from app.evals.answer_grading import _contains as contains
 from app.evals.answer_grading import figures, normalise
-from app.demo import NOT_CONTENT
 
 ROOT = Path(__file__).resolve().parents[4]
 DATA = ROOT / "data" / "answers"
