@@ -48,7 +48,9 @@ _LIST = re.compile(r"^\s*(?:[-*•·]\s+|\d{1,2}\s*[.、)）]\s*|[（(]\d{1,2}[)
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _PAIR = re.compile(r"^([^:;|]{1,40}): (.+)$")
 _SENTENCE = re.compile(r"(?<=[。！？!?])|(?<=[.])\s+(?=[A-Z0-9\"“(（])")
-_CLAUSE = re.compile(r"(?<=[；;])|(?<=，)|(?<=, )")
+_CLAUSE = re.compile(r"(?<=[；;])|(?<=，)|(?<=, )|(?= and (?:RMB|USD|HKD|EUR|GBP|\d))")
+_CONJUNCTION = re.compile(r"^\s*(?:and|or|以及|和|及)\s*")
+_FIRST_FIGURE = re.compile(r"(?:RMB|USD|HKD|EUR|GBP|¥|\$)?\s?\d")
 _TRIM = " \t，,；;：:。.！!？?、"
 _DIGIT = re.compile(r"\d")
 _OFF_TOPIC = 0.3  # a clause whose subject shares less than this share of the best one's words is another's
@@ -599,8 +601,11 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
         key, rest = u.cells[0], list(u.cells[1:])
         verdicts = [(h, v, *_verdict(_cell_text(h, v), asked)) for h, v in rest]
         if any(m for _, _, m, _ in verdicts):
-            # parallel columns: beside the one naming the asked variant, a figure cell is another's
-            cells = [(h, v) for h, v, m, c in verdicts if m or (not c and not _DIGIT.search(v))]
+            # parallel columns (海港金卡 | 海港白金卡, Demand | 1-year time deposit): beside the one naming the
+            # asked variant, a figure under another variant's header is that variant's
+            cells = [
+                (h, v) for h, v, m, c in verdicts if m or (not c and not (_DIGIT.search(v) and qualifiers(h)))
+            ]
         else:
             cells = [(h, v) for h, v, _, c in verdicts if not c] or rest
         return "; ".join(f"{h}: {v}" if h and v else v for h, v in [key, *cells] if v)
@@ -631,11 +636,22 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
         if status == "other":
             if lead := _LEAD.match(clause):  # 人脸识别＋短信验证码：单笔5万元 -> its subject stays
                 kept.append(lead.group(0))
+            elif i == 0 and (subject := _subject(clause)):  # "The cash advance fee is" 2.5% for Classic
+                kept.append(subject)
             continue
+        if kept and len(kept) < i + 1 and _CONJUNCTION.match(clause):
+            clause = _CONJUNCTION.sub("", clause)  # "… and 1% for Platinum" lost its first half
         kept.append(clause)
     while kept and _LEAD.fullmatch(kept[-1]):  # a subject whose clauses all went
         kept.pop()
     return "".join(kept) if kept else u.text
+
+
+def _subject(clause: str) -> str:
+    """The words before an enumeration's first figure when they name no variant ("The fee is ")."""
+    found = _FIRST_FIGURE.search(clause)
+    head = clause[: found.start()] if found else ""
+    return head if len(head.strip()) >= 4 and not qualifiers(head) else ""
 
 
 def _render(quoted: list[str], units: list[_Unit], lang: Lang, *, steps: bool) -> str:
@@ -667,6 +683,7 @@ def contradicting_figures(
     out: list[Contradiction] = []
     stated = [f for e in composition.evidence for f in e.figures]
     asked_values = {f.key for f in figures(question or composition.question)}
+    seen: set[str] = set()
     for attribute in sorted(composition.attributes):
         kinds = FIGURE_KINDS.get(attribute)
         if not kinds:
@@ -675,7 +692,8 @@ def contradicting_figures(
         if not known:
             continue
         for f in figures(_PLACEHOLDER.sub(" ", answer)):
-            if f.kind in kinds and f.key not in known and f.key not in asked_values:
+            if f.kind in kinds and f.key not in known and f.key not in asked_values and f.text not in seen:
+                seen.add(f.text)
                 out.append(
                     Contradiction(f.text, attribute, tuple(sorted(x.text for x in stated if x.kind in kinds)))
                 )

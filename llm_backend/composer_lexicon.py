@@ -166,17 +166,52 @@ _DATE = re.compile(
 _TERM_UNIT = {"年期": "y", "年": "y", "个月": "m", "月期": "m", "月": "m", "期": "n", "天": "d", "日": "d"}
 
 
-def _build(table: Mapping[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
-    pairs = sorted(((p, key) for key, phrases in table.items() for p in phrases), key=lambda x: -len(x[0]))
-    pattern = "|".join(
-        (r"\b" + re.escape(p) + r"\b") if p[:1].isascii() and p[:1].isalnum() else re.escape(p)
-        for p, _ in pairs
-    )
-    return re.compile(pattern), {p: key for p, key in pairs}
+class _Phrases:
+    """Finds lexicon phrases in a (normalised) text in one left-to-right scan, longest first, without
+    overlaps; a phrase that starts or ends with a Latin letter or digit must stand as a whole word. Much
+    faster than one regex alternation of hundreds of phrases (the composer reads ~100 clauses a turn)."""
+
+    def __init__(self, table: Mapping[str, Mapping[str, tuple[str, ...]]]) -> None:
+        by_first: dict[str, list[tuple[str, tuple[str, str]]]] = {}
+        for group, values in table.items():
+            for value, phrases in values.items():
+                for phrase in phrases:
+                    by_first.setdefault(phrase[0], []).append((phrase, (group, value)))
+        self._by_first = {k: sorted(v, key=lambda x: -len(x[0])) for k, v in by_first.items()}
+
+    def find(self, text: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        i, n = 0, len(text)
+        while i < n:
+            for phrase, found in self._by_first.get(text[i], ()):
+                end = i + len(phrase)
+                if not text.startswith(phrase, i):
+                    continue
+                if (
+                    phrase[0].isascii()
+                    and phrase[0].isalnum()
+                    and i > 0
+                    and text[i - 1].isascii()
+                    and text[i - 1].isalnum()
+                ):
+                    continue
+                if (
+                    phrase[-1].isascii()
+                    and phrase[-1].isalnum()
+                    and end < n
+                    and text[end].isascii()
+                    and text[end].isalnum()
+                ):
+                    continue
+                out.append(found)
+                i = end - 1
+                break
+            i += 1
+        return out
 
 
-_ATTR_RE, _ATTR_OF = _build(ATTRIBUTES)
-_QUAL_RES = {dim: _build(values) for dim, values in QUALIFIERS.items()}
+_ATTR = _Phrases({"attribute": ATTRIBUTES})
+_QUAL = _Phrases(QUALIFIERS)
 
 
 def normalise(text: str) -> str:
@@ -187,7 +222,7 @@ def attributes_asked(question: str) -> frozenset[str]:
     """The attributes a question asks for. "How" gives way to a figure attribute asked beside it
     ("how much is the fee", "怎么收费" ask for a fee, not for steps)."""
     text = normalise(question)
-    found = {_ATTR_OF[m.group(0)] for m in _ATTR_RE.finditer(text)}
+    found = {value for _, value in _ATTR.find(text)}
     if "how" in found and found & {"fee", "limit", "rate", "time"}:
         strong = re.search(
             r"how (do|can|should) i|how to|步骤|流程|如何(申请|办理|开通)|怎么(办|申请|办理|开通)", text
@@ -221,11 +256,10 @@ def qualifiers(text: str) -> dict[str, frozenset[str]]:
     """Dimension -> values named in ``text`` (``{"tier": {"gold"}, "scope": {"day"}, "term": {"3y", "36m"}}``).
     Cached: treat the result as read-only."""
     norm = normalise(text)
-    out: dict[str, frozenset[str]] = {}
-    for dim, (pattern, of) in _QUAL_RES.items():
-        values = frozenset(of[m.group(0)] for m in pattern.finditer(norm))
-        if values:
-            out[dim] = values
+    found: dict[str, set[str]] = {}
+    for dim, value in _QUAL.find(norm):
+        found.setdefault(dim, set()).add(value)
+    out = {dim: frozenset(values) for dim, values in found.items()}
     terms = _term_values(_DATE.sub(" ", norm))
     if terms:
         out["term"] = frozenset(terms)
