@@ -624,6 +624,7 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
     top = max(relevance)
     kept: list[str] = []
     status = ""  # the variant the clauses now speak of: "asked", "other" or "" (none named yet)
+    dropped = False  # the clause before was left out
     for i, clause in enumerate(u.clauses):
         match, clash = _verdict(clause, asked) if asked.qualifiers else (False, False)
         if match or clash:
@@ -632,15 +633,18 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
             kept.append(clause)  # 最低10元 / at least RMB 10 after the enumeration: it applies to all
             continue
         if top > 0 and relevance[i] < _OFF_TOPIC * top and bool(figures(clause)):
+            dropped = True
             continue  # another subject's figure (短信验证码：… when 海港盾 was asked)
         if status == "other":
+            dropped = True
             if lead := _LEAD.match(clause):  # 人脸识别＋短信验证码：单笔5万元 -> its subject stays
                 kept.append(lead.group(0))
             elif i == 0 and (subject := _subject(clause)):  # "The cash advance fee is" 2.5% for Classic
                 kept.append(subject)
             continue
-        if kept and len(kept) < i + 1 and _CONJUNCTION.match(clause):
-            clause = _CONJUNCTION.sub("", clause)  # "… and 1% for Platinum" lost its first half
+        if dropped and _CONJUNCTION.match(clause):
+            clause = _CONJUNCTION.sub("", clause)  # "2% for Gold" after a dropped clause: no leading "and"
+        dropped = False
         kept.append(clause)
     while kept and _LEAD.fullmatch(kept[-1]):  # a subject whose clauses all went
         kept.pop()

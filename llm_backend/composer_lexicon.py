@@ -45,6 +45,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "number to",
     ),
     "documents": ("证件", "材料", "带什么", "资料", "documents", "document", "bring", "papers", "id card"),
+    "where": ("哪里", "在哪", "哪儿", "地址", "哪个网点", "哪些网点", "where", "address", "located", "location"),
     "condition": (
         "条件", "免年费", "怎样可以免", "要求", "满足", "waive", "waived", "requirement", "requirements",
         "eligible", "qualify", "conditions",
@@ -68,6 +69,7 @@ ANSWER_CUES: dict[str, tuple[str, ...]] = {
     ),
     "contact": ("95396", "96110", "110", "电话", "拨打", "热线", "call", "phone", "hotline"),
     "documents": ("身份证", "护照", "证件", "居留", "户口", "passport", "id card", "identity", "permit", "documents"),
+    "where": ("路", "号", "区", "支行", "营业部", "网点", "road", "street", "avenue", "district", "branch", "sub-branch"),
     "condition": ("满", "免", "须", "需", "至少", "以上", "waive", "waived", "at least", "must", "if ", "provided"),
 }  # fmt: skip
 
