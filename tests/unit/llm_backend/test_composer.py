@@ -192,10 +192,10 @@ def test_well_under_a_second_without_a_model() -> None:
         module._terms.cache_clear()
         composer_lexicon.qualifiers.cache_clear()
         figures._figures.cache_clear()
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: other jobs on a shared machine do not inflate it
         ClauseComposer().compose(question, shown)
-        worst = max(worst, time.perf_counter() - started)
-    assert worst < 0.25  # measured ~10-40 ms cold on the 2-vCPU VM (docs/BENCHMARKS.md)
+        worst = max(worst, time.process_time() - started)
+    assert worst < 0.25  # measured ~3-40 ms cold on the 2-vCPU VM (docs/BENCHMARKS.md)
 
 
 def test_it_is_a_composer() -> None:
