@@ -23,10 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_eval(name: str, env: dict[str, str], limit: int, out: Path) -> None:
+def run_eval(name: str, env: dict[str, str], limit: int, out: Path, *, answerable_only: bool = False) -> None:
     cmd = [str(ROOT / ".venv/bin/kefu"), "eval", "llm-answers"]
     if limit:
         cmd += ["--limit", str(limit)]
+    if answerable_only:
+        cmd += ["--answerable-only"]
     started = time.time()
     print(f"== {name}: {' '.join(cmd)} ({time.strftime('%H:%M:%S', time.gmtime())} UTC)", flush=True)
     done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, check=False)
@@ -41,6 +43,8 @@ def run_eval(name: str, env: dict[str, str], limit: int, out: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--model-limit", type=int, default=0, help="for the CPU models only: first N answerable")
+    ap.add_argument("--threads", type=int, default=0, help="LLM__N_THREADS for the CPU models (0: default)")
     ap.add_argument("--gguf-1p5b", type=Path)
     ap.add_argument("--vllm-python", type=Path)
     ap.add_argument("--vllm-model", type=Path)
@@ -53,11 +57,22 @@ def main() -> None:
 
     if "composer" in only:
         run_eval("composer", {**base, "LLM__BACKEND": "composer"}, args.limit, args.out)
+    cpu = {
+        **base,
+        "LLM__BACKEND": "llama_cpp",
+        **({"LLM__N_THREADS": str(args.threads)} if args.threads else {}),
+    }
+    limit, short = (args.model_limit, True) if args.model_limit else (args.limit, False)
     if "llama-0.5b" in only:
-        run_eval("llama-0.5b", {**base, "LLM__BACKEND": "llama_cpp"}, args.limit, args.out)
+        run_eval("llama-0.5b", cpu, limit, args.out, answerable_only=short)
     if "llama-1.5b" in only and args.gguf_1p5b:
-        env = {**base, "LLM__BACKEND": "llama_cpp", "LLM__GGUF_PATH": str(args.gguf_1p5b)}
-        run_eval("llama-1.5b", env, args.limit, args.out)
+        run_eval(
+            "llama-1.5b",
+            {**cpu, "LLM__GGUF_PATH": str(args.gguf_1p5b)},
+            limit,
+            args.out,
+            answerable_only=short,
+        )
     if "vllm" in only and args.vllm_python and args.vllm_model:
         sys.path.insert(0, str(ROOT))
         from llm_backend.serving import ManagedServer, free_port, vllm_cpu_command, vllm_cpu_env
