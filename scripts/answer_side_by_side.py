@@ -3,7 +3,7 @@
     .venv/bin/python scripts/answer_side_by_side.py [--limit N] [--gguf-1p5b FILE] \
         [--vllm-python PY --vllm-model DIR] [--out var/bench/side-by-side]
 
-Backends: the composer (no model, the default), llama.cpp with the packaged Qwen2.5 0.5B, llama.cpp with a
+Backends, in this order: the composer (no model, the default), a vLLM (CPU) server, llama.cpp with the packaged Qwen2.5 0.5B, llama.cpp with a
 1.5B GGUF (``--gguf-1p5b``), and a vLLM (CPU) server started here on a free loopback port
 (``--vllm-python`` / ``--vllm-model``; the tiny MoE of scripts/prepare_vllm.sh has random weights). Each
 run's markdown and rows are kept under ``--out`` as ``<backend>.md`` / ``<backend>.jsonl``; a backend
@@ -57,6 +57,26 @@ def main() -> None:
 
     if "composer" in only:
         run_eval("composer", {**base, "LLM__BACKEND": "composer"}, args.limit, args.out)
+    if "vllm" in only and args.vllm_python and args.vllm_model:
+        sys.path.insert(0, str(ROOT))
+        from llm_backend.serving import ManagedServer, free_port, vllm_cpu_command, vllm_cpu_env
+
+        port = free_port()
+        server = ManagedServer(
+            vllm_cpu_command(args.vllm_python, args.vllm_model, served_name="kefu-tiny-moe", port=port),
+            port,
+            args.out / "vllm-server.log",
+            env=vllm_cpu_env(),
+            startup_timeout_s=900.0,  # a loaded shared machine: ~1 min quiet, several under load
+        )
+        with server:
+            env = {
+                **base,
+                "LLM__BACKEND": "openai",
+                "LLM__BASE_URL": server.base_url,
+                "LLM__MODEL": "kefu-tiny-moe",
+            }
+            run_eval("vllm-tiny-moe", env, args.limit, args.out)
     cpu = {
         **base,
         "LLM__BACKEND": "llama_cpp",
@@ -73,25 +93,6 @@ def main() -> None:
             args.out,
             answerable_only=short,
         )
-    if "vllm" in only and args.vllm_python and args.vllm_model:
-        sys.path.insert(0, str(ROOT))
-        from llm_backend.serving import ManagedServer, free_port, vllm_cpu_command, vllm_cpu_env
-
-        port = free_port()
-        server = ManagedServer(
-            vllm_cpu_command(args.vllm_python, args.vllm_model, served_name="kefu-tiny-moe", port=port),
-            port,
-            args.out / "vllm-server.log",
-            env=vllm_cpu_env(),
-        )
-        with server:
-            env = {
-                **base,
-                "LLM__BACKEND": "openai",
-                "LLM__BASE_URL": server.base_url,
-                "LLM__MODEL": "kefu-tiny-moe",
-            }
-            run_eval("vllm-tiny-moe", env, args.limit, args.out)
 
 
 if __name__ == "__main__":
