@@ -25,6 +25,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "how much foreign currency can", "minimum", "最低", "起存", "起点",
     ),
     "count": ("几次", "几笔", "多少次", "多少笔", "how many times", "how many attempts", "how many tries"),
+    "amount": ("多少", "how much", "how many", "what amount"),
     "fee": (
         "手续费", "费用", "年费", "收费", "收取", "费", "多少钱", "违约金", "免费", "扣钱", "fee", "fees",
         "charge", "charges", "charged", "cost", "costs", "commission", "free", "price", "pay for",
@@ -80,6 +81,7 @@ FIGURE_KINDS: dict[str, frozenset[str]] = {
     "rate": frozenset({"rate"}),
     "time": frozenset({"duration", "clock"}),
     "count": frozenset({"count"}),
+    "amount": frozenset({"amount", "rate", "count"}),
 }
 
 QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -131,7 +133,7 @@ QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "deposit": {
         "demand": ("活期", "demand deposit", "demand", "current account"),
-        "time": ("定期", "整存整取", "定存", "time deposit", "fixed deposit", "lump sum", "lump-sum"),
+        "time": ("定期", "整存整取", "定存", "time deposit", "fixed deposit", "fixed", "fixed-term", "lump sum", "lump-sum"),
         "cd": ("大额存单", "certificate of deposit", "certificates of deposit", "large cd", "cd"),
         "notice": ("通知存款", "notice deposit"),
         "regular": ("零存整取", "regular savings"),
@@ -155,9 +157,12 @@ QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 # Terms: a number with a period unit (3年, 三个月, 3-year, 12 months, 6期, 12 instalments).
+_EN_NUMBERS = {
+    w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
 _TERM = re.compile(
-    r"(\d+|[一二两三四五六七八九十]+)\s?(?:个)?[\s-]?"
-    r"(年期|年|个月|月期|月|期|天|日|years?|months?|instalments?|installments?|days?)(?![a-z])",
+    r"(\d+|[一二两三四五六七八九十]+|\b(?:" + "|".join(_EN_NUMBERS) + r"))\s?(?:个)?[\s-]?"
+    r"(年期|年|个月|月期|月|期|天|日|years?|yrs?|months?|mths?|mos?|instalments?|installments?|days?)(?![a-z])",
     re.IGNORECASE,
 )
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -225,6 +230,10 @@ def attributes_asked(question: str) -> frozenset[str]:
     ("how much is the fee", "怎么收费" ask for a fee, not for steps)."""
     text = normalise(question)
     found = {value for _, value in _ATTR.find(text)}
+    if "amount" in found and found - {"amount", "how"}:
+        found.discard("amount")  # "多少" beside a fee, a limit, a rate: that is what is asked
+    if "amount" in found:
+        found.discard("how")  # "how much"
     if "how" in found and found & {"fee", "limit", "rate", "time"}:
         strong = re.search(
             r"how (do|can|should) i|how to|步骤|流程|如何(申请|办理|开通)|怎么(办|申请|办理|开通)", text
@@ -237,8 +246,8 @@ def attributes_asked(question: str) -> frozenset[str]:
 def _term_values(text: str) -> set[str]:
     out: set[str] = set()
     for m in _TERM.finditer(text):
-        raw = m.group(1)
-        n = int(raw) if raw.isdigit() else cn_number(raw)
+        raw = m.group(1).lower()
+        n = int(raw) if raw.isdigit() else _EN_NUMBERS[raw] if raw in _EN_NUMBERS else cn_number(raw)
         if n is None or n > 60:
             continue
         unit_word = m.group(2).lower()

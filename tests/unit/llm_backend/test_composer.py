@@ -244,6 +244,8 @@ def test_rates_and_times_are_checked_by_value_and_unit() -> None:
         ("How much is the annual fee?", {"fee"}),
         ("怎么收费", {"fee"}),  # "how" gives way to the figure asked beside it
         ("who do I phone", {"contact"}),
+        ("存款保险保多少", {"amount"}),  # a bare "how much": some figure
+        ("how much is the annual fee", {"fee"}),
     ],
 )
 def test_what_is_asked(question: str, attributes: set[str]) -> None:
@@ -261,6 +263,8 @@ def test_what_is_asked(question: str, attributes: set[str]) -> None:
         ("三年期", {"term": {"3y", "36m"}}),
         ("分12期", {"term": {"12n", "12m", "1y"}}),
         ("2026年6月1日起执行", {}),  # a date is no term
+        ("a one-year deposit", {"term": {"1y", "12m"}}),
+        ("2yr fixed dep", {"term": {"2y", "24m"}, "deposit": {"time"}}),
         ("实时到账", {"speed": {"fast"}}),
     ],
 )
