@@ -158,7 +158,24 @@ QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
 
 # Terms: a number with a period unit (3年, 三个月, 3-year, 12 months, 6期, 12 instalments).
 _EN_NUMBERS = {
-    w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
 }
 _TERM = re.compile(
     r"(\d+|[一二两三四五六七八九十]+|\b(?:" + "|".join(_EN_NUMBERS) + r"))\s?(?:个)?[\s-]?"
