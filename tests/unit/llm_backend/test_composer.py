@@ -56,7 +56,7 @@ CARD_LIMITS = Passage(
 
 @cache
 def kb() -> dict[str, Passage]:
-    from llm_backend.bench.toy_kb import load_demo_kb
+    from llm_backend.evaluation.toy_kb import load_demo_kb
 
     return {k.passage.ref: k.passage for k in load_demo_kb(DEMO_KB)}
 
