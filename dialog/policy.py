@@ -14,8 +14,8 @@ Order of the rules (the first that fires decides):
 8. the retrieved passages cannot speak to it (``dialog.scope``): another bank or payment firm the KB
    never mentions -> ``dont_know`` / ``other_institution`` ("I can only answer about <our bank>"); a
    product line (loans, insurance, funds ...) no passage mentions -> ``dont_know`` / ``not_covered``
-9. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row), unless
-   the passages that clearly answer speak of one value of it only (the answer does not differ by it)
+9. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row); a slot
+   the message settles by naming a product (白金卡: a credit card, ``dialog.kb_profile``) is not missing
 10. retrieval not good enough -> ``handoff`` / ``repeated_failure`` on the N-th consecutive miss, else
    ``dont_know`` (``out_of_scope`` or ``no_answer``); a confident out-of-scope intent counts as a miss,
    unless a passage clearly answers (``RetrievalSignal.clear``) and the message gives the assistant no
@@ -30,7 +30,6 @@ has after persisting the customer message); a state without them is accepted too
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from dialog.config import PolicyConfig
 from dialog.events import ClarificationAsked, Event, HandoffRequested, RetrievalMissed, SlotSet
@@ -39,7 +38,7 @@ from dialog.messages import canned
 from dialog.protocols import Decision, RetrievalSignal, TrackResult
 from dialog.scope import check as scope_check
 from dialog.scope import topic_label
-from dialog.slots import SLOT_LABELS, SlotContext, SlotExtractor
+from dialog.slots import SLOT_LABELS
 from dialog.state import DialogState
 
 
@@ -125,8 +124,7 @@ class Policy:
             return scope
         if c.require_slots:
             for slot in track.missing_slots:
-                # not asked just now and left unanswered, and the answer does differ by it
-                if state.pending_slot != slot and not _one_value_answers(slot, signal):
+                if state.pending_slot != slot:  # not asked just now and left unanswered
                     return Decision(
                         "clarify", "missing_slot", clarify_slot=slot, message=self._clarify(slot, lang)
                     )
@@ -186,25 +184,6 @@ class Policy:
                     names = dict(labels)
                     break
             return self._msg("clarify", lang, slot=names.get(lang, slot))
-
-
-_SLOTS = SlotExtractor()
-_ANSWERING_PASSAGES = 3
-
-
-def _one_value_answers(slot: str, signal: RetrievalSignal) -> bool:
-    """The retrieval clearly answers and its best passages name exactly one value of ``slot`` ("SMS alerts:
-    RMB 2 a month on debit cards"): asking "credit or debit?" would not change the answer."""
-    if not signal.clear or not signal.passages:
-        return False
-    ctx = SlotContext(today=date(2000, 1, 1))
-    values = {
-        m.value
-        for passage in signal.passages[:_ANSWERING_PASSAGES]
-        for m in _SLOTS.find_all(passage, ctx)
-        if m.name == slot
-    }
-    return len(values) == 1
 
 
 def _asks_something(track: TrackResult) -> bool:

@@ -214,24 +214,3 @@ def test_the_evidence_gate_can_be_switched_off() -> None:
     strict = Policy(PolicyConfig(evidence_gate=False))
     tr = track(**OOS, standalone_query="办张卡得带什么证件啊")
     assert strict(DialogState(), tr, CLEAR).action == "dont_know"
-
-
-@pytest.mark.parametrize(
-    ("passages", "clear", "action"),
-    [
-        # the passages that answer name one card type: the answer does not differ, no question
-        (("借记卡短信通知费每月2元", "借记卡年费：普卡免年费"), True, "answer"),
-        (("SMS alerts on a debit card cost RMB 2 a month",), True, "answer"),
-        # both card types: the answer differs, ask
-        (("信用卡年费：经典卡100元", "借记卡年费：普卡免年费"), True, "clarify"),
-        # neither named, or nothing clearly answers: ask
-        (("年费标准见收费表",), True, "clarify"),
-        (("借记卡短信通知费每月2元",), False, "clarify"),
-    ],
-)  # fmt: skip
-def test_a_slot_is_asked_for_only_when_the_answer_differs_by_it(
-    passages: tuple[str, ...], clear: bool, action: str
-) -> None:
-    signal = RetrievalSignal(good_enough=True, n_hits=5, passages=passages, clear=clear)
-    tr = track(intent="card_fees", required_slots=("card_type",), standalone_query="年费多少")
-    assert POLICY(DialogState(), tr, signal).action == action
