@@ -15,9 +15,11 @@ review met it on a served instance:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,9 +29,10 @@ from sqlalchemy import update
 
 from app.container import Container
 from app.db.base import utcnow
+from app.db.engine import create_engine, session_factory
 from app.db.models import Conversation
 from tests.reliability.conftest import asgi_client, make_settings
-from tests.unit.app.helpers import PASSWORD, Tenant, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import PASSWORD, Tenant, fake_container, login, seed_tenant, start_conversation
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = {"secret_key": "s" * 40, "vault_key": "v" * 40, "cookie_secure": True}
@@ -74,17 +77,25 @@ async def test_the_token_lifetime_is_capped_by_the_vault(tmp_path: Path, db_copy
 # --- docs, schema and metrics ---------------------------------------------------------------------------
 
 
-async def test_outside_local_docs_are_off_and_metrics_need_the_token(
-    tmp_path: Path, db_copy: Path, container: Container
-) -> None:
+@contextlib.asynccontextmanager
+async def served_as(tmp_path: Path, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
+    """The ASGI app over the test database with these settings (the container carries them too)."""
+    settings = make_settings(tmp_path, **overrides)
+    engine = create_engine(settings.sqlalchemy_url)
+    try:
+        async with asgi_client(fake_container(settings, engine, session_factory(engine))) as c:
+            yield c
+    finally:
+        await engine.dispose()
+
+
+async def test_outside_local_docs_are_off_and_metrics_need_the_token(tmp_path: Path, db_copy: Path) -> None:
     for environment in ("test", "staging", "production"):
-        settings = make_settings(tmp_path, environment=environment, **REAL)
-        async with asgi_client(container, settings) as c:
+        async with served_as(tmp_path, environment=environment, metrics_token=None, **REAL) as c:
             for path in ("/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"):
                 assert (await c.get(path)).status_code == 404, (environment, path)
             assert (await c.get("/metrics")).status_code == 404, environment  # no token set: off
-        with_token = make_settings(tmp_path, environment=environment, metrics_token="m" * 32, **REAL)
-        async with asgi_client(container, with_token) as c:
+        async with served_as(tmp_path, environment=environment, metrics_token="m" * 32, **REAL) as c:
             assert (await c.get("/metrics")).status_code == 401
             wrong = await c.get("/metrics", headers={"Authorization": "Bearer " + "x" * 32})
             assert wrong.status_code == 401
@@ -93,11 +104,8 @@ async def test_outside_local_docs_are_off_and_metrics_need_the_token(
             assert "kefu_turns" in good.text
 
 
-async def test_in_local_the_docs_use_no_cdn_and_no_inline_script(
-    tmp_path: Path, db_copy: Path, container: Container
-) -> None:
-    settings = make_settings(tmp_path, environment="local")
-    async with asgi_client(container, settings) as c:
+async def test_in_local_the_docs_use_no_cdn_and_no_inline_script(tmp_path: Path, db_copy: Path) -> None:
+    async with served_as(tmp_path, environment="local") as c:
         page = await c.get("/docs")
         assert page.status_code == 200
         assert not re.search(r"""(src|href)=["']https?://""", page.text), page.text  # nothing from a CDN

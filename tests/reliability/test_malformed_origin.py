@@ -32,7 +32,7 @@ async def test_a_malformed_origin_header_is_refused_not_a_500(
     assert r.status_code == 403, r.text
     assert r.json()["error_code"] == "origin_not_allowed"
     cid, headers = await start_conversation(client, tenant)
-    r = await client.get(f"/api/v1/chat/conversations/{cid}", headers={**headers, "Origin": origin})
+    r = await client.get(f"/api/v1/chat/conversations/{cid}/messages", headers={**headers, "Origin": origin})
     assert r.status_code == 403, r.text
     assert not [rec for rec in caplog.records if rec.exc_info], "a traceback was logged"
 
