@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from app.services.auth import normalise_origin
+from app.auth.service import normalise_origin
 
 CSRF_HEADER = "X-Kefu-CSRF"
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.services.auth import Principal, authenticate
+from app.auth.service import Principal, authenticate
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

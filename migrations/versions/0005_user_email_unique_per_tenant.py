@@ -2,7 +2,7 @@
 
 Creating a user whose e-mail belonged to another tenant answered 409, which told any tenant's admin which
 addresses the other tenants use (issue 12). The address is now unique within its tenant; a login with an
-address that two tenants use finds the user by the password (``app.services.auth.login``).
+address that two tenants use finds the user by the password (``app.auth.service.login``).
 
 Revision ID: 0005
 Revises: 0004

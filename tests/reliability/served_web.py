@@ -1,7 +1,7 @@
 """The app served by real uvicorn in a child process, for the staff-stream tests (a stream held open while
 the session behind it is revoked; a job-progress stream across a server restart).
 
-The API is the real one (``create_app`` + ``app.serving``'s uvicorn options, the same as ``kefu serve``)
+The API is the real one (``create_app`` + ``app.edge.serving``'s uvicorn options, the same as ``kefu serve``)
 with the unit fakes for the models (``tests.unit.app.helpers``). A SQLite database is built by the
 migrations under ``--workdir`` and one tenant is seeded there the first time (``<workdir>/tenant.json``);
 a restart on the same folder serves the same database. ``--settings`` takes a JSON object of setting
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from app.db.engine import create_engine, session_factory
 from app.db.migrate import upgrade
+from app.edge.serving import server
 from app.main import create_app
-from app.serving import server
 from retrieval.testing import KeywordRetriever
 from tests.reliability.conftest import make_settings
 from tests.unit.app.fakes import StaticKnowledgeBases

@@ -14,9 +14,9 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from app.auth.credentials import conversation_token
 from app.cli import build_cli
 from app.container import Container
-from app.security import conversation_token
 from app.settings import _LOCAL_SECRET
 from tests.reliability.conftest import asgi_client, make_settings
 from tests.unit.app.helpers import ORIGIN, Tenant, start_conversation

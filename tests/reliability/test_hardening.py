@@ -169,7 +169,7 @@ def test_compose_trusts_forwarded_headers_from_the_proxy_only() -> None:
 _WORKER = """
 import sys
 from pathlib import Path
-from app.metrics import Metrics
+from app.runtime.metrics import Metrics
 m = Metrics(multiprocess_dir=Path(sys.argv[1]))
 m.set_breaker(sys.argv[2])
 print("set", flush=True)
@@ -177,7 +177,7 @@ if sys.argv[3] == "stay":
     sys.stdin.read()
 """
 _RENDER = (
-    "from pathlib import Path; import sys; from app.metrics import Metrics; "
+    "from pathlib import Path; import sys; from app.runtime.metrics import Metrics; "
     "sys.stdout.write(Metrics(multiprocess_dir=Path(sys.argv[1])).render().decode())"
 )
 

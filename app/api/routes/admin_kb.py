@@ -17,6 +17,9 @@ from app.api.routes._admin_common import actor_of, document_public, job_public, 
 from app.auth.staff_streams import guarded
 from app.deps import AdminDep, ContainerDep, StreamCheckDep
 from app.errors import AppError, ErrorCode, error_body
+from app.kb import admin as kb_admin
+from app.kb import versions as kb_versions
+from app.kb.uploads import receive_upload
 from app.schemas.admin_kb import (
     DocumentPublic,
     HitPublic,
@@ -29,8 +32,6 @@ from app.schemas.admin_kb import (
     VersionDetail,
     VersionPublic,
 )
-from app.services import kb_admin, kb_versions
-from app.services.uploads import receive_upload
 from retrieval.errors import PublishRefused
 
 router = APIRouter(prefix="/admin/kb", tags=["admin: knowledge base"])

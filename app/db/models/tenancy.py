@@ -34,7 +34,7 @@ class User(HasCreatedAt, Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     # Stored lower-cased; unique within the tenant (not across tenants: creating a user must not tell one
     # tenant's admin which addresses another tenant uses). A login needs no tenant name: the password
-    # picks the user among those with the address (``app.services.auth.login``).
+    # picks the user among those with the address (``app.auth.service.login``).
     email: Mapped[str] = mapped_column(String(320), index=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16))
