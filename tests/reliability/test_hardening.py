@@ -27,6 +27,7 @@ import httpx
 import yaml
 from sqlalchemy import update
 
+from app.api.routes.docs import swagger_ui_folder
 from app.container import Container
 from app.db.base import utcnow
 from app.db.engine import create_engine, session_factory
@@ -116,8 +117,13 @@ async def test_in_local_the_docs_use_no_cdn_and_no_inline_script(tmp_path: Path,
         for url in re.findall(r"""(?:src|href)=["'](/[^"']+)["']""", page.text):
             asset = await c.get(url)
             assert asset.status_code == 200, url
-        assert (await c.get("/openapi.json")).json()["info"]["title"] == "kefu"
         assert (await c.get("/metrics")).status_code == 200  # a developer's machine: open
+        spec = (await c.get("/openapi.json")).json()
+        assert spec["info"]["title"] == "kefu"
+    folder = swagger_ui_folder()  # the installed package's Swagger UI renders FastAPI's OpenAPI 3.1 (>= 5)
+    assert folder is not None
+    assert spec["openapi"].startswith("3.1")
+    assert int(folder.name.removeprefix("swagger-ui-").split(".")[0]) >= 5, folder.name
 
 
 # --- user creation is no e-mail oracle ----------------------------------------------------------------

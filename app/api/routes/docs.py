@@ -1,7 +1,8 @@
 """The API docs on a developer's machine: ``/docs`` is Swagger UI served by this app from the installed
-``swagger-ui-bundle`` package (no CDN, no inline script: the page CSP holds), reading ``/openapi.json``.
-Both are there only with ``ENVIRONMENT=local``; elsewhere they answer 404 (issue 12: the schema and the
-docs page were public on every deployment)."""
+``swagger-ui-bundle-v2`` package (Swagger UI 5, which reads the OpenAPI 3.1 FastAPI writes; no CDN, no
+inline script: the page CSP holds), reading ``/openapi.json``. Both are there only with
+``ENVIRONMENT=local``; elsewhere they answer 404 (issue 12: the schema and the docs page were public on
+every deployment)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def docs_enabled(environment: str) -> bool:
     return environment == "local"
 
 
-def _bundle_dir() -> Path | None:
+def swagger_ui_folder() -> Path | None:
     spec = importlib.util.find_spec("swagger_ui_bundle")
     if spec is None or spec.origin is None:
         return None
@@ -47,7 +48,7 @@ def _bundle_dir() -> Path | None:
 
 def _local_only(request: Request) -> Path:
     """The Swagger UI folder when this app serves docs (its settings, like ``/openapi.json``), else 404."""
-    folder = _bundle_dir() if docs_enabled(request.app.state.settings.environment) else None
+    folder = swagger_ui_folder() if docs_enabled(request.app.state.settings.environment) else None
     if folder is None:
         raise AppError(ErrorCode.NOT_FOUND, "the API docs are served with ENVIRONMENT=local only")
     return folder
