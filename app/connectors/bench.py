@@ -2,8 +2,9 @@
 
 1. N short pages (one heading, two sentences: the embedder is the slow part on a CPU box, and it is
    what both sides of the ratio pay) and a sitemap, served by ``demo_site.HelpCentre`` (ETag, 304, 410).
-2. The raw throughput, same process, same pages: main-content extraction, our HTML loader, the PII scan,
-   the chunker and the embedder (uncached), no HTTP, no database, no index: pages/s.
+2. The raw throughput, same process, same pages: main-content extraction, our HTML loader, the PII scan
+   (the ingestion policy), the chunker and the embedder (uncached; warmed up first on other pages), no
+   HTTP, no database, no index: pages/s.
 3. The first sync into an empty tenant (fresh database and embedding cache): time, pages/s, the ratio
    to the raw throughput.
 4. The site changes: ``changed`` pages get a new figure, ``removed`` answer 410, ``added`` new pages
@@ -111,16 +112,24 @@ def _raw(container: Any, root: Path, ids: list[int]) -> tuple[float, int]:
     config = container.settings.retrieval
     inner = _cached(container.embedder).inner
     chunker = Chunker(config)
+
+    def pipeline(pages: list[bytes]) -> int:
+        texts: list[str] = []
+        for html in pages:
+            _, doc = main_content(html)
+            parsed = load_document(doc, "page.html", config)
+            parsed, _ = _scan(container, parsed, container.settings.privacy.ingestion_policy)
+            texts += [c.embed_text for c in chunker.chunk(parsed, hashlib.sha1(doc).hexdigest())]
+        for start in range(0, len(texts), 64):
+            inner.embed_passages(texts[start : start + 64])
+        return len(texts)
+
+    # warm-up on pages outside the set (lazy imports, the PII engine's first call, the model's first batch)
+    pipeline([page_html(100_000 + i).encode() for i in range(8)])
+    data = [(root / f"p{i:04d}.html").read_bytes() for i in ids]
     t0 = time.perf_counter()
-    texts: list[str] = []
-    for i in ids:
-        _, doc = main_content((root / f"p{i:04d}.html").read_bytes())
-        parsed = load_document(doc, "page.html", config)
-        parsed, _ = _scan(container, parsed, "flag")
-        texts += [c.embed_text for c in chunker.chunk(parsed, hashlib.sha1(doc).hexdigest())]
-    for start in range(0, len(texts), 64):
-        inner.embed_passages(texts[start : start + 64])
-    return time.perf_counter() - t0, len(texts)
+    chunks = pipeline(data)
+    return time.perf_counter() - t0, chunks
 
 
 async def _answered(

@@ -286,3 +286,29 @@ async def test_against_python_http_server(
     run, outcome = await sync(kb, bank, sid)
     assert (run.counts["unchanged"], run.counts["added"]) == (3, 0)
     assert run.job_id is None
+
+
+async def test_schedule_starts_due_sources_once(kb: Container, bank: Tenant, site: HelpCentre) -> None:
+    from app.connectors import schedule
+
+    sid = await add_web(kb, bank, sitemap=site.base_url + "/sitemap.xml")
+    assert await schedule.start_due(kb) == []  # no schedule: only by hand
+    await sources.update_source(
+        kb, tenant_id=bank.id, source_id=sid, actor=SYSTEM, values={"schedule_minutes": 60}
+    )
+    started = await schedule.start_due(kb)
+    assert len(started) == 1
+    assert await schedule.start_due(kb) == []  # started a moment ago: due again in an hour
+    run = await sync_service.wait(kb, tenant_id=bank.id, sync_id=started[0], poll_s=0.05)
+    assert run.status == "succeeded"
+    assert run.trigger == "schedule"
+
+
+async def test_cli_sync_exit_status(kb: Container, bank: Tenant, site: HelpCentre) -> None:
+    """``kefu source sync``: true (exit 0) only when the sync finished and its version is active."""
+    from app.cli.cmd_source import _sync
+
+    await add_web(kb, bank, sitemap=site.base_url + "/sitemap.xml")
+    assert await _sync(kb, bank.id, None, True, False) is True
+    site.stop()
+    assert await _sync(kb, bank.id, None, True, False) is False  # the site is down: the sync failed
