@@ -21,7 +21,6 @@ OPERATOR = None  # the audit actor of command-line changes: the system (the oper
 
 
 def register(cli: Clis) -> None:
-    _register_bench(cli)
     source = typer.Typer(
         help="Website and folder sources of a tenant's knowledge base.", no_args_is_help=True
     )
@@ -141,7 +140,7 @@ def register(cli: Clis) -> None:
         as_json: bool = typer.Option(False, "--json", help="JSON output"),
     ) -> None:
         """The top hits of a version for a question: document title, source URL or file name, scores."""
-        from app.services import kb_admin
+        from app.kb import admin as kb_admin
 
         async def go(c: Container, tenant_id: str) -> Any:
             return await kb_admin.hit_test(c, tenant_id=tenant_id, query=question, target=version, k=k)
@@ -175,7 +174,7 @@ def register(cli: Clis) -> None:
 
 
 def _actor() -> Any:
-    from app.services.kb_versions import SYSTEM
+    from app.kb.versions import SYSTEM
 
     return SYSTEM
 
@@ -213,7 +212,7 @@ def _run(tenant: str, fn: Any) -> Any:
 async def _sync(c: Container, tenant_id: str, source_id: str | None, wait: bool, as_json: bool) -> bool:
     from app.connectors import sync as sync_service
     from app.db import crud_sources
-    from app.jobs import InProcessJobQueue
+    from app.runtime.jobs import InProcessJobQueue
 
     async with c.sessions() as session:
         if source_id:
@@ -268,27 +267,3 @@ def _print_report(run: KbSourceSync, active: bool, as_json: bool) -> None:
         typer.echo(f"  gate: {'passed' if gate.get('allowed') else 'refused'}: {gate.get('reason', '')}")
     state = "active" if active else ("published" if run.published else "not active")
     typer.echo(f"  version {run.version or '-'} ({state}){': ' + run.note if run.note else ''}")
-
-
-def _register_bench(cli: Clis) -> None:
-    @cli.bench.command("connectors")
-    def bench_connectors(
-        pages: int = typer.Option(500, min=20, max=5000, help="Pages of the synthetic help centre"),
-        changed: int = typer.Option(10, min=1, help="Pages changed before the second sync"),
-        removed: int = typer.Option(5, min=0, help="Pages removed (410) before the second sync"),
-        added: int = typer.Option(5, min=0, help="Pages added before the second sync"),
-        k: int = typer.Option(5, min=1, max=20, help="Passages looked at per question"),
-        as_json: bool = typer.Option(False, "--json", help="JSON output"),
-    ) -> None:
-        """A synthetic help centre on loopback synced twice: first sync vs raw parse+embed throughput, the
-        incremental second sync, retrieval on the changed pages before and after (temporary database)."""
-        from app.connectors import bench
-
-        result = asyncio.run(bench.run(pages=pages, changed=changed, removed=removed, added=added, k=k,
-                                       progress=lambda m: typer.echo(m, err=True)))  # fmt: skip
-        body = bench.as_dict(result)
-        if as_json:
-            typer.echo(json.dumps(body, indent=1))
-            return
-        for key, value in body.items():
-            typer.echo(f"{key:<28} {value}")

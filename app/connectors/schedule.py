@@ -16,8 +16,8 @@ from app.container import Container
 from app.db import crud_sources
 from app.db.base import utcnow
 from app.errors import AppError
-from app.jobs import InProcessJobQueue
-from app.services.kb_versions import SYSTEM
+from app.kb.versions import SYSTEM
+from app.runtime.jobs import InProcessJobQueue
 
 logger = logging.getLogger(__name__)
 

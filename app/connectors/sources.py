@@ -26,7 +26,7 @@ from app.container import Container
 from app.db import crud_audit, crud_sources
 from app.db.models import KbSource
 from app.errors import AppError, ErrorCode
-from app.services.kb_versions import Actor
+from app.kb.versions import Actor
 
 MAX_PATTERNS = 20
 MAX_PATTERN_CHARS = 300

@@ -37,8 +37,9 @@ from app.db import crud_audit, crud_kb, crud_kb_admin, crud_sources
 from app.db.base import utcnow
 from app.db.models import KbSource, KbSourceSync
 from app.errors import AppError, ErrorCode
-from app.services import kb_ingest, kb_versions
-from app.services.kb_versions import Actor
+from app.kb import ingest as kb_ingest
+from app.kb import versions as kb_versions
+from app.kb.versions import Actor
 
 logger = logging.getLogger(__name__)
 

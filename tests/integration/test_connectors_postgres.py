@@ -19,7 +19,7 @@ from app.db import crud_sources
 from app.db.engine import session_factory
 from app.db.models import KbSourceSync
 from app.errors import AppError
-from app.services.kb_versions import SYSTEM
+from app.kb.versions import SYSTEM
 from app.settings import Settings
 from retrieval.index.store import IndexStore
 from retrieval.testing import HashEmbedder

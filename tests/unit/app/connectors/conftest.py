@@ -11,8 +11,8 @@ import pytest
 
 from app.connectors.demo_site import HelpCentre
 from app.container import Container
-from app.jobs import InProcessJobQueue
-from app.services.knowledge import IndexedKnowledgeBases
+from app.kb.knowledge import IndexedKnowledgeBases
+from app.runtime.jobs import InProcessJobQueue
 from app.worker import JOB_FUNCTIONS
 from retrieval.embedders.cache import CachedEmbedder
 from retrieval.index.store import IndexStore

@@ -53,7 +53,7 @@ async def test_sync_through_the_api(
     client: httpx.AsyncClient, kb: Container, bank: Tenant, site: HelpCentre
 ) -> None:
     from app.connectors import sources
-    from app.services.kb_versions import SYSTEM
+    from app.kb.versions import SYSTEM
 
     config = sources.web_config(sources.WebSourceSpec(sitemap=site.base_url + "/sitemap.xml", allow_private=True,
                                                       delay_s=0), kb.settings.connectors)  # fmt: skip

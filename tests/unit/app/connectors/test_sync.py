@@ -21,7 +21,7 @@ from app.connectors.demo_site import HelpCentre
 from app.container import Container
 from app.db import crud_kb, crud_sources
 from app.db.models import Document, IngestionJob
-from app.services.kb_versions import SYSTEM
+from app.kb.versions import SYSTEM
 from retrieval.embedders.cache import CachedEmbedder
 from tests.unit.app.connectors.conftest import page, sitemap
 from tests.unit.app.helpers import Tenant
