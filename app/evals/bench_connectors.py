@@ -63,7 +63,7 @@ class BenchResult:
     second_documents_parsed: int
     second_embedded: int
     second_requests_with_body: int
-    second_requests_304: int
+    second_requests_without_body: int
     retrieval_k: int
     questions: int
     answered_before: int
@@ -239,7 +239,7 @@ async def run(*, pages: int, changed: int, removed: int, added: int, k: int, see
                 progress(f"second sync: {changed} changed, {removed} removed, {added} added ...")
                 second, second_s, second_cpu, second_embedded = await one_sync()
                 bodies = sum(site.full_bodies.values())
-                hits_304 = sum(site.hits.values()) - bodies
+                without_body = sum(site.hits.values()) - bodies
                 after = await _answered(container, tenant_id, changed_ids, 2, k)
                 async with container.sessions() as s:
                     job = await s.get(IngestionJob, second.job_id) if second.job_id else None
@@ -258,7 +258,7 @@ async def run(*, pages: int, changed: int, removed: int, added: int, k: int, see
                 second_share_of_first=round(second_s / first_s, 3),
                 second_share_of_first_cpu=round(second_cpu / first_cpu, 3),
                 second_counts=_counts(second), second_documents_parsed=job.documents_total if job else 0,
-                second_embedded=second_embedded, second_requests_with_body=bodies, second_requests_304=hits_304,
+                second_embedded=second_embedded, second_requests_with_body=bodies, second_requests_without_body=without_body,
                 retrieval_k=k, questions=len(changed_ids), answered_before=before[0], answered_after=after[0],
                 changed_page_top1_before=before[1], changed_page_top1_after=after[1], versions=versions,
             )  # fmt: skip
