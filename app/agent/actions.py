@@ -1,5 +1,5 @@
 """What a human agent does to a conversation: join it, write to the customer, hand it back to the bot,
-close it with an outcome. Each action is dialog events plus SQL rows in one transaction (``write_events``),
+close it with an outcome. Each action is dialog events plus SQL rows in one transaction (``Container.conversation_writer``),
 then live events on the conversation's topic (the customer's widget, other consoles) and on the tenant's
 queue topic (every agent's queue).
 
@@ -22,7 +22,7 @@ from app.chat.types import validated_message
 from app.container import Container
 from app.conversations import handoff as handoffs
 from app.conversations import live
-from app.conversations.event_writer import BuildEvents, WriteRows, write_events
+from app.conversations.event_writer import BuildEvents, WriteRows
 from app.conversations.log import Appended
 from app.db import crud_agent_desk, crud_audit, crud_conversations
 from app.db.base import new_id
@@ -115,11 +115,8 @@ async def _announce(
 async def _write(
     container: Container, agent: Principal, conversation_id: str, build: BuildEvents, rows: WriteRows[None]
 ) -> None:
-    """An agent's events and rows in one transaction, mirrored into the hot store (``write_events``)."""
-    await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
+    """An agent's events and rows in one transaction, mirrored into the hot store (``Container.conversation_writer``)."""
+    await container.conversation_writer.write(
         tenant_id=agent.tenant_id,
         conversation_id=conversation_id,
         build=build,

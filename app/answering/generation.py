@@ -25,7 +25,7 @@ from app.answering.attribution import (
     unsupported_product_lines,
 )
 from app.chat.timing import StageClock
-from app.chat.types import TokenChunk
+from app.chat.types import GenerationReason, TokenChunk
 from app.runtime.metrics import Metrics
 from llm_backend.config import FallbackMode, LLMConfig
 from llm_backend.errors import LLMError
@@ -56,8 +56,7 @@ class Generated:
     # refs[n - 1] is the chunk id of passage [n] as the model saw it (for caching the answer with them)
     refs: tuple[str, ...] = ()
     model: str | None = None
-    # llm_fallback | llm_unsupported | llm_instruction_leak | llm_interrupted | llm_unavailable
-    reason: str | None = None
+    reason: GenerationReason | None = None
     no_answer: bool = False
     handoff: bool = False
     # PII in the model's output that was not this conversation's (masked before anyone saw it), by type
@@ -197,7 +196,9 @@ class AnswerGenerator:
 class Settled:
     generated: Generated  # the final event of the turn's generation
     marks: str = ""  # citation marks to stream after the model's tokens (already in ``generated``)
-    withheld: str | None = None  # llm_instruction_leak | llm_unsupported: the answer was not shown
+    withheld: GenerationReason | None = (
+        None  # llm_instruction_leak | llm_unsupported: the answer was not shown
+    )
 
 
 def settle_answer(
@@ -223,7 +224,7 @@ def settle_answer(
     handoff, per ``fallback``); an answer that used the passages without marking them gets the marks
     (``Settled.marks``). Pure: ``kefu eval llm-answers`` grades the served answer with it."""
 
-    def withhold(reason: str) -> Settled:
+    def withhold(reason: GenerationReason) -> Settled:
         quoted = fallback_answer(
             question=question, passages=passages, lang=lang, mode=fallback, reason=reason
         )
@@ -271,7 +272,7 @@ def fallback_answer(
     passages: Sequence[Passage],
     lang: Lang,
     mode: FallbackMode,
-    reason: str = "llm_fallback",
+    reason: GenerationReason = "llm_fallback",
 ) -> Generated:
     """The degraded answer: a handoff, or the top passage quoted with a lead that says why (``reason``
     ``llm_fallback``: the model is down, slow or said nothing; otherwise its answer was withheld)."""

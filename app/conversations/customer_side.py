@@ -18,7 +18,6 @@ from app.auth.service import Principal
 from app.container import Container
 from app.conversations import handoff as handoffs
 from app.conversations import live
-from app.conversations.event_writer import write_events
 from app.conversations.log import Appended
 from app.db import crud_agent_desk, crud_audit, crud_conversations, crud_kb
 from app.db.models import Conversation, Feedback, Handoff, Message, WidgetKey
@@ -111,10 +110,7 @@ async def give_feedback(
             csat=csat,
         )
 
-    _, row = await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
+    _, row = await container.conversation_writer.write(
         tenant_id=conversation.tenant_id,
         conversation_id=conversation.id,
         build=build,
@@ -152,10 +148,7 @@ async def request_human(container: Container, *, conversation: Conversation) -> 
             context=context,
         )
 
-    _, row = await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
+    _, row = await container.conversation_writer.write(
         tenant_id=conversation.tenant_id,
         conversation_id=conversation.id,
         build=build,
@@ -239,10 +232,7 @@ async def end_conversation(container: Container, *, conversation: Conversation) 
         )
 
     try:
-        await write_events(
-            container.sessions,
-            container.conversation_log,
-            container.metrics,
+        await container.conversation_writer.write(
             tenant_id=conversation.tenant_id,
             conversation_id=conversation.id,
             build=build,
