@@ -21,7 +21,7 @@ from app.auth.service import Principal
 from app.chat.types import validated_message
 from app.container import Container
 from app.conversations import handoff as handoffs
-from app.conversations import live
+from app.conversations import live, live_events
 from app.conversations.event_writer import BuildEvents, WriteRows
 from app.conversations.log import Appended
 from app.db import crud_agent_desk, crud_audit, crud_conversations
@@ -105,11 +105,11 @@ async def _take_handoff(
 
 
 async def _announce(
-    container: Container, conversation_id: str, tenant_id: str, payload: dict[str, object]
+    container: Container, conversation_id: str, tenant_id: str, event: live_events.AgentAnnouncement
 ) -> None:
-    await live.publish(container.events, live.conversation_topic(conversation_id), payload)
-    queue_payload = {"type": "queue", "conversation_id": conversation_id, "change": payload["type"]}
-    await live.publish(container.events, live.queue_topic(tenant_id), queue_payload)
+    await live.publish(container.events, live.conversation_topic(conversation_id), event)
+    queue_event = live_events.QueueChanged(conversation_id=conversation_id, change=event.type)
+    await live.publish(container.events, live.queue_topic(tenant_id), queue_event)
 
 
 async def _write(
@@ -143,7 +143,7 @@ async def join(container: Container, *, agent: Principal, conversation_id: str) 
     except _AlreadyJoined:
         return False
     name = await _agent_name(container, agent)
-    await _announce(container, conversation_id, agent.tenant_id, {"type": "agent_joined", "agent_name": name})
+    await _announce(container, conversation_id, agent.tenant_id, live_events.AgentJoined(agent_name=name))
     return True
 
 
@@ -212,19 +212,11 @@ async def send_message(
         container.metrics.pii_masked.labels(entity=entity).inc(n)
     name = await _agent_name(container, agent)
     if joined:
-        await _announce(
-            container, conversation_id, agent.tenant_id, {"type": "agent_joined", "agent_name": name}
-        )
+        await _announce(container, conversation_id, agent.tenant_id, live_events.AgentJoined(agent_name=name))
     await live.publish(
         container.events,
         live.conversation_topic(conversation_id),
-        {
-            "type": "message",
-            "role": "agent",
-            "message_id": message_id,
-            "text": masked.text,
-            "agent_name": name,
-        },
+        live_events.AgentMessage(message_id=message_id, text=masked.text, agent_name=name),
     )
     logger.info("agent message conversation=%s pii=%s", conversation_id, masked.counts())
     return SentMessage(message_id=message_id, text=masked.text, joined=joined, pii=masked.counts())
@@ -244,7 +236,7 @@ async def return_to_bot(container: Container, *, agent: Principal, conversation_
         await _finish_handoff(session, conv, agent, status="returned", action="conversation.bot_resumed")
 
     await _write(container, agent, conversation_id, build, rows)
-    await _announce(container, conversation_id, agent.tenant_id, {"type": "bot_resumed"})
+    await _announce(container, conversation_id, agent.tenant_id, live_events.BotResumed())
 
 
 async def close(container: Container, *, agent: Principal, conversation_id: str, outcome: Outcome) -> None:
@@ -262,7 +254,7 @@ async def close(container: Container, *, agent: Principal, conversation_id: str,
         )
 
     await _write(container, agent, conversation_id, build, rows)
-    await _announce(container, conversation_id, agent.tenant_id, {"type": "closed", "outcome": outcome})
+    await _announce(container, conversation_id, agent.tenant_id, live_events.Closed(outcome=outcome))
 
 
 async def _finish_handoff(

@@ -15,6 +15,7 @@ from app.container import Container
 from app.conversations import handoff as handoffs
 from app.conversations import live
 from app.conversations.event_writer import Stages
+from app.conversations.live_events import BotMessage, UserMessage
 from app.conversations.log import Appended
 from app.db import crud_audit, crud_conversations
 from app.db.base import new_id
@@ -112,7 +113,7 @@ async def accept_user_message(
     await live.publish(
         c.events,
         live.conversation_topic(conversation_id),
-        {"type": "message", "role": "user", "message_id": message_id, "text": masked.text},
+        UserMessage(message_id=message_id, text=masked.text),
     )
     return AcceptedTurn(appended.state, track, masked, vault, message_id)
 
@@ -167,14 +168,12 @@ async def record_reply(
     await live.publish(
         c.events,
         live.conversation_topic(conversation_id),
-        {
-            "type": "message",
-            "role": "bot",
-            "message_id": bot_id,
-            "text": generated.masked,
-            "decision": decision.action,
-            "citations": [c.as_json() for c in citations],
-        },
+        BotMessage(
+            message_id=bot_id,
+            text=generated.masked,
+            decision=decision.action,
+            citations=[c.as_json() for c in citations],
+        ),
     )
     if handoff is not None:
         c.metrics.handoffs.labels(reason=handoff.reason).inc()

@@ -18,6 +18,8 @@ from app.auth.service import Principal
 from app.container import Container
 from app.conversations import handoff as handoffs
 from app.conversations import live
+from app.conversations.live_events import Closed, QueueChanged
+from app.conversations.live_events import Feedback as LiveFeedback
 from app.conversations.log import Appended
 from app.db import crud_agent_desk, crud_audit, crud_conversations, crud_kb
 from app.db.models import Conversation, Feedback, Handoff, Message, WidgetKey
@@ -119,7 +121,7 @@ async def give_feedback(
     await live.publish(
         container.events,
         live.conversation_topic(conversation.id),
-        {"type": "feedback", "message_id": message_id, "thumbs": thumbs, "csat": csat},
+        LiveFeedback(message_id=message_id, thumbs=thumbs, csat=csat),
     )
     return row
 
@@ -240,12 +242,12 @@ async def end_conversation(container: Container, *, conversation: Conversation) 
         )
     except _AlreadyClosed:
         return outcome
-    payload = {"type": "closed", "outcome": outcome, "by": "customer"}
-    await live.publish(container.events, live.conversation_topic(conversation.id), payload)
+    closed = Closed(outcome=outcome, by="customer")
+    await live.publish(container.events, live.conversation_topic(conversation.id), closed)
     await live.publish(
         container.events,
         live.queue_topic(conversation.tenant_id),
-        {"type": "queue", "conversation_id": conversation.id, "change": "closed"},
+        QueueChanged(conversation_id=conversation.id, change="closed"),
     )
     return outcome
 
