@@ -13,13 +13,16 @@ from retrieval.types import SearchResult
 # no bot reply).
 TurnAction = Literal["answer", "clarify", "handoff", "dont_know", "with_agent"]
 
-# Why generation did not give a plain model answer (``Generated.reason``): the model was down, slow or said
-# nothing (llm_fallback: the top passage quoted), its answer was withheld (llm_unsupported,
-# llm_instruction_leak: quoted instead), it died mid-answer (llm_interrupted), the configured fallback is a
-# handoff (llm_unavailable), or the answer came from the semantic cache (answer_cache).
+# Why generation did not give a plain model answer (``Generated.reason``): the model was down or said
+# nothing (llm_fallback) or too slow (llm_slow): the composed answer; its answer was withheld
+# (llm_unsupported, llm_contradiction, llm_instruction_leak: the composed answer instead); it died mid-answer
+# (llm_interrupted); the configured fallback is a handoff (llm_unavailable); or the answer came from the
+# semantic cache (answer_cache).
 GenerationReason = Literal[
     "llm_fallback",
+    "llm_slow",
     "llm_unsupported",
+    "llm_contradiction",
     "llm_instruction_leak",
     "llm_interrupted",
     "llm_unavailable",
