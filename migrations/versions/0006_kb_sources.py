@@ -4,8 +4,8 @@ kb_sources (per tenant: kind web | folder, config, schedule, auto_publish), kb_s
 file: validators, content hash, the document it became), kb_source_syncs (per run: progress, then the
 report; at most one open run per source, a partial unique index).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '0005'
-down_revision: str | None = '0004'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
