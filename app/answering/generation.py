@@ -27,15 +27,16 @@ from app.answering.attribution import (
 from app.chat.timing import StageClock
 from app.chat.types import TokenChunk
 from app.runtime.metrics import Metrics
+from llm_backend.composer import ClauseComposer, Composer, Composition, contradicting_figures
 from llm_backend.config import FallbackMode, LLMConfig
-from llm_backend.errors import LLMError
-from llm_backend.fallback import FallbackKind, extractive_answer, handoff_answer
+from llm_backend.errors import LLMCircuitOpen, LLMError, LLMTimeout
+from llm_backend.fallback import handoff_answer, outage_lead
 from llm_backend.leak import instruction_leak
 from llm_backend.prompt_text import cited_numbers, is_no_answer
-from llm_backend.prompts import build_rag_prompt
+from llm_backend.prompts import build_rag_prompt, with_evidence
 from llm_backend.protocols import LLMClient
 from llm_backend.tokens import TokenCounter
-from llm_backend.types import ChatMessage, Lang, Passage
+from llm_backend.types import BuiltPrompt, ChatMessage, Lang, Passage
 from privacy.protocols import PiiMasker
 from privacy.types import VaultState
 
@@ -56,7 +57,8 @@ class Generated:
     # refs[n - 1] is the chunk id of passage [n] as the model saw it (for caching the answer with them)
     refs: tuple[str, ...] = ()
     model: str | None = None
-    # llm_fallback | llm_unsupported | llm_instruction_leak | llm_interrupted | llm_unavailable
+    # llm_fallback (model down) | llm_slow (model too slow: the composed answer, no outage lead) |
+    # llm_unsupported | llm_contradiction | llm_instruction_leak | llm_interrupted | llm_unavailable
     reason: str | None = None
     no_answer: bool = False
     handoff: bool = False
@@ -64,15 +66,38 @@ class Generated:
     leaked: dict[str, int] = field(default_factory=dict)
 
 
+def compose_for(
+    composer: Composer, built: BuiltPrompt, passages: Sequence[Passage], question: str
+) -> Composition:
+    """The composer's answer over the passages as the prompt numbers them (``built.shown``), this turn's
+    retrieval rank kept as a prior (carried passages come first in the prompt but rank after)."""
+    rank = {p.ref: i for i, p in enumerate(passages)}
+    ranks = [rank.get(p.ref, len(passages)) for p in built.shown]
+    return composer.compose(question, built.shown, lang=built.lang, ranks=ranks)
+
+
+def is_slow(error: LLMError) -> bool:
+    """A model that missed a deadline (or whose breaker opened on slow answers) is busy, not down."""
+    return isinstance(error, LLMTimeout) or (isinstance(error, LLMCircuitOpen) and error.slow)
+
+
 class AnswerGenerator:
     def __init__(
-        self, *, llm: LLMClient, masker: PiiMasker, counter: TokenCounter, config: LLMConfig, metrics: Metrics
+        self,
+        *,
+        llm: LLMClient,
+        masker: PiiMasker,
+        counter: TokenCounter,
+        config: LLMConfig,
+        metrics: Metrics,
+        composer: Composer | None = None,
     ) -> None:
         self._llm = llm
         self._masker = masker
         self._counter = counter
         self._config = config
         self._metrics = metrics
+        self._composer = composer or ClauseComposer(config.composer)
 
     async def stream(
         self,
@@ -84,10 +109,13 @@ class AnswerGenerator:
         vault: VaultState,
         clock: StageClock,
         carried: Sequence[Passage] = (),
+        standalone: str = "",
     ) -> AsyncIterator[TokenChunk | Generated]:
         """Yields ``TokenChunk``s as safe text becomes available, then exactly one ``Generated``.
 
-        ``carried``: the passages the previous answer's prompt showed (``Generated.refs``), in order."""
+        ``carried``: the passages the previous answer's prompt showed (``Generated.refs``), in order.
+        ``standalone``: the question with a follow-up's ellipsis resolved (what the composer reads; the
+        model gets ``question`` and the history)."""
         cfg = self._config
         started = time.perf_counter()
         guard_ms = 0.0
@@ -96,6 +124,7 @@ class AnswerGenerator:
         refs: tuple[str, ...] = ()
         shown_texts: list[str] = []
         system = ""
+        composition: Composition | None = None
         guard = self._masker.stream_guard(vault, lang)
         try:
             built = build_rag_prompt(
@@ -109,6 +138,16 @@ class AnswerGenerator:
                 carried=carried,
                 tenant_instructions=cfg.tenant_instructions,
                 lang=lang,
+            )
+            # the composer's evidence goes after the question: the composer backend answers with it,
+            # a model phrases its answer from it (and is checked against it in ``settle_answer``)
+            composition = compose_for(self._composer, built, passages, standalone or question)
+            built = with_evidence(
+                built,
+                composition.text,
+                counter=self._counter,
+                context_tokens=self._llm.context_tokens,
+                answer_tokens=cfg.max_tokens,
             )
             refs, lang = built.citations, built.lang
             system = built.messages[0].content
@@ -163,15 +202,17 @@ class AnswerGenerator:
                 fallback=cfg.fallback,
                 model=self._llm.model_name,
                 leaked=dict(check.leaked),
+                composition=composition,
             )
             if settled.withheld == "llm_instruction_leak":
                 # Prompt injection that worked (the model recites its rules): the final event replaces
                 # the streamed tokens with the quoted passage, and only that is stored.
                 logger.warning("model answer repeats its instructions; quoting the top passage")
-            elif settled.withheld == "llm_unsupported":
-                # An answer that repeats the question or that no passage supports is not shown as an
-                # answer: the final event carries the quoted passage instead (it replaces the tokens).
-                logger.warning("model answer not grounded in the passages; quoting the top passage")
+            elif settled.withheld in ("llm_unsupported", "llm_contradiction"):
+                # An answer that repeats the question, that no passage supports or that states another
+                # figure than the evidence is not shown: the final event carries the composed answer
+                # instead (it replaces the tokens).
+                logger.warning("model answer withheld (%s); composing from the passages", settled.withheld)
             if settled.marks:  # the model used the passages but did not mark it: cite them at the end
                 yield TokenChunk(settled.marks)
             yield settled.generated
@@ -188,7 +229,17 @@ class AnswerGenerator:
                 leaked=dict(check.leaked),
             )
         else:
-            fallback = fallback_answer(question=question, passages=passages, lang=ans_lang, mode=cfg.fallback)
+            # slow is not down: the composed answer, with no outage lead (nor a handoff)
+            slow = failure is not None and is_slow(failure)
+            fallback = fallback_answer(
+                question=standalone or question,
+                passages=passages,
+                lang=ans_lang,
+                mode="extractive" if slow else cfg.fallback,
+                reason="llm_slow" if slow else "llm_fallback",
+                composition=composition,
+                composer=self._composer,
+            )
             yield TokenChunk(fallback.restored)
             yield fallback
 
@@ -213,20 +264,24 @@ def settle_answer(
     fallback: FallbackMode,
     model: str | None,
     leaked: dict[str, int] | None = None,
+    composition: Composition | None = None,
 ) -> Settled:
     """What the turn shows for a complete model answer.
 
     ``masked``/``restored``: the answer after the output check; ``refs``/``shown_texts``: the chunk ids
     and texts of the passages as the prompt numbered them; ``system``: the prompt's system message.
     An answer that recites the instructions (``llm_instruction_leak``), repeats the question or that no
-    passage supports (``llm_unsupported``) is replaced by the quoted top passage of ``passages`` (or a
-    handoff, per ``fallback``); an answer that used the passages without marking them gets the marks
-    (``Settled.marks``). Pure: ``kefu eval llm-answers`` grades the served answer with it."""
+    passage supports (``llm_unsupported``), or that states a figure of the asked attribute (a limit,
+    fee, rate, time) that the composer's evidence (``composition``) does not give (``llm_contradiction``)
+    is replaced by the composed answer (or a handoff, per ``fallback``); an answer that used the passages
+    without marking them gets the marks (``Settled.marks``). Pure: ``kefu eval llm-answers`` grades the
+    served answer with it."""
 
     def withhold(reason: str) -> Settled:
         quoted = fallback_answer(
-            question=question, passages=passages, lang=lang, mode=fallback, reason=reason
-        )
+            question=question, passages=passages, lang=lang, mode=fallback, reason=reason,
+            composition=composition,
+        )  # fmt: skip
         return Settled(quoted, withheld=reason)
 
     if instruction_leak(masked, system):
@@ -253,6 +308,16 @@ def settle_answer(
             ", ".join(invented),
         )
         return withhold("llm_unsupported")
+    wrong = (
+        contradicting_figures(body, composition, question=question) if composition and not no_answer else []
+    )
+    if wrong:
+        logger.warning(
+            "model answer states %s where the evidence gives %s; composing from the passages",
+            ", ".join(w.figure for w in wrong),
+            ", ".join(wrong[0].evidence),
+        )
+        return withhold("llm_contradiction")
     generated = Generated(
         masked=masked,
         restored=restored,
@@ -272,22 +337,29 @@ def fallback_answer(
     lang: Lang,
     mode: FallbackMode,
     reason: str = "llm_fallback",
+    composition: Composition | None = None,
+    composer: Composer | None = None,
 ) -> Generated:
-    """The degraded answer: a handoff, or the top passage quoted with a lead that says why (``reason``
-    ``llm_fallback``: the model is down, slow or said nothing; otherwise its answer was withheld)."""
+    """The answer without the model: a handoff (``mode="handoff"``), or the composed answer — the clauses
+    of the passages that answer, cited. Only ``reason="llm_fallback"`` (the model is down: refused,
+    erroring, its breaker open on errors) puts the outage lead before it; a slow model (``llm_slow``) or a
+    withheld answer gets the composed answer as it is. ``composition``: already composed for this turn's
+    prompt (its numbering); otherwise composed over ``passages`` in their order."""
     if mode == "handoff":
         text = handoff_answer(question=question, lang=lang).text
         return Generated(masked=text, restored=text, reason="llm_unavailable", handoff=True)
-    # A verbatim quote of the bank's own knowledge base (scanned for PII when it was ingested), not
-    # model output: it is not run through the output check, whose NER would mask e.g. "Stolen Card".
-    kind: FallbackKind = "unavailable" if reason == "llm_fallback" else "ungrounded"
-    fb = extractive_answer(passages, question=question, lang=lang, kind=kind)
-    cited = [(1, fb.citations[0])] if fb.citations else []
+    if composition is None:
+        composition = (composer or ClauseComposer()).compose(question, passages, lang=lang)
+    # Verbatim clauses of the bank's own knowledge base (scanned for PII when it was ingested), not model
+    # output: not run through the output check, whose NER would mask e.g. "Stolen Card".
+    text = composition.text
+    if reason == "llm_fallback" and not composition.no_answer:
+        text = f"{outage_lead(lang)}\n{text}"
     return Generated(
-        masked=fb.text,
-        restored=fb.text,
-        cited=cited,
-        model="extractive",
+        masked=text,
+        restored=text,
+        cited=[(e.number, e.ref) for e in composition.evidence],
+        model="composer",
         reason=reason,
-        no_answer=not fb.citations,
+        no_answer=composition.no_answer,
     )

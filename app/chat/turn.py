@@ -181,6 +181,7 @@ class ChatTurn:
         got: Generated | None = None
         async for item in self._generator.stream(
             question=user.masked.text,
+            standalone=question,
             passages=passages,
             history=_history(user.state),
             carried=carried,

@@ -15,22 +15,51 @@ which this package does not import: ``app`` passes its function in (``app/evals/
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from llm_backend.composer import ClauseComposer
 from llm_backend.config import LLMConfig
 from llm_backend.errors import LLMError
 from llm_backend.evaluation.toy_kb import KbPassage, LexicalRanker, load_demo_kb
+from llm_backend.figures import figures, number
 from llm_backend.prompt_text import cited_numbers, is_no_answer
-from llm_backend.prompts import build_rag_prompt
+from llm_backend.prompts import build_rag_prompt, with_evidence
 from llm_backend.protocols import LLMClient
 from llm_backend.types import BuiltPrompt, Lang, Passage
 
 
 def _norm(text: str) -> str:
     return "".join(text.split()).casefold()
+
+
+def contradicts(answer: str, gold_facts: Sequence[str], question: str = "") -> bool:
+    """The answer states a figure of a kind the gold facts have (a rate, amount, duration, clock time,
+    count) with a value that no gold fact (nor the question) has: a wrong figure, or another variant's
+    beside the right one. A bare gold number (``300``) stands for an amount or a count."""
+    kinds: set[str] = set()
+    values: set[Decimal] = set()
+    for fact in gold_facts:
+        found = figures(fact)
+        kinds.update(f.kind for f in found)
+        values.update(f.value for f in found)
+        bare = number(fact.replace(" ", ""))
+        if not found and bare is not None:
+            kinds.update({"amount", "count"})
+            values.add(bare.normalize())
+    values.update(f.value for f in figures(question))
+    return any(f.kind in kinds and f.value not in values for f in figures(answer))
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +94,12 @@ class Graded:
     served_has_facts: bool = False
     served_no_answer: bool = False
     served_reason: str = ""
+    # a figure of a gold fact's kind with another value (``contradicts``); time for the answer (the model
+    # call, and for the served answer the turn's checks too)
+    contradiction: bool = False
+    served_contradiction: bool = False
+    latency_ms: float = 0.0
+    served_latency_ms: float = 0.0
 
 
 @dataclass
@@ -115,6 +150,17 @@ class GroundedReport:
             f"| {n(ans, no_answer)} | {n(un, no_answer)}"
         )
 
+    def timing(self, *, served: bool = False) -> dict[str, float]:
+        """Contradictions (answerable questions) and latency percentiles (all questions)."""
+        ans = [r for r in self.rows if r.answerable]
+        flag = "served_contradiction" if served else "contradiction"
+        lat = [r.served_latency_ms if served else r.latency_ms for r in self.rows]
+        return {
+            "contradictions": sum(bool(getattr(r, flag)) for r in ans),
+            "latency_p50_ms": _percentile(lat, 0.5),
+            "latency_p95_ms": _percentile(lat, 0.95),
+        }
+
     def markdown(self) -> str:
         s = self.summary()
         lines = [
@@ -134,7 +180,13 @@ class GroundedReport:
                 if r.served_reason:
                     reasons[r.served_reason] = reasons.get(r.served_reason, 0) + 1
             why = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none"
-            lines.append(f"\nServed answers that are the quoted top passage instead of the model's: {why}.")
+            lines.append(f"\nServed answers that are the composed answer instead of the model's: {why}.")
+        for name, served in (("raw", False), ("served", True)) if self.served else (("raw", False),):
+            t = self.timing(served=served)
+            lines.append(
+                f"\n{name}: answers with a contradicting figure {t['contradictions']:.0f}/{s['answerable']:.0f}; "
+                f"time per answer p50 {t['latency_p50_ms']:.0f} ms, p95 {t['latency_p95_ms']:.0f} ms."
+            )
         return "\n".join(lines)
 
 
@@ -158,10 +210,14 @@ async def evaluate(
     *,
     on_graded: Callable[[Graded], None] | None = None,
     serve: ServeFn | None = None,
+    evidence: bool = True,
 ) -> GroundedReport:
     """Ask each question once (temperature from ``config``); ``on_graded`` sees each row as it is graded;
-    ``serve`` (optional) gives the answer the chat turn would show, graded beside the raw one."""
+    ``serve`` (optional) gives the answer the chat turn would show, graded beside the raw one.
+    ``evidence``: the prompt carries the composer's evidence after the question, as the chat turn's
+    does (``prompts.with_evidence``)."""
     report = GroundedReport(served=serve is not None)
+    composer = ClauseComposer(config.composer)
     for item in items:
         hits: list[KbPassage] = ranker.top(item["question"], 4, item["lang"])
         passages = [h.passage for h in hits]
@@ -169,11 +225,19 @@ async def evaluate(
             item["question"], passages, counter=client.token_counter, config=config.prompt,
             context_tokens=client.context_tokens, answer_tokens=config.max_tokens, lang=item["lang"],
         )  # fmt: skip
+        started = time.perf_counter()
+        if evidence:
+            composed = composer.compose(item["question"], built.shown, lang=built.lang)
+            built = with_evidence(
+                built, composed.text, counter=client.token_counter, context_tokens=client.context_tokens,
+                answer_tokens=config.max_tokens,
+            )  # fmt: skip
         error = ""
         try:
             answer = (await client.complete(list(built.messages), max_tokens=config.max_tokens)).text
         except LLMError as exc:
             answer, error = "", exc.code
+        latency_ms = (time.perf_counter() - started) * 1000.0
         relevant = set(item["relevant"])
         cited_docs = {_doc(built.citations[n - 1]) for n in cited_numbers(answer, len(built.citations))}
         context = _norm(" ".join(p.text for p in built.shown))
@@ -188,9 +252,15 @@ async def evaluate(
             facts_in_context=bool(facts) and all(f in context for f in facts),
             said_no_answer=is_no_answer(answer),
             error=error,
+            contradiction=bool(relevant) and contradicts(answer, item["gold_facts"], item["question"]),
+            latency_ms=latency_ms,
         )
         if serve is not None:
             shown = serve(item["question"], built.lang, passages, built, None if error else answer)
+            row.served_latency_ms = (time.perf_counter() - started) * 1000.0
+            row.served_contradiction = bool(relevant) and contradicts(
+                shown.text, item["gold_facts"], item["question"]
+            )
             row.served_answer = shown.text
             row.served_cites_relevant = bool({_doc(ref) for ref in shown.cited} & relevant)
             row.served_has_facts = bool(facts) and all(f in _norm(shown.text) for f in facts)

@@ -22,6 +22,9 @@ def register(cli: Clis) -> None:
             "question the KB does not answer (0: all)",
         ),
         max_tokens: int = typer.Option(160, help="Answer length cap"),
+        answerable_only: bool = typer.Option(
+            False, help="Leave out the questions the KB does not answer (a short run of a slow model)"
+        ),
     ) -> None:
         """Cites the right passage + contains the gold facts; says so when the KB lacks the answer."""
         from app.evals.bench_grounded import turn_server
@@ -37,6 +40,8 @@ def register(cli: Clis) -> None:
         if limit:
             answerable = [i for i in items if i["relevant"]][:limit]
             items = answerable + [i for i in items if not i["relevant"]]
+        if answerable_only:
+            items = [i for i in items if i["relevant"]]
 
         started = time.perf_counter()
 
@@ -65,7 +70,8 @@ def register(cli: Clis) -> None:
         out.mkdir(parents=True, exist_ok=True)
         rows = "\n".join(json.dumps(r.__dict__, ensure_ascii=False) for r in report.rows)
         (out / "llm-answers.jsonl").write_text(rows + "\n", encoding="utf-8")
-        sample = f"first {limit} answerable + all unanswerable" if limit else "all"
+        sample = f"first {limit} answerable" if limit else "all answerable"
+        sample += "" if answerable_only else " + all unanswerable" if limit else " + unanswerable"
         body = (
             f"`kefu eval llm-answers{f' --limit {limit}' if limit else ''}`: model {model} ({config.backend}), "
             f"max_tokens={max_tokens}, questions: {sample} ({len(items)}), "

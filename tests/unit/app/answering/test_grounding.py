@@ -82,12 +82,13 @@ async def test_echo_or_unsupported_answer_is_replaced_by_the_quote(
     container.llm = ScriptedLLM([answer])
     body = await _ask(client, tenant, HOURS)
     assert body["reason"] == "llm_unsupported"
-    assert body["model"] == "extractive"
+    assert body["model"] == "composer"
     assert "9:00-17:00" in body["text"]
     assert body["citations"][0]["chunk_id"] == "faq-3"
-    # the model did answer: the quote does not claim that the assistant is unavailable
-    assert body["text"].startswith("Here is the most relevant passage from our documents:\n")
+    # the model did answer: the composed answer claims no outage, and quotes no question
+    assert body["text"].endswith("[1]")
     assert "can't" not in body["text"]
+    assert "?" not in body["text"]
 
 
 _HOURS_PASSAGES = [
@@ -135,14 +136,11 @@ def test_settle_reads_the_no_answer_phrase() -> None:
         (system_text(""), "llm_instruction_leak"),
     ],
 )
-def test_settle_quotes_the_top_passage_with_a_lead_that_claims_no_outage(answer: str, withheld: str) -> None:
+def test_settle_gives_the_composed_answer_with_no_outage_lead(answer: str, withheld: str) -> None:
     settled = _settle(answer)
     assert settled.withheld == withheld
     assert settled.generated.reason == withheld
-    assert settled.generated.restored == (
-        "Here is the most relevant passage from our documents:\n"
-        "Opening hours: Branches open 9:00-17:00 Monday to Friday. [1]"
-    )
+    assert settled.generated.restored == "Branches open 9:00-17:00 Monday to Friday. [1]"
     assert settled.generated.cited == [(1, "faq-3")]
     handoff = _settle(answer, fallback="handoff")
     assert handoff.withheld == withheld
@@ -210,13 +208,12 @@ def test_a_failed_model_keeps_the_outage_lead() -> None:
     out = fallback_answer(question=HOURS, passages=_HOURS_PASSAGES, lang="en", mode="extractive")
     assert out.reason == "llm_fallback"
     assert out.restored.startswith("Our assistant can't compose an answer right now.")
+    assert out.restored.endswith("\nBranches open 9:00-17:00 Monday to Friday. [1]")  # composed, cited
     zh = fallback_answer(question="营业时间？", passages=_HOURS_PASSAGES, lang="zh", mode="extractive")
     assert zh.restored.startswith("智能助手暂时无法生成回答")
-    quoted = fallback_answer(
-        question="营业时间？",
-        passages=_HOURS_PASSAGES,
-        lang="zh",
-        mode="extractive",
-        reason="llm_unsupported",
-    )
-    assert quoted.restored.startswith("以下是我们资料中与您问题最相关的内容：\n")
+    for reason in ("llm_unsupported", "llm_slow"):  # the model answered, or is only slow: no outage lead
+        quiet = fallback_answer(
+            question=HOURS, passages=_HOURS_PASSAGES, lang="en", mode="extractive", reason=reason
+        )
+        assert quiet.restored == "Branches open 9:00-17:00 Monday to Friday. [1]"
+        assert quiet.cited == [(1, "faq-3")]

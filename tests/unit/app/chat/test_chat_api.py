@@ -261,7 +261,7 @@ async def test_llm_down_degrades_to_a_quoted_passage(client: httpx.AsyncClient, 
     assert r.status_code == 200
     assert body["decision"] == "answer"
     assert body["reason"] == "llm_fallback"
-    assert body["model"] == "extractive"
+    assert body["model"] == "composer"
     assert body["text"].startswith("Our assistant can't compose an answer right now.")  # a true outage
     assert "9:00-17:00" in body["text"]
     assert body["citations"][0]["chunk_id"] == "faq-3"
