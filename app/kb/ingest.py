@@ -403,7 +403,12 @@ async def _prepare(
         )
         await session.commit()
     config = container.settings.retrieval
-    parsed = await asyncio.to_thread(load_document, raw or b"", source, config)
+    # A synced web page is named by its URL; it is stored as HTML (app.connectors.extract).
+    is_page = source.startswith(("http://", "https://"))
+    parsed = await asyncio.to_thread(load_document, raw or b"", "page.html" if is_page else source, config)
+    if is_page:
+        title = parsed.title if parsed.title != "page.html" else source
+        parsed = dataclasses.replace(parsed, source=source, title=title)
     parsed, pii = await asyncio.to_thread(_scan, container, parsed, policy)
     chunks = await asyncio.to_thread(Chunker(config).chunk, parsed, document_id)
     if not chunks:
