@@ -34,7 +34,7 @@ from privacy.errors import DocumentHasPII
 from privacy.ingestion import scan_document
 from retrieval.chunking import Chunker
 from retrieval.errors import DocumentRejected, PublishRefused, RetrievalError
-from retrieval.loaders import load_document
+from retrieval.loaders.isolated import load_document_isolated
 from retrieval.types import Block, ChunkRecord, ParsedDocument
 
 logger = logging.getLogger(__name__)
@@ -403,7 +403,9 @@ async def _prepare(
         )
         await session.commit()
     config = container.settings.retrieval
-    parsed = await asyncio.to_thread(load_document, raw or b"", source, config)
+    # in a child process with memory, CPU and wall-clock limits: a hostile file costs the serving
+    # process neither memory nor the GIL (ParseLimitExceeded: parse_limit_exceeded)
+    parsed = await asyncio.to_thread(load_document_isolated, raw or b"", source, config)
     parsed, pii = await asyncio.to_thread(_scan, container, parsed, policy)
     chunks = await asyncio.to_thread(Chunker(config).chunk, parsed, document_id)
     if not chunks:
