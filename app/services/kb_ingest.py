@@ -420,7 +420,8 @@ def _scan(
     sections: list[str] = []
     for b in parsed.blocks:
         sections += [b.question, b.text]
-    report = scan_document(container.masker, sections, policy=policy)
+    skip = container.settings.privacy.ingestion_skip_types  # the bank's names and places
+    report = scan_document(container.masker, sections, policy=policy, skip_types=frozenset(skip))
     counts = dict(report.counts)
     if report.decision != "masked":
         return parsed, counts
