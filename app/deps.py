@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.credentials import conversation_token_matches
+from app.auth.service import Principal, authenticate, origin_allowed
 from app.container import Container
 from app.db import crud_conversations, crud_tenancy
 from app.db.models import Conversation
 from app.errors import AppError, ErrorCode
-from app.security import conversation_token_matches
-from app.services.auth import Principal, authenticate, origin_allowed
 from app.settings import Settings
 
 SESSION_COOKIE = "kefu_session"

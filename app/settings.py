@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.admin_config import AdminConfig
-from app.edge_config import EdgeConfig, RateLimitConfig, ServerConfig
-from app.redis_client import RedisClientConfig
+from app.admin_settings import AdminConfig
+from app.edge.config import EdgeConfig, RateLimitConfig, ServerConfig
+from app.runtime.redis_client import RedisClientConfig
 from dialog.config import DialogConfig
 from llm_backend.config import LLMConfig
 from privacy.config import PrivacyConfig

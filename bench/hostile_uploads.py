@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from app.services.demo import ADMIN_EMAIL
+from app.demo import ADMIN_EMAIL
 from tests.reliability.hostile_files import declared_sheet_xlsx, exploding_pdf, spanning_cell_docx
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Server-Sent Events of the live feeds (``app.services.live_feed``): one ``ServerSentEvent`` per feed event,
+"""Server-Sent Events of the live feeds (``app.conversations.live_feed``): one ``ServerSentEvent`` per feed event,
 a ping every 15 s (proxies keep the connection open), and a ``retry`` hint for the browser's reconnect."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from app.services.live_feed import FeedEvent
+from app.conversations.live_feed import FeedEvent
 
 RETRY_MS = 3000
 PING_S = 15

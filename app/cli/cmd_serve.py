@@ -20,8 +20,8 @@ def register(cli: Clis) -> None:
         ),
     ) -> None:
         """Serve the API, the widget, the agent console and the admin console."""
-        from app.serving import WorkersRefused
-        from app.serving import serve as run_server
+        from app.edge.serving import WorkersRefused
+        from app.edge.serving import serve as run_server
         from app.settings import get_settings
 
         settings = get_settings()

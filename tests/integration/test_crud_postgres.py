@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth.credentials import sha256_hex
+from app.auth.service import authenticate, login
 from app.db import crud_conversations, crud_kb, crud_tenancy
-from app.security import sha256_hex
-from app.services.auth import authenticate, login
 from retrieval.types import ChunkRecord
 from tests.unit.app.helpers import PASSWORD, password_hash
 

@@ -308,7 +308,7 @@ async def test_rate_limits_hold_across_replicas_on_redis(
 
     from redis.asyncio import Redis
 
-    from app.edge_config import RateLimit
+    from app.edge.config import RateLimit
 
     ns = f"kefu-it-{uuid.uuid4().hex[:10]}"
     redis = Redis.from_url(service_urls[1])

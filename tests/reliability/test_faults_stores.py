@@ -25,7 +25,7 @@ from app.container import Container
 from app.db import crud_conversations
 from app.db.engine import create_engine, session_factory
 from app.db.migrate import upgrade
-from app.redis_client import RedisClientConfig, command_client
+from app.runtime.redis_client import RedisClientConfig, command_client
 from dialog.events import EVENT_ADAPTER, Event
 from dialog.state import DialogState
 from dialog.stores.redis_store import RedisDialogStore

@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from app.container import Container
 from app.db import crud_kb
-from app.logs import configure_logging
-from app.metrics import STAGES
-from app.security_headers import SecurityHeadersMiddleware
+from app.edge.security_headers import SecurityHeadersMiddleware
+from app.runtime.logs import configure_logging
+from app.runtime.metrics import STAGES
 from retrieval.errors import IndexUnavailable
 from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import Tenant, start_conversation

@@ -31,9 +31,9 @@ from sqlalchemy import select
 
 from app.container import Container
 from app.db.models import Chunk
-from app.logs import configure_logging
+from app.kb import ingest as kb_ingest
 from app.main import create_app
-from app.services import kb_ingest
+from app.runtime.logs import configure_logging
 from privacy.config import PrivacyConfig
 from privacy.errors import RecognizerConfigError
 from privacy.masker import PresidioMasker

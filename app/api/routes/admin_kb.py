@@ -15,6 +15,9 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from app.api.routes._admin_common import actor_of, document_public, job_public, version_public
 from app.deps import AdminDep, ContainerDep
 from app.errors import AppError, ErrorCode, error_body
+from app.kb import admin as kb_admin
+from app.kb import versions as kb_versions
+from app.kb.uploads import receive_upload
 from app.schemas.admin_kb import (
     DocumentPublic,
     HitPublic,
@@ -27,8 +30,6 @@ from app.schemas.admin_kb import (
     VersionDetail,
     VersionPublic,
 )
-from app.services import kb_admin, kb_versions
-from app.services.uploads import receive_upload
 from retrieval.errors import PublishRefused
 
 router = APIRouter(prefix="/admin/kb", tags=["admin: knowledge base"])

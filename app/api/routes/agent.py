@@ -10,7 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from sse_starlette import EventSourceResponse
 
+from app.agent import pii_reveal
+from app.agent import queue as agent_queue
 from app.api.live_sse import live_response
+from app.conversations.live_feed import agent_conversation_feed, agent_queue_feed
 from app.db import crud_conversations
 from app.deps import AgentDep, ContainerDep, SessionDep
 from app.errors import AppError, ErrorCode
@@ -23,8 +26,6 @@ from app.schemas.agent_desk import (
     QueueItemPublic,
     QueuePublic,
 )
-from app.services import agent_console, pii_reveal
-from app.services.live_feed import agent_conversation_feed, agent_queue_feed
 
 router = APIRouter(prefix="/agent", tags=["agent"])
 
@@ -84,7 +85,7 @@ async def me(agent: AgentDep, container: ContainerDep) -> AgentMe:
 async def queue(agent: AgentDep, container: ContainerDep) -> QueuePublic:
     """Handoffs waiting for an agent (longest wait first, with reason and waiting time), those agents have
     taken, and conversations the bot handled in the last 30 minutes."""
-    q = await agent_console.queue(container, tenant_id=agent.tenant_id)
+    q = await agent_queue.queue(container, tenant_id=agent.tenant_id)
     return QueuePublic(
         waiting=[QueueItemPublic.model_validate(i, from_attributes=True) for i in q.waiting],
         assigned=[QueueItemPublic.model_validate(i, from_attributes=True) for i in q.assigned],
@@ -107,7 +108,7 @@ async def conversation_context(
 ) -> ConversationContextPublic:
     """The handoff context package as of now: summary, intent, slots, last question, the chunks the bot
     cited (with their text), the handoff (reason, since when), and the placeholders of the conversation."""
-    ctx = await agent_console.context(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
+    ctx = await agent_queue.context(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
     h = ctx.handoff
     return ConversationContextPublic(
         conversation=ConversationSummary.model_validate(ctx.conversation, from_attributes=True),
@@ -132,5 +133,5 @@ async def conversation_events(
 ) -> EventSourceResponse:
     """Live events of one conversation (SSE, masked): ``ready``, then ``message`` (customer, bot or agent),
     ``handoff``, ``agent_joined``, ``bot_resumed``, ``closed``, ``feedback``."""
-    await agent_console.load_state(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
+    await agent_queue.load_state(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
     return live_response(agent_conversation_feed(container, conversation_id=conversation_id))

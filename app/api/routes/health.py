@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.deps import ContainerDep
-from app.readiness import ReadinessChecker
+from app.runtime.readiness import ReadinessChecker
 
 logger = logging.getLogger(__name__)
 root_router = APIRouter(tags=["health"])
@@ -27,7 +27,7 @@ async def healthz() -> dict[str, str | int]:
 @root_router.get("/readyz")
 async def readyz(request: Request, container: ContainerDep) -> JSONResponse:
     """Ready to serve turns: the database and Redis (when configured) answer and the active knowledge-base
-    indexes are loaded; the model server is reported but does not gate (``app.readiness``). 503 with the
+    indexes are loaded; the model server is reported but does not gate (``app.runtime.readiness``). 503 with the
     failing checks otherwise (a load balancer takes the replica out)."""
     checker = getattr(request.app.state, "readiness", None)
     if checker is None:

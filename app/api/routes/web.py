@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from app.conversations.customer_side import demo_widget_key
 from app.deps import ContainerDep
 from app.errors import AppError, ErrorCode
-from app.services.widget_side import demo_widget_key
 from app.web.pages import asset, render
 
 root_router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.auth.credentials import hash_password, new_widget_key
 from app.container import Container
 from app.db import crud_tenancy
-from app.jobs import InProcessJobQueue
-from app.metrics import Metrics
-from app.security import hash_password, new_widget_key
-from app.services.knowledge import IndexedKnowledgeBases
+from app.kb.knowledge import IndexedKnowledgeBases
+from app.runtime.jobs import InProcessJobQueue
+from app.runtime.metrics import Metrics
 from app.settings import Settings
 from app.worker import JOB_FUNCTIONS
 from dialog.channels.memory import MemoryEventChannel
