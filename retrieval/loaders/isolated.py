@@ -14,9 +14,11 @@ process, such a file takes its memory and, holding the GIL in pure-Python parser
 
 A file that hits any limit raises ``ParseLimitExceeded`` (code ``parse_limit_exceeded``, ``limit`` says
 which; a child whose peak address space reached its limit is "memory" however it ended, since parsers
-sometimes swallow a ``MemoryError`` and then stall or crash); the loader's own rejections (``DocumentRejected``) come back unchanged; a child that dies any other
-way is ``corrupt_file``. The result is the same ``ParsedDocument`` ``load_document`` returns (pickled back;
-its size is bounded by ``config.max_text_chars``). Sync and blocking: call it from a worker thread.
+sometimes swallow a ``MemoryError`` and then stall or crash); the loader's own rejections
+(``DocumentRejected``) come back unchanged; a child that dies any other way is ``corrupt_file``. The result
+is the same ``ParsedDocument`` ``load_document`` returns (pickled back; its size is bounded by
+``config.max_text_chars``). Sync and blocking: call it from a worker thread. As everywhere with
+``multiprocessing``, a script that calls it must guard its entry point (``if __name__ == "__main__"``).
 """
 
 from __future__ import annotations

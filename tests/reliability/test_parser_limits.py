@@ -117,9 +117,7 @@ async def test_uploaded_hostile_files_fail_alone_and_leave_the_server_as_it_was(
     }
 
     kb.settings = kb.settings.model_copy(
-        update={
-            "retrieval": kb.settings.retrieval.model_copy(update={**UNBUDGETED, "parse_memory_mb": 64})
-        }
+        update={"retrieval": kb.settings.retrieval.model_copy(update={**UNBUDGETED, "parse_memory_mb": 64})}
     )
     r = await upload(client, headers, [("notice-2.pdf", exploding_pdf(ops=230_001))])
     job = await wait_job(client, headers, r.json()["job_id"], limit_s=300)
