@@ -44,8 +44,11 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
         title="kefu",
         version="0.1.0",
         summary="Enterprise RAG customer service (客服): chat widget API, agent and admin APIs.",
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        # Outside ENVIRONMENT=local there is no public schema; /docs is app.api.routes.docs (assets from
+        # the installed swagger-ui-bundle-v2 package, no CDN), local only too.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.environment == "local" else None,
         lifespan=lifespan,
     )
     app.state.settings = settings

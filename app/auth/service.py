@@ -52,15 +52,23 @@ class LoginResult:
 
 async def login(session: AsyncSession, *, email: str, password: str, ttl_s: int) -> LoginResult:
     """Check the password and open a session. Same error, and about the same time, for an unknown e-mail
-    and a wrong password."""
-    user = await crud_tenancy.get_user_by_email(session, email=email)
-    if user is None or not user.is_active:
+    and a wrong password. An address used in several tenants (unique per tenant only) signs in the user
+    whose password it is; a wrong one is audited in each of those tenants."""
+    candidates = await crud_tenancy.users_with_email(session, email=email)
+    if not candidates:
         await asyncio.to_thread(dummy_verify, password)
         raise AppError(ErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
-    if not await asyncio.to_thread(verify_password, user.password_hash, password):
-        await crud_audit.record(
-            session, tenant_id=user.tenant_id, actor_type="user", actor_id=user.id, action="user.login_failed"
-        )
+    user = None
+    for candidate in candidates:
+        if await asyncio.to_thread(verify_password, candidate.password_hash, password):
+            user = candidate
+            break
+    if user is None:
+        for candidate in candidates:
+            await crud_audit.record(
+                session, tenant_id=candidate.tenant_id, actor_type="user", actor_id=candidate.id,
+                action="user.login_failed",
+            )  # fmt: skip
         await session.commit()
         raise AppError(ErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
     token = new_session_token()
@@ -119,8 +127,9 @@ async def create_user(
         raise AppError(
             ErrorCode.VALIDATION_ERROR, f"password must have at least {MIN_PASSWORD_CHARS} characters"
         )
-    if await crud_tenancy.get_user_by_email(session, email=email) is not None:
-        raise AppError(ErrorCode.CONFLICT, "a user with this e-mail exists")
+    # Unique within the tenant only: another tenant's use of the address is never revealed.
+    if await crud_tenancy.get_user_by_email(session, tenant_id=tenant_id, email=email) is not None:
+        raise AppError(ErrorCode.CONFLICT, "a user with this e-mail exists in this tenant")
     pw_hash = await asyncio.to_thread(hash_password, password)
     return await crud_tenancy.create_user(
         session, tenant_id=tenant_id, email=email, password_hash=pw_hash, role=role, display_name=display_name
@@ -175,11 +184,15 @@ async def update_user(
 
 
 def normalise_origin(origin: str) -> str | None:
-    """``scheme://host[:port]`` lower-cased, default ports dropped; None if it is not an origin."""
-    parts = urlsplit(origin.strip())
+    """``scheme://host[:port]`` lower-cased, default ports dropped; None if it is not an origin (a port
+    that is not a number in range, such as ``http://host:18801.evil.example``, a broken IPv6 literal)."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port  # raises ValueError on a port that does not parse
+    except ValueError:
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    port = parts.port
     default = {"http": 80, "https": 443}[parts.scheme]
     host = parts.hostname.lower()
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
@@ -188,11 +201,15 @@ def normalise_origin(origin: str) -> str | None:
 def origin_allowed(widget_key: WidgetKey, origin: str | None) -> bool:
     """Browsers always send ``Origin`` on the widget's cross-site calls, so a present Origin must be on
     the tenant's allow-list ("*" allows any). A request without one is not from a browser page (a
-    server or curl, which could forge the header anyway) and is allowed."""
+    server or curl, which could forge the header anyway) and is allowed. An Origin that does not parse
+    is not allowed; an allow-list entry that does not parse allows nothing."""
     if origin is None:
         return True
-    allowed = {normalise_origin(str(o)) or str(o) for o in widget_key.allowed_origins}
-    return "*" in allowed or normalise_origin(origin) in allowed
+    entries = [str(o).strip() for o in widget_key.allowed_origins]
+    if "*" in entries:
+        return True
+    given = normalise_origin(origin)
+    return given is not None and given in {normalise_origin(o) for o in entries}
 
 
 async def widget_key_for(session: AsyncSession, *, public_key: str, origin: str | None) -> WidgetKey:

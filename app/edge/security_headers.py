@@ -3,8 +3,7 @@
 - HTML (the agent console, the admin console, the demo page): ``CSP`` allows scripts, styles, images,
   fonts and requests from this origin only (inline ``<style>`` is allowed: the widget styles its Shadow
   DOM with it; inline scripts are not), no plugins, no ``<base>`` rewrites, no framing by another site.
-  ``/docs`` and ``/redoc`` (the OpenAPI pages, which load Swagger UI from its CDN with an inline bootstrap
-  script) get a policy that allows exactly that.
+  ``/docs`` (``ENVIRONMENT=local`` only) is no exception: its Swagger UI is served by this app.
 - Everything: ``nosniff``, no referrer, no framing, a same-origin opener, no camera / microphone /
   geolocation; API answers are ``no-store`` (they carry conversations). Requests that arrived over HTTPS
   (directly or as the trusted TLS proxy says: ``X-Forwarded-Proto``) also get ``Strict-Transport-Security``
@@ -21,13 +20,7 @@ PAGE_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
 HSTS = "max-age=31536000; includeSubDomains"
-_DOCS = ("/docs", "/redoc")
 
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
@@ -58,8 +51,7 @@ class SecurityHeadersMiddleware:
                         headers.append((name, value))
                 ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 if ctype.startswith(b"text/html") and b"content-security-policy" not in present:
-                    csp = DOCS_CSP if path.startswith(_DOCS) else PAGE_CSP
-                    headers.append((b"content-security-policy", csp.encode()))
+                    headers.append((b"content-security-policy", PAGE_CSP.encode()))
                 if path.startswith("/api/") and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 if https:

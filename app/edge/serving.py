@@ -20,6 +20,7 @@ each worker, which shuts down the same way, and waits for them all.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import shutil
@@ -29,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from app.settings import Settings
+from app.settings import Settings, secret_problems
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,31 @@ class WorkersRefused(Exception):
             f"[{self.code}] SERVER__WORKERS={workers} needs every piece of shared state in PostgreSQL and "
             "Redis: " + "; ".join(problems) + ". Fix these, or run one worker per replica."
         )
+
+
+class SecretsRefused(Exception):
+    """The built-in (or placeholder, or weak) secrets on a server that binds to a reachable address: anyone
+    who reads the source could forge conversation tokens and open the vault."""
+
+    code = "builtin_secrets_refused"
+
+    def __init__(self, host: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"[{self.code}] binding to {host} makes this server reachable from other machines, whatever "
+            "ENVIRONMENT says: " + "; ".join(problems) + ". Set real secrets (at least 32 characters "
+            "each), or bind to 127.0.0.1 for development."
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` is this machine only (127.0.0.0/8, ::1, ``localhost``); a name or any other address is not."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def shared_state_problems(settings: Settings) -> list[str]:
@@ -120,9 +146,15 @@ def server(app: Any, settings: Settings, *, host: str, port: int) -> Any:
 def serve(settings: Settings, *, host: str, port: int, workers: int | None = None) -> None:
     """Serve until SIGTERM / SIGINT: one process, or ``workers`` processes (default ``SERVER__WORKERS``).
 
-    Raises ``WorkersRefused`` before anything starts when the workers could not share their state; exits
-    with status 3 (uvicorn's start-up failure) when a worker cannot start."""
+    Raises ``SecretsRefused`` before anything starts when ``host`` is not loopback and the secrets are the
+    built-in ones (whatever ``ENVIRONMENT`` says), ``WorkersRefused`` when the workers could not share
+    their state; exits with status 3 (uvicorn's start-up failure) when a worker cannot start."""
     import uvicorn
+
+    if not is_loopback(host):
+        problems = secret_problems(settings)
+        if problems:
+            raise SecretsRefused(host, problems)
 
     count = settings.server.workers if workers is None else workers
     if count < 1:

@@ -4,11 +4,13 @@ exported on ``/metrics``.
 Several worker processes (``kefu serve --workers N``): prometheus_client's multiprocess mode. The serving
 supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` before it starts the workers, so each worker's values are
 kept in files there, and ``/metrics`` on any worker renders the sum over all of them (counters and
-histograms added up; the breaker gauge one series per worker, labelled ``pid``).
+histograms added up; the breaker gauge the worst state among the live workers: a worker that died, and the
+pid it had, leave no series behind).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -72,6 +74,7 @@ class Metrics:
             "kefu_llm_breaker_state",
             "LLM client circuit breaker: 0 closed, 1 half-open (one probe call), 2 open (calls fail fast)",
             registry=self.registry,
+            multiprocess_mode="livemax",  # several workers: the worst live one; dead pids are forgotten
         )
         self.answer_cache = Counter(
             "kefu_answer_cache_lookups",
@@ -111,6 +114,28 @@ class Metrics:
             return generate_latest(self.registry)
         from prometheus_client import multiprocess
 
+        _forget_dead_workers(self._multiprocess_dir)
         everyone = CollectorRegistry()
         multiprocess.MultiProcessCollector(everyone, path=str(self._multiprocess_dir))  # type: ignore[no-untyped-call]
         return generate_latest(everyone)
+
+
+def _forget_dead_workers(folder: Path) -> None:
+    """Drop the live-gauge files of worker processes that no longer run (the supervisor replaced them),
+    so their last value (say, an open breaker) and their pid stop being reported."""
+    from prometheus_client import multiprocess
+
+    for path in folder.glob("gauge_live*_*.db"):
+        pid_text = path.stem.rsplit("_", 1)[-1]
+        if pid_text.isdigit() and not _running(int(pid_text)):
+            multiprocess.mark_process_dead(int(pid_text), str(folder))  # type: ignore[no-untyped-call]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True

@@ -25,7 +25,7 @@ from llm_backend.config import LLMConfig
 from llm_backend.factory import build_llm_client
 from llm_backend.protocols import LLMClient
 from tests.reliability.conftest import asgi_client
-from tests.unit.app.helpers import Tenant, parse_sse, start_conversation
+from tests.unit.app.helpers import METRICS_AUTH, Tenant, parse_sse, start_conversation
 
 QUESTION = "What are the branch opening hours?"
 
@@ -175,7 +175,7 @@ async def test_refusals_are_not_retried_and_the_breaker_opens(
     final = (await stream_turn(api, cid, headers))[-1][1]
     assert final["reason"] == "llm_fallback"  # breaker open: the model is not called at all
     assert stub.stats()["served"] == 3
-    metrics = (await api.get("/metrics")).text
+    metrics = (await api.get("/metrics", headers=METRICS_AUTH)).text
     assert 'kefu_llm_failures_total{code="llm_unavailable"}' in metrics
 
 

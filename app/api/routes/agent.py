@@ -12,10 +12,10 @@ from sse_starlette import EventSourceResponse
 
 from app.agent import pii_reveal
 from app.agent import queue as agent_queue
-from app.api.live_sse import live_response
+from app.api.live_sse import staff_live_response
 from app.conversations.live_feed import agent_conversation_feed, agent_queue_feed
 from app.db import crud_conversations
-from app.deps import AgentDep, ContainerDep, SessionDep
+from app.deps import AgentDep, ContainerDep, SessionDep, StreamCheckDep
 from app.errors import AppError, ErrorCode
 from app.schemas.agent import AgentMessagePublic, AgentTranscriptPublic, ConversationSummary, HandoffQueueItem
 from app.schemas.agent_desk import (
@@ -96,10 +96,14 @@ async def queue(agent: AgentDep, container: ContainerDep) -> QueuePublic:
 @router.get(
     "/events", response_class=EventSourceResponse, responses={200: {"content": {"text/event-stream": {}}}}
 )
-async def queue_events(agent: AgentDep, container: ContainerDep) -> EventSourceResponse:
+async def queue_events(
+    agent: AgentDep, check: StreamCheckDep, container: ContainerDep
+) -> EventSourceResponse:
     """Live changes to the tenant's queue (SSE): ``ready`` once subscribed, then ``handoff`` (a new one)
-    and ``queue`` (an agent joined, a conversation went back to the bot or closed)."""
-    return live_response(agent_queue_feed(container, tenant_id=agent.tenant_id))
+    and ``queue`` (an agent joined, a conversation went back to the bot or closed); ``session_ended``
+    and the end of the stream once the caller's session no longer holds."""
+    feed = agent_queue_feed(container, tenant_id=agent.tenant_id)
+    return staff_live_response(feed, check, every_s=container.settings.staff_stream_recheck_s)
 
 
 @router.get("/conversations/{conversation_id}/context", response_model=ConversationContextPublic)
@@ -129,9 +133,14 @@ async def conversation_context(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def conversation_events(
-    conversation_id: Annotated[str, Path(max_length=64)], agent: AgentDep, container: ContainerDep
+    conversation_id: Annotated[str, Path(max_length=64)],
+    agent: AgentDep,
+    check: StreamCheckDep,
+    container: ContainerDep,
 ) -> EventSourceResponse:
     """Live events of one conversation (SSE, masked): ``ready``, then ``message`` (customer, bot or agent),
-    ``handoff``, ``agent_joined``, ``bot_resumed``, ``closed``, ``feedback``."""
+    ``handoff``, ``agent_joined``, ``bot_resumed``, ``closed``, ``feedback``; ``session_ended`` and the
+    end of the stream once the caller's session no longer holds."""
     await agent_queue.load_state(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
-    return live_response(agent_conversation_feed(container, conversation_id=conversation_id))
+    feed = agent_conversation_feed(container, conversation_id=conversation_id)
+    return staff_live_response(feed, check, every_s=container.settings.staff_stream_recheck_s)

@@ -26,7 +26,8 @@ def _lang(requested: str | None, request: Request) -> str:
 
 @root_router.get("/")
 async def home(request: Request, lang: Annotated[str | None, Query(max_length=2)] = None) -> Response:
-    return render("home.html", lang=_lang(lang, request))
+    api_docs = request.app.state.settings.environment == "local"  # /docs is served there only
+    return render("home.html", lang=_lang(lang, request), api_docs=api_docs)
 
 
 @root_router.get("/widget.js")

@@ -35,6 +35,9 @@ from retrieval.text import KeywordAnalyzer
 from tests.unit.app.fakes import StaticKnowledgeBases, chunks_of
 
 ORIGIN = "https://bank.example"
+# The app tests' settings carry this METRICS_TOKEN (``ENVIRONMENT=test``: /metrics needs it).
+METRICS_TOKEN = "unit-test-metrics-token-0123456789"
+METRICS_AUTH = {"Authorization": "Bearer " + METRICS_TOKEN}
 PASSWORD = "correct horse battery"
 
 KB = chunks_of(

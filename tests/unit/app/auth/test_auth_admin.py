@@ -7,7 +7,8 @@ import os
 import httpx
 
 from app.container import Container
-from tests.unit.app.helpers import PASSWORD, Tenant, login, seed_tenant
+from app.main import create_app
+from tests.unit.app.helpers import METRICS_AUTH, PASSWORD, Tenant, login, seed_tenant
 
 
 async def test_login_me_logout(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -131,12 +132,17 @@ async def test_server_starts_a_conversation_with_an_api_key(
 
 
 async def test_openapi_and_health(client: httpx.AsyncClient, container: Container) -> None:
-    spec = (await client.get("/openapi.json")).json()
+    # the schema and the docs page: ENVIRONMENT=local only (tests/reliability/test_hardening.py)
+    assert (await client.get("/openapi.json")).status_code == 404
+    local = create_app(container.settings.model_copy(update={"environment": "local"}), container)
+    transport = httpx.ASGITransport(app=local)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as on_local:
+        spec = (await on_local.get("/openapi.json")).json()
+        assert (await on_local.get("/docs")).status_code == 200
     assert "/api/v1/chat/conversations/{conversation_id}/messages/stream" in spec["paths"]
-    assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/healthz")).json() == {"status": "ok", "pid": os.getpid()}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] is True
-    metrics = await client.get("/metrics")
+    metrics = await client.get("/metrics", headers=METRICS_AUTH)
     assert "kefu_turn_stage_seconds" in metrics.text
