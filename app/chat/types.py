@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.errors import AppError, ErrorCode
 from dialog.protocols import RetrievalSignal
 from retrieval.types import SearchResult
+
+# What the customer's turn ended in: the policy's actions, or ``with_agent`` (a person has the conversation;
+# no bot reply).
+TurnAction = Literal["answer", "clarify", "handoff", "dont_know", "with_agent"]
+
+# Why generation did not give a plain model answer (``Generated.reason``): the model was down or said
+# nothing (llm_fallback) or too slow (llm_slow): the composed answer; its answer was withheld
+# (llm_unsupported, llm_contradiction, llm_instruction_leak: the composed answer instead); it died mid-answer
+# (llm_interrupted); the configured fallback is a handoff (llm_unavailable); or the answer came from the
+# semantic cache (answer_cache).
+GenerationReason = Literal[
+    "llm_fallback",
+    "llm_slow",
+    "llm_unsupported",
+    "llm_contradiction",
+    "llm_instruction_leak",
+    "llm_interrupted",
+    "llm_unavailable",
+    "answer_cache",
+]
 
 
 def validated_message(text: str, *, max_chars: int) -> str:
@@ -62,7 +82,7 @@ class TurnOutcome:
     user_message_id: str
     message_id: str | None  # the bot's message; None while an agent has the conversation
     text: str  # what the customer sees (their own placeholders restored)
-    decision: str  # answer | clarify | handoff | dont_know | with_agent
+    decision: TurnAction
     reason: str | None
     citations: list[Citation]
     state: dict[str, Any]

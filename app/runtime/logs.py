@@ -59,5 +59,19 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, PathWithoutQuery) for f in access.filters):
         access.addFilter(PathWithoutQuery())
-    for noisy in ("httpx", "httpcore", "jieba", "presidio-analyzer", "urllib3"):
+    # faiss says which CPU build it loads ("Could not load library with AVX2 support") at INFO on import.
+    for noisy in ("httpx", "httpcore", "jieba", "presidio-analyzer", "urllib3", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    _quiet_jieba()
+
+
+def _quiet_jieba() -> None:
+    """jieba adds its own stderr handler and sets its logger to DEBUG when it is imported, so each of its
+    lines came out twice (plain, and again as JSON through the root) and the WARNING level above was lost.
+    Import it now (cheap: its dictionary loads on first use), drop its handler and keep it at WARNING."""
+    try:
+        import jieba
+    except ImportError:  # pragma: no cover - jieba comes with the requirements
+        return
+    jieba.default_logger.removeHandler(jieba.log_console)
+    jieba.setLogLevel(logging.WARNING)
