@@ -42,6 +42,8 @@ class ErrorCode(Enum):
     PARSE_LIMIT_EXCEEDED = ("parse_limit_exceeded", HTTPStatus.UNPROCESSABLE_ENTITY)
     DUPLICATE_DOCUMENT = ("duplicate_document", HTTPStatus.CONFLICT)
     PUBLISH_REFUSED = ("publish_refused", HTTPStatus.CONFLICT)
+    SOURCE_REFUSED = ("source_refused", HTTPStatus.UNPROCESSABLE_ENTITY)
+    SYNC_IN_PROGRESS = ("sync_in_progress", HTTPStatus.CONFLICT)
     LLM_UNAVAILABLE = ("llm_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     STORE_UNAVAILABLE = ("store_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     DATABASE_UNAVAILABLE = ("database_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)

@@ -403,9 +403,16 @@ async def _prepare(
         )
         await session.commit()
     config = container.settings.retrieval
-    # in a child process with memory, CPU and wall-clock limits: a hostile file costs the serving
-    # process neither memory nor the GIL (ParseLimitExceeded: parse_limit_exceeded)
-    parsed = await asyncio.to_thread(load_document_isolated, raw or b"", source, config)
+    # A synced web page is named by its URL; it is stored as HTML (app.connectors.extract).
+    is_page = source.startswith(("http://", "https://"))
+    # Parsed in a child process with memory, CPU and wall-clock limits: a hostile file costs the serving
+    # process neither memory nor the GIL (ParseLimitExceeded: parse_limit_exceeded).
+    parsed = await asyncio.to_thread(
+        load_document_isolated, raw or b"", "page.html" if is_page else source, config
+    )
+    if is_page:
+        title = parsed.title if parsed.title != "page.html" else source
+        parsed = dataclasses.replace(parsed, source=source, title=title)
     parsed, pii = await asyncio.to_thread(_scan, container, parsed, policy)
     chunks = await asyncio.to_thread(Chunker(config).chunk, parsed, document_id)
     if not chunks:
