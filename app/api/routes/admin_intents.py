@@ -10,10 +10,11 @@ import asyncio
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_audit
 from app.auth.service import Principal
 from app.chat import tenant_trackers
 from app.container import Container
-from app.db import crud_audit, crud_kb, crud_kb_admin
+from app.db import crud_kb, crud_kb_admin
 from app.db.models import Intent
 from app.deps import AdminDep, ContainerDep, SessionDep
 from app.errors import AppError, ErrorCode
@@ -52,11 +53,9 @@ async def _check_set(container: Container, session: AsyncSession, tenant_id: str
 async def _saved(
     container: Container, session: AsyncSession, admin: Principal, action: str, target: str
 ) -> None:
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=admin.tenant_id,
-        actor_type=admin.actor_type,
-        actor_id=admin.actor_id,
+        admin,
         action=action,
         target_type="intent",
         target_id=target,
