@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -155,7 +156,7 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _terms(text: str) -> frozenset[str]:
-    text = _PLACEHOLDER.sub(" ", text.lower())
+    text = _PLACEHOLDER.sub(" ", unicodedata.normalize("NFKC", text).lower())  # Ⅱ类 ~ II类
     out = {_stem(w) for w in _LATIN.findall(text) if w not in _STOP}
     for run in _CJK_RUN.findall(text):
         out.update(run)  # characters too (转了钱 ~ 已转账); the idf weights keep common ones light
