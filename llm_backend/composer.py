@@ -141,6 +141,7 @@ _QUESTION_BIGRAMS = frozenset(
     ]
 )
 _PRODUCT_LINES = frozenset({"loan", "insurance", "fund"})
+_PRODUCT_DIMS = frozenset({"account", "tier", "deposit"})  # which product a figure is of
 
 
 def _stem(word: str) -> str:
@@ -463,7 +464,7 @@ class ClauseComposer:
         for u in sorted(same, key=lambda u: (-u.score, u.order)):
             if len(picked) >= cfg.max_units or u.score < floor:
                 break
-            if u is best or u.conflict:
+            if u is best or u.conflict or _unasked_variant(u, best, asked):
                 continue
             # a row adds only what its key cell says (the other rows of a table repeat the headers)
             own = _terms(u.cells[0][1]) if u.cells else u.terms
@@ -488,6 +489,14 @@ class ClauseComposer:
             if others and used + len(others[0].text) <= cap:
                 chosen.append(others[0])
         return chosen
+
+
+def _unasked_variant(u: _Unit, best: _Unit, asked: Asked) -> bool:
+    """A unit that names a variant on a dimension neither the question nor the best unit names (a Type II
+    account's limit beside the 海港盾 row asked about): another product's figure, not more of the answer."""
+    quals = _row_qualifiers(u) if u.cells else qualifiers(u.text)
+    best_quals = _row_qualifiers(best) if best.cells else qualifiers(best.text)
+    return any(d not in asked.qualifiers and d not in best_quals for d in quals if d in _PRODUCT_DIMS)
 
 
 def _fit(units: list[_Unit], cap: int, *, keep: _Unit) -> list[_Unit]:
@@ -649,7 +658,18 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
         kept.append(clause)
     while kept and _LEAD.fullmatch(kept[-1]):  # a subject whose clauses all went
         kept.pop()
-    return "".join(kept) if kept else u.text
+    return _glue(kept) if kept else u.text
+
+
+def _glue(pieces: list[str]) -> str:
+    """Clauses joined back; where a left-out clause leaves two words touching ("fee is" + "2% for Gold",
+    "Gold cards" + "minimum RMB 10"), a space or a comma between them."""
+    out = ""
+    for piece in pieces:
+        if out and out[-1:].isascii() and out[-1:].isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+            out += " " if _DIGIT.match(piece) or not _MODIFIER.match(piece) else ", "
+        out += piece
+    return out
 
 
 def _subject(clause: str) -> str:
