@@ -158,7 +158,9 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=8192)
 def _terms(text: str) -> frozenset[str]:
     text = _PLACEHOLDER.sub(" ", unicodedata.normalize("NFKC", text).lower())  # Ⅱ类 ~ II类
-    out = {_stem(w) for w in _LATIN.findall(text) if w not in _STOP}
+    words = _LATIN.findall(text)
+    words += [part for w in words if "-" in w for part in w.split("-") if len(part) > 1]  # sub-branch ~ branch
+    out = {_stem(w) for w in words if w not in _STOP}
     for run in _CJK_RUN.findall(text):
         out.update(run)  # characters too (转了钱 ~ 已转账); the idf weights keep common ones light
         out.update(run[i : i + 2] for i in range(len(run) - 1))
@@ -173,6 +175,7 @@ class Asked:
     qualifiers: dict[str, frozenset[str]]
     terms: frozenset[str]
     product_lines: frozenset[str]
+    text: str = ""  # the question, normalised (NFKC, lower case, spaces collapsed)
 
 
 def read_question(question: str) -> Asked:
@@ -181,6 +184,7 @@ def read_question(question: str) -> Asked:
         qualifiers=qualifiers(question),
         terms=_terms(question),
         product_lines=signature(question)[2] & _PRODUCT_LINES,
+        text=" ".join(unicodedata.normalize("NFKC", question).lower().split()),
     )
 
 
@@ -578,7 +582,24 @@ def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None
     score -= 0.1 * sum(1 for dim in quals if dim not in asked.qualifiers and dim in ("dest", "side", "speed"))
     if u.kind == "item" and "how" in asked.attributes:
         score += 0.3
+    if asked.text and _defines(u.text, asked.text):
+        score += 0.6
     u.score = score
+
+
+_DEFINES = re.compile(r"^(?:the |a |an |your )?([^，,。.；;：:]{2,40}?)(?:\s*[：:]|为|是| is | are )", re.I)
+
+
+def _defines(text: str, question: str) -> bool:
+    """The unit says what the question's subject is (最低还款额为账单金额的10%, "The minimum payment is 10%"):
+    it opens with a phrase of the question (3+ characters, or two words) followed by 为/是/：/is."""
+    found = _DEFINES.match(text.strip())
+    if not found:
+        return False
+    subject = found.group(1).strip().lower()
+    if _CJK_RUN.fullmatch(subject):
+        return len(subject) >= 3 and subject in question
+    return len(subject.split()) >= 2 and f" {subject} " in f" {question} "
 
 
 def _cell_text(header: str, value: str) -> str:
