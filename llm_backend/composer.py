@@ -141,7 +141,8 @@ _QUESTION_BIGRAMS = frozenset(
     ]
 )
 _PRODUCT_LINES = frozenset({"loan", "insurance", "fund"})
-_PRODUCT_DIMS = frozenset({"account", "tier", "deposit"})  # which product a figure is of
+_OTHER_PRODUCT = frozenset({"account", "tier", "deposit"})  # an extra unit naming one unasked is another's
+_PRODUCT_DIMS = frozenset({"account", "tier", "deposit", "card", "currency"})  # which product a figure is of
 
 
 def _stem(word: str) -> str:
@@ -492,7 +493,27 @@ class ClauseComposer:
             used = sum(len(u.text) for u in chosen)
             if others and used + len(others[0].text) <= cap:
                 chosen.append(others[0])
-        return chosen
+        # two variants asked together (一年期定存和大额存单, "Gold and Platinum"): a unit for the one not yet quoted
+        for dim, values in asked.qualifiers.items():
+            if dim not in _PRODUCT_DIMS or len(values) < 2:
+                continue
+            for value in sorted(values - {v for u in chosen for v in _named(u).get(dim, frozenset())}):
+                extra = [
+                    u for u in ranked
+                    if u not in chosen and value in _named(u).get(dim, frozenset())
+                    and (not asked.attributes or any(_states(u, a) > 0 for a in asked.attributes))
+                    and u.score >= best.score - 2 * cfg.margin
+                ]  # fmt: skip
+                used = sum(len(u.text) for u in chosen)
+                if extra and used + len(extra[0].text) <= cap:
+                    chosen.append(extra[0])
+        return sorted(chosen, key=lambda u: (u.passage != best.passage, u.passage, u.order))
+
+
+def _named(u: _Unit) -> dict[str, frozenset[str]]:
+    """The variants a unit names, in its text or (when the text names none of a dimension) its context."""
+    own = _row_qualifiers(u) if u.cells else qualifiers(u.text)
+    return {**qualifiers(u.context), **own}
 
 
 def _unasked_variant(u: _Unit, best: _Unit, asked: Asked) -> bool:
@@ -500,7 +521,7 @@ def _unasked_variant(u: _Unit, best: _Unit, asked: Asked) -> bool:
     account's limit beside the 海港盾 row asked about): another product's figure, not more of the answer."""
     quals = _row_qualifiers(u) if u.cells else qualifiers(u.text)
     best_quals = _row_qualifiers(best) if best.cells else qualifiers(best.text)
-    return any(d not in asked.qualifiers and d not in best_quals for d in quals if d in _PRODUCT_DIMS)
+    return any(d not in asked.qualifiers and d not in best_quals for d in quals if d in _OTHER_PRODUCT)
 
 
 def _fit(units: list[_Unit], cap: int, *, keep: _Unit) -> list[_Unit]:
