@@ -160,7 +160,9 @@ def _stem(word: str) -> str:
 def _terms(text: str) -> frozenset[str]:
     text = _PLACEHOLDER.sub(" ", unicodedata.normalize("NFKC", text).lower())  # Ⅱ类 ~ II类
     words = _LATIN.findall(text)
-    words += [part for w in words if "-" in w for part in w.split("-") if len(part) > 1]  # sub-branch ~ branch
+    words += [
+        part for w in words if "-" in w for part in w.split("-") if len(part) > 1
+    ]  # sub-branch ~ branch
     out = {_stem(w) for w in words if w not in _STOP}
     for run in _CJK_RUN.findall(text):
         out.update(run)  # characters too (转了钱 ~ 已转账); the idf weights keep common ones light
