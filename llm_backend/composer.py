@@ -665,6 +665,8 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
         return "; ".join(f"{h}: {v}" if h and v else v for h, v in [key, *cells] if v)
     if len(u.clauses) == 1:
         return u.text
+    if capped := _cap_only(u, asked):
+        return capped
     # clauses under one subject (a lead ``海港盾：`` starts the next) are judged on the subject's words
     leads = any(_LEAD.match(c) for c in u.clauses[1:])
     group: list[int] = []
@@ -714,6 +716,22 @@ def _glue(pieces: list[str]) -> str:
             out += " " if _DIGIT.match(piece) or not _MODIFIER.match(piece) else ", "
         out += piece
     return out
+
+
+_ASKS_CAP = re.compile(r"最多|最高|封顶|\bmax(?:imum)?\b|\bat most\b|\bcapped\b", re.I)
+_CAP = re.compile(r"^(?:最高|最多|封顶|max(?:imum)?\b|at most\b|capped at\b)", re.I)
+
+
+def _cap_only(u: _Unit, asked: Asked) -> str:
+    """For "the most a fee can be" (柜台跨行转账最多收多少手续费), of a fee schedule that ends with its cap
+    (…10万元以上按0.02%收取，最高50元): the schedule's lead and the cap, not its bands. Empty otherwise."""
+    if "fee" not in asked.attributes or not _ASKS_CAP.search(asked.text):
+        return ""
+    caps = [c for c in u.clauses[1:] if _CAP.match(c.lstrip(_TRIM)) and figures(c)]
+    if len(caps) != 1:
+        return ""
+    lead = _LEAD.match(u.clauses[0])
+    return (lead.group(0) if lead else "") + caps[0].lstrip(_TRIM)
 
 
 def _subject(clause: str) -> str:

@@ -341,6 +341,8 @@ PICKS = [
     ("最低还款额是多少", ["guide#late", "faq#due"], ["账单金额的10%"], ["250元"]),
     # two variants asked together: one figure each
     ("一年期定存和大额存单一年期利率分别多少", ["faq#time-deposit", "faq#cd"], ["1.20%", "1.45%"], ["1.80%", "3.5%"]),
+    # the most a fee can be: the schedule's cap, not its bands
+    ("柜台跨行转账最多收多少手续费", ["faq#interbank-fee"], ["最高50元"], ["2元", "免费"]),
     # a dropped clause leaves no words touching
     ("What does a cash advance on a Gold card cost?", ["What does a credit card cash advance cost?"],
      ["The cash advance fee is 2% for Gold cards, minimum RMB 10"], ["is2%", "cardsminimum"]),
