@@ -149,6 +149,7 @@ async def record_reply(
             citations=[c.chunk_id for c in citations],
             decision=decision.action,
             message_id=bot_id,
+            topic=citations[0].title if citations else "",
         )
     )
 

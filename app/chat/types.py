@@ -92,13 +92,27 @@ class TurnOutcome:
     pii: dict[str, int] = field(default_factory=dict)  # entity type -> count masked in the customer text
 
 
+def clearly_answers(result: SearchResult) -> bool:
+    """A passage clearly answers: the search is good enough (the floor or the margin) and its best
+    passage is the best of both retrievers, the dense (meaning) and the BM25 (words) lists agreeing.
+
+    The intent classifier's out-of-scope verdict does not hold against such a retrieval (``dialog.policy``,
+    ``RetrievalSignal.clear``). Measured on the demo KB in docs/BENCHMARKS.md, "Answerability"."""
+    if not result.good_enough or not result.hits:
+        return False
+    best = result.hits[0]
+    return best.dense_rank == 1 and best.bm25_rank == 1
+
+
 def retrieval_signal(result: SearchResult) -> RetrievalSignal:
-    """What the policy reads of a ``SearchResult``: the verdict, the top score and the passages' text
-    (the scope checks of ``dialog.scope`` compare the question with what an answer would be grounded on)."""
+    """What the policy reads of a ``SearchResult``: the verdict, the top score, the passages' text (the
+    scope checks of ``dialog.scope`` compare the question with what an answer would be grounded on) and
+    whether a passage clearly answers (``clearly_answers``)."""
     top = result.hits[0].score if result.hits else 0.0
     return RetrievalSignal(
         good_enough=result.good_enough,
         top_score=top,
         n_hits=len(result.hits),
         passages=tuple(h.chunk.text for h in result.hits),
+        clear=clearly_answers(result),
     )

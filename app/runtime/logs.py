@@ -32,6 +32,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+class PathWithoutQuery(logging.Filter):
+    """Uvicorn's access line without the query string: a URL may carry what a user typed (``?q=...``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     """Idempotent: replaces the root handler kefu installed before, leaves others' handlers alone."""
     root = logging.getLogger()
@@ -46,6 +56,9 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     )
     root.addHandler(handler)
     root.setLevel(level.upper())
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, PathWithoutQuery) for f in access.filters):
+        access.addFilter(PathWithoutQuery())
     # faiss says which CPU build it loads ("Could not load library with AVX2 support") at INFO on import.
     for noisy in ("httpx", "httpcore", "jieba", "presidio-analyzer", "urllib3", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,7 +1,8 @@
 """Multi-turn dialog evaluation: conversations in, the last turn's decision (and reason) scored.
 
 Input (JSONL): ``{"id", "lang", "turns": [customer messages], "expect": {"decision", "reason"?,
-"standalone"?: [substrings the last turn's standalone question must contain]}}``.
+"standalone"?: [substrings the last turn's standalone question must contain], "standalone_not"?: [substrings
+it must not contain: the entity a follow-up replaced]}}``.
 The harness takes the turn as a function, so the same cases run against tracker + policy (``make_turn``)
 or against the app's full chat turn.
 """
@@ -33,6 +34,7 @@ class DialogCase:
     decision: str
     reason: str | None = None
     standalone: tuple[str, ...] = ()
+    standalone_not: tuple[str, ...] = ()
 
 
 def load_dialog_cases(path: Path) -> list[DialogCase]:
@@ -52,6 +54,7 @@ def load_dialog_cases(path: Path) -> list[DialogCase]:
                 decision=str(expect["decision"]),
                 reason=expect.get("reason"),
                 standalone=tuple(expect.get("standalone", ())),
+                standalone_not=tuple(expect.get("standalone_not", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{n}: not a dialog case ({exc})") from exc
@@ -78,10 +81,13 @@ TurnFn = Callable[[DialogState, str], Awaitable[TurnOutcome]]
 SearchFn = Callable[[TrackResult], tuple[RetrievalSignal, Sequence[str]]]
 
 
-def make_turn(tracker: Tracker, policy: Policy, search: SearchFn) -> TurnFn:
+def make_turn(
+    tracker: Tracker, policy: Policy, search: SearchFn, *, topic_of: Callable[[str], str | None] | None = None
+) -> TurnFn:
     """The turn as the app runs it, minus generation: track, persist, retrieve, decide, persist.
 
-    ``search`` returns the retrieval signal and the ids of the chunks an answer would cite.
+    ``search`` returns the retrieval signal and the ids of the chunks an answer would cite; ``topic_of``
+    gives a chunk id's label (the answer's ``BotSaid.topic``, as the app records it).
     """
 
     async def turn(state: DialogState, text: str) -> TurnOutcome:
@@ -98,7 +104,12 @@ def make_turn(tracker: Tracker, policy: Policy, search: SearchFn) -> TurnFn:
         reason = decision.reason or ""
         events: list[Event] = events_for_decision(decision, signal, summary=summarise(state, reason))
         cited = list(chunk_ids) if decision.action == "answer" and decision.message is None else []
-        events.append(BotSaid(text=decision.message or "(answer)", citations=cited, decision=decision.action))
+        topic = (topic_of(cited[0]) or "") if cited and topic_of is not None else ""
+        events.append(
+            BotSaid(
+                text=decision.message or "(answer)", citations=cited, decision=decision.action, topic=topic
+            )
+        )
         for e in events:
             state = state.apply(e)
         return TurnOutcome(state, decision, track.standalone_query, track_ms)
@@ -181,9 +192,11 @@ async def run_dialogs(
             report.track_ms.append(outcome.track_ms)
         assert outcome is not None
         got = outcome.decision
+        got_q = _normalise(outcome.standalone_query)
         standalone_ok = (
-            all(_normalise(s) in _normalise(outcome.standalone_query) for s in case.standalone)
-            if case.standalone
+            all(_normalise(s) in got_q for s in case.standalone)
+            and not any(_normalise(s) in got_q for s in case.standalone_not)
+            if case.standalone or case.standalone_not
             else None
         )
         report.results.append(
