@@ -127,16 +127,7 @@ async def import_default(admin: AdminDep, session: SessionDep, container: Contai
     have = {r.name for r in await crud_kb.list_intents(session, tenant_id=admin.tenant_id)}
     for spec in standard:
         if spec.name not in have:
-            await crud_kb.upsert_intent(
-                session,
-                tenant_id=admin.tenant_id,
-                name=spec.name,
-                description=spec.description,
-                examples=list(spec.examples),
-                handoff=spec.handoff,
-                required_slots=list(spec.required_slots),
-                topic=dict(spec.topic),
-            )
+            await crud_kb.upsert_intent_spec(session, tenant_id=admin.tenant_id, spec=spec)
     await _check_set(container, session, admin.tenant_id)
     await _saved(container, session, admin, "intent.import_default", "standard")
     return [_public(r) for r in await crud_kb.list_intents(session, tenant_id=admin.tenant_id)]
