@@ -53,6 +53,8 @@ class DialogState:
     outcome: str | None = None
     feedback: tuple[FeedbackGiven, ...] = ()
     frustration: tuple[float, ...] = ()  # per tracked message, oldest first, the last FRUSTRATION_WINDOW
+    # The bot's last answer cited exactly what the answer before it cited (the same passage twice).
+    repeated_answer: bool = False
 
     def apply(self, event: Event) -> DialogState:
         s = replace(self, version=self.version + 1)
@@ -61,9 +63,11 @@ class DialogState:
                 return replace(s, history=(*s.history, Turn("user", text)), lang=lang or s.lang)
             case BotSaid(text=text, citations=citations):
                 failed = 0 if citations else s.failed_retrievals
+                repeated = bool(citations) and set(citations) == set(s.last_citations)
                 return replace(
                     s,
                     history=(*s.history, Turn("bot", text)),
+                    repeated_answer=repeated,
                     last_citations=tuple(citations),
                     cited=(*s.cited, *(c for c in dict.fromkeys(citations) if c not in s.cited)),
                     failed_retrievals=failed,
@@ -90,7 +94,13 @@ class DialogState:
             case BotResumed():
                 # The agent handed back: slots, intent and history stay; the triggers start afresh.
                 return replace(
-                    s, mode="bot", agent_id=None, handoff_reason=None, failed_retrievals=0, frustration=()
+                    s,
+                    mode="bot",
+                    agent_id=None,
+                    handoff_reason=None,
+                    failed_retrievals=0,
+                    frustration=(),
+                    repeated_answer=False,
                 )
             case ConversationClosed(outcome=outcome):
                 return replace(s, mode="closed", outcome=outcome)
