@@ -53,7 +53,7 @@ class DialogState:
     outcome: str | None = None
     feedback: tuple[FeedbackGiven, ...] = ()
     frustration: tuple[float, ...] = ()  # per tracked message, oldest first, the last FRUSTRATION_WINDOW
-    # The bot's last answer cited exactly what the answer before it cited (the same passage twice).
+    # The bot's last answer led with the passage the answer before it led with (the same passage twice).
     repeated_answer: bool = False
 
     def apply(self, event: Event) -> DialogState:
@@ -63,7 +63,7 @@ class DialogState:
                 return replace(s, history=(*s.history, Turn("user", text)), lang=lang or s.lang)
             case BotSaid(text=text, citations=citations):
                 failed = 0 if citations else s.failed_retrievals
-                repeated = bool(citations) and set(citations) == set(s.last_citations)
+                repeated = bool(citations) and citations[:1] == list(s.last_citations[:1])
                 return replace(
                     s,
                     history=(*s.history, Turn("bot", text)),

@@ -113,7 +113,7 @@ def test_a_bot_getting_nowhere_hands_off_as_repeated_failure() -> None:
     # the customer says so, whatever the state
     assert POLICY(DialogState(), track(reports_repetition=True), GOOD).reason == "repeated_failure"
     # the same passage twice, and the customer is not content ("not what I asked", the same question)
-    twice = state_of(BotSaid(text="a", citations=["c1", "c2"]), BotSaid(text="a", citations=["c2", "c1"]))
+    twice = state_of(BotSaid(text="a", citations=["c1", "c2"]), BotSaid(text="a", citations=["c1", "c3"]))
     assert twice.repeated_answer
     assert POLICY(twice, track(frustration=0.25), GOOD).reason == "repeated_failure"
     assert POLICY(twice, track(), GOOD).action == "answer"  # a calm follow-up on the same passage
