@@ -56,6 +56,7 @@ EVAL_TARGETS += eval-retrieval
 BENCH_TARGETS += bench-retrieval
 EVAL_TARGETS += eval-dialog
 EVAL_TARGETS += eval-answerability
+EVAL_TARGETS += eval-answers
 BENCH_TARGETS += bench-analytics
 
 eval: venv $(EVAL_TARGETS)
@@ -130,6 +131,16 @@ eval-dialog: venv
 .PHONY: eval-answerability
 eval-answerability: venv
 	$(BIN)/kefu eval answerability
+
+## Answers end to end (docs/BENCHMARKS.md, "Answers (end to end)"): fresh widget conversations through the
+## served API of the embedded default (started and stopped by the command); dev + bad input, held-out, BANKING77.
+.PHONY: eval-answers
+eval-answers: venv
+	mkdir -p var/eval
+	$(BIN)/kefu eval answers --data data/answers/answers_dev.jsonl --data data/answers/bad_input.jsonl \
+		--output var/eval/answers-dev.json
+	$(BIN)/kefu eval answers --data data/answers/answers_heldout.jsonl --output var/eval/answers-heldout.json
+	$(BIN)/kefu eval answers --banking77 60 --output var/eval/answers-banking77.json
 
 ## Admin analytics (docs/BENCHMARKS.md, "Admin analytics"): the near-duplicate rule on BQ corpus / AFQMC pairs,
 ## its speed, and the report's time over 2,000 and 10,000 seeded conversations (temporary SQLite).

@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.jobs import JobQueue
-from app.metrics import Metrics
-from app.services.conversation_log import ConversationLog
-from app.services.knowledge import KnowledgeBases
+from app.conversations.log import ConversationLog
+from app.kb.knowledge import KnowledgeBases
+from app.runtime.jobs import JobQueue
+from app.runtime.metrics import Metrics
 from app.settings import Settings
 from dialog.protocols import Decision, DialogStore, EventChannel, RetrievalSignal, Tracker, TrackResult
 from dialog.state import DialogState
@@ -59,7 +59,7 @@ class Container:
     answer_cache: SemanticAnswerCache | None = None  # frequent questions answered without the model
     index_store: Any = None  # retrieval's IndexStore (ingestion builds versions with it)
     redis: Any = None  # redis.asyncio.Redis when REDIS_URL is set
-    # Per-tenant trackers trained on the tenant's own intents (app.services.tenant_trackers; created on
+    # Per-tenant trackers trained on the tenant's own intents (app.chat.tenant_trackers; created on
     # first use, so tests and the CLI need not build it).
     trackers: Any = None
     closers: list[Closer] = field(default_factory=list)

@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.credentials import conversation_token_matches
+from app.auth.csrf import cookie_refusal
+from app.auth.service import Principal, authenticate, origin_allowed
+from app.auth.staff_streams import SessionCheck
 from app.container import Container
 from app.db import crud_conversations, crud_tenancy
+from app.db.base import utcnow
 from app.db.models import Conversation
 from app.errors import AppError, ErrorCode
-from app.security import conversation_token_matches
-from app.services.auth import Principal, authenticate, origin_allowed
 from app.settings import Settings
 
 SESSION_COOKIE = "kefu_session"
@@ -44,11 +48,21 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 def bearer_or_cookie(request: Request) -> str | None:
+    """The staff credential: ``Authorization: Bearer``, or the session cookie only where a page of another
+    origin could not have sent it (``app.auth.csrf``). A cookie that does not qualify counts as no
+    credential; why is kept for ``get_principal`` (403 ``cross_site_request`` where a login is needed)."""
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return request.cookies.get(SESSION_COOKIE) or None
+    cookie = request.cookies.get(SESSION_COOKIE) or None
+    if cookie is None:
+        return None
+    refusal = cookie_refusal(request.headers)
+    if refusal is not None:
+        request.state.cookie_refusal = refusal
+        return None
+    return cookie
 
 
 async def get_optional_principal(request: Request, session: SessionDep) -> Principal | None:
@@ -58,14 +72,18 @@ async def get_optional_principal(request: Request, session: SessionDep) -> Princ
     principal = await authenticate(session, token=token)
     if principal is None:
         raise AppError(ErrorCode.UNAUTHENTICATED, "the token is unknown, expired or revoked")
+    request.state.staff_token = token  # for the live streams' re-checks (``StreamCheckDep``)
     return principal
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
-async def get_principal(principal: OptionalPrincipalDep) -> Principal:
+async def get_principal(request: Request, principal: OptionalPrincipalDep) -> Principal:
     if principal is None:
+        refusal = getattr(request.state, "cookie_refusal", None)
+        if refusal is not None:  # the session cookie came without the proof a sibling origin cannot forge
+            raise AppError(ErrorCode.CROSS_SITE_REQUEST, refusal)
         raise AppError(
             ErrorCode.UNAUTHENTICATED,
             "log in (Authorization: Bearer <token> or the session cookie) or send an API key",
@@ -91,6 +109,16 @@ AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 AgentDep = Annotated[Principal, Depends(require_role("agent", "admin"))]
 
 
+async def get_stream_check(
+    request: Request, principal: PrincipalDep, container: ContainerDep
+) -> SessionCheck:
+    """For a staff live stream: does the caller's credential still give this principal?"""
+    return SessionCheck(token=request.state.staff_token, principal=principal, sessions=container.sessions)
+
+
+StreamCheckDep = Annotated[SessionCheck, Depends(get_stream_check)]
+
+
 async def get_widget_conversation(
     request: Request,
     container: ContainerDep,
@@ -110,7 +138,10 @@ async def get_widget_conversation(
         key = None
         if conv is not None and conv.widget_key_id is not None:
             key = await crud_tenancy.get_widget_key(session, widget_key_id=conv.widget_key_id)
-    if conv is None:
+    # The token lapses after the conversation has been idle (checked here, against the row: the token
+    # itself is stateless); a lapsed one is answered like an unknown conversation.
+    idle_limit = timedelta(seconds=container.settings.conversation_token_max_age_s)
+    if conv is None or utcnow() - conv.updated_at > idle_limit:
         raise AppError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
     if conv.widget_key_id is not None:
         if key is None or not key.is_active:

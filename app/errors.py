@@ -35,6 +35,7 @@ class ErrorCode(Enum):
     INVALID_CREDENTIALS = ("invalid_credentials", HTTPStatus.UNAUTHORIZED)
     FORBIDDEN = ("forbidden", HTTPStatus.FORBIDDEN)
     ORIGIN_NOT_ALLOWED = ("origin_not_allowed", HTTPStatus.FORBIDDEN)
+    CROSS_SITE_REQUEST = ("cross_site_request", HTTPStatus.FORBIDDEN)
     RATE_LIMITED = ("rate_limited", HTTPStatus.TOO_MANY_REQUESTS)
     UNSUPPORTED_FILE = ("unsupported_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     CORRUPT_FILE = ("corrupt_file", HTTPStatus.UNPROCESSABLE_ENTITY)

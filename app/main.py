@@ -9,12 +9,12 @@ from fastapi import FastAPI
 
 from app.api import build_api_router
 from app.container import Container
-from app.edge_limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimitMiddleware
+from app.edge.limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimitMiddleware
+from app.edge.middleware import ChatEdgeMiddleware
+from app.edge.request_context import RequestContextMiddleware
+from app.edge.security_headers import SecurityHeadersMiddleware
 from app.errors import install_error_handlers
-from app.logs import configure_logging
-from app.middleware import ChatEdgeMiddleware
-from app.request_context import RequestContextMiddleware
-from app.security_headers import SecurityHeadersMiddleware
+from app.runtime.logs import configure_logging
 from app.settings import Settings
 
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
             app.state.container = container
             yield
             return
-        from app.serving import limit_model_threads
+        from app.edge.serving import limit_model_threads
         from app.wiring import build_container
 
         limit_model_threads(settings.server.model_threads)
@@ -44,8 +44,11 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
         title="kefu",
         version="0.1.0",
         summary="Enterprise RAG customer service (客服): chat widget API, agent and admin APIs.",
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        # Outside ENVIRONMENT=local there is no public schema; /docs is app.api.routes.docs (assets from
+        # the installed swagger-ui-bundle-v2 package, no CDN), local only too.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.environment == "local" else None,
         lifespan=lifespan,
     )
     app.state.settings = settings

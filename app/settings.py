@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.admin_config import AdminConfig
-from app.edge_config import EdgeConfig, RateLimitConfig, ServerConfig
-from app.redis_client import RedisClientConfig
+from app.admin_settings import AdminConfig
+from app.edge.config import EdgeConfig, RateLimitConfig, ServerConfig
+from app.runtime.redis_client import RedisClientConfig
 from dialog.config import DialogConfig
 from llm_backend.config import LLMConfig
 from privacy.config import PrivacyConfig
@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     # Login sessions (bearer token / cookie) of admin and agent users.
     session_ttl_s: int = Field(default=12 * 3600, ge=60)
     cookie_secure: bool = True
+    # A staff live stream (agent queue and conversation feeds, job progress) re-checks its session before
+    # each event and at least this often; it ends when the session no longer holds (at most 5 s).
+    staff_stream_recheck_s: float = Field(default=5.0, gt=0, le=5)
+    # A widget's conversation token lapses this long after the conversation's last activity, and never
+    # later than the vault keeps the customer's values (``conversation_token_max_age_s``).
+    conversation_token_ttl_s: int = Field(default=24 * 3600, ge=60)
+    # Outside ENVIRONMENT=local, /metrics answers only ``Authorization: Bearer <METRICS_TOKEN>`` (404
+    # while unset); /docs and /openapi.json are served with ENVIRONMENT=local only.
+    metrics_token: SecretStr | None = None
     # Namespace of every Redis key and channel this deployment uses (dialog, vault, events, job queue).
     redis_namespace: str = Field(default="kefu", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     # Background jobs (ingestion): "auto" = arq on Redis when REDIS_URL is set, else in-process tasks.
@@ -110,23 +119,20 @@ class Settings(BaseSettings):
         other; and the session cookie must be ``Secure``. Start-up fails with every problem named."""
         if self.environment in DEV_ENVIRONMENTS:
             return self
-        values = {
-            "SECRET_KEY": self.secret_key.get_secret_value(),
-            "VAULT_KEY": self.vault_key.get_secret_value(),
-        }
-        problems = []
-        for name, value in values.items():
-            if value in (_LOCAL_SECRET, _LOCAL_VAULT_KEY) or "change-me" in value.lower():
-                problems.append(f"{name} is the default or a placeholder: set a real secret")
-            elif len(value) < MIN_SECRET_CHARS:
-                problems.append(f"{name} must have at least {MIN_SECRET_CHARS} characters")
-        if values["SECRET_KEY"] == values["VAULT_KEY"]:
-            problems.append("SECRET_KEY and VAULT_KEY must differ")
+        problems = secret_problems(self)
+        metrics_token = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if metrics_token and len(metrics_token) < MIN_SECRET_CHARS:
+            problems.append(f"METRICS_TOKEN must have at least {MIN_SECRET_CHARS} characters")
         if not self.cookie_secure:
             problems.append("COOKIE_SECURE must be true (login cookies only over HTTPS)")
         if problems:
             raise ValueError(f"ENVIRONMENT={self.environment}: " + "; ".join(problems))
         return self
+
+    @property
+    def conversation_token_max_age_s(self) -> int:
+        """How long a conversation token stays good after the conversation's last activity."""
+        return min(self.conversation_token_ttl_s, self.privacy.vault_ttl_s)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -138,6 +144,25 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+
+def secret_problems(settings: Settings) -> list[str]:
+    """What is wrong with ``SECRET_KEY`` / ``VAULT_KEY`` for a server others can reach: the built-in
+    defaults or a ``change-me`` placeholder, shorter than ``MIN_SECRET_CHARS``, or equal (empty: fine).
+    Refused at start-up outside ``DEV_ENVIRONMENTS``, and by ``kefu serve`` on any non-loopback bind."""
+    values = {
+        "SECRET_KEY": settings.secret_key.get_secret_value(),
+        "VAULT_KEY": settings.vault_key.get_secret_value(),
+    }
+    problems = []
+    for name, value in values.items():
+        if value in (_LOCAL_SECRET, _LOCAL_VAULT_KEY) or "change-me" in value.lower():
+            problems.append(f"{name} is the default or a placeholder: set a real secret")
+        elif len(value) < MIN_SECRET_CHARS:
+            problems.append(f"{name} must have at least {MIN_SECRET_CHARS} characters")
+    if values["SECRET_KEY"] == values["VAULT_KEY"]:
+        problems.append("SECRET_KEY and VAULT_KEY must differ")
+    return problems
 
 
 def get_settings() -> Settings:

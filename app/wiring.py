@@ -12,12 +12,12 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
+from app.chat.query_memo import QueryMemoEmbedder
 from app.container import Container, Policy
 from app.db.engine import create_engine, session_factory
-from app.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, queue_name
-from app.metrics import Metrics
-from app.query_memo import QueryMemoEmbedder
-from app.services.knowledge import IndexedKnowledgeBases
+from app.kb.knowledge import IndexedKnowledgeBases
+from app.runtime.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, queue_name
+from app.runtime.metrics import Metrics
 from app.settings import Settings
 from dialog.protocols import DialogStore, EventChannel, Tracker
 from retrieval.protocols import Embedder
@@ -57,7 +57,7 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     redis_events = None
     if redis is not None:
         closers.append(redis.aclose)
-        from app.redis_client import events_client
+        from app.runtime.redis_client import events_client
 
         assert settings.redis_url is not None
         redis_events = events_client(settings.redis_url, settings.redis)
@@ -127,8 +127,8 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
 async def start_recovery(container: Container, *, role: Role) -> None:
     """Jobs whose process died (killed mid-ingestion) are marked failed, not left "running" forever: now,
     and (app and worker) every ``JOBS_SWEEP_INTERVAL_S`` until the container closes
-    (``app.services.job_recovery``)."""
-    from app.services.job_recovery import recover_interrupted_jobs, sweep_forever
+    (``app.kb.job_recovery``)."""
+    from app.kb.job_recovery import recover_interrupted_jobs, sweep_forever
 
     in_process = isinstance(container.jobs, InProcessJobQueue)
     await recover_interrupted_jobs(container, in_process_queue=in_process)
@@ -146,7 +146,7 @@ async def start_recovery(container: Container, *, role: Role) -> None:
 async def _redis(settings: Settings) -> Any:
     if not settings.redis_url:
         return None
-    from app.redis_client import command_client
+    from app.runtime.redis_client import command_client
 
     client = command_client(settings.redis_url, settings.redis)  # timeouts + retries from REDIS__*
     try:
@@ -166,7 +166,7 @@ def _dialog_stores(
         from dialog.stores.memory import MemoryDialogStore
 
         return MemoryDialogStore(ttl_s=settings.dialog.state_ttl_s), MemoryEventChannel()
-    from app.redis_client import BoundedRedisEventChannel
+    from app.runtime.redis_client import BoundedRedisEventChannel
     from dialog.stores.redis_store import RedisDialogStore
 
     return (

@@ -1,13 +1,13 @@
 """The background worker: arq on Redis (``kefu worker``; the compose ``worker`` service).
 
 Why arq: it is asyncio-native like the app, so a job is the same ``async def`` whether arq runs it in the
-worker or the app runs it in-process (the embedded default, ``app.jobs.InProcessJobQueue``); it keeps its
+worker or the app runs it in-process (the embedded default, ``app.runtime.jobs.InProcessJobQueue``); it keeps its
 queue, retries and results in the Redis we already run; it is small and maintained. RQ and Celery run
 sync functions in forked processes (our adapters are async), Dramatiq needs an extra broker or a
 Redis-specific setup with sync actors.
 
 The worker builds its own ``Container`` at start-up (database, Redis, embedder, index store; the LLM
-is not loaded), sweeps for jobs abandoned by a dead process (``app.services.job_recovery``) while it runs,
+is not loaded), sweeps for jobs abandoned by a dead process (``app.kb.job_recovery``) while it runs,
 and closes it at shutdown. On SIGTERM it takes no new job and lets running ones finish for up to
 ``JOBS_SHUTDOWN_GRACE_S``, then cancels them (failed ``interrupted``). What arq does with the job of a
 worker that died without a word (SIGKILL, OOM) is in docs/OPERATIONS.md ("Ingestion jobs").
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from app.jobs import JobFunction
+from app.runtime.jobs import JobFunction
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -29,7 +29,7 @@ async def ingest_job(
 ) -> dict[str, Any]:
     """Run one ingestion job (documents already stored by the caller) and, by default, publish the new
     knowledge-base version."""
-    from app.services.kb_ingest import run_ingestion_job
+    from app.kb.ingest import run_ingestion_job
 
     return await run_ingestion_job(ctx["container"], tenant_id=tenant_id, job_id=job_id, publish=publish)
 
@@ -38,7 +38,7 @@ JOB_FUNCTIONS: Mapping[str, JobFunction] = {"ingest_job": ingest_job}
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
-    from app.logs import configure_logging
+    from app.runtime.logs import configure_logging
     from app.settings import get_settings
     from app.wiring import build_container
 
@@ -69,7 +69,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     ``WorkerSettings``)."""
     from arq.connections import RedisSettings
 
-    from app.jobs import queue_name
+    from app.runtime.jobs import queue_name
 
     assert settings.redis_url, "the worker needs REDIS_URL"
     return {

@@ -51,7 +51,9 @@ class ResilientLLMClient:
         self._backend = backend
         self._config = config
         self.breaker = breaker or CircuitBreaker(
-            failures=config.breaker_failures, reset_s=config.breaker_reset_s
+            failures=config.breaker_failures,
+            reset_s=config.breaker_reset_s,
+            slow_calls=config.breaker_slow_calls,
         )
         self._sleep = sleep
         self.model_name = backend.model_name
@@ -72,8 +74,8 @@ class ResilientLLMClient:
         await self._backend.aclose()
 
     async def health(self) -> bool:
-        if self.breaker.state == "open":
-            return False
+        if self.breaker.state == "open" and self.breaker.opened_by == "errors":
+            return False  # open on slow answers: the model is there, only busy
         try:
             return await asyncio.wait_for(self._backend.health(), self._config.connect_timeout_s)
         except (TimeoutError, LLMError):
@@ -111,7 +113,7 @@ class ResilientLLMClient:
                 async with asyncio.timeout(self._config.timeout_s):
                     result = await op()
             except TimeoutError:
-                self.breaker.failure()
+                self.breaker.slow()
                 raise LLMTimeout(f"{what}: no answer within {self._config.timeout_s:g} s") from None
             except LLMConnectError as exc:
                 self.breaker.failure()
@@ -124,7 +126,10 @@ class ResilientLLMClient:
                 attempt += 1
                 await self._sleep(delay)
                 continue
-            except (LLMUnavailable, LLMTimeout):
+            except LLMTimeout:
+                self.breaker.slow()
+                raise
+            except LLMUnavailable:
                 self.breaker.failure()
                 raise
             except BaseException:
@@ -191,9 +196,9 @@ class ResilientLLMClient:
                     budget = await self._answer_budget(messages, max_tokens)
                     source = self._backend.stream(messages, max_tokens=budget, temperature=temperature)
                     first = await _first_text(source)
-            except TimeoutError:
+            except TimeoutError:  # slow, not down: counted apart (CircuitBreaker.slow)
                 await _close(source)
-                self.breaker.failure()
+                self.breaker.slow()
                 raise LLMTimeout(f"no first token within {self._config.first_token_timeout_s:g} s") from None
             except LLMConnectError as exc:
                 await _close(source)
@@ -207,7 +212,11 @@ class ResilientLLMClient:
                 attempt += 1
                 await self._sleep(delay)
                 continue
-            except (LLMUnavailable, LLMTimeout):
+            except LLMTimeout:
+                await _close(source)
+                self.breaker.slow()
+                raise
+            except LLMUnavailable:
                 await _close(source)
                 self.breaker.failure()
                 raise
@@ -235,7 +244,10 @@ class ResilientLLMClient:
                     raise LLMUnavailable(f"the stream broke mid-answer: {exc}") from exc
                 if delta:
                     yield delta
-        except (LLMUnavailable, LLMTimeout):
+        except LLMTimeout:
+            self.breaker.slow()
+            raise
+        except LLMUnavailable:
             self.breaker.failure()
             raise
         except BaseException:

@@ -46,13 +46,27 @@ class SemanticCacheConfig(BaseModel):
     ttl_s: float = Field(default=24 * 3600.0, gt=0)
 
 
+class ComposerConfig(BaseModel):
+    """The answer composer (``llm_backend.composer``; env ``LLM__COMPOSER__*``): how much it quotes."""
+
+    max_chars_zh: int = Field(default=160, ge=20)  # characters of quoted text, all passages together
+    max_chars_en: int = Field(default=360, ge=40)
+    max_units: int = Field(default=3, ge=1)  # clauses / rows picked by score (clause siblings come along)
+    max_steps: int = Field(default=6, ge=1)  # list items of a how-to
+    max_passages: int = Field(default=2, ge=1)  # a second one only for an attribute the first lacks
+    margin: float = Field(default=0.35, ge=0.0)  # score below the best unit still quoted
+
+
 class LLMConfig(BaseModel):
     """Which backend answers, and how hard we try before giving up on it."""
 
-    # "llama_cpp": in-process CPU model (the embedded default);
-    # "openai": any OpenAI-compatible server (vLLM in production, llama_cpp.server);
+    # "composer": no model, the clauses of the passages that answer, quoted and cited (the embedded
+    # default; llama_cpp did not beat it on the demo KB's answer set: docs/BENCHMARKS.md, "Answer composer");
+    # "llama_cpp": in-process CPU model (opt-in);
+    # "openai": any OpenAI-compatible server (vLLM in production, llama_cpp.server): it phrases the answer
+    # from the composer's evidence;
     # "extractive": no generative model, answer with the top passage (degraded mode).
-    backend: Literal["llama_cpp", "openai", "extractive"] = "llama_cpp"
+    backend: Literal["composer", "llama_cpp", "openai", "extractive"] = "composer"
     base_url: str = "http://127.0.0.1:8100/v1"
     api_key: SecretStr = SecretStr("EMPTY")
     model: str = "kefu-default"
@@ -77,14 +91,18 @@ class LLMConfig(BaseModel):
     retry_backoff_max_s: float = Field(default=2.0, ge=0)
     # Structured calls: extra attempts after an answer that is not valid JSON for the schema.
     structured_retries: int = Field(default=1, ge=0)
-    # Circuit breaker: this many consecutive failures open it for breaker_reset_s, then one probe call.
+    # Circuit breaker: this many consecutive failures (errors) open it for breaker_reset_s, then one probe
+    # call. Slow calls (a deadline missed) are counted apart: breaker_slow_calls consecutive ones open it
+    # "on slowness", and the turn then answers with the composer without announcing an outage.
     breaker_failures: int = Field(default=5, ge=1)
+    breaker_slow_calls: int = Field(default=5, ge=1)
     breaker_reset_s: float = Field(default=30.0, gt=0)
     # What the chat turn does when the model fails (or its answer is withheld): see ``FallbackMode``.
     fallback: FallbackMode = "extractive"
     # Structured outputs over HTTP: "auto" uses json_schema for vLLM, json_object + schema otherwise.
     structured_mode: Literal["auto", "json_schema", "json_object"] = "auto"
     tenant_instructions: str = ""
+    composer: ComposerConfig = ComposerConfig()
     prompt: PromptConfig = PromptConfig()
     cache: SemanticCacheConfig = SemanticCacheConfig()
 

@@ -30,9 +30,16 @@ class LLMConnectError(LLMUnavailable):
 
 
 class LLMCircuitOpen(LLMUnavailable):
-    """Too many recent failures: calls fail fast until the breaker's reset time has passed."""
+    """Too many recent failures: calls fail fast until the breaker's reset time has passed.
+
+    ``slow``: the breaker opened on slow calls (deadlines missed), not on errors — the model is there but
+    busy; callers should degrade quietly, not announce an outage."""
 
     code = "llm_circuit_open"
+
+    def __init__(self, message: str = "", *, slow: bool = False) -> None:
+        super().__init__(message)
+        self.slow = slow
 
 
 class LLMModelFileError(LLMUnavailable):

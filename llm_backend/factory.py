@@ -18,6 +18,10 @@ def build_backend(config: LLMConfig, data_dir: Path) -> ChatBackend:
         from llm_backend.llama_cpp_backend import LlamaCppBackend
 
         return LlamaCppBackend(config, data_dir)
+    if config.backend == "composer":
+        from llm_backend.composer_backend import ComposerBackend
+
+        return ComposerBackend(config.composer)
     if config.backend == "openai":
         from llm_backend.openai_backend import OpenAICompatBackend
 
@@ -38,7 +42,10 @@ def build_llm_client(
     ``on_breaker_change`` receives "open" / "half_open" / "closed" (for a gauge or an alert).
     """
     breaker = CircuitBreaker(
-        failures=config.breaker_failures, reset_s=config.breaker_reset_s, on_change=on_breaker_change
+        failures=config.breaker_failures,
+        reset_s=config.breaker_reset_s,
+        slow_calls=config.breaker_slow_calls,
+        on_change=on_breaker_change,
     )
     return ResilientLLMClient(build_backend(config, data_dir), config, breaker=breaker)
 

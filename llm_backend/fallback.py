@@ -76,6 +76,11 @@ def extractive_answer(
     return FallbackAnswer(text=f"{_LEAD[kind][lang]}\n{quote} [1]", citations=(top.ref,))
 
 
+def outage_lead(lang: Lang) -> str:
+    """The lead for an answer given while the model is down ("can't compose an answer right now")."""
+    return _LEAD["unavailable"][lang]
+
+
 def handoff_answer(*, question: str = "", lang: Lang | None = None) -> FallbackAnswer:
     lang = lang or detect_language(question)
     return FallbackAnswer(text=_HANDOFF[lang], citations=(), handoff=True)

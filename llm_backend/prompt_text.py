@@ -40,7 +40,7 @@ _QUESTION_TAG = {
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]+")
 _CONTROL = re.compile(r"<\|")  # <|im_start|>, <|endoftext|>, ...
-_OWN_TAGS = re.compile(r"<(/?)(passages|question|passage)\b", re.IGNORECASE)
+_OWN_TAGS = re.compile(r"<(/?)(passages|question|passage|evidence)\b", re.IGNORECASE)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 
@@ -77,6 +77,24 @@ def passages_text(rendered: Sequence[str]) -> str:
 def question_text(question: str, lang: Lang) -> str:
     """How a customer message is shown, now and later in history (the same bytes, for the cache)."""
     return f"{_QUESTION_TAG[lang]}\n<question>\n{neutralise(question.strip())}\n</question>"
+
+
+EVIDENCE_HEADER = (
+    "The sentences of the passages that answer the question, picked for you. Answer from them: copy their "
+    "figures exactly and keep their [n]. 以下是资料中回答该问题的原句：请据此回答，数字照抄，保留 [n] 编号。"
+)
+_EVIDENCE = re.compile(r"<evidence>\n(.*?)\n</evidence>", re.DOTALL)
+
+
+def evidence_text(evidence: str) -> str:
+    """The composer's evidence as shown after the question (data, like the passages)."""
+    return f"{EVIDENCE_HEADER}\n<evidence>\n{neutralise(evidence.strip())}\n</evidence>"
+
+
+def read_evidence(text: str) -> str | None:
+    """The evidence block of a message made with ``evidence_text``, or None."""
+    found = _EVIDENCE.search(text)
+    return found.group(1) if found else None
 
 
 def no_answer_text(lang: Lang) -> str:

@@ -24,13 +24,14 @@ a short question do not fit is ``LLMContextTooLong`` raised.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from llm_backend.config import PromptConfig
 from llm_backend.errors import LLMContextTooLong
 from llm_backend.prompt_text import (
     PLACEHOLDER,
     detect_language,
+    evidence_text,
     passages_text,
     question_text,
     render_passage,
@@ -254,3 +255,21 @@ def build_rag_prompt(
         lang=lang,
         usage=usage,
     )
+
+
+def with_evidence(
+    built: BuiltPrompt, evidence: str, *, counter: TokenCounter, context_tokens: int, answer_tokens: int
+) -> BuiltPrompt:
+    """``built`` with the composer's evidence after the question (in the last message, so the cached
+    prefix — system, passages, history — is unchanged); ``built`` itself when it is empty or does not fit
+    the window beside the answer."""
+    if not evidence.strip():
+        return built
+    block = "\n\n" + evidence_text(evidence)
+    extra = counter.count(block)
+    if built.usage.total + extra + answer_tokens > context_tokens:
+        return built
+    last = built.messages[-1]
+    messages = (*built.messages[:-1], ChatMessage(last.role, last.content + block))
+    usage = replace(built.usage, question=built.usage.question + extra, total=built.usage.total + extra)
+    return replace(built, messages=messages, usage=usage)

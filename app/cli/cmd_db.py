@@ -33,7 +33,7 @@ def register(cli: Clis) -> None:
         generate: bool = typer.Option(False, help="Generate a random password and print it once"),
     ) -> None:
         """Create an admin or agent user of a tenant."""
-        from app.security import generate_password
+        from app.auth.credentials import generate_password
 
         if generate:
             password = generate_password()
@@ -48,10 +48,10 @@ def register(cli: Clis) -> None:
 async def _create_user(
     email: str, role: str, tenant_slug: str, display_name: str, create_tenant: bool, password: str
 ) -> None:
+    from app.auth.service import create_user
     from app.db import crud_tenancy
     from app.db.engine import create_engine, session_factory
     from app.errors import AppError
-    from app.services.auth import create_user
     from app.settings import get_settings
 
     engine = create_engine(get_settings().sqlalchemy_url)

@@ -23,7 +23,7 @@ def register(cli: Clis) -> None:
         if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when any tenant exists"),
     ) -> None:
         """Seed the demo bank: tenant, admin and agent users (passwords printed), widget key, knowledge base."""
-        from app.services import demo as demo_service
+        from app import demo as demo_service
 
         async def go() -> demo_service.DemoSeed | None:
             container = await _container()
@@ -57,7 +57,7 @@ def register(cli: Clis) -> None:
     ) -> None:
         """Ingest files into a tenant's knowledge base (a new version; published unless --no-publish)."""
         from app.db import crud_tenancy
-        from app.services import kb_ingest
+        from app.kb import ingest as kb_ingest
 
         async def go() -> tuple[dict[str, object], list[str]]:
             container = await _container()
@@ -126,7 +126,7 @@ class _ProgressBar:
         return self
 
     def update(self, p: object) -> None:
-        from app.services.kb_ingest import Progress as P
+        from app.kb.ingest import Progress as P
 
         assert isinstance(p, P)
         self._progress.update(

@@ -3,7 +3,7 @@ conversations that *started* in ``[start, end)`` (the period's cohort), so all f
 the same conversations.
 
 The queries return per-conversation aggregates and small row sets; the arithmetic (rates, percentiles,
-grouping of questions) is done by ``app.services.analytics`` so that it is the same on SQLite and
+grouping of questions) is done by ``app.analytics.report`` so that it is the same on SQLite and
 PostgreSQL.
 """
 

@@ -64,9 +64,20 @@ async def create_user(
     return user
 
 
-async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
-    stmt = select(User).where(User.email == email.strip().lower())
+async def get_user_by_email(session: AsyncSession, *, tenant_id: str, email: str) -> User | None:
+    stmt = select(User).where(User.tenant_id == tenant_id, User.email == email.strip().lower())
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def users_with_email(session: AsyncSession, *, email: str, limit: int = 8) -> Sequence[User]:
+    """The active users with this address in any tenant, oldest first (a login tries each)."""
+    stmt = (
+        select(User)
+        .where(User.email == email.strip().lower(), User.is_active.is_(True))
+        .order_by(User.created_at, User.id)
+        .limit(limit)
+    )
+    return (await session.execute(stmt)).scalars().all()
 
 
 async def get_user(

@@ -12,7 +12,7 @@ from app.schemas.agent import ConversationSummary
 from app.schemas.chat import CitationPublic
 
 if TYPE_CHECKING:
-    from app.services.suggest import Suggestion
+    from app.agent.suggest import Suggestion
 
 
 class AgentMe(BaseModel):

@@ -1,5 +1,5 @@
 """Schemas of the admin analytics report (``GET /api/v1/admin/analytics``); definitions of every figure in
-``app.services.analytics``. Rates are fractions (0..1), ``null`` when their denominator is zero."""
+``app.analytics.report``. Rates are fractions (0..1), ``null`` when their denominator is zero."""
 
 from __future__ import annotations
 

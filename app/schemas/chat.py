@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.services.turn_types import Citation, TurnOutcome
+from app.chat.types import Citation, TurnOutcome
 
 
 class ConversationCreate(BaseModel):

@@ -27,8 +27,8 @@ from typing import Any
 import httpx2 as httpx
 from openai import AsyncOpenAI
 
-from llm_backend.bench.prefix_replay import esun_conversations, metric
 from llm_backend.config import PromptConfig
+from llm_backend.evaluation.prefix_replay import esun_conversations, metric
 from llm_backend.prompts import build_rag_prompt
 from llm_backend.tokens import EstimatingCounter
 from llm_backend.types import BuiltPrompt, ChatMessage

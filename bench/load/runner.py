@@ -266,7 +266,7 @@ class Bench:
     async def _widget_key(self) -> str:
         from app.db import crud_tenancy
         from app.db.engine import create_engine, session_factory
-        from app.services.demo import DEMO_SLUG
+        from app.demo import DEMO_SLUG
         from app.settings import Settings
 
         settings = Settings(_env_file=None, data_dir=self.workdir, database_url=self.database_url)

@@ -1,5 +1,5 @@
 """Evaluation harnesses of the dialog layer (intents, out-of-scope, dialogs, SGD); data in, figures out.
 
-Pure library code: the CLI (``app/cli/cmd_eval_dialog.py``) supplies the embedder, the retrieval signal
+Pure library code: the CLI (``app/evals/cli/cmd_eval_dialog.py``) supplies the embedder, the retrieval signal
 and the model adapter.
 """

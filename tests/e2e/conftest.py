@@ -125,7 +125,7 @@ def agent_login(e2e_server: E2EServer) -> Callable[[Any], None]:
     """Log the demo agent into ``/console`` in ``pg`` (through the login form)."""
 
     def login(pg: Any, *, admin: bool = False) -> None:
-        from app.services.demo import ADMIN_EMAIL, AGENT_EMAIL
+        from app.demo import ADMIN_EMAIL, AGENT_EMAIL
 
         seed = e2e_server.seed
         assert seed is not None

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import httpx
 
 from app.container import Container
-from app.services.demo import DemoSeed
+from app.demo import DemoSeed
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,8 +144,9 @@ class E2EServer:
     async def _serve(self) -> None:
         import uvicorn
 
+        from app import demo
+        from app.agent import canned
         from app.main import create_app
-        from app.services import canned, demo
         from app.wiring import build_container
 
         self._loop = asyncio.get_running_loop()

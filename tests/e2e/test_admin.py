@@ -52,7 +52,7 @@ WATCH_STATUSES = """() => {
 
 
 def admin_login(page: Any, server: E2EServer) -> None:
-    from app.services.demo import ADMIN_EMAIL
+    from app.demo import ADMIN_EMAIL
 
     assert server.seed is not None
     page.goto("/admin")
@@ -146,7 +146,7 @@ def test_admin_uploads_hit_tests_publishes_and_a_customer_gets_the_new_passage(
 def test_a_curated_answer_approved_on_the_page_lands_in_the_draft(
     page: Any, browser: Any, e2e_server: E2EServer, shot: Callable[[Any, str], Any]
 ) -> None:
-    from app.services.demo import AGENT_EMAIL
+    from app.demo import AGENT_EMAIL
 
     assert e2e_server.seed is not None
     customer = browser.new_context(base_url=e2e_server.base_url, locale="zh-CN").new_page()

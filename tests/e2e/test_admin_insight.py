@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.auth.credentials import hash_password, new_widget_key
 from app.db import crud_tenancy
-from app.security import hash_password, new_widget_key
 from tests.e2e.server import E2EServer
 from tests.unit.app import analytics_seed
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.analytics import report as analytics
+from app.analytics.report import Period
 from app.db import crud_tenancy
 from app.schemas.analytics import AnalyticsPublic
-from app.services import analytics
-from app.services.analytics import Period
 from tests.unit.app import analytics_seed
 from tests.unit.app.analytics_seed import EXPECTED, NOW, WINDOW, comparable
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth.credentials import sha256_hex
+from app.auth.service import authenticate, login
 from app.db import crud_conversations, crud_kb, crud_tenancy
-from app.security import sha256_hex
-from app.services.auth import authenticate, login
 from retrieval.types import ChunkRecord
 from tests.unit.app.helpers import PASSWORD, password_hash
 
@@ -34,13 +34,15 @@ async def test_login_session_and_revocation(pg_sessions: async_sessionmaker[Asyn
         assert await authenticate(s, token=result.token) is None
 
 
-async def test_email_is_unique_across_tenants(pg_sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_email_is_unique_within_a_tenant(pg_sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Per tenant only (issue 12: a 409 for another tenant's address was an enumeration oracle)."""
     async with pg_sessions() as s:
         a, b = await _tenant(s, "a"), await _tenant(s, "b")
         await crud_tenancy.create_user(s, tenant_id=a, email="x@y.example", password_hash="h", role="agent")
+        await crud_tenancy.create_user(s, tenant_id=b, email="X@y.example", password_hash="h", role="agent")
         with pytest.raises(IntegrityError):
             await crud_tenancy.create_user(
-                s, tenant_id=b, email="X@y.example", password_hash="h", role="agent"
+                s, tenant_id=b, email="x@Y.example", password_hash="h", role="agent"
             )
 
 

@@ -9,7 +9,7 @@ import pytest
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from app.jobs import ArqJobQueue, queue_name
+from app.runtime.jobs import ArqJobQueue, queue_name
 
 pytestmark = pytest.mark.integration
 

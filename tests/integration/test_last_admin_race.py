@@ -10,10 +10,10 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth.service import Principal, update_user
 from app.db import crud_tenancy
 from app.db.engine import session_factory
 from app.errors import AppError
-from app.services.auth import Principal, update_user
 
 pytestmark = pytest.mark.integration
 

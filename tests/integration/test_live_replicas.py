@@ -29,7 +29,7 @@ from app.container import Container
 from app.db.engine import session_factory
 from app.db.models import Tenant
 from app.main import create_app
-from app.redis_client import events_client
+from app.runtime.redis_client import events_client
 from app.settings import Settings
 from app.wiring import _dialog_stores, _redis
 from privacy.factory import build_vault_store

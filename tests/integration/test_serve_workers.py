@@ -30,6 +30,7 @@ from bench.load.procs import ROOT, LlmStub, Proc, free_port
 from tests.e2e.server import EMBEDDING_CACHE
 from tests.integration.sse import sse_events
 from tests.pg import fresh_database
+from tests.unit.app.helpers import METRICS_AUTH, METRICS_TOKEN
 
 pytestmark = [pytest.mark.integration, pytest.mark.models]
 
@@ -67,6 +68,7 @@ def _env(
         (tmp_path / "embeddings").symlink_to(EMBEDDING_CACHE, target_is_directory=True)
     return {
         "ENVIRONMENT": "test",
+        "METRICS_TOKEN": METRICS_TOKEN,  # outside ENVIRONMENT=local /metrics needs it
         "DATA_DIR": str(tmp_path),
         "DEMO_KB_DIR": str(kb),
         "PORT": str(port),
@@ -205,7 +207,7 @@ async def _drive(base: str, seed: dict[str, str], stub: LlmStub, proc: Proc) -> 
 
         # /metrics on either worker counts the turns of both (3: an answer on each, the handoff)
         for client in (on_a, on_b):
-            r = await client.get("/metrics")
+            r = await client.get("/metrics", headers=METRICS_AUTH)
             assert _turns_counted(r.text) == 3, r.text
 
         # SIGTERM to the supervisor while worker A streams a slow answer: the answer finishes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from app.jobs import ArqJobQueue, InProcessJobQueue
+from app.runtime.jobs import ArqJobQueue, InProcessJobQueue
 from app.settings import Settings
 from app.wiring import _dialog_stores, _jobs, _redis
 from dialog.channels.redis_channel import RedisEventChannel

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from app.container import Container
 from app.db.engine import create_engine, session_factory
-from app.services import kb_ingest
-from app.services.knowledge import IndexedKnowledgeBases
+from app.kb import ingest as kb_ingest
+from app.kb.knowledge import IndexedKnowledgeBases
 from retrieval.index.store import IndexStore
 from retrieval.protocols import Vectors
 from retrieval.testing import HashEmbedder

@@ -1,6 +1,6 @@
 """The app served by real uvicorn in a child process, for the tests that signal it (graceful shutdown).
 
-The API is the real one (``create_app`` + ``app.serving``'s uvicorn options, the same as ``kefu serve``);
+The API is the real one (``create_app`` + ``app.edge.serving``'s uvicorn options, the same as ``kefu serve``);
 the models are the unit fakes (``tests.unit.app.helpers``: regex masker, keyword retriever, trained-free
 tracker), except the LLM: the real OpenAI-compatible client against the stub model server given by
 ``--llm-url``. A SQLite database is built by the migrations under ``--workdir``; the seeded tenant is
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from app.db.engine import create_engine, session_factory
 from app.db.migrate import upgrade
+from app.edge.serving import server
 from app.main import create_app
-from app.serving import server
 from llm_backend.config import LLMConfig
 from llm_backend.factory import build_llm_client
 from tests.reliability.conftest import make_settings

@@ -1,6 +1,6 @@
 """Data protection at the edges: secrets only from settings and refused when weak outside local
 development; the app behind the TLS proxy (trusted forwarded headers, HSTS on HTTPS only); oversized
-request heads refused; passwords stored with argon2id. (PII never stored raw: ``tests/unit/app/
+request heads refused; passwords stored with argon2id. (PII never stored raw: ``tests/unit/app/chat/
 test_pii_never_stored.py``; the proxy's compose service and Caddyfile: ``tests/unit/app/test_compose.py``.)
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from app.container import Container
 from app.db.models import User
-from app.edge_config import RateLimit
+from app.edge.config import RateLimit
+from app.edge.serving import uvicorn_options
 from app.main import create_app
-from app.serving import uvicorn_options
 from app.settings import MIN_SECRET_CHARS, Settings
 from tests.unit.app.helpers import PASSWORD, Tenant
 
@@ -78,9 +78,9 @@ def test_real_secrets_start_and_stay_out_of_reprs() -> None:
 
 def test_settings_are_the_only_reader_of_the_environment() -> None:
     """``os.environ`` / ``getenv`` appear only in ``app/settings.py`` (pydantic-settings reads it) and where
-    a child process inherits the environment (``llm_backend/serving.py``; ``app/serving.py`` sets
+    a child process inherits the environment (``llm_backend/serving.py``; ``app/edge/serving.py`` sets
     prometheus_client's multiprocess folder for the workers)."""
-    allowed = {"app/settings.py", "llm_backend/serving.py", "app/serving.py"}
+    allowed = {"app/settings.py", "llm_backend/serving.py", "app/edge/serving.py"}
     pattern = re.compile(r"os\.environ|getenv\(|environ\.get\(")
     readers = {
         f.relative_to(ROOT).as_posix()
@@ -91,7 +91,7 @@ def test_settings_are_the_only_reader_of_the_environment() -> None:
     assert readers <= allowed, readers - allowed
     serving = (ROOT / "llm_backend" / "serving.py").read_text(encoding="utf-8")
     assert "os.environ.get(" not in serving  # passed on to a child, not read
-    app_serving = (ROOT / "app" / "serving.py").read_text(encoding="utf-8")
+    app_serving = (ROOT / "app" / "edge" / "serving.py").read_text(encoding="utf-8")
     assert re.findall(r"os\.environ\S*", app_serving) == [
         'os.environ["PROMETHEUS_MULTIPROC_DIR"]'
     ]  # set, not read

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.container import Container
-from app.edge_config import RateLimit
-from app.ratelimit import MemoryLimiter
+from app.edge.config import RateLimit
+from app.edge.ratelimit import MemoryLimiter
 from tests.reliability.conftest import asgi_client, make_settings
 from tests.unit.app.helpers import ORIGIN, PASSWORD, Tenant, seed_tenant, start_conversation
 

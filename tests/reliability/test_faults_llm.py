@@ -4,8 +4,9 @@
 Mid-stream death (connection dropped, or the server process gone) and a mid-stream hang must give the
 customer a clear message and a human (a handoff), never a 500; what was generated so far is kept only as
 an interrupted answer (decision ``handoff``, reason ``llm_interrupted``), and the customer's message is
-kept. Before any output, failures fall back (the quoted passage) without waiting long, retries stay
-bounded, and the circuit breaker stops calling a dead server.
+kept. Before any output, failures fall back (the composed answer) without waiting long, retries stay
+bounded, and the circuit breaker stops calling a dead server. A slow model is not a dead one: the
+customer gets the composed answer without the outage lead, and slow turns do not open the breaker.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from llm_backend.config import LLMConfig
 from llm_backend.factory import build_llm_client
 from llm_backend.protocols import LLMClient
 from tests.reliability.conftest import asgi_client
-from tests.unit.app.helpers import Tenant, parse_sse, start_conversation
+from tests.unit.app.helpers import METRICS_AUTH, Tenant, parse_sse, start_conversation
 
 QUESTION = "What are the branch opening hours?"
 
@@ -133,9 +134,31 @@ async def test_no_first_token_falls_back_without_a_long_wait(
     events = await stream_turn(api, cid, headers)
     assert time.monotonic() - started < 8  # first_token_timeout_s (2 s)
     final = events[-1][1]
-    assert final["reason"] == "llm_fallback"  # the top passage, quoted, with its citation
+    assert final["reason"] == "llm_slow"  # slow is not down: the composed answer, with its citation
     assert final["citations"]
     assert "9:00" in final["text"]
+    assert "can't compose" not in final["text"]  # and no outage lead
+
+
+async def test_slow_answers_do_not_open_the_breaker_for_later_turns(
+    api: httpx.AsyncClient, container: Container, tenant: Tenant, stub: LlmStub
+) -> None:
+    """A busy model misses the first-token deadline on three turns in a row (breaker_failures = 3, which
+    would open the breaker if slowness counted as failure); the next turn, once it is fast again, is
+    answered by the model, not by a fallback."""
+    stub.set(ttft_s=30.0)
+    cid, headers = await start_conversation(api, tenant)
+    for _ in range(3):
+        final = (await stream_turn(api, cid, headers))[-1][1]
+        assert final["reason"] == "llm_slow"
+        assert "can't compose" not in final["text"]
+    stub.set(ttft_s=0.02)
+    final = (await stream_turn(api, cid, headers))[-1][1]
+    assert final["decision"] == "answer"
+    assert final["reason"] is None  # the model's own answer
+    assert final["model"] == "kefu-stub"
+    metrics = (await api.get("/metrics")).text
+    assert "kefu_llm_breaker_state 0.0" in metrics
 
 
 async def test_refusals_are_not_retried_and_the_breaker_opens(
@@ -146,12 +169,13 @@ async def test_refusals_are_not_retried_and_the_breaker_opens(
     for _ in range(3):  # breaker_failures = 3
         final = (await stream_turn(api, cid, headers))[-1][1]
         assert final["reason"] == "llm_fallback"
+        assert final["text"].startswith("Our assistant can't compose an answer right now.")  # really down
     assert stub.stats()["served"] == 3  # a 503 is not retried (the server is up and said no)
     stub.set(mode="ok")
     final = (await stream_turn(api, cid, headers))[-1][1]
     assert final["reason"] == "llm_fallback"  # breaker open: the model is not called at all
     assert stub.stats()["served"] == 3
-    metrics = (await api.get("/metrics")).text
+    metrics = (await api.get("/metrics", headers=METRICS_AUTH)).text
     assert 'kefu_llm_failures_total{code="llm_unavailable"}' in metrics
 
 

@@ -25,7 +25,7 @@ from app.container import Container
 from app.db import crud_conversations
 from app.db.engine import create_engine, session_factory
 from app.db.migrate import upgrade
-from app.redis_client import RedisClientConfig, command_client
+from app.runtime.redis_client import RedisClientConfig, command_client
 from dialog.events import EVENT_ADAPTER, Event
 from dialog.state import DialogState
 from dialog.stores.redis_store import RedisDialogStore
@@ -35,7 +35,14 @@ from privacy.factory import build_vault_store
 from tests.reliability.conftest import asgi_client, make_settings
 from tests.reliability.servers import PrivatePostgres, PrivateRedis
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import Tenant, fake_container, parse_sse, seed_tenant, start_conversation
+from tests.unit.app.helpers import (
+    METRICS_AUTH,
+    Tenant,
+    fake_container,
+    parse_sse,
+    seed_tenant,
+    start_conversation,
+)
 
 QUESTIONS = ["What are the branch opening hours?", "And on Saturday?", "Thanks, what about holidays?"]
 FAST_REDIS = RedisClientConfig(
@@ -103,7 +110,7 @@ async def test_redis_away_fails_fast_then_resumes_from_the_event_log(
         assert r.json()["error_code"] == "store_unavailable"
         assert waited < FAST_REDIS.worst_case_s() + 2.0  # fails fast, does not hang the customer
         assert (await durable(on_redis, cid))[:2] == (roles, version)  # nothing half-written
-        metrics = (await client.get("/metrics")).text
+        metrics = (await client.get("/metrics", headers=METRICS_AUTH)).text
         assert "kefu_rate_limit_store_errors_total 0.0" not in metrics  # the limiter failed open, counted
         assert "kefu_rate_limit_store_errors_total" in metrics
         ready = await client.get("/readyz")

@@ -1,5 +1,5 @@
 """Prompt injection, in the customer's message and inside a knowledge-base passage
-(``llm_backend.bench.injection.ATTACKS``).
+(``llm_backend.evaluation.injection.ATTACKS``).
 
 - The prompt keeps instructions and data apart for every attack: the system message is byte-identical to
   a harmless turn's; the attack lands only inside ``<question>`` or ``<passages>``, whose tags and the chat
@@ -19,11 +19,19 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from app.answering.generation import AnswerGenerator
 from app.container import Container
-from app.services.bench_injection import run_attacks
-from app.services.generation import AnswerGenerator
-from llm_backend.bench.injection import ATTACKS, CI_SUBSET, OTHER_CARD, Attack, judge, markdown, pass_rates
+from app.evals.bench_injection import run_attacks
 from llm_backend.config import LLMConfig, PromptConfig
+from llm_backend.evaluation.injection import (
+    ATTACKS,
+    CI_SUBSET,
+    OTHER_CARD,
+    Attack,
+    judge,
+    markdown,
+    pass_rates,
+)
 from llm_backend.leak import instruction_leak
 from llm_backend.prompt_text import NO_ANSWER_EN, NO_ANSWER_ZH, POLICY, neutralise, system_text
 from llm_backend.prompts import build_rag_prompt
@@ -207,6 +215,7 @@ async def test_the_cpu_model_under_attack(cpu_llm: tuple[object, LLMConfig], rec
 
 
 def test_the_harness_drives_the_turns_own_generator() -> None:
-    from app.services import bench_injection, chat_turn
+    from app.chat import turn as chat_turn
+    from app.evals import bench_injection
 
     assert bench_injection.AnswerGenerator is chat_turn.AnswerGenerator is AnswerGenerator

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.db.engine import create_engine, session_factory
-from app.services import kb_ingest
+from app.kb import ingest as kb_ingest
 from llm_backend.config import SemanticCacheConfig
 from llm_backend.semantic_cache import SemanticAnswerCache
 from retrieval.text import KeywordAnalyzer

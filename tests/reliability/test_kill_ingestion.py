@@ -18,8 +18,8 @@ from pathlib import Path
 
 from app.db import crud_kb
 from app.db.migrate import upgrade
-from app.services import kb_ingest
-from app.services.job_recovery import INTERRUPTED, recover_interrupted_jobs
+from app.kb import ingest as kb_ingest
+from app.kb.job_recovery import INTERRUPTED, recover_interrupted_jobs
 from bench.load.procs import Proc
 from tests.reliability.conftest import make_settings
 from tests.reliability.ingest_victim import documents, kb_container

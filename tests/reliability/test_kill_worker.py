@@ -37,8 +37,10 @@ from arq.jobs import Job, JobStatus
 
 from app.container import Container
 from app.db import crud_kb, crud_kb_admin
-from app.services import kb_admin, kb_ingest, kb_versions
-from app.services.job_recovery import INTERRUPTED
+from app.kb import admin as kb_admin
+from app.kb import ingest as kb_ingest
+from app.kb import versions as kb_versions
+from app.kb.job_recovery import INTERRUPTED
 from bench.load.procs import Proc
 from tests.pg import fresh_database
 from tests.reliability.ingest_victim import documents

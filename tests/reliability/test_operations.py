@@ -15,12 +15,12 @@ from starlette.routing import Route
 
 from app.container import Container
 from app.db import crud_kb
-from app.logs import configure_logging
-from app.metrics import STAGES
-from app.security_headers import SecurityHeadersMiddleware
+from app.edge.security_headers import SecurityHeadersMiddleware
+from app.runtime.logs import configure_logging
+from app.runtime.metrics import STAGES
 from retrieval.errors import IndexUnavailable
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import Tenant, start_conversation
+from tests.unit.app.helpers import METRICS_AUTH, Tenant, start_conversation
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -69,7 +69,7 @@ async def test_stage_histograms_on_metrics(client: httpx.AsyncClient, tenant: Te
         f"/api/v1/chat/conversations/{cid}/messages", json={"text": "Opening hours?"}, headers=headers
     )
     assert r.status_code == 200
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers=METRICS_AUTH)).text
     for stage in STAGES:
         assert f'kefu_turn_stage_seconds_count{{stage="{stage}"}}' in text, stage
     assert "kefu_turn_stage_seconds_bucket" in text
@@ -109,9 +109,9 @@ async def test_security_headers_on_api_and_pages(client: httpx.AsyncClient) -> N
     assert "strict-transport-security" not in r.headers  # plain HTTP: HSTS comes with HTTPS only
     api = await client.get("/api/v1/auth/me")
     assert api.headers["cache-control"] == "no-store"
-    docs = await client.get("/docs")
-    assert docs.headers["content-type"].startswith("text/html")
-    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+    page = await client.get("/console")
+    assert page.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
 async def test_every_html_page_of_the_app_has_a_strict_csp(

@@ -1,4 +1,4 @@
-"""Graceful shutdown: SIGTERM to the served app (real uvicorn, ``app.serving`` options, in a child process)
+"""Graceful shutdown: SIGTERM to the served app (real uvicorn, ``app.edge.serving`` options, in a child process)
 while a customer's answer is streaming. The stream finishes (every token, then ``final``), new connections
 are refused at once, and the app shuts down cleanly. With no grace (``EDGE__SHUTDOWN_GRACE_S=0``) the same stream
 is cut: the control that shows the test can fail."""

@@ -30,9 +30,9 @@ def worker_settings(workdir: Path) -> Settings:
 async def worker_container(settings: Settings, delay_s: float) -> Container:
     """The worker's container on the real PostgreSQL and Redis, with the slowed embedder."""
     from app.db.engine import create_engine, session_factory
-    from app.jobs import ArqJobQueue, queue_name
-    from app.redis_client import command_client
-    from app.services.knowledge import IndexedKnowledgeBases
+    from app.kb.knowledge import IndexedKnowledgeBases
+    from app.runtime.jobs import ArqJobQueue, queue_name
+    from app.runtime.redis_client import command_client
     from app.worker import JOB_FUNCTIONS
     from retrieval.index.store import IndexStore
     from tests.reliability.ingest_victim import SlowEmbedder

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.auth.service import Principal
 from app.db.models import Document, IngestionJob, KbVersion
+from app.kb.admin import version_state
+from app.kb.versions import Actor
 from app.schemas.admin_kb import DocumentPublic, JobPublic, VersionPublic
-from app.services.auth import Principal
-from app.services.kb_admin import version_state
-from app.services.kb_versions import Actor
 
 
 def actor_of(principal: Principal) -> Actor:

@@ -7,6 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from app.auth import service as auth
+from app.auth import widget_keys
+from app.auth.credentials import new_api_key, new_widget_key
 from app.db import crud_audit, crud_tenancy
 from app.deps import AdminDep, SessionDep
 from app.errors import AppError, ErrorCode
@@ -21,8 +24,6 @@ from app.schemas.auth import (
     WidgetKeyPublic,
     WidgetKeyUpdate,
 )
-from app.security import new_api_key, new_widget_key
-from app.services import auth, widget_keys
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

@@ -1,5 +1,5 @@
 """Admin analytics: one report per request for a period (days in a time zone). Admins only; tenant-scoped.
-What each figure means: ``app.services.analytics``."""
+What each figure means: ``app.analytics.report``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.analytics import report as analytics
 from app.db.base import utcnow
 from app.deps import AdminDep, SessionDep, SettingsDep
 from app.schemas.analytics import AnalyticsPublic
-from app.services import analytics
 
 router = APIRouter(prefix="/admin/analytics", tags=["admin: analytics"])
 

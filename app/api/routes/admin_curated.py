@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Query
 
 from app.db import crud_agent_desk
 from app.deps import AdminDep, ContainerDep, SessionDep
+from app.kb import curated_review
 from app.schemas.admin_curated import CuratedApprove, CuratedApproved
 from app.schemas.agent_desk import CuratedPublic
-from app.services import curated_review
 
 router = APIRouter(prefix="/admin/curated", tags=["admin: curated answers"])
 CuratedId = Annotated[str, Path(max_length=64)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.service import Principal
 from app.db import crud_audit, crud_kb, crud_kb_admin
 from app.db.models import GoldenQuestion
 from app.deps import AdminDep, SessionDep
@@ -16,7 +17,6 @@ from app.schemas.admin_config import (
     GoldenQuestionPublic,
     GoldenQuestionUpdate,
 )
-from app.services.auth import Principal
 
 router = APIRouter(prefix="/admin/golden-questions", tags=["admin: golden questions"])
 

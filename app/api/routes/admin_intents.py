@@ -10,14 +10,14 @@ import asyncio
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.service import Principal
+from app.chat import tenant_trackers
 from app.container import Container
 from app.db import crud_audit, crud_kb, crud_kb_admin
 from app.db.models import Intent
 from app.deps import AdminDep, ContainerDep, SessionDep
 from app.errors import AppError, ErrorCode
 from app.schemas.admin_config import IntentCreate, IntentPublic, IntentSetStatus, IntentUpdate
-from app.services import tenant_trackers
-from app.services.auth import Principal
 from dialog.errors import IntentConfigError
 from dialog.intents import load_intents_yaml
 

@@ -5,16 +5,21 @@ document, job or version is a 404)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api.routes._admin_common import actor_of, document_public, job_public, version_public
-from app.deps import AdminDep, ContainerDep
+from app.auth.staff_streams import guarded
+from app.deps import AdminDep, ContainerDep, StreamCheckDep
 from app.errors import AppError, ErrorCode, error_body
+from app.kb import admin as kb_admin
+from app.kb import versions as kb_versions
+from app.kb.uploads import receive_upload
 from app.schemas.admin_kb import (
     DocumentPublic,
     HitPublic,
@@ -27,13 +32,12 @@ from app.schemas.admin_kb import (
     VersionDetail,
     VersionPublic,
 )
-from app.services import kb_admin, kb_versions
-from app.services.uploads import receive_upload
 from retrieval.errors import PublishRefused
 
 router = APIRouter(prefix="/admin/kb", tags=["admin: knowledge base"])
 
 PiiPolicyQuery = Annotated[str | None, Query(pattern="^(flag|mask|reject)$")]
+JOB_RETRY_MS = 1000  # the browser's reconnect hint for the job stream
 
 
 @router.post("/uploads", status_code=202, response_model=UploadAccepted)
@@ -106,15 +110,30 @@ async def get_job(job_id: str, admin: AdminDep, container: ContainerDep) -> JobP
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "job events until it is done"}},
 )
-async def job_events(job_id: str, admin: AdminDep, container: ContainerDep) -> Any:
+async def job_events(
+    job_id: str,
+    admin: AdminDep,
+    check: StreamCheckDep,
+    container: ContainerDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+) -> Any:
     """Server-Sent Events: a ``job`` event (the ``JobPublic`` JSON, files included) whenever the job or one
-    of its files changes, the last one when it is done. Read from the database, so any replica serves it."""
+    of its files changes, the last one when it is done. Read from the database, so any replica serves it.
+
+    Each event's ``id`` names the state it carries: a client whose stream was cut (a restart) reconnects
+    with ``Last-Event-ID`` and gets only what changed since. ``session_ended`` ends the stream once the
+    caller's session no longer holds."""
     job, docs = await kb_admin.job_with_documents(container, tenant_id=admin.tenant_id, job_id=job_id)
     first = job_public(job, docs)
 
+    def event(body: str) -> ServerSentEvent:
+        ident = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+        return ServerSentEvent(event="job", data=body, id=ident, retry=JOB_RETRY_MS)
+
     async def events() -> AsyncIterator[ServerSentEvent]:
         last = first.model_dump_json()
-        yield ServerSentEvent(event="job", data=last)
+        if event(last).id != last_event_id:  # a resumed stream does not repeat what the client has
+            yield event(last)
         current = first
         while current.status not in ("succeeded", "failed"):
             await asyncio.sleep(0.4)
@@ -123,9 +142,11 @@ async def job_events(job_id: str, admin: AdminDep, container: ContainerDep) -> A
             body = current.model_dump_json()
             if body != last:
                 last = body
-                yield ServerSentEvent(event="job", data=body)
+                yield event(body)
 
-    return EventSourceResponse(events(), ping=15, send_timeout=30)
+    ended = ServerSentEvent(event="session_ended", data='{"reason": "session_ended"}')
+    stream = guarded(events(), check, every_s=container.settings.staff_stream_recheck_s, ended=ended)
+    return EventSourceResponse(stream, ping=15, send_timeout=30)
 
 
 # --- documents -------------------------------------------------------------------------------------------

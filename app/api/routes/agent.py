@@ -10,9 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from sse_starlette import EventSourceResponse
 
-from app.api.live_sse import live_response
+from app.agent import pii_reveal
+from app.agent import queue as agent_queue
+from app.api.live_sse import staff_live_response
+from app.conversations.live_feed import agent_conversation_feed, agent_queue_feed
 from app.db import crud_conversations
-from app.deps import AgentDep, ContainerDep, SessionDep
+from app.deps import AgentDep, ContainerDep, SessionDep, StreamCheckDep
 from app.errors import AppError, ErrorCode
 from app.schemas.agent import AgentMessagePublic, AgentTranscriptPublic, ConversationSummary, HandoffQueueItem
 from app.schemas.agent_desk import (
@@ -23,8 +26,6 @@ from app.schemas.agent_desk import (
     QueueItemPublic,
     QueuePublic,
 )
-from app.services import agent_console, pii_reveal
-from app.services.live_feed import agent_conversation_feed, agent_queue_feed
 
 router = APIRouter(prefix="/agent", tags=["agent"])
 
@@ -84,7 +85,7 @@ async def me(agent: AgentDep, container: ContainerDep) -> AgentMe:
 async def queue(agent: AgentDep, container: ContainerDep) -> QueuePublic:
     """Handoffs waiting for an agent (longest wait first, with reason and waiting time), those agents have
     taken, and conversations the bot handled in the last 30 minutes."""
-    q = await agent_console.queue(container, tenant_id=agent.tenant_id)
+    q = await agent_queue.queue(container, tenant_id=agent.tenant_id)
     return QueuePublic(
         waiting=[QueueItemPublic.model_validate(i, from_attributes=True) for i in q.waiting],
         assigned=[QueueItemPublic.model_validate(i, from_attributes=True) for i in q.assigned],
@@ -95,10 +96,14 @@ async def queue(agent: AgentDep, container: ContainerDep) -> QueuePublic:
 @router.get(
     "/events", response_class=EventSourceResponse, responses={200: {"content": {"text/event-stream": {}}}}
 )
-async def queue_events(agent: AgentDep, container: ContainerDep) -> EventSourceResponse:
+async def queue_events(
+    agent: AgentDep, check: StreamCheckDep, container: ContainerDep
+) -> EventSourceResponse:
     """Live changes to the tenant's queue (SSE): ``ready`` once subscribed, then ``handoff`` (a new one)
-    and ``queue`` (an agent joined, a conversation went back to the bot or closed)."""
-    return live_response(agent_queue_feed(container, tenant_id=agent.tenant_id))
+    and ``queue`` (an agent joined, a conversation went back to the bot or closed); ``session_ended``
+    and the end of the stream once the caller's session no longer holds."""
+    feed = agent_queue_feed(container, tenant_id=agent.tenant_id)
+    return staff_live_response(feed, check, every_s=container.settings.staff_stream_recheck_s)
 
 
 @router.get("/conversations/{conversation_id}/context", response_model=ConversationContextPublic)
@@ -107,7 +112,7 @@ async def conversation_context(
 ) -> ConversationContextPublic:
     """The handoff context package as of now: summary, intent, slots, last question, the chunks the bot
     cited (with their text), the handoff (reason, since when), and the placeholders of the conversation."""
-    ctx = await agent_console.context(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
+    ctx = await agent_queue.context(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
     h = ctx.handoff
     return ConversationContextPublic(
         conversation=ConversationSummary.model_validate(ctx.conversation, from_attributes=True),
@@ -128,9 +133,14 @@ async def conversation_context(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def conversation_events(
-    conversation_id: Annotated[str, Path(max_length=64)], agent: AgentDep, container: ContainerDep
+    conversation_id: Annotated[str, Path(max_length=64)],
+    agent: AgentDep,
+    check: StreamCheckDep,
+    container: ContainerDep,
 ) -> EventSourceResponse:
     """Live events of one conversation (SSE, masked): ``ready``, then ``message`` (customer, bot or agent),
-    ``handoff``, ``agent_joined``, ``bot_resumed``, ``closed``, ``feedback``."""
-    await agent_console.load_state(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
-    return live_response(agent_conversation_feed(container, conversation_id=conversation_id))
+    ``handoff``, ``agent_joined``, ``bot_resumed``, ``closed``, ``feedback``; ``session_ended`` and the
+    end of the stream once the caller's session no longer holds."""
+    await agent_queue.load_state(container, tenant_id=agent.tenant_id, conversation_id=conversation_id)
+    feed = agent_conversation_feed(container, conversation_id=conversation_id)
+    return staff_live_response(feed, check, every_s=container.settings.staff_stream_recheck_s)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from app.agent import actions as agent_actions
+from app.agent import pii_reveal
 from app.deps import AgentDep, ContainerDep
 from app.schemas.agent_desk import (
     ActionDone,
@@ -17,7 +19,6 @@ from app.schemas.agent_desk import (
     RevealCreate,
     RevealPublic,
 )
-from app.services import agent_desk, pii_reveal
 
 router = APIRouter(prefix="/agent/conversations/{conversation_id}", tags=["agent"])
 
@@ -28,7 +29,7 @@ ConversationId = Annotated[str, Path(max_length=64)]
 async def join(conversation_id: ConversationId, agent: AgentDep, container: ContainerDep) -> ActionDone:
     """Take the conversation (from the queue, or from the bot). Joining twice changes nothing.
     409 ``conflict`` when another agent has it, 409 ``conversation_closed`` when it has ended."""
-    changed = await agent_desk.join(container, agent=agent, conversation_id=conversation_id)
+    changed = await agent_actions.join(container, agent=agent, conversation_id=conversation_id)
     return ActionDone(conversation_id=conversation_id, mode="agent", changed=changed)
 
 
@@ -39,7 +40,7 @@ async def send_message(
     """Send a message to the customer (joining the conversation first if needed). The text is masked with
     the conversation's placeholders before it is stored; the customer sees their own values. 422
     ``empty_message``, 413 ``message_too_long``, 409 ``conflict`` / ``conversation_closed``."""
-    sent = await agent_desk.send_message(
+    sent = await agent_actions.send_message(
         container, agent=agent, conversation_id=conversation_id, text=body.text
     )
     return AgentMessageSent(message_id=sent.message_id, text=sent.text, joined=sent.joined, pii=sent.pii)
@@ -51,7 +52,7 @@ async def return_to_bot(
 ) -> ActionDone:
     """Hand the conversation back to the bot, which resumes with intent, slots and history intact.
     409 ``conflict`` when the bot has it already or another agent does (admins may override)."""
-    await agent_desk.return_to_bot(container, agent=agent, conversation_id=conversation_id)
+    await agent_actions.return_to_bot(container, agent=agent, conversation_id=conversation_id)
     return ActionDone(conversation_id=conversation_id, mode="bot")
 
 
@@ -61,7 +62,7 @@ async def close(
 ) -> ActionDone:
     """End the conversation with an outcome (``resolved`` / ``not_resolved``); the customer is asked to
     rate the service."""
-    await agent_desk.close(container, agent=agent, conversation_id=conversation_id, outcome=body.outcome)
+    await agent_actions.close(container, agent=agent, conversation_id=conversation_id, outcome=body.outcome)
     return ActionDone(conversation_id=conversation_id, mode="closed")
 
 

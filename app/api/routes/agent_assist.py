@@ -8,9 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.agent import canned, curated, suggest
 from app.db import crud_agent_desk
 from app.db.models import CuratedAnswer
 from app.deps import AdminDep, AgentDep, ContainerDep, SessionDep
+from app.kb.search import MAX_QUERY_CHARS, search_active
 from app.schemas.agent_desk import (
     CannedCreate,
     CannedPublic,
@@ -21,8 +23,6 @@ from app.schemas.agent_desk import (
     KbSearchPublic,
     SuggestionPublic,
 )
-from app.services import canned, curated, suggest
-from app.services.kb_search import MAX_QUERY_CHARS, search_active
 from retrieval.labels import display_label
 
 router = APIRouter(prefix="/agent", tags=["agent"])

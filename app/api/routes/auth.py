@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.auth import service as auth
 from app.deps import SESSION_COOKIE, PrincipalDep, SessionDep, SettingsDep, bearer_or_cookie
 from app.schemas.auth import LoginCreate, LoginPublic, PrincipalPublic, UserPublic
-from app.services import auth
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

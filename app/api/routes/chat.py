@@ -11,6 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from app.auth.service import widget_key_for
+from app.chat.turn import ChatTurn
+from app.chat.types import Accepted, TokenChunk, TurnOutcome
+from app.conversations import customer_side
 from app.deps import ContainerDep, OptionalPrincipalDep, SessionDep, WidgetConversationDep
 from app.errors import AppError, ErrorCode, error_body, is_database_unavailable, translate_domain_error
 from app.schemas.chat import (
@@ -24,10 +28,6 @@ from app.schemas.chat import (
     TranscriptPublic,
     TurnPublic,
 )
-from app.services import conversations
-from app.services.auth import widget_key_for
-from app.services.chat_turn import ChatTurn
-from app.services.turn_types import Accepted, TokenChunk, TurnOutcome
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -51,7 +51,7 @@ async def create_conversation(
     key = await widget_key_for(session, public_key=public_key, origin=origin) if public_key else None
     if key is not None and origin:
         request.state.cors_origin = origin
-    started = await conversations.start(
+    started = await customer_side.start(
         container, session, widget_key=key, principal=principal, lang=body.lang
     )
     conv = started.conversation
@@ -119,7 +119,7 @@ async def transcript(
     conv: WidgetConversationDep, session: SessionDep, container: ContainerDep
 ) -> TranscriptPublic:
     """The conversation so far, as the customer sees it."""
-    rows = await conversations.customer_transcript(container, session, conversation=conv)
+    rows = await customer_side.customer_transcript(container, session, conversation=conv)
     return TranscriptPublic(
         conversation_id=conv.id,
         status=conv.status,
@@ -143,7 +143,7 @@ async def feedback(
     body: FeedbackCreate, conv: WidgetConversationDep, container: ContainerDep
 ) -> FeedbackPublic:
     """Thumbs up/down on one answer (``message_id``), and/or a 1-5 CSAT for the conversation."""
-    row = await conversations.give_feedback(
+    row = await customer_side.give_feedback(
         container, conversation=conv, message_id=body.message_id, thumbs=body.thumbs, csat=body.csat
     )
     return FeedbackPublic(id=row.id, message_id=row.message_id, thumbs=row.thumbs, csat=row.csat)
@@ -152,7 +152,7 @@ async def feedback(
 @router.post(CONV + "/handoff", status_code=201, response_model=HandoffPublic)
 async def request_human(conv: WidgetConversationDep, container: ContainerDep) -> HandoffPublic:
     """Ask for a human agent. Idempotent: while a handoff is open, the same one is returned."""
-    row = await conversations.request_human(container, conversation=conv)
+    row = await customer_side.request_human(container, conversation=conv)
     return HandoffPublic(
         id=row.id,
         conversation_id=row.conversation_id,

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from app.conversations.customer_side import demo_widget_key
 from app.deps import ContainerDep
 from app.errors import AppError, ErrorCode
-from app.services.widget_side import demo_widget_key
 from app.web.pages import asset, render
 
 root_router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -26,7 +26,8 @@ def _lang(requested: str | None, request: Request) -> str:
 
 @root_router.get("/")
 async def home(request: Request, lang: Annotated[str | None, Query(max_length=2)] = None) -> Response:
-    return render("home.html", lang=_lang(lang, request))
+    api_docs = request.app.state.settings.environment == "local"  # /docs is served there only
+    return render("home.html", lang=_lang(lang, request), api_docs=api_docs)
 
 
 @root_router.get("/widget.js")

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Path
 from sse_starlette import EventSourceResponse
 
 from app.api.live_sse import live_response
+from app.conversations import customer_side
+from app.conversations.live_feed import customer_feed
 from app.deps import ContainerDep, WidgetConversationDep
 from app.schemas.widget import ConversationEnded, PassagePublic
-from app.services import widget_side
-from app.services.live_feed import customer_feed
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -39,7 +39,7 @@ async def cited_passage(
 ) -> PassagePublic:
     """The full passage behind a citation of this conversation. 404 ``not_found`` for a chunk this
     conversation never cited."""
-    p = await widget_side.cited_passage(container, conversation=conv, chunk_id=chunk_id)
+    p = await customer_side.cited_passage(container, conversation=conv, chunk_id=chunk_id)
     return PassagePublic(
         chunk_id=p.chunk_id, title=p.title, text=p.text, document_id=p.document_id, source=p.source
     )
@@ -49,5 +49,5 @@ async def cited_passage(
 async def end_chat(conv: WidgetConversationDep, container: ContainerDep) -> ConversationEnded:
     """The customer ends the chat (outcome ``abandoned`` while waiting for an agent, else
     ``customer_ended``). The CSAT can still be given afterwards. Ending twice is harmless."""
-    outcome = await widget_side.end_conversation(container, conversation=conv)
+    outcome = await customer_side.end_conversation(container, conversation=conv)
     return ConversationEnded(conversation_id=conv.id, status="closed", outcome=outcome)

@@ -25,12 +25,17 @@ class Tenant(HasCreatedAt, Base):
 
 class User(HasCreatedAt, Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'agent')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'agent')", name="role"),
+        UniqueConstraint("tenant_id", "email"),
+    )
 
     id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    # Stored lower-cased; unique across tenants so a login needs no tenant name.
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # Stored lower-cased; unique within the tenant (not across tenants: creating a user must not tell one
+    # tenant's admin which addresses another tenant uses). A login needs no tenant name: the password
+    # picks the user among those with the address (``app.auth.service.login``).
+    email: Mapped[str] = mapped_column(String(320), index=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id

@@ -1,7 +1,8 @@
 // kefu UI kit (ES module) shared by the agent and admin consoles.
 //   h(tag, props, ...children)  build elements; text is always set as text (never parsed as HTML)
 //   api(path, options)          JSON over fetch with the login token; throws ApiError {status, code, detail}
-//   sse(path, options)          async iterator of {event, data} from a Server-Sent Events response (fetch)
+//   sse(path, options)          async iterator of {event, data, id} from a Server-Sent Events response (fetch);
+//                               options.lastEventId resumes a stream (Last-Event-ID)
 //   createI18n(messages)        t(key, vars), lang, setLang(lang), onChange(fn); zh/en, remembered
 //   auth                        the console login token (sessionStorage)
 //   toast(text, kind), formatWait(seconds, lang), formatTime(iso, lang)
@@ -43,7 +44,9 @@ const TOKEN_KEY = "kefu.console.token";
 export const auth = {
   get token() { return sessionStorage.getItem(TOKEN_KEY); },
   set(token) { token ? sessionStorage.setItem(TOKEN_KEY, token) : sessionStorage.removeItem(TOKEN_KEY); },
-  headers() { const t = this.token; return t ? { Authorization: "Bearer " + t } : {}; },
+  // X-Kefu-CSRF: the server takes the session cookie only with it (a page of another origin cannot add a
+  // custom header without a CORS preflight the API never grants); the console itself sends the token.
+  headers() { const t = this.token; return t ? { Authorization: "Bearer " + t, "X-Kefu-CSRF": "1" } : { "X-Kefu-CSRF": "1" }; },
 };
 
 export class ApiError extends Error {
@@ -74,8 +77,9 @@ export async function api(path, { method = "GET", body, headers = {}, signal } =
 }
 
 // Server-Sent Events over fetch (EventSource cannot send the Authorization header or POST a body).
-export async function* sse(path, { method = "GET", body, headers = {}, signal } = {}) {
+export async function* sse(path, { method = "GET", body, headers = {}, signal, lastEventId } = {}) {
   const init = { method, headers: { Accept: "text/event-stream", ...auth.headers(), ...headers }, signal, credentials: "same-origin" };
+  if (lastEventId) init.headers["Last-Event-ID"] = lastEventId;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers["Content-Type"] = "application/json";
@@ -110,16 +114,18 @@ export async function* sse(path, { method = "GET", body, headers = {}, signal } 
 
 function parseBlock(block) {
   let event = "message";
+  let id = null;
   const data = [];
   for (const line of block.split("\n")) {
     if (line.startsWith(":")) continue; // comment / ping
     if (line.startsWith("event:")) event = line.slice(6).trim();
+    else if (line.startsWith("id:")) id = line.slice(3).trim();
     else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
   }
   if (!data.length) return null;
   let parsed;
   try { parsed = JSON.parse(data.join("\n")); } catch { parsed = data.join("\n"); }
-  return { event, data: parsed };
+  return { event, data: parsed, id };
 }
 
 // --- i18n --------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from llm_backend.testing import ScriptedLLM
 from retrieval.text import KeywordAnalyzer
 from tests.integration.conftest import pg_engine, pg_sessions, pg_url  # noqa: F401
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import Tenant, fake_container, seed_tenant
+from tests.unit.app.helpers import METRICS_TOKEN, Tenant, fake_container, seed_tenant
 
 # pg_*: the integration tier's PostgreSQL fixtures, for app tests that also run on
 # the deployed stack (marker ``integration``, e.g. test_pii_never_stored.py).
@@ -49,6 +49,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "data_dir": tmp_path,
         "log_json": False,
         "cookie_secure": False,
+        "metrics_token": METRICS_TOKEN,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

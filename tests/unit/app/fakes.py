@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from app.services.knowledge import ActiveKnowledge
+from app.kb.knowledge import ActiveKnowledge
 from retrieval.protocols import Retriever
 from retrieval.testing import KeywordRetriever
 

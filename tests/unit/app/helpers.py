@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.auth.credentials import hash_password, new_widget_key
 from app.container import Container
 from app.db import crud_tenancy
-from app.jobs import InProcessJobQueue
-from app.metrics import Metrics
-from app.security import hash_password, new_widget_key
-from app.services.knowledge import IndexedKnowledgeBases
+from app.kb.knowledge import IndexedKnowledgeBases
+from app.runtime.jobs import InProcessJobQueue
+from app.runtime.metrics import Metrics
 from app.settings import Settings
 from app.worker import JOB_FUNCTIONS
 from dialog.channels.memory import MemoryEventChannel
@@ -35,6 +35,9 @@ from retrieval.text import KeywordAnalyzer
 from tests.unit.app.fakes import StaticKnowledgeBases, chunks_of
 
 ORIGIN = "https://bank.example"
+# The app tests' settings carry this METRICS_TOKEN (``ENVIRONMENT=test``: /metrics needs it).
+METRICS_TOKEN = "unit-test-metrics-token-0123456789"
+METRICS_AUTH = {"Authorization": "Bearer " + METRICS_TOKEN}
 PASSWORD = "correct horse battery"
 
 KB = chunks_of(

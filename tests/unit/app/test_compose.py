@@ -121,6 +121,7 @@ def test_the_app_behind_the_proxy_is_production_grade(compose: dict) -> None:
     env = compose["services"]["app"]["environment"]
     assert env["ENVIRONMENT"] == "production"  # refuses default or weak secrets (app.settings)
     assert env["COOKIE_SECURE"] == "true"
-    assert env["EDGE__TRUSTED_PROXIES"] == "*"  # safe only because the app publishes no port
+    # the proxy's fixed address on the network it shares with the app only (tests/reliability/test_hardening.py)
+    assert env["EDGE__TRUSTED_PROXIES"] == compose["services"]["proxy"]["networks"]["edge"]["ipv4_address"]
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # no default: compose refuses to start without
     assert env["VAULT_KEY"].startswith("${VAULT_KEY:?")

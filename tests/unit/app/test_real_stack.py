@@ -12,9 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app import demo
 from app.db.models import Message
+from app.kb import ingest as kb_ingest
 from app.main import create_app
-from app.services import demo, kb_ingest
 from app.wiring import build_container
 from tests.unit.app.conftest import make_settings
 from tests.unit.app.helpers import parse_sse

@@ -216,3 +216,50 @@ async def test_structured_rejects_an_invalid_schema_as_a_programming_error() -> 
     client, _ = make(FakeBackend())
     with pytest.raises(ValueError, match="invalid JSON schema"):
         await client.structured(MSGS, {"type": "nonsense"})
+
+
+async def test_slow_calls_are_counted_apart_from_errors() -> None:
+    """Two slow answers (a deadline missed) do not open the breaker; a model that stays slow opens it "on
+    slowness" (callers degrade quietly), and stays healthy; errors open it as before."""
+    now = [0.0]
+    backend = FakeBackend([Step(delay_s=5), Step(delay_s=5)])
+    client, _ = make(backend, first_token_timeout_s=0.02, breaker_failures=2, breaker_slow_calls=3)
+    client.breaker._clock = lambda: now[0]
+    for _ in range(2):
+        with pytest.raises(LLMTimeout):
+            [d async for d in client.stream(MSGS)]
+    assert client.breaker.state == "closed"
+    assert "".join([d async for d in client.stream(MSGS)]) == "hello world"  # the next turn gets the model
+    backend.steps = [Step(delay_s=5)] * 3
+    for _ in range(3):
+        with pytest.raises(LLMTimeout):
+            [d async for d in client.stream(MSGS)]
+    assert (client.breaker.state, client.breaker.opened_by) == ("open", "slow")
+    with pytest.raises(LLMCircuitOpen) as opened:
+        await client.complete(MSGS)
+    assert opened.value.slow
+    assert await client.health()  # busy, not down: readiness keeps the replica
+    now[0] = 31.0  # breaker_reset_s (30) later the probe goes through and closes it
+    assert (await client.complete(MSGS)).text == "hello world"
+    backend.steps = [Step(error=LLMUnavailable("down"))] * 2
+    for _ in range(2):
+        with pytest.raises(LLMUnavailable):
+            await client.complete(MSGS)
+    with pytest.raises(LLMCircuitOpen) as down:
+        await client.complete(MSGS)
+    assert not down.value.slow
+    assert client.breaker.opened_by == "errors"
+    assert not await client.health()
+
+
+async def test_a_slow_call_between_errors_does_not_reset_nor_add_to_the_error_count() -> None:
+    backend = FakeBackend([Step(error=LLMUnavailable("x")), Step(delay_s=5), Step(error=LLMUnavailable("x"))])
+    client, _ = make(backend, timeout_s=0.02, breaker_failures=2, breaker_slow_calls=5)
+    with pytest.raises(LLMUnavailable):
+        await client.complete(MSGS)
+    with pytest.raises(LLMTimeout):
+        await client.complete(MSGS)
+    assert client.breaker.state == "closed"
+    with pytest.raises(LLMUnavailable):
+        await client.complete(MSGS)
+    assert client.breaker.opened_by == "errors"

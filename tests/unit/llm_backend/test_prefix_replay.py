@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm_backend.bench.prefix_replay import PrefixReport, TurnStat, first_change, simulate_block_cache
+from llm_backend.evaluation.prefix_replay import PrefixReport, TurnStat, first_change, simulate_block_cache
 from llm_backend.types import ChatMessage
 
 SYSTEM = ChatMessage("system", "policy")

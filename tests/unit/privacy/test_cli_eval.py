@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import build_cli
-from privacy.eval.data import Sample, Span, write_jsonl
+from privacy.evaluation.data import Sample, Span, write_jsonl
 from privacy.masker import PresidioMasker
 
 pytestmark = pytest.mark.models
@@ -31,7 +31,7 @@ def data(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _shared_masker(masker: PresidioMasker, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("app.cli.cmd_eval_pii._masker", lambda: masker)
+    monkeypatch.setattr("app.evals.cli.cmd_eval_pii._masker", lambda: masker)
 
 
 def test_json_output_has_the_promised_keys(data: Path) -> None:

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from privacy.eval.data import Sample, Span, load_cluener, load_presidio_research, read_jsonl, write_jsonl
-from privacy.eval.metrics import evaluate, f_beta
+from privacy.evaluation.data import (
+    Sample,
+    Span,
+    load_cluener,
+    load_presidio_research,
+    read_jsonl,
+    write_jsonl,
+)
+from privacy.evaluation.metrics import evaluate, f_beta
 
 
 def test_scores_of_a_known_case() -> None:

@@ -8,9 +8,9 @@ import random
 import pytest
 
 from privacy.checksums import is_valid_card, is_valid_cn_id, is_valid_uscc
-from privacy.eval import synth_zh
-from privacy.eval.metrics import evaluate
-from privacy.eval.runner import predict
+from privacy.evaluation import synth_zh
+from privacy.evaluation.metrics import evaluate
+from privacy.evaluation.runner import predict
 from privacy.masker import PresidioMasker
 
 

@@ -132,19 +132,28 @@ export default {
       }
     }
 
+    // The job's live progress. A stream cut before the job ends (a server restart, a proxy timeout) is
+    // resumed with Last-Event-ID (the server sends only what changed since); polling is the last resort.
     async function follow(jobId) {
       let last = null;
-      try {
-        for await (const ev of ctx.sse("/admin/kb/jobs/" + encodeURIComponent(jobId) + "/events", { signal: ctx.signal })) {
-          if (ev.event !== "job") continue;
-          last = ev.data;
-          show(last);
-          if (last.status === "succeeded" || last.status === "failed") return;
+      let lastId = null;
+      const done = () => last && (last.status === "succeeded" || last.status === "failed");
+      for (let attempt = 0; attempt < 6 && !ctx.signal.aborted && !done(); attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
+        try {
+          for await (const ev of ctx.sse("/admin/kb/jobs/" + encodeURIComponent(jobId) + "/events", { signal: ctx.signal, lastEventId: lastId })) {
+            if (ev.event !== "job") continue;
+            last = ev.data;
+            if (ev.id) lastId = ev.id;
+            attempt = 0;
+            show(last);
+            if (done()) return;
+          }
+        } catch (err) {
+          if (ctx.signal.aborted) return;
         }
-      } catch (err) {
-        if (ctx.signal.aborted) return;
       }
-      while (!ctx.signal.aborted && (!last || !["succeeded", "failed"].includes(last.status))) { // stream cut: poll
+      while (!ctx.signal.aborted && !done()) { // the stream keeps failing: poll
         try { last = await ctx.api("/admin/kb/jobs/" + encodeURIComponent(jobId), { signal: ctx.signal }); show(last); } catch (err) { ctx.fail(err); return; }
         await new Promise((r) => setTimeout(r, 1000));
       }

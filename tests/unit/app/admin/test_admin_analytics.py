@@ -11,11 +11,11 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.analytics import report as analytics
+from app.analytics.report import Period, percentile, stage_latency
+from app.analytics.unanswered import Asked, group_questions, question_key, similarity
 from app.container import Container
 from app.schemas.analytics import AnalyticsPublic
-from app.services import analytics
-from app.services.analytics import Period, percentile, stage_latency
-from app.services.unanswered import Asked, group_questions, question_key, similarity
 from tests.unit.app import analytics_seed
 from tests.unit.app.analytics_seed import EXPECTED, NOW, WINDOW, comparable
 from tests.unit.app.helpers import Tenant, login, seed_tenant
@@ -163,7 +163,7 @@ def test_near_duplicate_questions_group_and_different_ones_do_not() -> None:
     st.lists(st.text(alphabet="abcde信用卡", min_size=1, max_size=8), min_size=1, max_size=40, unique=True)
 )
 def test_the_indexed_clustering_is_the_plain_rule(keys: list[str]) -> None:
-    from app.services.analytics_bench import plain_cluster
-    from app.services.unanswered import _cluster
+    from app.analytics.unanswered import _cluster
+    from app.evals.analytics_bench import plain_cluster
 
     assert _cluster(keys) == plain_cluster(keys)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from app.chat.tenant_trackers import TenantTrackers, revision_of
 from app.container import Container
-from app.services.tenant_trackers import TenantTrackers, revision_of
 from dialog.intents import IntentSet, load_intents_yaml
 from dialog.testing import DEMO_INTENTS, local_tracker
 from tests.unit.app.helpers import Tenant, login, seed_tenant, start_conversation

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
+from app.auth.service import Principal, update_user
 from app.container import Container
 from app.db import crud_tenancy
 from app.errors import AppError
-from app.services.auth import Principal, update_user
 from tests.unit.app.helpers import Tenant
 
 

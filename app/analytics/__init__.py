@@ -1,0 +1,1 @@
+"""Admin analytics: the period report and the top unanswered questions."""

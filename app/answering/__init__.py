@@ -1,0 +1,1 @@
+"""The answer of a turn: grounded generation, attribution, citing, the semantic answer cache."""

@@ -1,0 +1,1 @@
+"""Who is calling: credentials, users and sessions, API keys, widget keys."""

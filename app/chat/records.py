@@ -1,0 +1,244 @@
+"""The turn's writes: the customer's message (load_state, mask, track, persist_user — retried as a whole
+on a concurrent writer, committed before any model runs) and the bot's reply (persist: events, message,
+handoff, audit — one transaction), each followed by the live event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.answering.generation import Generated
+from app.chat import tenant_trackers
+from app.chat.timing import StageClock
+from app.chat.types import Citation
+from app.container import Container
+from app.conversations import handoff as handoffs
+from app.conversations import live
+from app.conversations.event_writer import WRITE_ATTEMPTS, backoff, load_conversation, write_events
+from app.conversations.log import Appended
+from app.db import crud_audit, crud_conversations
+from app.db.base import new_id
+from app.db.models import Conversation, Handoff
+from app.errors import AppError, ErrorCode
+from dialog.errors import VersionConflict
+from dialog.events import BotSaid, Event, UserSaid
+from dialog.handoff import summarise
+from dialog.policy import events_for_decision
+from dialog.protocols import Decision, RetrievalSignal, TrackResult
+from dialog.state import DialogState
+from privacy.audit import audit_event, turn_audit
+from privacy.session import mask_message
+from privacy.types import MaskResult, VaultState
+from retrieval.types import SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedTurn:
+    """The turn after the customer's message is durable."""
+
+    state: DialogState
+    track: TrackResult | None  # None while an agent has the conversation
+    masked: MaskResult
+    vault: VaultState
+    message_id: str
+
+    def with_state(self, state: DialogState) -> AcceptedTurn:
+        return AcceptedTurn(state, self.track, self.masked, self.vault, self.message_id)
+
+
+async def accept_user_message(
+    c: Container, *, tenant_id: str, conversation_id: str, text: str, clock: StageClock
+) -> AcceptedTurn:
+    """load_state, mask, track and persist_user; the whole is retried on a concurrent writer."""
+    masked: MaskResult | None = None
+    vault = VaultState()
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        async with c.sessions() as session:
+            with clock.stage("load_state"):
+                conv = await load_conversation(session, tenant_id=tenant_id, conversation_id=conversation_id)
+                state = await c.conversation_log.load(
+                    session, conversation_id=conversation_id, durable_version=conv.event_version
+                )
+            if state.mode == "closed":
+                raise AppError(ErrorCode.CONVERSATION_CLOSED, "the conversation is closed; start a new one")
+            if masked is None:
+                with clock.stage("mask"):
+                    masked, vault = await mask_message(c.masker, c.vaults, conversation_id, text)
+            track: TrackResult | None = None
+            if state.mode == "bot":
+                with clock.stage("track"):
+                    tracker = await tenant_trackers.for_container(c).get(tenant_id)
+                    track = await tracker.track(state, masked.text)
+            with clock.stage("persist_user"):
+                message_id = new_id()
+                lang = track.lang if track else state.lang
+                events: list[Event] = [UserSaid(text=masked.text, lang=lang, message_id=message_id)]
+                events += list(track.events) if track else []
+                try:
+                    appended = await c.conversation_log.write(
+                        session, conversation_id=conversation_id, state=state, events=events
+                    )
+                except VersionConflict:
+                    await session.rollback()
+                    c.metrics.version_conflicts.inc()
+                    if attempt == WRITE_ATTEMPTS:
+                        raise
+                    await backoff(attempt)
+                    continue
+                await crud_conversations.add_message(
+                    session,
+                    message_id=message_id,
+                    conversation_id=conversation_id,
+                    tenant_id=tenant_id,
+                    event_seq=appended.first_seq,
+                    role="user",
+                    text=masked.text,
+                    lang=lang,
+                    pii_counts=masked.counts(),
+                )
+                if masked.findings:
+                    await crud_audit.record(
+                        session,
+                        tenant_id=tenant_id,
+                        actor_type="system",
+                        actor_id=None,
+                        action="pii.masked",
+                        target_type="message",
+                        target_id=message_id,
+                        data=audit_event(turn_audit(masked, None)),
+                    )
+                await crud_conversations.set_conversation_state(
+                    session, conversation=conv, status=appended.state.mode, lang=lang
+                )
+                await session.commit()
+                await c.conversation_log.publish(conversation_id=conversation_id, appended=appended)
+            for entity, n in masked.counts().items():
+                c.metrics.pii_masked.labels(entity=entity).inc(n)
+            await live.publish(
+                c.events,
+                live.conversation_topic(conversation_id),
+                {"type": "message", "role": "user", "message_id": message_id, "text": masked.text},
+            )
+            return AcceptedTurn(appended.state, track, masked, vault, message_id)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def record_reply(
+    c: Container,
+    *,
+    tenant_id: str,
+    conversation_id: str,
+    user: AcceptedTurn,
+    result: SearchResult,
+    decision: Decision,
+    generated: Generated,
+    citations: list[Citation],
+    clock: StageClock,
+    kb_version: str = "",
+) -> tuple[str, str | None, DialogState]:
+    """persist: the reply's events, message, handoff and audit in one transaction, then the live event.
+    ``kb_version``: the KB version the answer's passages came from (stored with ``Generated.refs``)."""
+    bot_id = new_id()
+    signal = RetrievalSignal(good_enough=result.good_enough, n_hits=len(result.hits))
+    summary = summarise(user.state, decision.reason or "policy") if decision.action == "handoff" else ""
+    events: list[Event] = events_for_decision(decision, signal, summary=summary)
+    events.append(
+        BotSaid(
+            text=generated.masked,
+            citations=[c.chunk_id for c in citations],
+            decision=decision.action,
+            message_id=bot_id,
+        )
+    )
+
+    async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> Handoff | None:
+        return await _write_bot_rows(
+            c, session, tenant_id, conv, appended, bot_id, user, decision, generated, citations, clock,
+            kb_version,
+        )  # fmt: skip
+
+    appended, handoff = await write_events(
+        c.sessions,
+        c.conversation_log,
+        c.metrics,
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        build=lambda _state: events,
+        rows=rows,
+        state=user.state,
+    )
+    await live.publish(
+        c.events,
+        live.conversation_topic(conversation_id),
+        {
+            "type": "message",
+            "role": "bot",
+            "message_id": bot_id,
+            "text": generated.masked,
+            "decision": decision.action,
+            "citations": [c.as_json() for c in citations],
+        },
+    )
+    if handoff is not None:
+        c.metrics.handoffs.labels(reason=handoff.reason).inc()
+        await handoffs.announce(c.events, handoff=handoff)
+    return bot_id, handoff.id if handoff else None, appended.state
+
+
+async def _write_bot_rows(
+    c: Container,
+    session: AsyncSession,
+    tenant_id: str,
+    conv: Conversation,
+    appended: Appended,
+    bot_id: str,
+    user: AcceptedTurn,
+    decision: Decision,
+    generated: Generated,
+    citations: list[Citation],
+    clock: StageClock,
+    kb_version: str,
+) -> Handoff | None:
+    lang = user.track.lang if user.track else ""
+    # The passages this answer's prompt showed, for the next turn's prompt (``ChatTurn._carried``).
+    prompt_refs = (
+        {"kb_version": kb_version, "refs": list(generated.refs)} if kb_version and generated.refs else None
+    )
+    await crud_conversations.add_message(
+        session,
+        message_id=bot_id,
+        conversation_id=conv.id,
+        tenant_id=tenant_id,
+        event_seq=appended.state.version,  # BotSaid is the last event written
+        role="bot",
+        text=generated.masked,
+        lang=lang,
+        citations=[c.as_json() for c in citations],
+        timings_ms=clock.rounded(),
+        model=generated.model,
+        decision=decision.action,
+        decision_reason=decision.reason,
+        prompt_refs=prompt_refs,
+    )
+    if generated.leaked:
+        await crud_audit.record(
+            session,
+            tenant_id=tenant_id,
+            actor_type="system",
+            actor_id=None,
+            action="pii.output_masked",
+            target_type="message",
+            target_id=bot_id,
+            data={"leaked": generated.leaked},
+        )
+    if decision.action != "handoff":
+        return None
+    context = handoffs.context_package(appended.state, reason=decision.reason or "policy", cited=citations)
+    return await handoffs.open_handoff(
+        session,
+        tenant_id=tenant_id,
+        conversation_id=conv.id,
+        reason=decision.reason or "policy",
+        context=context,
+    )

@@ -1,0 +1,288 @@
+"""One customer chat turn, end to end. Stages, in order, each timed:
+
+    load_state -> mask -> track -> persist_user -> retrieve -> policy -> generate -> check_output -> persist
+
+Only masked text leaves the mask stage: the tracker, the retriever, the LLM, the database, the live events
+and the logs never see a clear PII value (the vault, encrypted, holds them). The customer's message and its
+``UserSaid`` event are committed before the model is called, so a crash after that loses nothing.
+``stream`` yields ``TokenChunk``s then one ``TurnOutcome``; ``run`` is the same turn without the tokens
+(the JSON route), so both routes share every line of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from app.answering import answer_cache, citing
+from app.answering.generation import AnswerGenerator, Generated
+from app.chat.records import AcceptedTurn, accept_user_message, record_reply
+from app.chat.timing import StageClock
+from app.chat.types import (
+    Accepted,
+    Citation,
+    TokenChunk,
+    TurnOutcome,
+    retrieval_signal,
+    validated_message,
+)
+from app.container import Container
+from app.db import crud_conversations, crud_kb
+from app.runtime.metrics import STAGES
+from dialog.protocols import Decision, TrackResult
+from dialog.state import DialogState
+from llm_backend.prompt_text import no_answer_text
+from llm_backend.types import ChatMessage, Lang, Passage
+from retrieval.types import Hit, SearchFilters, SearchResult
+
+logger = logging.getLogger(__name__)
+
+
+class ChatTurn:
+    def __init__(self, container: Container) -> None:
+        self._c = container
+        self._log = container.conversation_log
+        self._generator = AnswerGenerator(
+            llm=container.llm,
+            masker=container.masker,
+            counter=container.token_counter,
+            config=container.settings.llm,
+            metrics=container.metrics,
+        )
+
+    async def run(self, *, tenant_id: str, conversation_id: str, text: str) -> TurnOutcome:
+        outcome: TurnOutcome | None = None
+        async for item in self.stream(tenant_id=tenant_id, conversation_id=conversation_id, text=text):
+            if isinstance(item, TurnOutcome):
+                outcome = item
+        assert outcome is not None
+        return outcome
+
+    async def stream(
+        self, *, tenant_id: str, conversation_id: str, text: str
+    ) -> AsyncIterator[Accepted | TokenChunk | TurnOutcome]:
+        text = validated_message(text, max_chars=self._c.settings.max_message_chars)
+        clock = StageClock()
+        user = await accept_user_message(
+            self._c, tenant_id=tenant_id, conversation_id=conversation_id, text=text, clock=clock
+        )
+        yield Accepted(user.message_id)
+        if user.track is None:  # an agent has (or is about to take) the conversation: no bot reply
+            yield self._outcome(conversation_id, user, None, "with_agent", None, "", [], None, clock)
+            return
+
+        with clock.stage("retrieve"):
+            result, version = await self._retrieve(tenant_id, user.track)
+        with clock.stage("policy"):
+            signal = retrieval_signal(result)
+            llm_ok = self._c.settings.llm.fallback == "extractive" or await self._c.llm.health()
+            decision = self._c.policy(user.state, user.track, signal, llm_available=llm_ok)
+
+        lang = _prompt_lang(user.track.lang)
+        # An urgent topic (lost card, fraud) goes to a person, but what the knowledge base says to do right
+        # now (freeze the card, the hotline) is not held back while the customer waits.
+        urgent_answer = (
+            decision.action == "handoff" and decision.reason == "urgent_topic" and result.good_enough
+        )
+        generated: Generated | None = None
+        if (decision.action == "answer" and decision.message is None) or urgent_answer:
+            async for item in self._answer(tenant_id, conversation_id, version, user, result, lang, clock):
+                if isinstance(item, Generated):
+                    generated = item
+                else:
+                    yield item
+            assert generated is not None
+            if urgent_answer:
+                notice = "\n\n" + (decision.message or "")
+                yield TokenChunk(notice)
+                generated = dataclasses.replace(
+                    generated, masked=generated.masked + notice, restored=generated.restored + notice
+                )
+            elif generated.handoff:
+                decision = Decision(action="handoff", reason="llm_unavailable", message=generated.restored)
+            elif generated.reason == "llm_interrupted":
+                # The model died or stalled mid-answer: what was shown stays, marked interrupted (never
+                # stored as a complete answer), and a person takes over.
+                decision = Decision(action="handoff", reason="llm_interrupted", message=generated.restored)
+            elif generated.no_answer:
+                decision = Decision(action="dont_know", reason=generated.reason or "model_no_answer")
+            elif generated.reason:
+                decision = Decision(action="answer", reason=generated.reason)
+        else:
+            canned = decision.message or no_answer_text(lang or "en")
+            generated = Generated(masked=canned, restored=canned)
+            yield TokenChunk(canned)
+
+        citations = await self._citations(tenant_id, result.hits, generated, decision)
+        with clock.stage("persist"):
+            bot_id, handoff_id, state = await record_reply(
+                self._c,
+                tenant_id=tenant_id,
+                conversation_id=conversation_id,
+                user=user,
+                result=result,
+                decision=decision,
+                generated=generated,
+                citations=citations,
+                clock=clock,
+                kb_version=version,
+            )
+        self._c.metrics.turns.labels(decision=decision.action).inc()
+        logger.info(
+            "turn conversation=%s decision=%s reason=%s kb=%s hits=%d cited=%d ms=%.0f",
+            conversation_id,
+            decision.action,
+            decision.reason,
+            version,
+            len(result.hits),
+            len(citations),
+            clock.total_ms(),
+        )
+        clock.observe(self._c.metrics, STAGES)
+        yield self._outcome(
+            conversation_id,
+            user.with_state(state),
+            bot_id,
+            decision.action,
+            decision.reason,
+            generated.restored,
+            citations,
+            generated.model,
+            clock,
+            handoff_id,
+        )
+
+    async def _answer(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        version: str,
+        user: AcceptedTurn,
+        result: SearchResult,
+        lang: Lang | None,
+        clock: StageClock,
+    ) -> AsyncIterator[TokenChunk | Generated]:
+        """A grounded answer: from the answer cache when a fresh one exists, else from the model."""
+        assert user.track is not None
+        cache, question = self._c.answer_cache, user.track.standalone_query
+        with clock.stage("generate"):
+            cached = await answer_cache.lookup(
+                cache, tenant_id=tenant_id, kb_version=version, question=question
+            )
+        if cached is not None:
+            yield TokenChunk(cached.restored)
+            yield cached
+            return
+        passages = [citing.passage_of(h.chunk) for h in result.hits]
+        with clock.stage("generate"):
+            carried = await self._carried(tenant_id, conversation_id, version)
+        got: Generated | None = None
+        async for item in self._generator.stream(
+            question=user.masked.text,
+            standalone=question,
+            passages=passages,
+            history=_history(user.state),
+            carried=carried,
+            lang=lang,
+            vault=user.vault,
+            clock=clock,
+        ):
+            if isinstance(item, Generated):
+                got = item
+            else:
+                yield item
+        assert got is not None
+        await answer_cache.remember(
+            cache,
+            tenant_id=tenant_id,
+            kb_version=version,
+            question=question,
+            generated=got,
+            lang=lang or "en",
+            customer_data=bool(user.masked.findings),
+        )
+        yield got
+
+    async def _carried(self, tenant_id: str, conversation_id: str, version: str) -> list[Passage]:
+        """The passages the previous answer's prompt showed, in its order, if it was built on the same KB
+        version: the prompt builder keeps their numbers so the prompt's prefix (and the model server's
+        prefix cache) holds across the turns of a conversation (docs/LLM.md, "Prompt layout")."""
+        async with self._c.sessions() as session:
+            prompt = await crud_conversations.last_prompt_refs(
+                session, tenant_id=tenant_id, conversation_id=conversation_id
+            )
+            if not prompt or prompt.get("kb_version") != version or not prompt.get("refs"):
+                return []
+            refs = [str(r) for r in prompt["refs"]]
+            chunks = {
+                c.chunk_id: c for c in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=refs)
+            }
+        return [citing.passage_of(chunks[r]) for r in refs if r in chunks]
+
+    async def _retrieve(self, tenant_id: str, track: TrackResult) -> tuple[SearchResult, str]:
+        kb = await self._c.knowledge.active(tenant_id)
+        if kb is None:
+            return SearchResult(hits=[], good_enough=False), ""
+        query = track.standalone_query
+        k = self._c.settings.retrieval.top_k
+        filters = SearchFilters(metadata=dict(track.retrieval_filters)) if track.retrieval_filters else None
+        result = await asyncio.to_thread(kb.retriever.search, query, k=k, filters=filters)
+        if filters is not None and not result.good_enough:  # a slot narrowed too far: search everything
+            result = await asyncio.to_thread(kb.retriever.search, query, k=k)
+        return result, kb.version
+
+    async def _citations(
+        self, tenant_id: str, hits: Sequence[Hit], generated: Generated, decision: Decision
+    ) -> list[Citation]:
+        if not generated.cited or decision.action not in ("answer", "handoff"):
+            return []
+        return await citing.citations(self._c, tenant_id=tenant_id, hits=hits, cited=generated.cited)
+
+    def _outcome(
+        self,
+        conversation_id: str,
+        user: AcceptedTurn,
+        bot_id: str | None,
+        decision: str,
+        reason: str | None,
+        text: str,
+        citations: list[Citation],
+        model: str | None,
+        clock: StageClock,
+        handoff_id: str | None = None,
+    ) -> TurnOutcome:
+        s = user.state
+        return TurnOutcome(
+            conversation_id=conversation_id,
+            user_message_id=user.message_id,
+            message_id=bot_id,
+            text=text,
+            decision=decision,
+            reason=reason,
+            citations=citations,
+            state={
+                "mode": s.mode,
+                "lang": s.lang,
+                "intent": s.intent,
+                "intent_confidence": s.intent_confidence,
+                "slots": dict(s.slots),
+                "pending_slot": s.pending_slot,
+                "version": s.version,
+            },
+            timings_ms=clock.rounded(),
+            model=model,
+            handoff_id=handoff_id,
+            pii=user.masked.counts(),
+        )
+
+
+def _prompt_lang(lang: str) -> Lang | None:
+    return "zh" if lang == "zh" else "en" if lang == "en" else None
+
+
+def _history(state: DialogState) -> list[ChatMessage]:
+    """Earlier turns (masked), oldest first, without the message being answered now (the last one)."""
+    turns = state.history[:-1] if state.history and state.history[-1].role == "user" else state.history
+    return [ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in turns]

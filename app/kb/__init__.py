@@ -1,0 +1,1 @@
+"""Knowledge bases: uploads, ingestion, versions, the writer lock, search, job recovery, curated review."""

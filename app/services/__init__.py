@@ -1,1 +1,0 @@
-"""Orchestration with no HTTP types: the chat turn, auth, handoff, knowledge-base ingestion, demo seeding."""
