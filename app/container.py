@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.conversations.event_writer import ConversationWriter
 from app.conversations.log import ConversationLog
 from app.kb.knowledge import KnowledgeBases
 from app.runtime.jobs import JobQueue
@@ -67,6 +68,12 @@ class Container:
     @property
     def conversation_log(self) -> ConversationLog:
         return ConversationLog(self.dialog_store)
+
+    @property
+    def conversation_writer(self) -> ConversationWriter:
+        """Every write to a conversation: events and rows in one transaction, retried on a concurrent
+        writer (``app.conversations.event_writer``)."""
+        return ConversationWriter(self.sessions, self.conversation_log, self.metrics)
 
     async def aclose(self) -> None:
         """Close everything in reverse order of construction; one failure does not stop the rest."""

@@ -39,8 +39,11 @@ class ErrorCode(Enum):
     RATE_LIMITED = ("rate_limited", HTTPStatus.TOO_MANY_REQUESTS)
     UNSUPPORTED_FILE = ("unsupported_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     CORRUPT_FILE = ("corrupt_file", HTTPStatus.UNPROCESSABLE_ENTITY)
+    PARSE_LIMIT_EXCEEDED = ("parse_limit_exceeded", HTTPStatus.UNPROCESSABLE_ENTITY)
     DUPLICATE_DOCUMENT = ("duplicate_document", HTTPStatus.CONFLICT)
     PUBLISH_REFUSED = ("publish_refused", HTTPStatus.CONFLICT)
+    SOURCE_REFUSED = ("source_refused", HTTPStatus.UNPROCESSABLE_ENTITY)
+    SYNC_IN_PROGRESS = ("sync_in_progress", HTTPStatus.CONFLICT)
     LLM_UNAVAILABLE = ("llm_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     STORE_UNAVAILABLE = ("store_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     DATABASE_UNAVAILABLE = ("database_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
@@ -70,7 +73,7 @@ def translate_domain_error(exc: Exception) -> AppError | None:
     from dialog.errors import ConversationClosedError, DialogError, StoreUnavailable, VersionConflict
     from llm_backend.errors import LLMError
     from privacy.errors import PrivacyError, UnknownPlaceholder, VaultConflict
-    from retrieval.errors import DocumentRejected, RetrievalError
+    from retrieval.errors import DocumentRejected, ParseLimitExceeded, RetrievalError
 
     if isinstance(exc, VersionConflict):
         return AppError(ErrorCode.CONFLICT, "the conversation changed concurrently; retry")
@@ -88,6 +91,8 @@ def translate_domain_error(exc: Exception) -> AppError | None:
         return AppError(ErrorCode.NOT_FOUND, "no such placeholder in this conversation")
     if isinstance(exc, PrivacyError):
         return AppError(ErrorCode.STORE_UNAVAILABLE, f"privacy vault unavailable ({exc.code})")
+    if isinstance(exc, ParseLimitExceeded):
+        return AppError(ErrorCode.PARSE_LIMIT_EXCEEDED, f"{exc.code} ({exc.limit}): {exc.detail}")
     if isinstance(exc, DocumentRejected):
         return AppError(ErrorCode.UNSUPPORTED_FILE, f"{exc.code}: {exc.detail}")
     if isinstance(exc, RetrievalError):

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.admin_settings import AdminConfig
+from app.connectors.config import ConnectorsConfig
 from app.edge.config import EdgeConfig, RateLimitConfig, ServerConfig
 from app.runtime.redis_client import RedisClientConfig
 from dialog.config import DialogConfig
@@ -101,6 +102,8 @@ class Settings(BaseSettings):
     dialog: DialogConfig = DialogConfig()
     llm: LLMConfig = LLMConfig()
     admin: AdminConfig = AdminConfig()
+    # Website and folder sources of the knowledge base (CONNECTORS__*).
+    connectors: ConnectorsConfig = ConnectorsConfig()
 
     @model_validator(mode="after")
     def _stale_after_spans_heartbeats(self) -> Settings:

@@ -121,6 +121,9 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     container.jobs = await _jobs(settings, container, role)
     closers.append(container.jobs.aclose)
     await start_recovery(container, role=role)
+    from app.connectors.schedule import start_scheduler
+
+    start_scheduler(container, role=role)
     return container
 
 

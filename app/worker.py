@@ -34,7 +34,15 @@ async def ingest_job(
     return await run_ingestion_job(ctx["container"], tenant_id=tenant_id, job_id=job_id, publish=publish)
 
 
-JOB_FUNCTIONS: Mapping[str, JobFunction] = {"ingest_job": ingest_job}
+async def source_sync_job(ctx: dict[str, Any], *, tenant_id: str, sync_id: str) -> dict[str, Any]:
+    """Run one sync of a knowledge source (``app.connectors.sync``)."""
+    from app.connectors.sync import run_sync
+
+    out = await run_sync(ctx["container"], tenant_id=tenant_id, sync_id=sync_id)
+    return {"status": out.status, "version": out.version, "published": out.published}
+
+
+JOB_FUNCTIONS: Mapping[str, JobFunction] = {"ingest_job": ingest_job, "source_sync_job": source_sync_job}
 
 
 async def _startup(ctx: dict[str, Any]) -> None:

@@ -31,8 +31,11 @@ class PolicyConfig(BaseModel):
     max_failed_retrievals: int = Field(default=2, ge=1, le=20)
     # Ask for an intent's missing required slots before answering (each slot at most once in a row).
     require_slots: bool = True
-    # An out-of-scope intent this confident overrides a retrieval that looks good.
+    # An out-of-scope intent this confident overrides a retrieval that looks good ...
     out_of_scope_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
+    # ... but not one that clearly answers (``RetrievalSignal.clear``): the evidence decides, unless the
+    # message tries to instruct the assistant (``dialog.injection``).
+    evidence_gate: bool = True
     supported_languages: tuple[str, ...] = ("zh", "en")
     smalltalk_intents: tuple[str, ...] = ("greeting", "thanks", "goodbye")
     # Scope checks on the retrieved passages (``dialog.scope``): a question about another bank or payment

@@ -33,6 +33,9 @@ class BotSaid(_Event):
     text: str  # masked
     citations: list[str] = Field(default_factory=list)  # chunk ids
     decision: str = "answer"
+    # What the answer is about: the label of its first cited passage (an FAQ question, a section's
+    # headings); follow-ups are rewritten with it (``dialog.rewrite``). "" when nothing was cited.
+    topic: str = ""
     message_id: str | None = None
 
 

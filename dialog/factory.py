@@ -9,6 +9,7 @@ from __future__ import annotations
 from dialog.classifier import ClassifierParams, EmbedFn, IntentClassifier
 from dialog.config import DialogConfig, PolicyConfig
 from dialog.intents import IntentSet, load_intents_yaml
+from dialog.kb_profile import KBProfile
 from dialog.policy import Policy
 from dialog.protocols import Tracker
 from dialog.tracker_llm import LLMTracker, StateCall
@@ -16,12 +17,17 @@ from dialog.tracker_local import LocalTracker
 
 
 def build_local_tracker(
-    config: DialogConfig, *, embed: EmbedFn, intents: IntentSet | None = None
+    config: DialogConfig,
+    *,
+    embed: EmbedFn,
+    intents: IntentSet | None = None,
+    kb: KBProfile | None = None,
 ) -> LocalTracker:
-    """A trained ``LocalTracker`` for ``intents`` (default: the demo set at ``config.intents_path``)."""
+    """A trained ``LocalTracker`` for ``intents`` (default: the demo set at ``config.intents_path``) and
+    what the tenant's knowledge base teaches (``kb``: in-scope examples, implied slots)."""
     intent_set = intents if intents is not None else load_intents_yaml(config.intents_path)
     classifier = IntentClassifier(embed, ClassifierParams(threshold=config.intent_threshold))
-    tracker = LocalTracker(classifier, intent_set, default_lang=config.default_lang)
+    tracker = LocalTracker(classifier, intent_set, default_lang=config.default_lang, kb=kb)
     tracker.warm_up()
     return tracker
 
@@ -32,6 +38,7 @@ def build_tracker(
     embed: EmbedFn,
     intents: IntentSet | None = None,
     llm: StateCall | None = None,
+    kb: KBProfile | None = None,
 ) -> Tracker:
     """The tracker ``config.tracker`` names. ``embed``: the retrieval embedder's ``embed_queries``.
 
@@ -40,7 +47,7 @@ def build_tracker(
     """
     if config.tracker == "llm" and llm is None:
         raise ValueError("DIALOG__TRACKER=llm needs an LLM adapter: pass llm=(messages, schema) -> dict")
-    local = build_local_tracker(config, embed=embed, intents=intents)
+    local = build_local_tracker(config, embed=embed, intents=intents, kb=kb)
     if config.tracker == "local" or llm is None:
         return local
     return LLMTracker(llm, local, history_turns=config.history_turns, timeout_s=config.llm_tracker_timeout_s)

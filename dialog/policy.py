@@ -17,9 +17,12 @@ Order of the rules (the first that fires decides):
 8. the retrieved passages cannot speak to it (``dialog.scope``): another bank or payment firm the KB
    never mentions -> ``dont_know`` / ``other_institution`` ("I can only answer about <our bank>"); a
    product line (loans, insurance, funds ...) no passage mentions -> ``dont_know`` / ``not_covered``
-9. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row)
+9. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row); a slot
+   the message settles by naming a product (白金卡: a credit card, ``dialog.kb_profile``) is not missing
 10. retrieval not good enough -> ``handoff`` / ``repeated_failure`` on the N-th consecutive miss, else
-   ``dont_know`` (``out_of_scope`` or ``no_answer``); a confident out-of-scope intent counts as a miss
+   ``dont_know`` (``out_of_scope`` or ``no_answer``); a confident out-of-scope intent counts as a miss,
+   unless a passage clearly answers (``RetrievalSignal.clear``) and the message gives the assistant no
+   instructions (``dialog.injection``): the evidence decides, not the classifier
 11. the LLM backend down -> ``handoff`` / ``llm_unavailable``
 12. otherwise ``answer``
 
@@ -33,6 +36,7 @@ from collections.abc import Sequence
 
 from dialog.config import PolicyConfig
 from dialog.events import ClarificationAsked, Event, HandoffRequested, RetrievalMissed, SlotSet
+from dialog.injection import looks_like_injection
 from dialog.messages import canned
 from dialog.protocols import Decision, RetrievalSignal, TrackResult
 from dialog.scope import check as scope_check
@@ -129,7 +133,11 @@ class Policy:
                     return Decision(
                         "clarify", "missing_slot", clarify_slot=slot, message=self._clarify(slot, lang)
                     )
-        confident_oos = track.out_of_scope and track.confidence >= c.out_of_scope_confidence
+        confident_oos = (
+            track.out_of_scope
+            and track.confidence >= c.out_of_scope_confidence
+            and not self._evidence_in_scope(track, signal)
+        )
         if not signal.good_enough or confident_oos:
             misses = state.failed_retrievals + 1
             if c.handoff_on_repeated_failure and misses >= c.max_failed_retrievals:
@@ -140,6 +148,15 @@ class Policy:
         if not llm_available and c.handoff_on_llm_unavailable:
             return self._handoff("llm_unavailable", lang)
         return Decision("answer")
+
+    def _evidence_in_scope(self, track: TrackResult, signal: RetrievalSignal) -> bool:
+        """A passage clearly answers and the message is a question, not instructions to the assistant."""
+        return (
+            self.config.evidence_gate
+            and signal.clear
+            and signal.good_enough
+            and not looks_like_injection(track.standalone_query)
+        )
 
     def _scope(self, track: TrackResult, signal: RetrievalSignal, lang: str) -> Decision | None:
         c = self.config

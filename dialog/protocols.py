@@ -92,6 +92,9 @@ class RetrievalSignal:
     # The retrieved passages' text, best first (what an answer would be grounded on); the scope checks
     # (``dialog.scope``) read it. Empty: those checks are skipped.
     passages: tuple[str, ...] = ()
+    # A passage clearly answers (stronger than ``good_enough``; the app decides from the retriever's scores):
+    # the intent classifier's out-of-scope verdict does not hold against it (``PolicyConfig.evidence_gate``).
+    clear: bool = False
 
 
 Action = Literal["answer", "clarify", "handoff", "dont_know"]

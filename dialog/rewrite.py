@@ -1,9 +1,13 @@
-"""Standalone rewriting of follow-ups, by rules, using the previous standalone question.
+"""Standalone rewriting of follow-ups, by rules, using the previous standalone question and the previous
+answer's topic (the label of the passage it cited: ``RewriteContext.answer_topic``).
 
 "那手续费呢？" after "信用卡分期怎么申请？" becomes "信用卡分期的手续费是多少？"; "what about debit cards?" after
 "What is the annual fee for credit cards?" becomes "What is the annual fee for debit cards?"; "借记卡" in
-answer to "which card?" turns "年费是多少？" into "借记卡年费是多少？". A message that is not a follow-up is
-returned unchanged. Retrieval and the intent classifier both use the rewrite.
+answer to "which card?" turns "年费是多少？" into "借记卡年费是多少？"; "那白金卡呢" after "信用卡年费多少" becomes
+"白金卡年费多少" (a product in place of the one asked about); "and for a business account?" after "What do I
+need to open an account?" becomes "What do I need to open a business account?"; a bare "那要多久" / "how
+much is it?" asks about the previous subject, or, when the previous question named none ("wallet got
+pinched, who do I phone"), the previous answer's. A message that is not a follow-up is returned unchanged. Retrieval and the intent classifier both use the rewrite.
 """
 
 from __future__ import annotations
@@ -30,7 +34,31 @@ BANKING_TERMS: tuple[str, ...] = (
     "fixed deposit", "term deposit", "deposit", "mortgage", "loan", "personal loan", "car loan",
     "exchange rate", "foreign exchange", "fee", "fees", "interest rate", "interest", "refund", "insurance",
     "overdraft", "cashback", "apple pay", "google pay", "top-up", "top up",
+    "收费", "费用", "补卡费", "加急补卡", "lost card", "stolen card", "loss report", "replacement", "activation",
+    "激活", "business account", "对公账户", "境外汇款", "跨境汇款", "境外转账", "免密支付", "免密", "contactless",
+    "取现", "cash advance", "现钞", "外币",
 )  # fmt: skip
+
+# Slots that name what a question is about; one of them alone is a follow-up about that thing instead.
+ENTITY_SLOTS = ("card_tier", "card_type", "account_type", "product", "currency", "channel")
+# A new entity replaces the mention of a related slot in the previous question ("白金卡" for "信用卡").
+_RELATED = {
+    "card_tier": ("card_tier", "card_type", "product"),
+    "card_type": ("card_type", "card_tier", "product"),
+    "product": ("product", "card_type"),
+    "account_type": ("account_type",),
+    "currency": ("currency",),
+    "channel": ("channel",),
+}
+_ZH_BARE = re.compile(
+    r"多少|多久|几天|收费|免费|要钱|收钱|费吗|钱吗|怎么办理|怎么申请|怎么弄|在哪办|可以吗|行吗|能吗|关掉|关闭|取消|开通|撤销|撤回"
+)
+_EN_BARE = re.compile(
+    r"^(?:how\s+(?:much|long|many)|how\s+(?:do|can)\s+i|is\s+(?:it|that|there)|are\s+there|does\s+it|"
+    r"can\s+i|what\s+does\s+it|where\s+(?:do|can)\s+i)\b",
+    re.IGNORECASE,
+)
+_EN_ARTICLE = r"(?:\b(?:a|an|the|my|your)\s+)?"
 
 # Attributes: a follow-up naming only one of these asks for that attribute of the previous topic.
 _QUANTITY_ZH = ("费", "率", "额", "息", "钱", "价", "限", "多少", "期限", "时间", "多久")
@@ -48,6 +76,11 @@ _EN_MARKERS_END = re.compile(r"\s*(?:then|too|as\s+well)?\s*[?.!]*\s*$", re.IGNO
 _EN_PRONOUN = re.compile(r"\b(?:it|its|that|this|them|they|those|these)\b", re.IGNORECASE)
 _EN_QUESTION = re.compile(
     r"^(?:how|what|when|where|why|which|who|can|could|do|does|did|is|are|will|would|should|may)\b",
+    re.IGNORECASE,
+)
+# "it" that stands for nothing: small talk, not a follow-up
+_EN_DUMMY_IT = re.compile(
+    r"\b(?:what\s+(?:time|day|date)\s+is\s+it|is\s+it\s+(?:raining|sunny|cold|hot|snowing)|how\s+is\s+it\s+going)\b",
     re.IGNORECASE,
 )
 _EN_FILLER = re.compile(r"^(?:the|a|an|my|your|for|of|with|about|on)\s+", re.IGNORECASE)
@@ -78,6 +111,7 @@ _MODIFIER_CLASSES: tuple[tuple[str, ...], ...] = (
     ("晚上", "夜间", "凌晨", "早上", "白天", "上午", "下午"),
     ("今天", "明天", "后天"),
     ("网上", "线上", "线下", "手机上", "App上", "app上", "柜台", "网点", "ATM", "取款机"),
+    ("跨行", "他行", "本行", "行内"),
     ("abroad", "overseas", "domestically", "in china", "locally", "outside china"),
     ("on weekends", "on weekdays", "on holidays", "on public holidays", "at night", "weekends", "weekdays",
      "holidays"),
@@ -125,6 +159,7 @@ class RewriteContext:
     pending_slot: str | None = None
     slots_now: Mapping[str, SlotMatch] = field(default_factory=dict)
     slots_prev: Mapping[str, SlotMatch] = field(default_factory=dict)
+    answer_topic: str = ""  # the previous answer's topic (its first cited passage's label), "" if none
 
 
 class Rewriter:
@@ -150,6 +185,25 @@ class Rewriter:
 
     # --- helpers --------------------------------------------------------------------------------------
 
+    def _topic(self, base: str, ctx: RewriteContext, *, subject_only: bool) -> str:
+        """The subject a follow-up continues: the previous question's banking terms; the previous
+        answer's topic when the question named no banking term, or when the answer names the same
+        subject more precisely ("card" -> "lost card"); else the question's core phrase."""
+        own = self.topic_of(base, ctx.lang, subject_only=subject_only) if self._terms.search(base) else ""
+        answer = ctx.answer_topic.strip()
+        if (
+            answer
+            and _is_zh(ctx.lang) == bool(re.search(r"[\u4e00-\u9fff]", answer))
+            and self._terms.search(answer)
+        ):
+            theirs = self.topic_of(answer, ctx.lang, subject_only=subject_only)
+            if not own or (own.lower() in theirs.lower() and len(theirs) > len(own)):
+                return theirs
+        return own or self._core(base, ctx.lang) or ctx.topic_hint
+
+    def _has_terms(self, text: str) -> bool:
+        return bool(self._terms.search(text))
+
     def topic_of(self, query: str, lang: str, *, subject_only: bool = False) -> str:
         """The subject of ``query``: its longest run of adjacent banking terms, else its core phrase.
 
@@ -168,6 +222,11 @@ class Rewriter:
                     runs[-1] = (runs[-1][0], e)
                 else:
                     runs.append((s, e))
+            if _is_zh(lang) and subject_only and 1 < len(runs) <= 3:
+                # "手机银行什么时候能买外汇": the subject is both ("手机银行外汇"), not the longer one alone
+                joined = "".join(dict.fromkeys(query[s:e].strip() for s, e in runs))
+                if len(joined) <= 12:
+                    return joined
             s, e = max(runs, key=lambda r: (r[1] - r[0], -r[0]))
             return query[s:e].strip()
         return self._core(query, lang)
@@ -217,7 +276,7 @@ class Rewriter:
         """ "手续费多少？" / "fees?": only attribute terms and question words, no subject of its own."""
         core = self._strip_markers(text, lang)
         rest = self._terms.sub("", core)
-        rest = _ZH_QUESTION_CORE.sub("", rest) if _is_zh(lang) else re.sub(
+        rest = re.sub(r"^(?:收|要|交|付|扣|有)", "", _ZH_QUESTION_CORE.sub("", rest)) if _is_zh(lang) else re.sub(
             r"\b(?:what|how|much|is|are|the|a|an|about|for|of|and|do|does|it|cost)\b|[?.!,]", "", rest,
             flags=re.IGNORECASE,
         )  # fmt: skip
@@ -256,8 +315,16 @@ class Rewriter:
         if answered is not None:
             return answered
         switched = self._switch_slots(text, prev, ctx)
-        is_follow_up = self._has_marker(text, ctx.lang) or (
-            self._is_attribute_only(text, ctx.lang) and self._fits_previous_intent(text, ctx)
+        if switched is None:
+            entity = self._entity_follow_up(text, prev, ctx)
+            if entity is not None:
+                return entity
+        if not _is_zh(ctx.lang) and _EN_DUMMY_IT.search(text):
+            return text
+        is_follow_up = (
+            self._has_marker(text, ctx.lang)
+            or (self._is_attribute_only(text, ctx.lang) and self._fits_previous_intent(text, ctx))
+            or self._is_bare_question(text, ctx)
         )
         if not is_follow_up and switched is None:
             return text
@@ -267,14 +334,70 @@ class Rewriter:
         aspect = self._aspect(text, ctx)
         if not aspect:
             return base
-        # "那手续费呢" asks for another attribute of the subject; "怎么减免呢" asks about the same thing.
+        # "那手续费呢" asks for another attribute of the subject; "怎么减免呢" asks about the same thing; a
+        # bare "那要多久" asks about the subject, not the attribute asked before ("补卡收费吗" -> "补卡要多久").
         new_attribute = any(self._is_attribute(m.group(0), ctx.lang) for m in self._terms.finditer(aspect))
+        new_attribute = new_attribute or (not self._has_terms(aspect) and self._is_bare_question(text, ctx))
         if not new_attribute and _is_modifier(aspect, ctx.lang):
             return _with_modifier(base, aspect, ctx.lang)
-        topic = self.topic_of(base, ctx.lang, subject_only=new_attribute) or ctx.topic_hint
+        topic = self._topic(base, ctx, subject_only=new_attribute)
         if not topic:
             return text
         return self._compose(topic, aspect, ctx.lang)
+
+    def _entity_follow_up(self, text: str, prev: str, ctx: RewriteContext) -> str | None:
+        """ "那白金卡呢" / "and for a business account?": the message names one product (an entity slot)
+        and nothing else; the previous question is asked again about it. It replaces a related mention
+        of the previous question ("信用卡" -> "白金卡"), else the head noun it shares ("an account" -> "a
+        business account"), else it is added ("白金卡" + "年费多少")."""
+        mentions = [m for n, m in ctx.slots_now.items() if n in ENTITY_SLOTS]
+        if not mentions:
+            return None
+        entity = max(mentions, key=lambda m: m.end - m.start)
+        surface = entity.surface(text)
+        if any(not (m.start >= entity.start and m.end <= entity.end) for m in mentions):
+            return None  # two different things named: not a one-entity follow-up
+        rest = (text[: entity.start] + " " + text[entity.end :]).strip()
+        rest = self._strip_markers(rest, ctx.lang) if rest else ""
+        if _is_zh(ctx.lang):
+            rest = re.sub(r"^(?:是|的|我的|用|对于|关于|如果是|换成)+|(?:的|呢|吧|啊|呀)+$", "", rest).strip()
+            rest = re.sub(r"[\s,，。？?!！]", "", rest)
+        else:
+            rest = re.sub(
+                r"\b(?:the|a|an|my|for|with|about|on|if|it's|its|i\s+have|one)\b|[\s,?.!]",
+                "",
+                rest,
+                flags=re.I,
+            )
+        if rest:
+            return None
+        related = _RELATED.get(entity.name, (entity.name,))
+        for name in related:
+            old = ctx.slots_prev.get(name)
+            if old is not None and old.surface(prev) and old.surface(prev) != surface:
+                return prev.replace(old.surface(prev), surface, 1)
+        if _is_zh(ctx.lang):
+            if surface in prev:
+                return None
+            return f"{surface}{prev}".rstrip("？?") + "？"
+        if surface.lower() in prev.lower():
+            return None
+        head = surface.split()[-1]
+        m = re.search(_EN_ARTICLE + rf"\b{re.escape(head)}s?\b", prev, re.IGNORECASE)
+        if m:
+            return prev[: m.start()] + f"a {surface}" + prev[m.end() :]
+        return f"{prev.rstrip('?.! ')} for a {surface}?"
+
+    def _is_bare_question(self, text: str, ctx: RewriteContext) -> bool:
+        """ "那要多久" / "how much is it?": a short question with no subject of its own."""
+        core = self._strip_markers(text, ctx.lang)
+        if any(n in ENTITY_SLOTS for n in ctx.slots_now):
+            return False
+        if self._terms.search(core):  # a subject, or an attribute (``_is_attribute_only`` decides those)
+            return False
+        if _is_zh(ctx.lang):
+            return len(re.sub(r"\W", "", core)) <= 8 and bool(_ZH_BARE.search(core))
+        return len(core.split()) <= 6 and bool(_EN_BARE.match(core))
 
     def _aspect(self, text: str, ctx: RewriteContext) -> str:
         core = self._strip_markers(text, ctx.lang)

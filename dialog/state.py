@@ -49,6 +49,7 @@ class DialogState:
     handoff_reason: str | None = None
     agent_id: str | None = None
     last_citations: tuple[str, ...] = ()
+    answer_topic: str = ""  # the last bot reply's topic (``BotSaid.topic``); "" when it cited nothing
     cited: tuple[str, ...] = ()  # every chunk id the bot cited in this conversation, first citation first
     outcome: str | None = None
     feedback: tuple[FeedbackGiven, ...] = ()
@@ -61,7 +62,7 @@ class DialogState:
         match event:
             case UserSaid(text=text, lang=lang):
                 return replace(s, history=(*s.history, Turn("user", text)), lang=lang or s.lang)
-            case BotSaid(text=text, citations=citations):
+            case BotSaid(text=text, citations=citations, topic=topic):
                 failed = 0 if citations else s.failed_retrievals
                 repeated = bool(citations) and citations[:1] == list(s.last_citations[:1])
                 return replace(
@@ -69,6 +70,7 @@ class DialogState:
                     history=(*s.history, Turn("bot", text)),
                     repeated_answer=repeated,
                     last_citations=tuple(citations),
+                    answer_topic=topic if citations else "",
                     cited=(*s.cited, *(c for c in dict.fromkeys(citations) if c not in s.cited)),
                     failed_retrievals=failed,
                     pending_slot=None if event.decision != "clarify" else s.pending_slot,

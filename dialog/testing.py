@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from dialog.classifier import ClassifierParams, IntentClassifier
 from dialog.intents import IntentSet, load_intents_yaml
+from dialog.kb_profile import KBProfile
 from dialog.tracker_local import LocalTracker
 
 DEMO_INTENTS = Path(__file__).resolve().parents[1] / "data" / "demo_intents.yaml"
@@ -37,10 +38,13 @@ def hash_embed(texts: Sequence[str], dim: int = 256) -> npt.NDArray[np.float32]:
     return normalised
 
 
-def local_tracker(intents: IntentSet | None = None, *, today: date = date(2025, 3, 10)) -> LocalTracker:
-    """A trained ``LocalTracker`` on ``hash_embed`` (demo intents by default), with a fixed today."""
+def local_tracker(
+    intents: IntentSet | None = None, *, today: date = date(2025, 3, 10), kb: KBProfile | None = None
+) -> LocalTracker:
+    """A trained ``LocalTracker`` on ``hash_embed`` (demo intents by default), with a fixed today and,
+    optionally, what a knowledge base teaches (``kb``)."""
     intent_set = intents if intents is not None else load_intents_yaml(DEMO_INTENTS)
     classifier = IntentClassifier(hash_embed, ClassifierParams(threshold=0.3))
-    tracker = LocalTracker(classifier, intent_set, today=lambda: today)
+    tracker = LocalTracker(classifier, intent_set, today=lambda: today, kb=kb)
     tracker.warm_up()
     return tracker

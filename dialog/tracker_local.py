@@ -10,10 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+import numpy as np
+
 from dialog.classifier import IntentClassifier
 from dialog.events import Event, IntentDetected, SlotSet
 from dialog.frustration import frustration_score, reports_repetition
 from dialog.intents import HUMAN_AGENT, OUT_OF_SCOPE, IntentSet
+from dialog.kb_profile import KBProfile, new_examples, with_kb_examples
 from dialog.language import detect_language, is_supported
 from dialog.protocols import TrackResult
 from dialog.rewrite import RewriteContext, Rewriter
@@ -56,7 +59,9 @@ class LocalTracker:
 
     ``classifier``: trained on the tenant's intents, or untrained: then ``warm_up()`` trains it on
     ``intents``. ``filter_slots``: slots that become retrieval filters when the standalone question names
-    them. ``today``: the date relative dates resolve against.
+    them. ``today``: the date relative dates resolve against. ``kb``: what the tenant's knowledge base
+    teaches (``dialog.kb_profile``): its FAQ questions and headings train the classifier as in-scope
+    examples, and a product name implies the slot value the KB gives it (白金卡 -> credit card).
     """
 
     def __init__(
@@ -69,6 +74,7 @@ class LocalTracker:
         slots: SlotExtractor | None = None,
         triggers: TriggerRules | None = None,
         today: Callable[[], date] = date.today,
+        kb: KBProfile | None = None,
     ) -> None:
         if not is_supported(default_lang):
             raise ValueError(f"default_lang must be a served language (zh or en), got {default_lang!r}")
@@ -79,14 +85,30 @@ class LocalTracker:
         self._slots = slots or SlotExtractor()
         self._triggers = triggers or TriggerRules()
         self._today = today
+        self.kb = kb or KBProfile()
         topics = [t for spec in intents for t in spec.topic.values()]
         examples = {spec.name: spec.examples for spec in intents}
         self._rewriter = Rewriter(extra_terms=topics, examples=examples)
 
     def warm_up(self) -> None:
-        """Train the classifier on the intent set unless it is trained already (embeds every example)."""
-        if not self.classifier.is_trained:
+        """Train the classifier on the intent set unless it is trained already (embeds every example).
+
+        With KB examples: train on the intents, give each example the intent that classifier predicts
+        for it (``with_kb_examples``), train again on the whole; every text is embedded once."""
+        if self.classifier.is_trained:
+            return
+        extra = new_examples(self.intents, self.kb.examples)
+        if not extra:
             self.classifier.fit_intents(self.intents)
+            return
+        texts, labels = self.intents.training_data()
+        vectors = self.classifier.embed([*texts, *extra])
+        by_text = dict(zip([*texts, *extra], vectors, strict=True))
+        self.classifier.fit(texts, labels, vectors=vectors[: len(texts)])
+        augmented = with_kb_examples(self.intents, extra, self.classifier, vectors=vectors[len(texts) :])
+        texts, labels = augmented.training_data()
+        self.classifier.fit(texts, labels, vectors=np.stack([by_text[t] for t in texts]))
+        self.intents = augmented
 
     async def track(self, state: DialogState, masked_text: str) -> TrackResult:
         return await asyncio.to_thread(self.track_sync, state, masked_text)
@@ -128,6 +150,7 @@ class LocalTracker:
                 previous_intent=state.intent,
                 topic_hint=prev_spec.topic_in(lang) if prev_spec else "",
                 pending_slot=state.pending_slot,
+                answer_topic=state.answer_topic,
                 slots_now=slots_now,
                 slots_prev=self._slots.extract(state.standalone_query, SlotContext(today=today)),
             )
@@ -144,13 +167,24 @@ class LocalTracker:
             reports_repetition=reports_repetition(text),
         )
 
+    def _implied(self, named: Mapping[str, SlotMatch]) -> dict[str, str]:
+        """Slots this message settles by naming a product the KB gives one value of them ("白金卡":
+        card_type credit), unless the message names that slot itself."""
+        out: dict[str, str] = {}
+        for (source, value), (target, implied) in self.kb.implied.items():
+            match = named.get(source)
+            if match is not None and match.value == value and target not in named:
+                out[target] = implied
+        return out
+
     def _with_known_slots(
         self, standalone: str, lang: str, needed: Iterable[str], known: Mapping[str, str]
     ) -> str:
         """Put known required slots the question leaves implicit into it: "年费是多少？" -> "信用卡年费是多少？"."""
         mentioned = self._slots.extract(standalone, SlotContext(today=self._today()))
+        implied = self._implied(mentioned)
         for slot in needed:
-            if slot in known and slot not in mentioned and is_supported(lang):
+            if slot in known and slot not in mentioned and slot not in implied and is_supported(lang):
                 label = slot_label(slot, known[slot], lang)
                 if lang == "zh":
                     standalone = f"{label}{standalone}"
@@ -178,6 +212,7 @@ class LocalTracker:
             new_slots = {k: v for k, v in new_slots.items() if k == state.pending_slot}
         merged: dict[str, str] = dict(state.slots)
         merged.update({name: m.value for name, m in new_slots.items()})
+        merged.update(self._implied(new_slots))
         standalone = found.standalone
         if spec is not None and spec.required_slots:
             standalone = self._with_known_slots(standalone, found.lang, spec.required_slots, merged)

@@ -19,6 +19,9 @@ class PrivacyConfig(BaseModel):
     score_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     # What happens to PII found in an uploaded KB document (a tenant may choose otherwise per upload).
     ingestion_policy: Literal["flag", "mask", "reject"] = "mask"
+    # Types the ingestion scan leaves alone: a KB is the bank's text, and its names and places are products,
+    # branches, places and brands (privacy.ingestion). Identifiers (phone, e-mail, ID, card, account) stay.
+    ingestion_skip_types: list[str] = Field(default_factory=lambda: ["PERSON", "LOCATION"])
     vault_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     vault_key_prefix: str = Field(default="kefu:vault:", min_length=1)
     # Languages whose engines load at warm-up. A message is analysed for each detected language.

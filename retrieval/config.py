@@ -55,6 +55,15 @@ class RetrievalConfig(BaseModel):
     max_unzipped_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     max_zip_ratio: float = Field(default=100.0, ge=1.0)
     max_text_chars: int = Field(default=5_000_000, ge=1)
+    # Text one PDF page may yield: a dense A4 page holds under 10,000 characters, so more than this is a
+    # content stream built to explode (checked while the page is extracted).
+    max_pdf_page_chars: int = Field(default=200_000, ge=1)
+    # Uploaded files are parsed in a child process with these limits (retrieval.loaders.isolated): memory
+    # the parser may add to its address space, its CPU time, and the wall-clock time it is given (on a
+    # shared machine it waits for a core, so this is larger). Over any of them: parse_limit_exceeded.
+    parse_memory_mb: int = Field(default=1024, ge=64)
+    parse_cpu_s: int = Field(default=60, ge=1)
+    parse_wall_s: float = Field(default=180.0, gt=0.0)
     chunk_size_tokens: int = Field(default=350, ge=32)
     chunk_overlap_tokens: int = Field(default=40, ge=0)
     # Golden-question gate: refuse a version whose recall@5 is this far below the active one's.

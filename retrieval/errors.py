@@ -16,6 +16,15 @@ class DocumentRejected(RetrievalError):
         self.detail = detail
 
 
+class ParseLimitExceeded(DocumentRejected):
+    """Parsing the document needed more memory, CPU time or wall-clock time than the configured limits
+    (``RetrievalConfig.parse_memory_mb`` / ``parse_cpu_s`` / ``parse_wall_s``); ``limit`` says which."""
+
+    def __init__(self, limit: str, detail: str) -> None:
+        super().__init__("parse_limit_exceeded", detail)
+        self.limit = limit
+
+
 class IndexUnavailable(RetrievalError):
     """The requested index/version is missing or unreadable (rebuild it from the database)."""
 
@@ -39,6 +48,7 @@ REJECTION_CODES = (
     "zip_bomb",
     "no_question_column",
     "no_text",
+    "parse_limit_exceeded",
 )
 
 

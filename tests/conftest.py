@@ -92,3 +92,49 @@ def redis_namespace(service_urls: tuple[str, str]) -> Iterator[str]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+# --- what a run skipped, and the one command that adds it -------------------------------------------------
+# A fresh machine skips whole tiers (no PostgreSQL/Redis, no Chromium, no vLLM venv, no evaluation data);
+# the end of the run says so, with the command that brings each back, instead of a bare "N skipped".
+SKIPPED_TIERS: tuple[tuple[str, str, str], ...] = (
+    # (a word in the skip reason, what was skipped, the command that adds it)
+    (
+        "integration tier",
+        "integration tests (PostgreSQL + Redis)",
+        ".ci/run  (or: DATABASE_URL=... REDIS_URL=... make test)",
+    ),
+    (
+        "e2e tier",
+        "browser tests (Chromium)",
+        "apt-get install -y chromium fonts-wqy-zenhei  (.ci/run does it)",
+    ),
+    ("vLLM venv", "vLLM tests", "make vllm-prepare"),
+    ("llama-cpp-python", "llama.cpp tests", "make venv  (builds llama-cpp-python)"),
+    ("EVAL_DATA_DIR", "evaluation-data tests", "EVAL_DATA_DIR=/path/to/shared/data make test"),
+    ("data", "evaluation-data tests", "EVAL_DATA_DIR=/path/to/shared/data make test"),
+)
+
+
+def skipped_tiers(reasons: list[str]) -> dict[tuple[str, str], int]:
+    """(what was skipped, the command that adds it) -> how many tests, for the skip reasons of a run."""
+    out: dict[tuple[str, str], int] = {}
+    for reason in reasons:
+        for word, what, command in SKIPPED_TIERS:
+            if word in reason:
+                out[(what, command)] = out.get((what, command), 0) + 1
+                break
+    return out
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reasons.append(str(longrepr[2] if isinstance(longrepr, tuple) else longrepr))
+    tiers = skipped_tiers(reasons)
+    if not tiers:
+        return
+    terminalreporter.section("skipped: what this run did not cover, and the command that adds it")
+    for (what, command), n in sorted(tiers.items()):
+        terminalreporter.write_line(f"{n:5d} {what}: {command}")

@@ -1,5 +1,5 @@
 """What a human agent does to a conversation: join it, write to the customer, hand it back to the bot,
-close it with an outcome. Each action is dialog events plus SQL rows in one transaction (``write_events``),
+close it with an outcome. Each action is dialog events plus SQL rows in one transaction (``Container.conversation_writer``),
 then live events on the conversation's topic (the customer's widget, other consoles) and on the tenant's
 queue topic (every agent's queue).
 
@@ -21,8 +21,8 @@ from app.auth.service import Principal
 from app.chat.types import validated_message
 from app.container import Container
 from app.conversations import handoff as handoffs
-from app.conversations import live
-from app.conversations.event_writer import BuildEvents, WriteRows, write_events
+from app.conversations import live, live_events
+from app.conversations.event_writer import BuildEvents, WriteRows
 from app.conversations.log import Appended
 from app.db import crud_agent_desk, crud_audit, crud_conversations
 from app.db.base import new_id
@@ -105,21 +105,18 @@ async def _take_handoff(
 
 
 async def _announce(
-    container: Container, conversation_id: str, tenant_id: str, payload: dict[str, object]
+    container: Container, conversation_id: str, tenant_id: str, event: live_events.AgentAnnouncement
 ) -> None:
-    await live.publish(container.events, live.conversation_topic(conversation_id), payload)
-    queue_payload = {"type": "queue", "conversation_id": conversation_id, "change": payload["type"]}
-    await live.publish(container.events, live.queue_topic(tenant_id), queue_payload)
+    await live.publish(container.events, live.conversation_topic(conversation_id), event)
+    queue_event = live_events.QueueChanged(conversation_id=conversation_id, change=event.type)
+    await live.publish(container.events, live.queue_topic(tenant_id), queue_event)
 
 
 async def _write(
     container: Container, agent: Principal, conversation_id: str, build: BuildEvents, rows: WriteRows[None]
 ) -> None:
-    """An agent's events and rows in one transaction, mirrored into the hot store (``write_events``)."""
-    await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
+    """An agent's events and rows in one transaction, mirrored into the hot store (``Container.conversation_writer``)."""
+    await container.conversation_writer.write(
         tenant_id=agent.tenant_id,
         conversation_id=conversation_id,
         build=build,
@@ -146,7 +143,7 @@ async def join(container: Container, *, agent: Principal, conversation_id: str) 
     except _AlreadyJoined:
         return False
     name = await _agent_name(container, agent)
-    await _announce(container, conversation_id, agent.tenant_id, {"type": "agent_joined", "agent_name": name})
+    await _announce(container, conversation_id, agent.tenant_id, live_events.AgentJoined(agent_name=name))
     return True
 
 
@@ -215,19 +212,11 @@ async def send_message(
         container.metrics.pii_masked.labels(entity=entity).inc(n)
     name = await _agent_name(container, agent)
     if joined:
-        await _announce(
-            container, conversation_id, agent.tenant_id, {"type": "agent_joined", "agent_name": name}
-        )
+        await _announce(container, conversation_id, agent.tenant_id, live_events.AgentJoined(agent_name=name))
     await live.publish(
         container.events,
         live.conversation_topic(conversation_id),
-        {
-            "type": "message",
-            "role": "agent",
-            "message_id": message_id,
-            "text": masked.text,
-            "agent_name": name,
-        },
+        live_events.AgentMessage(message_id=message_id, text=masked.text, agent_name=name),
     )
     logger.info("agent message conversation=%s pii=%s", conversation_id, masked.counts())
     return SentMessage(message_id=message_id, text=masked.text, joined=joined, pii=masked.counts())
@@ -247,7 +236,7 @@ async def return_to_bot(container: Container, *, agent: Principal, conversation_
         await _finish_handoff(session, conv, agent, status="returned", action="conversation.bot_resumed")
 
     await _write(container, agent, conversation_id, build, rows)
-    await _announce(container, conversation_id, agent.tenant_id, {"type": "bot_resumed"})
+    await _announce(container, conversation_id, agent.tenant_id, live_events.BotResumed())
 
 
 async def close(container: Container, *, agent: Principal, conversation_id: str, outcome: Outcome) -> None:
@@ -265,7 +254,7 @@ async def close(container: Container, *, agent: Principal, conversation_id: str,
         )
 
     await _write(container, agent, conversation_id, build, rows)
-    await _announce(container, conversation_id, agent.tenant_id, {"type": "closed", "outcome": outcome})
+    await _announce(container, conversation_id, agent.tenant_id, live_events.Closed(outcome=outcome))
 
 
 async def _finish_handoff(

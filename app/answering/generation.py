@@ -25,7 +25,7 @@ from app.answering.attribution import (
     unsupported_product_lines,
 )
 from app.chat.timing import StageClock
-from app.chat.types import TokenChunk
+from app.chat.types import GenerationReason, TokenChunk
 from app.runtime.metrics import Metrics
 from llm_backend.composer import ClauseComposer, Composer, Composition, contradicting_figures
 from llm_backend.config import FallbackMode, LLMConfig
@@ -59,7 +59,7 @@ class Generated:
     model: str | None = None
     # llm_fallback (model down) | llm_slow (model too slow: the composed answer, no outage lead) |
     # llm_unsupported | llm_contradiction | llm_instruction_leak | llm_interrupted | llm_unavailable
-    reason: str | None = None
+    reason: GenerationReason | None = None
     no_answer: bool = False
     handoff: bool = False
     # PII in the model's output that was not this conversation's (masked before anyone saw it), by type
@@ -248,7 +248,8 @@ class AnswerGenerator:
 class Settled:
     generated: Generated  # the final event of the turn's generation
     marks: str = ""  # citation marks to stream after the model's tokens (already in ``generated``)
-    withheld: str | None = None  # llm_instruction_leak | llm_unsupported: the answer was not shown
+    # llm_instruction_leak | llm_unsupported | llm_contradiction: the answer was not shown
+    withheld: GenerationReason | None = None
 
 
 def settle_answer(
@@ -277,7 +278,7 @@ def settle_answer(
     without marking them gets the marks (``Settled.marks``). Pure: ``kefu eval llm-answers`` grades the
     served answer with it."""
 
-    def withhold(reason: str) -> Settled:
+    def withhold(reason: GenerationReason) -> Settled:
         quoted = fallback_answer(
             question=question, passages=passages, lang=lang, mode=fallback, reason=reason,
             composition=composition,
@@ -336,7 +337,7 @@ def fallback_answer(
     passages: Sequence[Passage],
     lang: Lang,
     mode: FallbackMode,
-    reason: str = "llm_fallback",
+    reason: GenerationReason = "llm_fallback",
     composition: Composition | None = None,
     composer: Composer | None = None,
 ) -> Generated:

@@ -8,24 +8,23 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.answering.generation import Generated
 from app.chat import tenant_trackers
+from app.chat.decision import Reply
 from app.chat.timing import StageClock
-from app.chat.types import Citation
 from app.container import Container
 from app.conversations import handoff as handoffs
 from app.conversations import live
-from app.conversations.event_writer import WRITE_ATTEMPTS, backoff, load_conversation, write_events
+from app.conversations.event_writer import Stages
+from app.conversations.live_events import BotMessage, UserMessage
 from app.conversations.log import Appended
 from app.db import crud_audit, crud_conversations
 from app.db.base import new_id
 from app.db.models import Conversation, Handoff
 from app.errors import AppError, ErrorCode
-from dialog.errors import VersionConflict
 from dialog.events import BotSaid, Event, UserSaid
 from dialog.handoff import summarise
 from dialog.policy import events_for_decision
-from dialog.protocols import Decision, RetrievalSignal, TrackResult
+from dialog.protocols import RetrievalSignal, TrackResult
 from dialog.state import DialogState
 from privacy.audit import audit_event, turn_audit
 from privacy.session import mask_message
@@ -50,78 +49,82 @@ class AcceptedTurn:
 async def accept_user_message(
     c: Container, *, tenant_id: str, conversation_id: str, text: str, clock: StageClock
 ) -> AcceptedTurn:
-    """load_state, mask, track and persist_user; the whole is retried on a concurrent writer."""
+    """load_state, mask, track and persist_user; the whole is retried on a concurrent writer (the text is
+    masked once)."""
     masked: MaskResult | None = None
     vault = VaultState()
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        async with c.sessions() as session:
-            with clock.stage("load_state"):
-                conv = await load_conversation(session, tenant_id=tenant_id, conversation_id=conversation_id)
-                state = await c.conversation_log.load(
-                    session, conversation_id=conversation_id, durable_version=conv.event_version
-                )
-            if state.mode == "closed":
-                raise AppError(ErrorCode.CONVERSATION_CLOSED, "the conversation is closed; start a new one")
-            if masked is None:
-                with clock.stage("mask"):
-                    masked, vault = await mask_message(c.masker, c.vaults, conversation_id, text)
-            track: TrackResult | None = None
-            if state.mode == "bot":
-                with clock.stage("track"):
-                    tracker = await tenant_trackers.for_container(c).get(tenant_id)
-                    track = await tracker.track(state, masked.text)
-            with clock.stage("persist_user"):
-                message_id = new_id()
-                lang = track.lang if track else state.lang
-                events: list[Event] = [UserSaid(text=masked.text, lang=lang, message_id=message_id)]
-                events += list(track.events) if track else []
-                try:
-                    appended = await c.conversation_log.write(
-                        session, conversation_id=conversation_id, state=state, events=events
-                    )
-                except VersionConflict:
-                    await session.rollback()
-                    c.metrics.version_conflicts.inc()
-                    if attempt == WRITE_ATTEMPTS:
-                        raise
-                    await backoff(attempt)
-                    continue
-                await crud_conversations.add_message(
-                    session,
-                    message_id=message_id,
-                    conversation_id=conversation_id,
-                    tenant_id=tenant_id,
-                    event_seq=appended.first_seq,
-                    role="user",
-                    text=masked.text,
-                    lang=lang,
-                    pii_counts=masked.counts(),
-                )
-                if masked.findings:
-                    await crud_audit.record(
-                        session,
-                        tenant_id=tenant_id,
-                        actor_type="system",
-                        actor_id=None,
-                        action="pii.masked",
-                        target_type="message",
-                        target_id=message_id,
-                        data=audit_event(turn_audit(masked, None)),
-                    )
-                await crud_conversations.set_conversation_state(
-                    session, conversation=conv, status=appended.state.mode, lang=lang
-                )
-                await session.commit()
-                await c.conversation_log.publish(conversation_id=conversation_id, appended=appended)
-            for entity, n in masked.counts().items():
-                c.metrics.pii_masked.labels(entity=entity).inc(n)
-            await live.publish(
-                c.events,
-                live.conversation_topic(conversation_id),
-                {"type": "message", "role": "user", "message_id": message_id, "text": masked.text},
+    track: TrackResult | None = None
+    message_id = ""
+    lang = ""
+
+    async def build(state: DialogState) -> list[Event]:
+        nonlocal masked, vault, track, message_id, lang
+        if state.mode == "closed":
+            raise AppError(ErrorCode.CONVERSATION_CLOSED, "the conversation is closed; start a new one")
+        if masked is None:
+            with clock.stage("mask"):
+                masked, vault = await mask_message(c.masker, c.vaults, conversation_id, text)
+        track = None
+        if state.mode == "bot":
+            with clock.stage("track"):
+                tracker = await tenant_trackers.for_container(c).get(tenant_id)
+                track = await tracker.track(state, masked.text)
+        message_id = new_id()
+        lang = track.lang if track else state.lang
+        events: list[Event] = [UserSaid(text=masked.text, lang=lang, message_id=message_id)]
+        return events + (list(track.events) if track else [])
+
+    async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> None:
+        assert masked is not None
+        await crud_conversations.add_message(
+            session,
+            message_id=message_id,
+            conversation_id=conversation_id,
+            tenant_id=tenant_id,
+            event_seq=appended.first_seq,
+            role="user",
+            text=masked.text,
+            lang=lang,
+            pii_counts=masked.counts(),
+        )
+        if masked.findings:
+            await crud_audit.record(
+                session,
+                tenant_id=tenant_id,
+                actor_type="system",
+                actor_id=None,
+                action="pii.masked",
+                target_type="message",
+                target_id=message_id,
+                data=audit_event(turn_audit(masked, None)),
             )
-            return AcceptedTurn(appended.state, track, masked, vault, message_id)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    appended, _ = await c.conversation_writer.write(
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        build=build,
+        rows=rows,
+        lang_of=lambda _appended: lang,
+        stages=Stages(clock, load="load_state", write="persist_user"),
+    )
+    assert masked is not None
+    for entity, n in masked.counts().items():
+        c.metrics.pii_masked.labels(entity=entity).inc(n)
+    await live.publish(
+        c.events,
+        live.conversation_topic(conversation_id),
+        UserMessage(message_id=message_id, text=masked.text),
+    )
+    return AcceptedTurn(appended.state, track, masked, vault, message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The reply is durable: the bot's message, the handoff it opened (if any), the state after it."""
+
+    bot_id: str
+    handoff_id: str | None
+    state: DialogState
 
 
 async def record_reply(
@@ -131,14 +134,11 @@ async def record_reply(
     conversation_id: str,
     user: AcceptedTurn,
     result: SearchResult,
-    decision: Decision,
-    generated: Generated,
-    citations: list[Citation],
+    reply: Reply,
     clock: StageClock,
-    kb_version: str = "",
-) -> tuple[str, str | None, DialogState]:
-    """persist: the reply's events, message, handoff and audit in one transaction, then the live event.
-    ``kb_version``: the KB version the answer's passages came from (stored with ``Generated.refs``)."""
+) -> Recorded:
+    """persist: the reply's events, message, handoff and audit in one transaction, then the live event."""
+    decision, generated, citations = reply.decision, reply.generated, reply.citations
     bot_id = new_id()
     signal = RetrievalSignal(good_enough=result.good_enough, n_hits=len(result.hits))
     summary = summarise(user.state, decision.reason or "policy") if decision.action == "handoff" else ""
@@ -149,19 +149,17 @@ async def record_reply(
             citations=[c.chunk_id for c in citations],
             decision=decision.action,
             message_id=bot_id,
+            topic=citations[0].title if citations else "",
         )
     )
 
     async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> Handoff | None:
         return await _write_bot_rows(
-            c, session, tenant_id, conv, appended, bot_id, user, decision, generated, citations, clock,
-            kb_version,
+            c, session, tenant_id=tenant_id, conv=conv, appended=appended, bot_id=bot_id, user=user,
+            reply=reply, clock=clock,
         )  # fmt: skip
 
-    appended, handoff = await write_events(
-        c.sessions,
-        c.conversation_log,
-        c.metrics,
+    appended, handoff = await c.conversation_writer.write(
         tenant_id=tenant_id,
         conversation_id=conversation_id,
         build=lambda _state: events,
@@ -171,35 +169,37 @@ async def record_reply(
     await live.publish(
         c.events,
         live.conversation_topic(conversation_id),
-        {
-            "type": "message",
-            "role": "bot",
-            "message_id": bot_id,
-            "text": generated.masked,
-            "decision": decision.action,
-            "citations": [c.as_json() for c in citations],
-        },
+        BotMessage(
+            message_id=bot_id,
+            text=generated.masked,
+            decision=decision.action,
+            citations=[c.as_json() for c in citations],
+        ),
     )
     if handoff is not None:
         c.metrics.handoffs.labels(reason=handoff.reason).inc()
         await handoffs.announce(c.events, handoff=handoff)
-    return bot_id, handoff.id if handoff else None, appended.state
+    return Recorded(bot_id, handoff.id if handoff else None, appended.state)
 
 
 async def _write_bot_rows(
     c: Container,
     session: AsyncSession,
+    *,
     tenant_id: str,
     conv: Conversation,
     appended: Appended,
     bot_id: str,
     user: AcceptedTurn,
-    decision: Decision,
-    generated: Generated,
-    citations: list[Citation],
+    reply: Reply,
     clock: StageClock,
-    kb_version: str,
 ) -> Handoff | None:
+    decision, generated, citations, kb_version = (
+        reply.decision,
+        reply.generated,
+        reply.citations,
+        reply.kb_version,
+    )
     lang = user.track.lang if user.track else ""
     # The passages this answer's prompt showed, for the next turn's prompt (``ChatTurn._carried``).
     prompt_refs = (

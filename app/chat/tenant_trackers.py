@@ -1,13 +1,16 @@
 """Which tracker reads a tenant's messages: one trained on the tenant's own intents (the ``intents`` table,
 edited in the admin console), or the configured default set (``DIALOG__INTENTS_PATH``) for a tenant that
-has none.
+has none -- and, either way, on the tenant's active knowledge-base version: its FAQ questions and headings
+are in-scope examples, and the product names it gives one card type imply that type
+(``dialog.kb_profile``; ``app.kb.kb_profiles``). Publishing or rolling back a version retrains.
 
 Training embeds every example, so trackers are cached per tenant and rebuilt only when the intents change.
 Each replica notices a change by re-reading the tenant's intents at most every ``refresh_s`` seconds,
 in a background task beside the turn (a hash of the rows; the replica where the admin saved drops its
 cached hash at once, and its next turn reads them before answering). The first turn
-of a tenant on a replica waits for its tracker to be trained; after a change the previous tracker keeps
-serving while the new one trains in a worker thread, then replaces it. An intent set that does not
+of a tenant with its own intents on a replica waits for its tracker to be trained (a tenant on the default
+set is served by the default tracker meanwhile); after a change (intents or KB version) the previous
+tracker keeps serving while the new one trains in a worker thread, then replaces it. An intent set that does not
 validate (e.g. only ``out_of_scope`` left) keeps the last good tracker and reports the error.
 """
 
@@ -28,13 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import crud_kb
 from app.db.models import Intent
+from app.kb.kb_profiles import kb_profile_of
 from dialog.errors import IntentConfigError
 from dialog.intents import OUT_OF_SCOPE, IntentSet, load_intents_yaml, parse_intents
+from dialog.kb_profile import KBProfile
 from dialog.protocols import Tracker
 
 logger = logging.getLogger(__name__)
 
-Build = Callable[[IntentSet], Tracker]
+Build = Callable[[IntentSet, KBProfile | None], Tracker]
 DEFAULT_REVISION = "default"
 
 
@@ -48,6 +53,9 @@ class _Entry:
     poll: asyncio.Task[None] | None = None  # a periodic re-read in flight
     error: str | None = None
     intents: int = 0
+    own: bool = False  # the tenant has intents of its own (else the default set)
+    kb_version: str = ""  # id of the active KB version the profile was read from ("" none)
+    kb: KBProfile | None = None
     spare: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -149,7 +157,7 @@ class TenantTrackers:
         if self._build is None or entry is None or entry.wanted in ("", DEFAULT_REVISION):
             return TrackerStatus("default", DEFAULT_REVISION, 0, True, entry.error if entry else None)
         return TrackerStatus(
-            "tenant",
+            "tenant" if entry.own else "default",
             entry.wanted,
             entry.intents,
             entry.built == entry.wanted and entry.task is None,
@@ -164,34 +172,56 @@ class TenantTrackers:
         finally:
             entry.poll = None
 
+    async def _read_kb(self, session: AsyncSession, tenant_id: str, entry: _Entry) -> None:
+        """The active KB version's profile, read again only when the active version changed."""
+        active = await crud_kb.get_active_version(session, tenant_id=tenant_id)
+        version_id = active.id if active is not None else ""
+        if version_id == entry.kb_version:
+            return
+        chunks = (
+            await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version_id)
+            if version_id
+            else []
+        )
+        profile = await asyncio.to_thread(kb_profile_of, chunks) if chunks else None
+        entry.kb_version, entry.kb = version_id, profile
+
     async def _refresh(self, tenant_id: str, entry: _Entry) -> None:
         async with self._sessions() as session:
             rows = list(await crud_kb.list_intents(session, tenant_id=tenant_id))
+            await self._read_kb(session, tenant_id, entry)
         entry.checked = time.monotonic()
-        if not rows:
+        kb = entry.kb if entry.kb is not None and entry.kb.examples else None
+        default = await self._default_set()
+        if not rows and (kb is None or default is None):
             entry.wanted = entry.built = DEFAULT_REVISION
-            entry.tracker, entry.intents, entry.error = None, 0, None
+            entry.tracker, entry.intents, entry.error, entry.own = None, 0, None, False
             return
         try:
             # Validating and hashing a few hundred examples is CPU work: off the event loop.
-            intents = await asyncio.to_thread(intent_set_of, rows)
+            intents = await asyncio.to_thread(intent_set_of, rows) if rows else default
+            assert intents is not None
             training = await self.trainable(intents)
         except IntentConfigError as exc:
             entry.error = str(exc)[:500]
             logger.warning("tenant %s: intents do not validate; keeping the previous tracker", tenant_id)
             return
-        wanted = await asyncio.to_thread(revision_of, intents)
+        intents_rev = await asyncio.to_thread(revision_of, intents)
+        wanted = intents_rev if kb is None else f"{intents_rev}+kb{kb.revision}"
         entry.error = None
         if wanted == entry.wanted:
             return
-        entry.wanted, entry.intents = wanted, len(intents)
-        if wanted == await self._default_rev():
+        entry.wanted, entry.intents, entry.own = wanted, len(intents), bool(rows)
+        on_default = intents_rev == await self._default_rev()
+        if on_default and kb is None:
             entry.tracker, entry.built = self.default, wanted
             return
+        if on_default and entry.tracker is None:
+            entry.tracker = self.default  # the default set's tracker serves while the KB-aware one trains
         if entry.task is not None:  # a newer revision supersedes the one in training
             entry.spare.add(entry.task)
             entry.task.add_done_callback(entry.spare.discard)
-        entry.task = asyncio.create_task(self._train(tenant_id, entry, training, wanted))
+        entry.task = asyncio.create_task(self._train(tenant_id, entry, training, kb, wanted))
 
     async def _default_set(self) -> IntentSet | None:
         if not self._default_loaded:
@@ -223,11 +253,13 @@ class TenantTrackers:
             )
         return intents
 
-    async def _train(self, tenant_id: str, entry: _Entry, intents: IntentSet, revision: str) -> None:
+    async def _train(
+        self, tenant_id: str, entry: _Entry, intents: IntentSet, kb: KBProfile | None, revision: str
+    ) -> None:
         assert self._build is not None
         t0 = time.perf_counter()
         try:
-            tracker = await asyncio.to_thread(self._build, intents)
+            tracker = await asyncio.to_thread(self._build, intents, kb)
         except Exception as exc:
             entry.error = f"training failed: {type(exc).__name__}"
             logger.exception("tenant %s: training the tracker failed", tenant_id)
@@ -235,9 +267,10 @@ class TenantTrackers:
             if entry.wanted == revision:  # not superseded meanwhile
                 entry.tracker, entry.built = tracker, revision
                 logger.info(
-                    "tenant %s: tracker trained on %d intents in %.1f s",
+                    "tenant %s: tracker trained on %d intents and %d KB examples in %.1f s",
                     tenant_id,
                     len(intents),
+                    len(kb.examples) if kb is not None else 0,
                     time.perf_counter() - t0,
                 )
         finally:
@@ -266,8 +299,8 @@ def for_container(container: Any) -> TenantTrackers:
         if embedder is not None and config.tracker == "local":
             from dialog.factory import build_local_tracker
 
-            def build(intents: IntentSet) -> Tracker:
-                return build_local_tracker(config, embed=embedder.embed_queries, intents=intents)
+            def build(intents: IntentSet, kb: KBProfile | None) -> Tracker:
+                return build_local_tracker(config, embed=embedder.embed_queries, intents=intents, kb=kb)
 
         trackers = TenantTrackers(
             default=container.tracker,

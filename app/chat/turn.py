@@ -12,18 +12,19 @@ and the logs never see a clear PII value (the vault, encrypted, holds them). The
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import AsyncIterator, Sequence
 
 from app.answering import answer_cache, citing
 from app.answering.generation import AnswerGenerator, Generated
-from app.chat.records import AcceptedTurn, accept_user_message, record_reply
+from app.chat.decision import Reply, answers_first, generates, settle, with_handoff_notice
+from app.chat.records import AcceptedTurn, Recorded, accept_user_message, record_reply
 from app.chat.timing import StageClock
 from app.chat.types import (
     Accepted,
     Citation,
     TokenChunk,
+    TurnAction,
     TurnOutcome,
     retrieval_signal,
     validated_message,
@@ -70,7 +71,7 @@ class ChatTurn:
         )
         yield Accepted(user.message_id)
         if user.track is None:  # an agent has (or is about to take) the conversation: no bot reply
-            yield self._outcome(conversation_id, user, None, "with_agent", None, "", [], None, clock)
+            yield _outcome(conversation_id, user, clock)
             return
 
         with clock.stage("retrieve"):
@@ -81,53 +82,35 @@ class ChatTurn:
             decision = self._c.policy(user.state, user.track, signal, llm_available=llm_ok)
 
         lang = _prompt_lang(user.track.lang)
-        # An urgent topic (lost card, fraud) goes to a person, but what the knowledge base says to do right
-        # now (freeze the card, the hotline) is not held back while the customer waits.
-        urgent_answer = (
-            decision.action == "handoff" and decision.reason == "urgent_topic" and result.good_enough
-        )
+        answered_first = answers_first(decision, good_enough=result.good_enough)
         generated: Generated | None = None
-        if (decision.action == "answer" and decision.message is None) or urgent_answer:
+        if generates(decision, good_enough=result.good_enough):
             async for item in self._answer(tenant_id, conversation_id, version, user, result, lang, clock):
                 if isinstance(item, Generated):
                     generated = item
                 else:
                     yield item
             assert generated is not None
-            if urgent_answer:
-                notice = "\n\n" + (decision.message or "")
+            if answered_first:
+                notice, generated = with_handoff_notice(generated, decision)
                 yield TokenChunk(notice)
-                generated = dataclasses.replace(
-                    generated, masked=generated.masked + notice, restored=generated.restored + notice
-                )
-            elif generated.handoff:
-                decision = Decision(action="handoff", reason="llm_unavailable", message=generated.restored)
-            elif generated.reason == "llm_interrupted":
-                # The model died or stalled mid-answer: what was shown stays, marked interrupted (never
-                # stored as a complete answer), and a person takes over.
-                decision = Decision(action="handoff", reason="llm_interrupted", message=generated.restored)
-            elif generated.no_answer:
-                decision = Decision(action="dont_know", reason=generated.reason or "model_no_answer")
-            elif generated.reason:
-                decision = Decision(action="answer", reason=generated.reason)
+            decision = settle(decision, generated, answered_first=answered_first)
         else:
             canned = decision.message or no_answer_text(lang or "en")
             generated = Generated(masked=canned, restored=canned)
             yield TokenChunk(canned)
 
         citations = await self._citations(tenant_id, result.hits, generated, decision)
+        reply = Reply(decision=decision, generated=generated, citations=citations, kb_version=version)
         with clock.stage("persist"):
-            bot_id, handoff_id, state = await record_reply(
+            recorded = await record_reply(
                 self._c,
                 tenant_id=tenant_id,
                 conversation_id=conversation_id,
                 user=user,
                 result=result,
-                decision=decision,
-                generated=generated,
-                citations=citations,
+                reply=reply,
                 clock=clock,
-                kb_version=version,
             )
         self._c.metrics.turns.labels(decision=decision.action).inc()
         logger.info(
@@ -141,17 +124,8 @@ class ChatTurn:
             clock.total_ms(),
         )
         clock.observe(self._c.metrics, STAGES)
-        yield self._outcome(
-            conversation_id,
-            user.with_state(state),
-            bot_id,
-            decision.action,
-            decision.reason,
-            generated.restored,
-            citations,
-            generated.model,
-            clock,
-            handoff_id,
+        yield _outcome(
+            conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
         )
 
     async def _answer(
@@ -240,42 +214,41 @@ class ChatTurn:
             return []
         return await citing.citations(self._c, tenant_id=tenant_id, hits=hits, cited=generated.cited)
 
-    def _outcome(
-        self,
-        conversation_id: str,
-        user: AcceptedTurn,
-        bot_id: str | None,
-        decision: str,
-        reason: str | None,
-        text: str,
-        citations: list[Citation],
-        model: str | None,
-        clock: StageClock,
-        handoff_id: str | None = None,
-    ) -> TurnOutcome:
-        s = user.state
-        return TurnOutcome(
-            conversation_id=conversation_id,
-            user_message_id=user.message_id,
-            message_id=bot_id,
-            text=text,
-            decision=decision,
-            reason=reason,
-            citations=citations,
-            state={
-                "mode": s.mode,
-                "lang": s.lang,
-                "intent": s.intent,
-                "intent_confidence": s.intent_confidence,
-                "slots": dict(s.slots),
-                "pending_slot": s.pending_slot,
-                "version": s.version,
-            },
-            timings_ms=clock.rounded(),
-            model=model,
-            handoff_id=handoff_id,
-            pii=user.masked.counts(),
-        )
+
+def _outcome(
+    conversation_id: str,
+    user: AcceptedTurn,
+    clock: StageClock,
+    *,
+    reply: Reply | None = None,
+    recorded: Recorded | None = None,
+) -> TurnOutcome:
+    """The turn's outcome; without a ``reply`` (and its ``recorded`` rows), an agent has the conversation
+    and the bot said nothing (``with_agent``)."""
+    s = user.state
+    decision: TurnAction = "with_agent" if reply is None else reply.decision.action
+    return TurnOutcome(
+        conversation_id=conversation_id,
+        user_message_id=user.message_id,
+        message_id=recorded.bot_id if recorded else None,
+        text=reply.generated.restored if reply else "",
+        decision=decision,
+        reason=reply.decision.reason if reply else None,
+        citations=reply.citations if reply else [],
+        state={
+            "mode": s.mode,
+            "lang": s.lang,
+            "intent": s.intent,
+            "intent_confidence": s.intent_confidence,
+            "slots": dict(s.slots),
+            "pending_slot": s.pending_slot,
+            "version": s.version,
+        },
+        timings_ms=clock.rounded(),
+        model=reply.generated.model if reply else None,
+        handoff_id=recorded.handoff_id if recorded else None,
+        pii=user.masked.counts(),
+    )
 
 
 def _prompt_lang(lang: str) -> Lang | None:

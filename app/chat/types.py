@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.errors import AppError, ErrorCode
 from dialog.protocols import RetrievalSignal
 from retrieval.types import SearchResult
+
+# What the customer's turn ended in: the policy's actions, or ``with_agent`` (a person has the conversation;
+# no bot reply).
+TurnAction = Literal["answer", "clarify", "handoff", "dont_know", "with_agent"]
+
+# Why generation did not give a plain model answer (``Generated.reason``): the model was down or said
+# nothing (llm_fallback) or too slow (llm_slow): the composed answer; its answer was withheld
+# (llm_unsupported, llm_contradiction, llm_instruction_leak: the composed answer instead); it died mid-answer
+# (llm_interrupted); the configured fallback is a handoff (llm_unavailable); or the answer came from the
+# semantic cache (answer_cache).
+GenerationReason = Literal[
+    "llm_fallback",
+    "llm_slow",
+    "llm_unsupported",
+    "llm_contradiction",
+    "llm_instruction_leak",
+    "llm_interrupted",
+    "llm_unavailable",
+    "answer_cache",
+]
 
 
 def validated_message(text: str, *, max_chars: int) -> str:
@@ -62,7 +82,7 @@ class TurnOutcome:
     user_message_id: str
     message_id: str | None  # the bot's message; None while an agent has the conversation
     text: str  # what the customer sees (their own placeholders restored)
-    decision: str  # answer | clarify | handoff | dont_know | with_agent
+    decision: TurnAction
     reason: str | None
     citations: list[Citation]
     state: dict[str, Any]
@@ -72,13 +92,27 @@ class TurnOutcome:
     pii: dict[str, int] = field(default_factory=dict)  # entity type -> count masked in the customer text
 
 
+def clearly_answers(result: SearchResult) -> bool:
+    """A passage clearly answers: the search is good enough (the floor or the margin) and its best
+    passage is the best of both retrievers, the dense (meaning) and the BM25 (words) lists agreeing.
+
+    The intent classifier's out-of-scope verdict does not hold against such a retrieval (``dialog.policy``,
+    ``RetrievalSignal.clear``). Measured on the demo KB in docs/BENCHMARKS.md, "Answerability"."""
+    if not result.good_enough or not result.hits:
+        return False
+    best = result.hits[0]
+    return best.dense_rank == 1 and best.bm25_rank == 1
+
+
 def retrieval_signal(result: SearchResult) -> RetrievalSignal:
-    """What the policy reads of a ``SearchResult``: the verdict, the top score and the passages' text
-    (the scope checks of ``dialog.scope`` compare the question with what an answer would be grounded on)."""
+    """What the policy reads of a ``SearchResult``: the verdict, the top score, the passages' text (the
+    scope checks of ``dialog.scope`` compare the question with what an answer would be grounded on) and
+    whether a passage clearly answers (``clearly_answers``)."""
     top = result.hits[0].score if result.hits else 0.0
     return RetrievalSignal(
         good_enough=result.good_enough,
         top_score=top,
         n_hits=len(result.hits),
         passages=tuple(h.chunk.text for h in result.hits),
+        clear=clearly_answers(result),
     )

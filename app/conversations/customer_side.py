@@ -18,7 +18,8 @@ from app.auth.service import Principal
 from app.container import Container
 from app.conversations import handoff as handoffs
 from app.conversations import live
-from app.conversations.event_writer import write_events
+from app.conversations.live_events import Closed, QueueChanged
+from app.conversations.live_events import Feedback as LiveFeedback
 from app.conversations.log import Appended
 from app.db import crud_agent_desk, crud_audit, crud_conversations, crud_kb
 from app.db.models import Conversation, Feedback, Handoff, Message, WidgetKey
@@ -111,10 +112,7 @@ async def give_feedback(
             csat=csat,
         )
 
-    _, row = await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
+    _, row = await container.conversation_writer.write(
         tenant_id=conversation.tenant_id,
         conversation_id=conversation.id,
         build=build,
@@ -123,7 +121,7 @@ async def give_feedback(
     await live.publish(
         container.events,
         live.conversation_topic(conversation.id),
-        {"type": "feedback", "message_id": message_id, "thumbs": thumbs, "csat": csat},
+        LiveFeedback(message_id=message_id, thumbs=thumbs, csat=csat),
     )
     return row
 
@@ -152,10 +150,7 @@ async def request_human(container: Container, *, conversation: Conversation) -> 
             context=context,
         )
 
-    _, row = await write_events(
-        container.sessions,
-        container.conversation_log,
-        container.metrics,
+    _, row = await container.conversation_writer.write(
         tenant_id=conversation.tenant_id,
         conversation_id=conversation.id,
         build=build,
@@ -239,10 +234,7 @@ async def end_conversation(container: Container, *, conversation: Conversation) 
         )
 
     try:
-        await write_events(
-            container.sessions,
-            container.conversation_log,
-            container.metrics,
+        await container.conversation_writer.write(
             tenant_id=conversation.tenant_id,
             conversation_id=conversation.id,
             build=build,
@@ -250,12 +242,12 @@ async def end_conversation(container: Container, *, conversation: Conversation) 
         )
     except _AlreadyClosed:
         return outcome
-    payload = {"type": "closed", "outcome": outcome, "by": "customer"}
-    await live.publish(container.events, live.conversation_topic(conversation.id), payload)
+    closed = Closed(outcome=outcome, by="customer")
+    await live.publish(container.events, live.conversation_topic(conversation.id), closed)
     await live.publish(
         container.events,
         live.queue_topic(conversation.tenant_id),
-        {"type": "queue", "conversation_id": conversation.id, "change": "closed"},
+        QueueChanged(conversation_id=conversation.id, change="closed"),
     )
     return outcome
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chat.types import Citation
 from app.conversations import live
+from app.conversations.live_events import HandoffChanged
 from app.db import crud_audit, crud_conversations
 from app.db.models import Handoff
 from dialog.handoff import build_handoff_package
@@ -59,12 +60,11 @@ async def open_handoff(
 
 
 async def announce(channel: EventChannel, *, handoff: Handoff) -> None:
-    payload = {
-        "type": "handoff",
-        "handoff_id": handoff.id,
-        "conversation_id": handoff.conversation_id,
-        "reason": handoff.reason,
-        "status": handoff.status,
-    }
+    payload = HandoffChanged(
+        handoff_id=handoff.id,
+        conversation_id=handoff.conversation_id,
+        reason=handoff.reason,
+        status=handoff.status,
+    )
     await live.publish(channel, live.queue_topic(handoff.tenant_id), payload)
     await live.publish(channel, live.conversation_topic(handoff.conversation_id), payload)

@@ -8,8 +8,8 @@ is best effort: the durable record is the database, so a channel failure is logg
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from app.conversations.live_events import LiveEvent
 from dialog.errors import DialogError
 from dialog.protocols import EventChannel
 
@@ -24,8 +24,9 @@ def queue_topic(tenant_id: str) -> str:
     return f"tenant:{tenant_id}:queue"
 
 
-async def publish(channel: EventChannel, topic: str, payload: dict[str, Any]) -> None:
+async def publish(channel: EventChannel, topic: str, event: LiveEvent) -> None:
+    """Publish ``event`` (its ``payload()``) on ``topic``; a channel failure is logged, never raised."""
     try:
-        await channel.publish(topic, payload)
+        await channel.publish(topic, event.payload())
     except (DialogError, OSError) as exc:
         logger.warning("live event on %s not delivered: %s", topic, getattr(exc, "code", type(exc).__name__))

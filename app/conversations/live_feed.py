@@ -15,8 +15,19 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.container import Container
-from app.conversations import live
+from app.conversations import live, live_events
+from app.conversations.live_events import (
+    AgentJoined,
+    AgentMessage,
+    BotResumed,
+    Closed,
+    FeedError,
+    HandoffChanged,
+    LiveEvent,
+)
 from dialog.errors import DialogError
 
 logger = logging.getLogger(__name__)
@@ -37,7 +48,7 @@ async def _feed(container: Container, topic: str) -> AsyncIterator[dict[str, Any
                 yield payload
     except (DialogError, OSError) as exc:  # ChannelUnavailable: the client reconnects
         logger.warning("live feed on %s ended: %s", topic, getattr(exc, "code", type(exc).__name__))
-        yield {"type": "error", "error_code": "store_unavailable"}
+        yield FeedError(error_code="store_unavailable").payload()
 
 
 async def customer_feed(container: Container, *, conversation_id: str) -> AsyncIterator[FeedEvent]:
@@ -55,29 +66,35 @@ async def customer_feed(container: Container, *, conversation_id: str) -> AsyncI
 async def _for_customer(
     container: Container, conversation_id: str, payload: Mapping[str, Any]
 ) -> FeedEvent | None:
-    kind = payload.get("type")
-    if kind == "message" and payload.get("role") == "agent":
+    try:
+        event = live_events.parse(payload)
+    except ValidationError:  # not one of ours (a newer replica's event): the widget would not read it
+        return None
+    restored = ""
+    if isinstance(event, AgentMessage):
         vault = await container.vaults.load(conversation_id)
-        text = await asyncio.to_thread(container.masker.unmask, str(payload.get("text", "")), vault)
-        return FeedEvent(
-            "message",
-            {
-                "message_id": payload.get("message_id"),
-                "role": "agent",
-                "text": text,
-                "agent_name": payload.get("agent_name", ""),
-            },
-        )
-    if kind == "agent_joined":
-        return FeedEvent("agent_joined", {"agent_name": payload.get("agent_name", "")})
-    if kind == "bot_resumed":
-        return FeedEvent("bot_resumed")
-    if kind == "closed":
-        return FeedEvent("closed", {"outcome": payload.get("outcome")})
-    if kind == "handoff":
-        return FeedEvent("handoff", {"status": payload.get("status")})
-    if kind == "error":
-        return FeedEvent("error", {"error_code": payload.get("error_code")})
+        restored = await asyncio.to_thread(container.masker.unmask, event.text, vault)
+    return customer_event(event, restored=restored)
+
+
+def customer_event(event: LiveEvent, *, restored: str) -> FeedEvent | None:
+    """What the customer's widget is sent of ``event`` (None: nothing): an agent's message with the
+    customer's own values ``restored``, an agent joining, the bot taking over again, the conversation
+    closing, the handoff's status, a failing channel. Never agent ids, reasons or internal decisions."""
+    match event:
+        case AgentMessage():
+            data = {"message_id": event.message_id, "role": "agent", "text": restored}
+            return FeedEvent("message", {**data, "agent_name": event.agent_name})
+        case AgentJoined():
+            return FeedEvent("agent_joined", {"agent_name": event.agent_name})
+        case BotResumed():
+            return FeedEvent("bot_resumed")
+        case Closed():
+            return FeedEvent("closed", {"outcome": event.outcome})
+        case HandoffChanged():
+            return FeedEvent("handoff", {"status": event.status})
+        case FeedError():
+            return FeedEvent("error", {"error_code": event.error_code})
     return None
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from app.chat.decision import answers_first
 from app.chat.types import retrieval_signal
 from dialog.events import UserSaid
 from dialog.policy import Policy
@@ -97,8 +98,8 @@ def outcome_of(decision: Decision, result: SearchResult) -> Outcome:
     if decision.action == "answer":
         return "clarify" if decision.reason == "smalltalk" else "answered"
     if decision.action == "handoff":
-        # the turn answers an urgent topic from the KB before handing off (app/chat/turn.py)
-        return "answered" if decision.reason == "urgent_topic" and result.good_enough else "handoff"
+        # the turn answers an urgent topic from the KB before handing off (the same rule)
+        return "answered" if answers_first(decision, good_enough=result.good_enough) else "handoff"
     if decision.action == "dont_know":
         return "oos" if decision.reason in ("out_of_scope", "other_institution") else "dont_know"
     return "clarify"

@@ -23,13 +23,24 @@ def turn_server(config: LLMConfig) -> ServeFn:
     composer = ClauseComposer(config.composer)
 
     def serve(
-        question: str, lang: Lang, passages: Sequence[Passage], built: BuiltPrompt, answer: str | None
+        question: str,
+        lang: Lang,
+        passages: Sequence[Passage],
+        built: BuiltPrompt,
+        answer: str | None,
+        error: str = "",
     ) -> Served:
         generated: Generated
         composition = compose_for(composer, built, passages, question)
-        if answer is None:
+        if answer is None:  # as the turn does: slow is not down (generation.is_slow)
+            slow = error == "llm_timeout"
             generated = fallback_answer(
-                question=question, passages=passages, lang=lang, mode=config.fallback, composition=composition
+                question=question,
+                passages=passages,
+                lang=lang,
+                mode="extractive" if slow else config.fallback,
+                reason="llm_slow" if slow else "llm_fallback",
+                composition=composition,
             )
         else:
             generated = settle_answer(

@@ -34,7 +34,7 @@ from privacy.errors import DocumentHasPII
 from privacy.ingestion import scan_document
 from retrieval.chunking import Chunker
 from retrieval.errors import DocumentRejected, PublishRefused, RetrievalError
-from retrieval.loaders import load_document
+from retrieval.loaders.isolated import load_document_isolated
 from retrieval.types import Block, ChunkRecord, ParsedDocument
 
 logger = logging.getLogger(__name__)
@@ -403,7 +403,16 @@ async def _prepare(
         )
         await session.commit()
     config = container.settings.retrieval
-    parsed = await asyncio.to_thread(load_document, raw or b"", source, config)
+    # A synced web page is named by its URL; it is stored as HTML (app.connectors.extract).
+    is_page = source.startswith(("http://", "https://"))
+    # Parsed in a child process with memory, CPU and wall-clock limits: a hostile file costs the serving
+    # process neither memory nor the GIL (ParseLimitExceeded: parse_limit_exceeded).
+    parsed = await asyncio.to_thread(
+        load_document_isolated, raw or b"", "page.html" if is_page else source, config
+    )
+    if is_page:
+        title = parsed.title if parsed.title != "page.html" else source
+        parsed = dataclasses.replace(parsed, source=source, title=title)
     parsed, pii = await asyncio.to_thread(_scan, container, parsed, policy)
     chunks = await asyncio.to_thread(Chunker(config).chunk, parsed, document_id)
     if not chunks:
@@ -418,7 +427,8 @@ def _scan(
     sections: list[str] = []
     for b in parsed.blocks:
         sections += [b.question, b.text]
-    report = scan_document(container.masker, sections, policy=policy)
+    skip = container.settings.privacy.ingestion_skip_types  # the bank's names and places
+    report = scan_document(container.masker, sections, policy=policy, skip_types=frozenset(skip))
     counts = dict(report.counts)
     if report.decision != "masked":
         return parsed, counts

@@ -32,6 +32,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False)
 
 
+class PathWithoutQuery(logging.Filter):
+    """Uvicorn's access line without the query string: a URL may carry what a user typed (``?q=...``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     """Idempotent: replaces the root handler kefu installed before, leaves others' handlers alone."""
     root = logging.getLogger()
@@ -46,5 +56,22 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     )
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "jieba", "presidio-analyzer", "urllib3"):
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, PathWithoutQuery) for f in access.filters):
+        access.addFilter(PathWithoutQuery())
+    # faiss says which CPU build it loads ("Could not load library with AVX2 support") at INFO on import.
+    for noisy in ("httpx", "httpcore", "jieba", "presidio-analyzer", "urllib3", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    _quiet_jieba()
+
+
+def _quiet_jieba() -> None:
+    """jieba adds its own stderr handler and sets its logger to DEBUG when it is imported, so each of its
+    lines came out twice (plain, and again as JSON through the root) and the WARNING level above was lost.
+    Import it now (cheap: its dictionary loads on first use), drop its handler and keep it at WARNING."""
+    try:
+        import jieba
+    except ImportError:  # pragma: no cover - jieba comes with the requirements
+        return
+    jieba.default_logger.removeHandler(jieba.log_console)
+    jieba.setLogLevel(logging.WARNING)

@@ -143,6 +143,13 @@ class KbHitPublic(BaseModel):
     source: str = ""
 
 
+class KbSearchCreate(BaseModel):
+    """A KB search, sent as a JSON body: the query is often the customer's words, and a URL is logged."""
+
+    query: str = Field(min_length=1, max_length=500)  # app.services.kb_search.MAX_QUERY_CHARS
+    k: int = Field(default=8, ge=1, le=20)
+
+
 class KbSearchPublic(BaseModel):
     query: str
     kb_version: str

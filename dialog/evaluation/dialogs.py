@@ -1,11 +1,11 @@
 """Multi-turn dialog evaluation: conversations in, the last turn's decision (and reason) scored.
 
 Input (JSONL): ``{"id", "lang", "turns": [customer messages], "expect": {"decision", "reason"?,
-"standalone"?: [substrings the last turn's standalone question must contain]}}``. A **trap** expects
-``{"handoff": false}`` instead of a decision: any decision but a handoff passes (a message that mentions
-人工, a person or a bot without asking for one). Handoff recall counts every case that expects a handoff
-(whatever the reason); precision counts every case whose last turn handed off; ``traps_handed_off``
-lists the traps that did.
+"standalone"?: [substrings the last turn's standalone question must contain], "standalone_not"?: [substrings
+it must not contain: the entity a follow-up replaced]}}``. A **trap** expects ``{"handoff": false}``
+instead of a decision: any decision but a handoff passes (a message that mentions 人工, a person or a bot
+without asking for one). Handoff recall counts every case that expects a handoff (whatever the reason);
+precision counts every case whose last turn handed off; ``traps_handed_off`` lists the traps that did.
 The harness takes the turn as a function, so the same cases run against tracker + policy (``make_turn``)
 or against the app's full chat turn.
 """
@@ -37,6 +37,7 @@ class DialogCase:
     decision: str | None  # None: a trap (any decision but a handoff)
     reason: str | None = None
     standalone: tuple[str, ...] = ()
+    standalone_not: tuple[str, ...] = ()
 
     @property
     def trap(self) -> bool:
@@ -61,6 +62,7 @@ def load_dialog_cases(path: Path) -> list[DialogCase]:
                 decision=None if trap else str(expect["decision"]),
                 reason=expect.get("reason"),
                 standalone=tuple(expect.get("standalone", ())),
+                standalone_not=tuple(expect.get("standalone_not", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{n}: not a dialog case ({exc})") from exc
@@ -87,10 +89,13 @@ TurnFn = Callable[[DialogState, str], Awaitable[TurnOutcome]]
 SearchFn = Callable[[TrackResult], tuple[RetrievalSignal, Sequence[str]]]
 
 
-def make_turn(tracker: Tracker, policy: Policy, search: SearchFn) -> TurnFn:
+def make_turn(
+    tracker: Tracker, policy: Policy, search: SearchFn, *, topic_of: Callable[[str], str | None] | None = None
+) -> TurnFn:
     """The turn as the app runs it, minus generation: track, persist, retrieve, decide, persist.
 
-    ``search`` returns the retrieval signal and the ids of the chunks an answer would cite.
+    ``search`` returns the retrieval signal and the ids of the chunks an answer would cite; ``topic_of``
+    gives a chunk id's label (the answer's ``BotSaid.topic``, as the app records it).
     """
 
     async def turn(state: DialogState, text: str) -> TurnOutcome:
@@ -107,10 +112,11 @@ def make_turn(tracker: Tracker, policy: Policy, search: SearchFn) -> TurnFn:
         reason = decision.reason or ""
         events: list[Event] = events_for_decision(decision, signal, summary=summarise(state, reason))
         cited = list(chunk_ids) if decision.action == "answer" and decision.message is None else []
+        topic = (topic_of(cited[0]) or "") if cited and topic_of is not None else ""
         # An answer stands in as the passages it would cite, so two answers from the same passage read
         # the same (as two composed answers from one passage do) and answers from different ones do not.
         text = decision.message or f"(answer from {', '.join(cited) or 'nothing'})"
-        events.append(BotSaid(text=text, citations=cited, decision=decision.action))
+        events.append(BotSaid(text=text, citations=cited, decision=decision.action, topic=topic))
         for e in events:
             state = state.apply(e)
         return TurnOutcome(state, decision, track.standalone_query, track_ms)
@@ -197,9 +203,11 @@ async def run_dialogs(
             report.track_ms.append(outcome.track_ms)
         assert outcome is not None
         got = outcome.decision
+        got_q = _normalise(outcome.standalone_query)
         standalone_ok = (
-            all(_normalise(s) in _normalise(outcome.standalone_query) for s in case.standalone)
-            if case.standalone
+            all(_normalise(s) in got_q for s in case.standalone)
+            and not any(_normalise(s) in got_q for s in case.standalone_not)
+            if case.standalone or case.standalone_not
             else None
         )
         report.results.append(

@@ -73,8 +73,8 @@ class Served:
 
 
 # (question, lang, the retrieved passages, the prompt built from them, the model's answer or None when the
-# call failed) -> what the chat turn would show
-ServeFn = Callable[[str, Lang, Sequence[Passage], BuiltPrompt, str | None], Served]
+# call failed, the failure's LLMError code or "") -> what the chat turn would show
+ServeFn = Callable[[str, Lang, Sequence[Passage], BuiltPrompt, str | None, str], Served]
 
 
 @dataclass
@@ -256,7 +256,7 @@ async def evaluate(
             latency_ms=latency_ms,
         )
         if serve is not None:
-            shown = serve(item["question"], built.lang, passages, built, None if error else answer)
+            shown = serve(item["question"], built.lang, passages, built, None if error else answer, error)
             row.served_latency_ms = (time.perf_counter() - started) * 1000.0
             row.served_contradiction = bool(relevant) and contradicts(
                 shown.text, item["gold_facts"], item["question"]

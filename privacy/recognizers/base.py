@@ -16,7 +16,9 @@ How a match is scored (all offsets are characters of the analysed text):
    (when ``SPLIT_ON_FAILURE``, separator-aligned sub-spans are tried first, longest first); None: the
    pattern's score stands.
 3. Cue words are searched in ``CONTEXT_WINDOW`` characters before the match (and ``CONTEXT_AFTER``
-   after it). The nearest cue decides: a positive one adds ``CONTEXT_BOOST``, a negative one (``订单号``,
+   after it). Every cue, positive or negative, must fit the window before the match with room for
+   ``MIN_CUE_GAP`` characters between it and the value (``account number is 62...``); a recognizer whose
+   cues (its own or the registry's) do not fit fails at construction, so no cue can silently never match. The nearest cue decides: a positive one adds ``CONTEXT_BOOST``, a negative one (``订单号``,
    ``order no``), counted only within the match's own clause, subtracts ``NEGATIVE_PENALTY``. Patterns scored below the engine threshold (0.5 by
    default) therefore need a cue to be reported.
 
@@ -42,6 +44,8 @@ logger = logging.getLogger(__name__)
 # Separators tolerated inside numbers; used to split a failed match into sub-spans.
 SEPARATORS = " -\u3000\u00a0"
 _REGEX_TIMEOUT_S = 1.0
+# Characters a cue may stand from the value and still fit its window: " is ", "是：", ": #".
+MIN_CUE_GAP = 4
 _CLAUSE_ENDS = "，。！？；,;!?\n"
 # Lower-case ASCII only: str.lower() can change the length of some non-ASCII strings (offsets would drift).
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -63,6 +67,9 @@ class DeclarativeRecognizer(LocalRecognizer):
     NEGATIVE_CONTEXT: ClassVar[tuple[str, ...]] = ()
     CONTEXT_WINDOW: ClassVar[int] = 16
     CONTEXT_AFTER: ClassVar[int] = 6
+    # A cue after the match supports it only within the match's own clause ("...是我的账号", not
+    # "...通知我，卡号是6222..." where the cue belongs to the next value).
+    CUE_AFTER_IN_CLAUSE: ClassVar[bool] = False
     CONTEXT_BOOST: ClassVar[float] = 0.35
     NEGATIVE_PENALTY: ClassVar[float] = 0.6
     VALIDATED_SCORE: ClassVar[float] = 1.0
@@ -95,6 +102,12 @@ class DeclarativeRecognizer(LocalRecognizer):
         )
         self._scale = score_scale
         self._label: str = name or type(self).__name__
+        too_long = [w for w in (*self._cues, *self._negative) if len(w) + MIN_CUE_GAP > self.CONTEXT_WINDOW]
+        if too_long:
+            raise RecognizerConfigError(
+                f"{type(self).__name__}: cue words {too_long} do not fit CONTEXT_WINDOW={self.CONTEXT_WINDOW} "
+                f"with {MIN_CUE_GAP} characters before the value; shorten them or widen the window"
+            )
         try:
             self._compiled = tuple((p, regex.compile(p.regex, self.FLAGS)) for p in self.PATTERNS)
         except regex.error as exc:
@@ -220,6 +233,9 @@ class DeclarativeRecognizer(LocalRecognizer):
             return 0
         before = scan[max(0, start - self.CONTEXT_WINDOW) : start]
         after = scan[end : end + self.CONTEXT_AFTER]
+        if self.CUE_AFTER_IN_CLAUSE:
+            cut = min((i for i in (after.find(c) for c in _CLAUSE_ENDS) if i >= 0), default=len(after))
+            after = after[:cut]
         # A veto word counts only in the match's own clause: "...的余额，帮我查一下6222..." is not about a
         # balance. A supporting cue may sit in the clause before ("卡号，6222...").
         clause = max(before.rfind(c) for c in _CLAUSE_ENDS) + 1

@@ -83,9 +83,13 @@ class IbanCodeRecognizer(DeclarativeRecognizer):
 
 
 class AccountNumberRecognizer(DeclarativeRecognizer):
-    """6-30 digits only when an account cue is near: 账号 / 账户 / 户号 / account no. / a/c.
+    """6-30 digits only when an account cue is near: 账号 / 账户 / 户号 / 卡号 / account number / account
+    no. / account # / acct / a/c.
 
-    Without a cue a digit run is an amount, a date or an order number, and is left alone.
+    Without a cue a digit run is an amount, a date or an order number, and is left alone. After 卡号 a
+    number that is not a valid card (a debit card's account number, a card number with a digit wrong) is
+    still the customer's: it is masked as an account number (a valid card stays CREDIT_CARD, which ranks
+    higher). The window holds the longest cue, "account number", and " is " before the value.
     """
 
     ENTITY = "ACCOUNT_NUMBER"
@@ -98,6 +102,7 @@ class AccountNumberRecognizer(DeclarativeRecognizer):
         "账户",
         "帐户",
         "户号",
+        "卡号",
         "收款人账",
         "account number",
         "account no",
@@ -105,7 +110,8 @@ class AccountNumberRecognizer(DeclarativeRecognizer):
         "acct",
         "a/c",
     )
-    CONTEXT_WINDOW = 12
+    CONTEXT_WINDOW = 20
+    CUE_AFTER_IN_CLAUSE = True  # "发短信到138...，卡号是..." : 卡号 is the next value's cue
     CONTEXT_BOOST = 0.6
     NEGATIVE_CONTEXT = (*_ORDER_WORDS, "金额", "余额", "￥", "$")
     PRIORITY = 40

@@ -114,7 +114,11 @@ class CnPassportRecognizer(DeclarativeRecognizer):
         "台胞证",
         "证件",
         "passport",
+        "passport number",
+        "passport no",
         "permit",
     )
+    # "passport number is E12345678": the longest cue and " is " before the value
+    CONTEXT_WINDOW = 20
     NEGATIVE_CONTEXT = _ORDER_WORDS
     PRIORITY = 60

@@ -21,6 +21,8 @@ def load_html(data: bytes, source: str, config: RetrievalConfig) -> ParsedDocume
     text = decode_text(data)
     try:
         soup = BeautifulSoup(text, "lxml")
+    except MemoryError:  # not the file's damage: the parser ran out of memory (isolated.py)
+        raise
     except Exception as exc:
         raise DocumentRejected("corrupt_file", f"the HTML cannot be parsed: {exc}") from None
     title = clean(soup.title.get_text(" ")) if soup.title else ""

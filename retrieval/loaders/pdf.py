@@ -41,11 +41,14 @@ def load_pdf(data: bytes, source: str, config: RetrievalConfig) -> ParsedDocumen
         raise DocumentRejected("too_many_pages", f"{n_pages} pages; the limit is {config.max_pdf_pages}")
     blocks: list[Block] = []
     title = ""
+    budget = _TextBudget(config.max_text_chars, config.max_pdf_page_chars)
     try:
         meta = reader.metadata
         title = str(meta.title) if meta and meta.title else ""
         for number, page in enumerate(reader.pages, start=1):
-            text = clean(page.extract_text() or "")
+            budget.page = number
+            text = clean(page.extract_text(visitor_text=budget.visit) or "")
+            budget.page_done(text)
             for para in _paragraphs(text):
                 if len(para) <= 40 and _HEADING.match(para):
                     blocks.append(Block("heading", para, level=2, page=number))
@@ -53,11 +56,53 @@ def load_pdf(data: bytes, source: str, config: RetrievalConfig) -> ParsedDocumen
                     blocks.append(Block("text", para, page=number))
     except DocumentRejected:
         raise
+    except MemoryError:  # not the file's damage: the parser ran out of memory (isolated.py)
+        raise
     except Exception as exc:  # a damaged page stream surfaces as many exception types
         raise DocumentRejected("corrupt_file", f"the PDF cannot be read: {exc}") from None
     return build_document(
         source=source, media_type="pdf", blocks=blocks, data=data, config=config, title=title
     )
+
+
+class _TextBudget:
+    """The text limits, checked while pages are extracted rather than after them all: the document's
+    (``max_text_chars``) and each page's (``max_pdf_page_chars``).
+
+    ``visit`` sees every piece of text the extractor emits, so a page whose content stream expands to
+    millions of tiny text operators is stopped as soon as its pieces, not counting spaces and line breaks
+    (the finished text keeps all of those characters), exceed either limit. ``page_done`` adds each
+    finished page, so no page after the one that crosses the document's limit is parsed."""
+
+    def __init__(self, limit: int, page_limit: int) -> None:
+        self.limit = limit
+        self.page_limit = page_limit
+        self.page = 0
+        self._done = 0  # characters (line breaks aside) of the finished pages
+        self._pieces = 0  # non-blank characters emitted on the current page so far
+
+    def visit(self, text: str, *_: object) -> None:
+        self._pieces += len(text) - text.count(" ") - text.count("\n")
+        if self._pieces > self.page_limit:
+            raise DocumentRejected(
+                "file_too_large",
+                f"page {self.page} yields more than {self.page_limit} characters of text (the limit of "
+                "one page); its content is not a real page",
+            )
+        if self._done + self._pieces > self.limit:
+            self._refuse()
+
+    def page_done(self, text: str) -> None:
+        self._done += len(text) - text.count("\n")  # what of it every later stage keeps
+        self._pieces = 0
+        if self._done > self.limit:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        raise DocumentRejected(
+            "file_too_large",
+            f"more than {self.limit} characters of text by page {self.page}; the limit is {self.limit}",
+        )
 
 
 def _paragraphs(text: str) -> list[str]:

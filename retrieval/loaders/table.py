@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from retrieval.config import RetrievalConfig
 from retrieval.errors import DocumentRejected
@@ -86,6 +87,28 @@ def load_csv(
     return build_document(source=source, media_type="csv", blocks=blocks, data=data, config=config)
 
 
+def sheet_rows(ws: Any) -> list[list[str]]:
+    """A read-only worksheet's rows as text, on its real grid: from the first row that holds a value (the
+    header) down to the last row present, as wide as the header's last non-empty cell.
+
+    The size a sheet declares (``<dimension ref="A1:XFD8000"/>``) is not trusted: openpyxl pads every row
+    to it, and a 1.6 KB file declaring 16,384 x 8,000 cells would build 131 million of them. Cells beyond
+    the header's width are never built (they have no column name to go under)."""
+    ws.reset_dimensions()
+    header_row = width = 0
+    for n, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
+        filled = [i for i, v in enumerate(row) if v is not None and str(v).strip()]
+        if filled:
+            header_row, width = n, filled[-1] + 1
+            break
+    if not width:
+        return []
+    return [
+        ["" if v is None else str(v) for v in row]
+        for row in ws.iter_rows(min_row=header_row, min_col=1, max_col=width, values_only=True)
+    ]
+
+
 def load_xlsx(
     data: bytes, source: str, config: RetrievalConfig, columns: FaqColumns | None = None
 ) -> ParsedDocument:
@@ -94,13 +117,15 @@ def load_xlsx(
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except MemoryError:  # not the file's damage: the parser ran out of memory (isolated.py)
+        raise
     except Exception as exc:
         raise DocumentRejected("corrupt_file", f"the XLSX cannot be read: {exc}") from None
     blocks: list[Block] = []
     rejected: DocumentRejected | None = None
     try:
         for ws in wb.worksheets:
-            rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            rows = sheet_rows(ws)
             try:
                 blocks.extend(rows_to_faq(rows, columns, sheet=ws.title if len(wb.worksheets) > 1 else ""))
             except DocumentRejected as exc:

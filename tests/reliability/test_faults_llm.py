@@ -157,7 +157,7 @@ async def test_slow_answers_do_not_open_the_breaker_for_later_turns(
     assert final["decision"] == "answer"
     assert final["reason"] is None  # the model's own answer
     assert final["model"] == "kefu-stub"
-    metrics = (await api.get("/metrics")).text
+    metrics = (await api.get("/metrics", headers=METRICS_AUTH)).text
     assert "kefu_llm_breaker_state 0.0" in metrics
 
 

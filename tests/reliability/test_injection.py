@@ -161,7 +161,7 @@ async def test_a_recited_policy_is_neither_shown_at_the_end_nor_stored(
     assert instruction_leak(streamed, POLICY)  # the model did recite them ...
     final = next(data for kind, data in events if kind == "final")
     assert not instruction_leak(final["text"], POLICY)  # ... the final answer (which replaces it) does not
-    assert final["model"] == "extractive"
+    assert final["model"] == "composer"  # the composed answer replaces it
     assert "Branches open" in final["text"]
     agent = await login(client, tenant.agent_email)
     stored = (await client.get(f"/api/v1/agent/conversations/{cid}", headers=agent)).json()["messages"]

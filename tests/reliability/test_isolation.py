@@ -161,7 +161,9 @@ async def _reads(client: httpx.AsyncClient, s: Seeded, queries: list[str]) -> st
     await get(f"{API}/agent/handoffs", agent)
     await get(f"{API}/agent/queue", agent)
     for q in [*queries, doc_marker(s.index), COMMON_QUESTION]:
-        await get(f"{API}/agent/kb/search", agent, q=q)
+        r = await client.post(f"{API}/agent/kb/search", json={"query": q}, headers=agent)
+        assert r.status_code == 200, r.text
+        out.append(r.text)
         r = await client.post(f"{API}/admin/kb/hit-test", json={"query": q}, headers=admin)
         assert r.status_code == 200, r.text
         out.append(r.text)

@@ -12,7 +12,7 @@ from app.agent import canned, curated, suggest
 from app.db import crud_agent_desk
 from app.db.models import CuratedAnswer
 from app.deps import AdminDep, AgentDep, ContainerDep, SessionDep
-from app.kb.search import MAX_QUERY_CHARS, search_active
+from app.kb.search import search_active
 from app.schemas.agent_desk import (
     CannedCreate,
     CannedPublic,
@@ -20,6 +20,7 @@ from app.schemas.agent_desk import (
     CuratedProposed,
     CuratedPublic,
     KbHitPublic,
+    KbSearchCreate,
     KbSearchPublic,
     SuggestionPublic,
 )
@@ -40,15 +41,12 @@ async def suggest_reply(
     return SuggestionPublic.of(s)
 
 
-@router.get("/kb/search", response_model=KbSearchPublic)
-async def kb_search(
-    agent: AgentDep,
-    container: ContainerDep,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
-    k: Annotated[int, Query(ge=1, le=20)] = 8,
-) -> KbSearchPublic:
-    """The active knowledge base's best passages for ``q`` (the retriever the bot uses)."""
-    found = await search_active(container, tenant_id=agent.tenant_id, query=q, k=k)
+@router.post("/kb/search", response_model=KbSearchPublic)
+async def kb_search(body: KbSearchCreate, agent: AgentDep, container: ContainerDep) -> KbSearchPublic:
+    """The active knowledge base's best passages for ``query`` (the retriever the bot uses). A POST with a
+    JSON body, never ``GET ?q=``: the query is often the customer's own words, and URLs are logged."""
+    q = body.query
+    found = await search_active(container, tenant_id=agent.tenant_id, query=q, k=body.k)
     return KbSearchPublic(
         query=q,
         kb_version=found.version,

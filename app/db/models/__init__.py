@@ -13,6 +13,7 @@ from app.db.models.kb import (
     KbVersion,
     kb_version_documents,
 )
+from app.db.models.sources import KbSource, KbSourceItem, KbSourceSync
 from app.db.models.tenancy import ApiKey, AuthSession, Tenant, User, WidgetKey
 
 __all__ = [
@@ -31,6 +32,9 @@ __all__ = [
     "IngestionJob",
     "Intent",
     "KbCollection",
+    "KbSource",
+    "KbSourceItem",
+    "KbSourceSync",
     "KbVersion",
     "Message",
     "Tenant",

@@ -23,20 +23,27 @@ from app.cli import Clis
 UNANSWERABLE = Path("data/answerability_unanswerable.jsonl")
 
 
-def demo_retriever(settings: Any, embedder: Any, kb_dir: Path) -> Any:
-    """The KB folder parsed and chunked as ingestion does (``Chunker``), indexed by the real hybrid
-    retriever with the configured floor; passage vectors cached under ``DATA_DIR/embeddings``."""
+def demo_chunks(settings: Any, kb_dir: Path) -> list[Any]:
+    """The KB folder parsed and chunked as ingestion does (``Chunker``)."""
     from app.demo import NOT_CONTENT
     from retrieval.evaluation.data import LoadedKB
-    from retrieval.evaluation.runner import build_retriever, chunk_kb
+    from retrieval.evaluation.runner import chunk_kb
     from retrieval.loaders import load_document
-    from retrieval.text import KeywordAnalyzer
 
     config = settings.retrieval
     files = sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.name not in NOT_CONTENT)
     parsed = [(f.relative_to(kb_dir).as_posix(), load_document(f, f.name, config)) for f in files]
-    chunks = chunk_kb(LoadedKB(parsed, [], []), config)
-    return build_retriever(chunks, embedder, KeywordAnalyzer(), config, log=lambda m: None)
+    return list(chunk_kb(LoadedKB(parsed, [], []), config))
+
+
+def demo_retriever(settings: Any, embedder: Any, kb_dir: Path, chunks: list[Any] | None = None) -> Any:
+    """The KB's chunks (``demo_chunks``) indexed by the real hybrid retriever with the configured floor;
+    passage vectors cached under ``DATA_DIR/embeddings``."""
+    from retrieval.evaluation.runner import build_retriever
+    from retrieval.text import KeywordAnalyzer
+
+    chunks = demo_chunks(settings, kb_dir) if chunks is None else chunks
+    return build_retriever(chunks, embedder, KeywordAnalyzer(), settings.retrieval, log=lambda m: None)
 
 
 def register(cli: Clis) -> None:
@@ -54,11 +61,15 @@ def register(cli: Clis) -> None:
         ),  # fmt: skip
         as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout"),
         embedder: str = typer.Option(None, help="Override RETRIEVAL__EMBEDDER"),
+        kb_examples: bool = typer.Option(
+            True, help="Train the tracker on the KB's questions and headings too, as the app does"
+        ),
     ) -> None:
         """Answered / don't know / out of scope per question set, through tracker + floor + policy."""
         import logging
 
         from app.evals.answerability import judge, read_questions, report
+        from app.kb.kb_profiles import kb_profile_of
         from app.settings import get_settings
         from dialog.factory import build_local_tracker, build_policy
         from retrieval.embedders import build_embedder
@@ -79,8 +90,10 @@ def register(cli: Clis) -> None:
             embedder or settings.retrieval.embedder, cache_dir=settings.data_dir / "embeddings"
         )
         emb.warm_up()
-        retriever = demo_retriever(settings, emb, kb_dir)
-        tracker = build_local_tracker(settings.dialog, embed=emb.embed_queries)
+        chunks = demo_chunks(settings, kb_dir)
+        retriever = demo_retriever(settings, emb, kb_dir, chunks)
+        profile = kb_profile_of(chunks) if kb_examples else None
+        tracker = build_local_tracker(settings.dialog, embed=emb.embed_queries, kb=profile)
         verdicts = asyncio.run(
             judge(
                 questions,
@@ -93,7 +106,8 @@ def register(cli: Clis) -> None:
         out = report(verdicts)
         out.update(embedder=emb.name, floor=retriever.floor, margin=retriever.margin,
                    margin_rank=settings.retrieval.margin_rank,
-                   out_of_scope_confidence=settings.dialog.policy.out_of_scope_confidence)  # fmt: skip
+                   out_of_scope_confidence=settings.dialog.policy.out_of_scope_confidence,
+                   kb_examples=len(profile.examples) if profile else 0)  # fmt: skip
         if as_json:
             typer.echo(json.dumps(out, ensure_ascii=False))
             return

@@ -179,16 +179,21 @@ def register(cli: Clis) -> None:
             "margin, as the turn); 'golden': the floor that best separates the KB's golden questions",
         ),
         show_failures: bool = typer.Option(False, help="List the cases that failed"),
+        kb_examples: bool = typer.Option(
+            True, help="Train the tracker on the KB's questions and headings too, as the app does"
+        ),
     ) -> None:
         """Last-turn decisions of multi-turn cases through tracker + policy + demo-KB retrieval."""
+        from app.kb.kb_profiles import kb_profile_of
         from dialog.evaluation.dialogs import load_dialog_cases, make_turn, run_dialogs
         from dialog.factory import build_local_tracker, build_policy
 
         cases = load_dialog_cases(data)
         settings, embed = _embedder(embedder)
-        search, chosen_floor = _demo_search(settings, embed.embedder, floor)
-        tracker = build_local_tracker(settings.dialog, embed=embed)
-        turn = make_turn(tracker, build_policy(settings.dialog), search)
+        search, chosen_floor, chunks, labels = _demo_search(settings, embed.embedder, floor)
+        profile = kb_profile_of(chunks) if kb_examples else None
+        tracker = build_local_tracker(settings.dialog, embed=embed, kb=profile)
+        turn = make_turn(tracker, build_policy(settings.dialog), search, topic_of=labels.get)
         report = asyncio.run(run_dialogs(cases, turn))
         result = {**report.metrics(), "retrieval_floor": round(chosen_floor, 4), "embedder": embed.embedder.name,
                   "tracker_beyond_embedding_ms": _tracker_latency(tracker, cases)}  # fmt: skip
@@ -259,26 +264,27 @@ async def _llm_call(settings: Any, max_tokens: int) -> tuple[Any, Any]:
     return client, call
 
 
-def _demo_search(settings: Any, embedder: Any, floor: str | None) -> tuple[Any, float]:
+def _demo_search(
+    settings: Any, embedder: Any, floor: str | None
+) -> tuple[Any, float, list[Any], dict[str, str]]:
     """Hybrid retrieval over the demo KB. ``good_enough`` is the retriever's own (the configured floor or
     margin, as the chat turn sees it) unless ``floor`` is given: a number (best dense score >= it), or
     "golden": the floor that best separates the KB's answerable golden questions from the unanswerable
-    ones (balanced accuracy)."""
-    from app.demo import NOT_CONTENT
+    ones (balanced accuracy). The signal is the chat turn's (``retrieval_signal``: passages for the scope
+    checks, ``clear`` for the evidence gate). Also returns the chunks and each chunk id's label."""
+    import dataclasses
+
+    from app.chat.types import retrieval_signal
+    from app.evals.cli.cmd_eval_answerability import demo_chunks, demo_retriever
     from dialog.protocols import RetrievalSignal
-    from retrieval.evaluation.data import LoadedKB, read_queries
-    from retrieval.evaluation.runner import build_retriever, chunk_kb
-    from retrieval.loaders import load_document
-    from retrieval.text import KeywordAnalyzer
+    from retrieval.evaluation.data import read_queries
+    from retrieval.labels import display_label
 
     config = settings.retrieval
     kb_dir: Path = settings.demo_kb_dir
-    parsed = [
-        (f.relative_to(kb_dir).as_posix(), load_document(f, f.name, config))
-        for f in sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.name not in NOT_CONTENT)
-    ]
-    chunks = chunk_kb(LoadedKB(parsed, [], []), config)
-    retriever = build_retriever(chunks, embedder, KeywordAnalyzer(), config, log=lambda m: None)
+    chunks = demo_chunks(settings, kb_dir)
+    retriever = demo_retriever(settings, embedder, kb_dir, chunks)
+    labels = {c.chunk_id: display_label(c) for c in chunks}
 
     def top(query: str) -> float:
         hits = retriever.search(query, k=config.top_k).hits
@@ -296,13 +302,14 @@ def _demo_search(settings: Any, embedder: Any, floor: str | None) -> tuple[Any, 
 
     def search(track: Any) -> tuple[RetrievalSignal, list[str]]:
         result = retriever.search(track.standalone_query, k=config.top_k)
-        best = max((h.dense_score or 0.0) for h in result.hits) if result.hits else 0.0
-        # Without --floor: the retriever's own verdict (the floor or the margin), as the chat turn uses it.
-        good = result.good_enough if fixed is None else bool(result.hits) and best >= fixed
-        signal = RetrievalSignal(good_enough=good, top_score=best, n_hits=len(result.hits))
+        signal = retrieval_signal(result)
+        if fixed is not None:  # without --floor: the retriever's own verdict, as the chat turn uses it
+            best = max((h.dense_score or 0.0) for h in result.hits) if result.hits else 0.0
+            good = bool(result.hits) and best >= fixed
+            signal = dataclasses.replace(signal, good_enough=good, clear=signal.clear and good)
         return signal, [h.chunk.chunk_id for h in result.hits[:3]]
 
-    return search, (retriever.floor if fixed is None else fixed)
+    return search, (retriever.floor if fixed is None else fixed), chunks, labels
 
 
 def _best_floor(scored: Sequence[tuple[float, bool]]) -> float:

@@ -145,7 +145,8 @@ export class Assist {
     this.query = q.trim();
     if (!this.query) return;
     try {
-      this.hits = await api("/agent/kb/search?q=" + encodeURIComponent(this.query));
+      // POST, never ?q=: the query is often the customer's words, and URLs end up in logs
+      this.hits = await api("/agent/kb/search", { method: "POST", body: { query: this.query } });
     } catch (err) {
       this.app.fail(err);
     }

@@ -433,8 +433,13 @@
     call("GET", "/" + conv.id + "/citations/" + encodeURIComponent(c.chunk_id)).then(function (p) {
       sheetTitle.textContent = p.title || c.title || c.chunk_id;
       sheetBody.textContent = p.text;
-      // A web page's address helps the customer; an uploaded file's name ("faq.csv") does not.
-      sheetSource.textContent = /^https?:\/\//i.test(p.source || "") ? t("source") + ": " + p.source : "";
+      // A web page's address helps the customer (a link to the page, a synced help-centre page); an
+      // uploaded file's name ("faq.csv") does not.
+      sheetSource.textContent = "";
+      if (/^https?:\/\//i.test(p.source || "")) {
+        sheetSource.appendChild(document.createTextNode(t("source") + ": "));
+        sheetSource.appendChild(el("a", { href: p.source, target: "_blank", rel: "noopener noreferrer", class: "sheet-link", text: p.source }));
+      }
     }).catch(function (err) { sheetBody.textContent = failure(err); });
   }
 

@@ -37,8 +37,19 @@ def test_gold_spans_point_at_the_values() -> None:
 
 @pytest.mark.models
 def test_recall_and_precision_goals_on_the_generated_set(masker: PresidioMasker) -> None:
+    """The goals are about the checksums (valid values found, look-alikes left alone). One kind of
+    look-alike is masked on purpose since issue 12: a Luhn-failing number right after 卡号 is still the
+    customer's number (an account number, or the card with a digit wrong) and is masked as
+    ACCOUNT_NUMBER; those predictions are checked to be exactly that and left out of the goals."""
     samples = synth_zh.generate(400)
-    report = evaluate(samples, predict(masker.analyze, samples, use_lang=False))
+    predicted = predict(masker.analyze, samples, use_lang=False)
+    for sample, spans in zip(samples, predicted, strict=True):
+        for span in spans:
+            if span.type == "ACCOUNT_NUMBER":
+                assert not sample.spans, sample.text  # never in place of a valid value
+                assert "卡号" in sample.text[max(0, span.start - 20) : span.start], sample.text
+    predicted = [[p for p in spans if p.type != "ACCOUNT_NUMBER"] for spans in predicted]
+    report = evaluate(samples, predicted)
     assert (report.overall.recall or 0.0) >= 0.99, report.as_dict()
     assert (report.overall.precision or 0.0) >= 0.95, report.as_dict()
     assert report.coverage is not None

@@ -11,6 +11,7 @@ import pytest
 from app.chat.tenant_trackers import TenantTrackers, revision_of
 from app.container import Container
 from dialog.intents import IntentSet, load_intents_yaml
+from dialog.kb_profile import KB_INTENT, KBProfile
 from dialog.testing import DEMO_INTENTS, local_tracker
 from tests.unit.app.helpers import Tenant, login, seed_tenant, start_conversation
 
@@ -32,9 +33,11 @@ MORTGAGE = {
 def trackers(container: Container) -> TenantTrackers:
     built: list[int] = []
 
-    def build(intents: IntentSet):  # the real local tracker, on the model-free embedding
+    def build(
+        intents: IntentSet, kb: KBProfile | None = None
+    ):  # the real local tracker, model-free embedding
         built.append(len(intents))
-        return local_tracker(intents)
+        return local_tracker(intents, kb=kb)
 
     t = TenantTrackers(
         default=container.tracker,
@@ -226,3 +229,61 @@ def test_revision_ignores_order_but_not_content() -> None:
         [*list(demo)[:-1], list(demo)[-1].model_copy(update={"handoff": not list(demo)[-1].handoff})]
     )
     assert revision_of(changed) != revision_of(demo)
+
+
+async def _publish(container: Container, tenant: Tenant, rows: list[tuple[str, str]]) -> None:
+    """A published KB version of FAQ chunks (question, answer), as ingestion stores them."""
+    import hashlib
+
+    from app.db import crud_kb
+    from retrieval.types import ChunkRecord
+
+    async with container.sessions() as s:
+        coll = await crud_kb.get_or_create_collection(s, tenant_id=tenant.id, name="default")
+        raw = "\n".join(q + "," + a for q, a in rows).encode()
+        doc = await crud_kb.create_document(
+            s, tenant_id=tenant.id, collection_id=coll.id, job_id=None, source="faq.csv", mime_type="text/csv",
+            content_hash=hashlib.sha256(raw).hexdigest(), raw=raw,
+        )  # fmt: skip
+        chunks = [
+            ChunkRecord(chunk_id=f"{doc.id}-{i}", document_id=doc.id, text=f"{q}\n{a}", embed_text=q, title="faq.csv",
+                        lang="zh", metadata={"kind": "faq", "question": q})
+            for i, (q, a) in enumerate(rows)
+        ]  # fmt: skip
+        await crud_kb.add_chunks(s, tenant_id=tenant.id, document_id=doc.id, chunks=chunks)
+        version = await crud_kb.create_version(
+            s, tenant_id=tenant.id, document_ids=[doc.id], embedder="hash", chunk_count=len(chunks)
+        )
+        await crud_kb.activate_version(s, tenant_id=tenant.id, version_id=version.id)
+        await s.commit()
+
+
+async def test_a_published_kb_version_teaches_the_tracker(
+    container: Container, tenant: Tenant, trackers: TenantTrackers
+) -> None:
+    """A tenant on the default intents is served by the default tracker at once while one that also learnt
+    the KB's questions trains; publishing a new version retrains (the new content is in scope), with no
+    intent written."""
+    from dialog.state import DialogState
+
+    await _publish(
+        container, tenant, [("信用卡分期怎么申请？", "在App办理"), ("白金卡的年费是多少？", "1200元")]
+    )
+    assert (await trackers.get(tenant.id)) is container.tracker  # no wait on the first turn
+    status = await trackers.wait_ready(tenant.id)
+    assert (status.source, status.ready) == ("default", True)
+    first = await trackers.get(tenant.id)
+    assert first is not container.tracker
+    assert "白金卡的年费是多少？" in first.kb.examples  # type: ignore[attr-defined]
+
+    question = "保管箱怎么租"
+    assert first.track_sync(DialogState(), question).intent != KB_INTENT  # type: ignore[attr-defined]
+    await _publish(container, tenant, [("保管箱怎么租用？", "到网点办理"), ("保管箱租金是多少？", "每年300元"),
+                                       ("保管箱可以几个人共用吗？", "最多两人")])  # fmt: skip
+    trackers.invalidate(tenant.id)
+    assert (await trackers.get(tenant.id)) is first  # the previous one serves while the new one trains
+    await trackers.wait_ready(tenant.id)
+    second = await trackers.get(tenant.id)
+    assert second is not first
+    assert second.track_sync(DialogState(), question).intent == KB_INTENT  # type: ignore[attr-defined]
+    assert len(trackers.builds) == 2  # type: ignore[attr-defined]

@@ -180,16 +180,19 @@ async def test_kb_search_ranks_the_tenants_passages(
     client: httpx.AsyncClient, tenant: Tenant, container: Container
 ) -> None:
     agent = await login(client, tenant.agent_email)
-    r = await client.get(f"{API}/agent/kb/search", params={"q": "lost card freeze"}, headers=agent)
+    r = await client.post(f"{API}/agent/kb/search", json={"query": "lost card freeze"}, headers=agent)
     assert r.status_code == 200
     body = r.json()
     assert body["hits"][0]["chunk_id"] == "faq-2"
     assert body["hits"][0]["rank"] == 1
     assert body["kb_version"] == "v1"
-    assert (await client.get(f"{API}/agent/kb/search", params={"q": ""}, headers=agent)).status_code == 422
+    assert (await client.post(f"{API}/agent/kb/search", json={"query": ""}, headers=agent)).status_code == 422
+    # the query never travels in the URL: the old GET ?q= form is gone
+    old = await client.get(f"{API}/agent/kb/search", params={"q": "lost card"}, headers=agent)
+    assert old.status_code == 405
     other = await seed_tenant(container, "nokb")  # no knowledge base: no hits, not an error
-    r = await client.get(
-        f"{API}/agent/kb/search", params={"q": "lost card"}, headers=await login(client, other.agent_email)
+    r = await client.post(
+        f"{API}/agent/kb/search", json={"query": "lost card"}, headers=await login(client, other.agent_email)
     )
     assert r.status_code == 200
     assert r.json()["hits"] == []

@@ -66,3 +66,19 @@ async def test_without_a_serve_function_only_the_raw_answer_is_reported() -> Non
     assert "model's raw answer" in report.markdown()
     assert "served" not in report.markdown()
     assert all(r.served_answer == "" for r in report.rows)
+
+
+async def test_a_slow_model_is_served_the_composed_answer_without_the_outage_lead() -> None:
+    from llm_backend.errors import LLMTimeout
+
+    class Slow(ScriptedLLM):
+        async def complete(self, messages, *, max_tokens=None, temperature=0.0):  # type: ignore[no-untyped-def]
+            raise LLMTimeout("no answer within 600 s")
+
+    items, ranker = load_items(DEMO_KB)
+    config = LLMConfig()
+    report = await evaluate(Slow(), config, items[:1], ranker, serve=turn_server(config))
+    row = report.rows[0]
+    assert (row.error, row.served_reason) == ("llm_timeout", "llm_slow")
+    assert not row.served_answer.startswith("智能助手暂时无法生成回答")
+    assert "账单分期" in row.served_answer

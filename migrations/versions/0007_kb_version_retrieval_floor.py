@@ -6,8 +6,8 @@ that passes a search under it (``retrieval.calibration``), chosen when the versi
 own FAQ questions and headings (self-supervised, no labels) and used for every search of that version.
 NULL: not calibrated (published before this revision, or calibration off): the embedder's defaults apply.
 
-Revision ID: 0006_kb_version_retrieval_floor
-Revises: 0005
+Revision ID: 0007_kb_version_retrieval_floor
+Revises: 0006
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_kb_version_retrieval_floor"
-down_revision: str | None = "0005"
+revision: str = "0007_kb_version_retrieval_floor"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
