@@ -7,6 +7,7 @@ working directory is read too. ``os.environ`` is read nowhere else in the code b
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
 
@@ -187,3 +188,8 @@ def apply_offline_defaults() -> None:
     """Set ``OFFLINE_ENV`` where unset, before the libraries that read it are imported (``kefu`` does)."""
     for name, value in OFFLINE_ENV.items():
         os.environ.setdefault(name, value)
+
+
+def child_environment(*, drop: Collection[str] = ()) -> dict[str, str]:
+    """A copy of this process's environment for a child process, less the names in ``drop``."""
+    return {name: value for name, value in os.environ.items() if name not in drop}

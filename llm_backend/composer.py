@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -140,6 +141,8 @@ _QUESTION_BIGRAMS = frozenset(
     ]
 )
 _PRODUCT_LINES = frozenset({"loan", "insurance", "fund"})
+_OTHER_PRODUCT = frozenset({"account", "tier", "deposit"})  # an extra unit naming one unasked is another's
+_PRODUCT_DIMS = frozenset({"account", "tier", "deposit", "card", "currency"})  # which product a figure is of
 
 
 def _stem(word: str) -> str:
@@ -155,8 +158,12 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _terms(text: str) -> frozenset[str]:
-    text = _PLACEHOLDER.sub(" ", text.lower())
-    out = {_stem(w) for w in _LATIN.findall(text) if w not in _STOP}
+    text = _PLACEHOLDER.sub(" ", unicodedata.normalize("NFKC", text).lower())  # Ⅱ类 ~ II类
+    words = _LATIN.findall(text)
+    words += [
+        part for w in words if "-" in w for part in w.split("-") if len(part) > 1
+    ]  # sub-branch ~ branch
+    out = {_stem(w) for w in words if w not in _STOP}
     for run in _CJK_RUN.findall(text):
         out.update(run)  # characters too (转了钱 ~ 已转账); the idf weights keep common ones light
         out.update(run[i : i + 2] for i in range(len(run) - 1))
@@ -171,6 +178,7 @@ class Asked:
     qualifiers: dict[str, frozenset[str]]
     terms: frozenset[str]
     product_lines: frozenset[str]
+    text: str = ""  # the question, normalised (NFKC, lower case, spaces collapsed)
 
 
 def read_question(question: str) -> Asked:
@@ -179,6 +187,7 @@ def read_question(question: str) -> Asked:
         qualifiers=qualifiers(question),
         terms=_terms(question),
         product_lines=signature(question)[2] & _PRODUCT_LINES,
+        text=" ".join(unicodedata.normalize("NFKC", question).lower().split()),
     )
 
 
@@ -462,7 +471,7 @@ class ClauseComposer:
         for u in sorted(same, key=lambda u: (-u.score, u.order)):
             if len(picked) >= cfg.max_units or u.score < floor:
                 break
-            if u is best or u.conflict:
+            if u is best or u.conflict or _unasked_variant(u, best, asked):
                 continue
             # a row adds only what its key cell says (the other rows of a table repeat the headers)
             own = _terms(u.cells[0][1]) if u.cells else u.terms
@@ -486,7 +495,35 @@ class ClauseComposer:
             used = sum(len(u.text) for u in chosen)
             if others and used + len(others[0].text) <= cap:
                 chosen.append(others[0])
-        return chosen
+        # two variants asked together (一年期定存和大额存单, "Gold and Platinum"): a unit for the one not yet quoted
+        for dim, values in asked.qualifiers.items():
+            if dim not in _PRODUCT_DIMS or len(values) < 2:
+                continue
+            for value in sorted(values - {v for u in chosen for v in _named(u).get(dim, frozenset())}):
+                extra = [
+                    u for u in ranked
+                    if u not in chosen and value in _named(u).get(dim, frozenset())
+                    and (not asked.attributes or any(_states(u, a) > 0 for a in asked.attributes))
+                    and u.score >= best.score - 2 * cfg.margin
+                ]  # fmt: skip
+                used = sum(len(u.text) for u in chosen)
+                if extra and used + len(extra[0].text) <= cap:
+                    chosen.append(extra[0])
+        return sorted(chosen, key=lambda u: (u.passage != best.passage, u.passage, u.order))
+
+
+def _named(u: _Unit) -> dict[str, frozenset[str]]:
+    """The variants a unit names, in its text or (when the text names none of a dimension) its context."""
+    own = _row_qualifiers(u) if u.cells else qualifiers(u.text)
+    return {**qualifiers(u.context), **own}
+
+
+def _unasked_variant(u: _Unit, best: _Unit, asked: Asked) -> bool:
+    """A unit that names a variant on a dimension neither the question nor the best unit names (a Type II
+    account's limit beside the 海港盾 row asked about): another product's figure, not more of the answer."""
+    quals = _row_qualifiers(u) if u.cells else qualifiers(u.text)
+    best_quals = _row_qualifiers(best) if best.cells else qualifiers(best.text)
+    return any(d not in asked.qualifiers and d not in best_quals for d in quals if d in _OTHER_PRODUCT)
 
 
 def _fit(units: list[_Unit], cap: int, *, keep: _Unit) -> list[_Unit]:
@@ -568,7 +605,24 @@ def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None
     score -= 0.1 * sum(1 for dim in quals if dim not in asked.qualifiers and dim in ("dest", "side", "speed"))
     if u.kind == "item" and "how" in asked.attributes:
         score += 0.3
+    if asked.text and _defines(u.text, asked.text):
+        score += 0.6
     u.score = score
+
+
+_DEFINES = re.compile(r"^(?:the |a |an |your )?([^，,。.；;：:]{2,40}?)(?:\s*[：:]|为|是| is | are )", re.I)
+
+
+def _defines(text: str, question: str) -> bool:
+    """The unit says what the question's subject is (最低还款额为账单金额的10%, "The minimum payment is 10%"):
+    it opens with a phrase of the question (3+ characters, or two words) followed by 为/是/：/is."""
+    found = _DEFINES.match(text.strip())
+    if not found:
+        return False
+    subject = found.group(1).strip().lower()
+    if _CJK_RUN.fullmatch(subject):
+        return len(subject) >= 3 and subject in question
+    return len(subject.split()) >= 2 and f" {subject} " in f" {question} "
 
 
 def _cell_text(header: str, value: str) -> str:
@@ -611,6 +665,8 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
         return "; ".join(f"{h}: {v}" if h and v else v for h, v in [key, *cells] if v)
     if len(u.clauses) == 1:
         return u.text
+    if capped := _cap_only(u, asked):
+        return capped
     # clauses under one subject (a lead ``海港盾：`` starts the next) are judged on the subject's words
     leads = any(_LEAD.match(c) for c in u.clauses[1:])
     group: list[int] = []
@@ -648,7 +704,34 @@ def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:
         kept.append(clause)
     while kept and _LEAD.fullmatch(kept[-1]):  # a subject whose clauses all went
         kept.pop()
-    return "".join(kept) if kept else u.text
+    return _glue(kept) if kept else u.text
+
+
+def _glue(pieces: list[str]) -> str:
+    """Clauses joined back; where a left-out clause leaves two words touching ("fee is" + "2% for Gold",
+    "Gold cards" + "minimum RMB 10"), a space or a comma between them."""
+    out = ""
+    for piece in pieces:
+        if out and out[-1:].isascii() and out[-1:].isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+            out += " " if _DIGIT.match(piece) or not _MODIFIER.match(piece) else ", "
+        out += piece
+    return out
+
+
+_ASKS_CAP = re.compile(r"最多|最高|封顶|\bmax(?:imum)?\b|\bat most\b|\bcapped\b", re.I)
+_CAP = re.compile(r"^(?:最高|最多|封顶|max(?:imum)?\b|at most\b|capped at\b)", re.I)
+
+
+def _cap_only(u: _Unit, asked: Asked) -> str:
+    """For "the most a fee can be" (柜台跨行转账最多收多少手续费), of a fee schedule that ends with its cap
+    (…10万元以上按0.02%收取，最高50元): the schedule's lead and the cap, not its bands. Empty otherwise."""
+    if "fee" not in asked.attributes or not _ASKS_CAP.search(asked.text):
+        return ""
+    caps = [c for c in u.clauses[1:] if _CAP.match(c.lstrip(_TRIM)) and figures(c)]
+    if len(caps) != 1:
+        return ""
+    lead = _LEAD.match(u.clauses[0])
+    return (lead.group(0) if lead else "") + caps[0].lstrip(_TRIM)
 
 
 def _subject(clause: str) -> str:

@@ -22,7 +22,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "限额", "额度", "上限", "最多", "最高", "不超过", "累计", "能取多少", "能转多少", "可以取多少",
         "可以转多少", "能买多少", "可以买多少", "能存多少", "limit", "limits", "maximum", "max", "at most",
         "up to", "cap", "quota", "how much can", "how much cash can", "how much money can",
-        "how much foreign currency can", "minimum", "最低", "起存", "起点",
+        "how much foreign currency can", "minimum", "min", "lowest", "smallest", "最低", "最少", "起存", "起点",
     ),
     "count": ("几次", "几笔", "多少次", "多少笔", "how many times", "how many attempts", "how many tries"),
     "amount": ("多少", "how much", "how many", "what amount"),
@@ -55,7 +55,10 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
 
 # Cues that the passage clause answers the attribute (beyond carrying a figure of its kind).
 ANSWER_CUES: dict[str, tuple[str, ...]] = {
-    "limit": ("限额", "最多", "不超过", "累计", "最高", "上限", "limit", "at most", "up to", "maximum", "no limit"),
+    "limit": (
+        "限额", "最多", "不超过", "累计", "最高", "上限", "最低", "至少", "起", "limit", "at most", "up to", "maximum",
+        "no limit", "at least", "minimum",
+    ),
     "fee": ("费", "免费", "免收", "收取", "fee", "free", "charge", "cost"),
     "rate": ("利率", "rate", "%"),
     "count": ("次", "笔", "times", "attempts"),
@@ -112,7 +115,10 @@ QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
         "rmb": ("人民币", "rmb", "cny"),
     },
     "channel": {
-        "app": ("手机银行", "网上银行", "app", "mobile banking", "internet banking", "online banking", "online"),
+        "app": (
+            "手机银行", "网上银行", "手机上", "用手机", "在手机", "手机转账", "app", "mobile banking", "mobile app",
+            "internet banking", "online banking", "online", "on my phone",
+        ),
         "counter": ("柜台", "柜面", "counter", "teller"),
         "atm": ("atm", "取款机", "自动柜员机"),
     },
@@ -130,6 +136,12 @@ QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
             "延时", "次日", "下一个工作日", "2小时后", "24小时后", "delayed", "next day", "next working day",
             "within 2 hours", "2 hours", "slow",
         ),
+    },
+    # account classes (Type I/II/III; NFKC spells Ⅱ as "ii", and the phrases are matched normalised)
+    "account": {
+        "type1": ("i类", "一类户", "一类账户", "type i", "class i"),
+        "type2": ("ii类", "二类户", "二类账户", "type ii", "class ii"),
+        "type3": ("iii类", "三类户", "三类账户", "type iii", "class iii"),
     },
     "deposit": {
         "demand": ("活期", "demand deposit", "demand", "current account"),

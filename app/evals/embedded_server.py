@@ -29,6 +29,8 @@ from typing import IO
 
 import httpx
 
+from app.settings import child_environment
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = Path.home() / ".cache" / "kefu" / "eval-answers"
 # Folders of DATA_DIR that only cache what can be rebuilt (keyed by content, or checked by sha256).
@@ -84,7 +86,7 @@ class EmbeddedServer:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+        env = child_environment(drop=_DROPPED_ENV)
         env.update(DATA_DIR=str(self.data_dir.resolve()), HOST="127.0.0.1", PORT=str(self.port))
         env.setdefault("LOG_JSON", "false")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)

@@ -270,3 +270,113 @@ def test_what_is_asked(question: str, attributes: set[str]) -> None:
 )
 def test_qualifiers(text: str, expected: dict[str, set[str]]) -> None:
     assert {k: set(v) for k, v in qualifiers(text).items()} == expected
+
+
+# Chunks as the app serves them (FAQ rows: the question, then the answer; guide sections with their titles),
+# for the picks the answers eval (data/answers/answers_dev.jsonl) found wrong.
+ACCOUNT_LIMITS_FAQ = Passage(
+    "faq#acct-limits",
+    "Ⅱ类账户有什么限额？\nⅡ类账户每日转出不超过1万元，每年累计不超过20万元。Ⅲ类账户余额不超过2000元，"
+    "每日支付不超过5000元。如需取消限额，可到网点升级为Ⅰ类账户。",
+    "",
+)
+INTERBANK_FEE_FAQ = Passage(
+    "faq#interbank-fee",
+    "跨行转账收费吗？\n通过海港银行App和网上银行转账，本行和跨行均免费，不限金额。柜台跨行转账按金额收费："
+    "5000元（含）以下2元，10万元以上按0.02%收取，最高50元。",
+    "",
+)
+APP_LIMITS_GUIDE_ZH = Passage(
+    "guide#app-limits",
+    APP_LIMITS_ZH.text + "\nⅡ类账户（线上开立）每日转出不超过1万元，每年累计不超过20万元。",
+    "转账汇款指南 › App转账限额",
+)
+LATE_FEE_ZH = Passage(
+    "guide#late",
+    "每期分期金额计入当期最低还款额。未在到期还款日前还清最低还款额的，将收取违约金（最低还款额未还部分的5%，"
+    "最低10元，最高250元），逾期信息将报送征信系统。",
+    "信用卡分期业务指南 › 未按期还款",
+)
+DUE_DATE_FAQ = Passage(
+    "faq#due",
+    "信用卡还款日是哪天？免息期多长？\n到期还款日为账单日后第20天。到期还款日前全额还款，可享20至50天免息期。"
+    "最低还款额为账单金额的10%加当月应还分期金额。",
+    "",
+)
+TIME_DEPOSIT_FAQ = Passage(
+    "faq#time-deposit",
+    "一年期定期存款利率是多少？\n人民币1年期整存整取年利率为1.20%（2026年6月1日起执行）。其他期限：3个月0.85%，"
+    "6个月1.05%，2年1.30%，3年1.55%，5年1.60%。活期利率0.05%。",
+    "",
+)
+CD_FAQ = Passage(
+    "faq#cd",
+    "大额存单多少钱起存？利率多少？\n大额存单20万元起存，利率：1年1.45%，2年1.55%，3年1.80%。",
+    "",
+)
+_INLINE.update(
+    {
+        p.ref: p
+        for p in (
+            ACCOUNT_LIMITS_FAQ, INTERBANK_FEE_FAQ, APP_LIMITS_GUIDE_ZH, LATE_FEE_ZH, DUE_DATE_FAQ,
+            TIME_DEPOSIT_FAQ, CD_FAQ,
+        )
+    }
+)  # fmt: skip
+
+PICKS = [
+    # (question, passages, must contain, must not contain)
+    # "min" / "lowest" ask for a limit, and "at least RMB 600" states one (not the how-to's "choose the amount")
+    ("min purchase amount for a purchase instalment",
+     ["guides/en/credit_card_instalments.md#1", "guides/en/credit_card_instalments.md#3"],
+     ["at least RMB 600"], ["Choose the amount"]),
+    # account classes are variants: Type II's limit, not Type III's beside it (Ⅱ in the KB, II typed)
+    ("II类户一天能转出多少", ["faq#acct-limits"], ["1万元"], ["2000元", "5000元"]),
+    ("三类户余额上限多少", ["faq#acct-limits"], ["2000元"], ["1万元", "20万元"]),
+    # "on the phone" is the app channel: the app's fee, not the counter's table
+    ("手机上跨行转账要手续费吗", ["faq#interbank-fee"], ["免费"], ["2元", "50元"]),
+    # an extra clause about a variant nobody asked for (a Type II account) is not more of the answer
+    ("海港盾一天能转多少", ["guide#app-limits"], ["100万元"], ["1万元", "2万元"]),
+    # the clause that says what the asked thing is, over one that mentions it with other figures
+    ("最低还款额是多少", ["guide#late", "faq#due"], ["账单金额的10%"], ["250元"]),
+    # two variants asked together: one figure each
+    ("一年期定存和大额存单一年期利率分别多少", ["faq#time-deposit", "faq#cd"], ["1.20%", "1.45%"], ["1.80%", "3.5%"]),
+    # the most a fee can be: the schedule's cap, not its bands
+    ("柜台跨行转账最多收多少手续费", ["faq#interbank-fee"], ["最高50元"], ["2元", "免费"]),
+    # a dropped clause leaves no words touching
+    ("What does a cash advance on a Gold card cost?", ["What does a credit card cash advance cost?"],
+     ["The cash advance fee is 2% for Gold cards, minimum RMB 10"], ["is2%", "cardsminimum"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "refs", "present", "absent"), PICKS, ids=[c[0] for c in PICKS])
+def test_the_asked_variant_and_unit_are_picked(
+    question: str, refs: list[str], present: list[str], absent: list[str]
+) -> None:
+    composed = ClauseComposer().compose(question, passages(*refs))
+    assert not composed.no_answer
+    for text in present:
+        assert text in composed.text, composed.text
+    for text in absent:
+        assert text not in composed.text, composed.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ⅱ类账户每日转出", {"account": {"type2"}, "scope": {"day"}}),
+        ("II类户", {"account": {"type2"}}),
+        ("三类户余额", {"account": {"type3"}}),
+        ("how many type I accounts", {"account": {"type1"}}),
+        ("手机上跨行转账", {"channel": {"app"}, "dest": {"other"}}),
+    ],
+)
+def test_account_classes_and_phone_wording_are_qualifiers(text: str, expected: dict[str, set[str]]) -> None:
+    assert {k: set(v) for k, v in qualifiers(text).items()} == expected
+
+
+def test_min_asks_for_a_limit_and_hyphenated_words_match_their_parts() -> None:
+    from llm_backend.composer import _terms
+
+    assert "limit" in attributes_asked("min purchase amount for a purchase instalment")
+    assert "branch" in _terms("Airport Sub-branch")
