@@ -121,6 +121,10 @@ eval-dialog: venv
 		&& cat var/eval/dialog-clinc150.json
 	$(BIN)/kefu eval dialogs --data data/dialog_eval.jsonl --json > var/eval/dialog-dialogs.json \
 		&& cat var/eval/dialog-dialogs.json
+	$(BIN)/kefu eval dialogs --data data/handoff_eval.jsonl --json > var/eval/dialog-handoff.json \
+		&& cat var/eval/dialog-handoff.json
+	$(BIN)/kefu eval dialogs --data data/handoff_heldout.jsonl --json > var/eval/dialog-handoff-heldout.json \
+		&& cat var/eval/dialog-handoff-heldout.json
 
 ## Answerability (docs/BENCHMARKS.md, "Answerability"): the demo KB's golden questions and an unanswerable set
 ## through tracker + retrieval floor + policy, as the turn decides before any model call.

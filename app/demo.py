@@ -152,16 +152,7 @@ async def _intents(container: Container, tenant_id: str) -> None:
     intents = await asyncio.to_thread(load_intents_yaml, container.settings.dialog.intents_path)
     async with container.sessions() as session:
         for spec in intents:
-            await crud_kb.upsert_intent(
-                session,
-                tenant_id=tenant_id,
-                name=spec.name,
-                description=spec.description,
-                examples=list(spec.examples),
-                handoff=spec.handoff,
-                required_slots=list(spec.required_slots),
-                topic=dict(spec.topic),
-            )
+            await crud_kb.upsert_intent_spec(session, tenant_id=tenant_id, spec=spec)
         await session.commit()
 
 

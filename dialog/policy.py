@@ -8,6 +8,9 @@ Order of the rules (the first that fires decides):
 2. explicit request for a human -> ``handoff`` / ``explicit_request``
 3. urgent or regulated topic -> ``handoff`` / ``urgent_topic``
 4. frustration high, or rising -> ``handoff`` / ``frustration``
+4b. the bot is getting nowhere -> ``handoff`` / ``repeated_failure``: the customer says so ("same thing
+   again", "我已经问了三遍了"), or the bot's last reply was a refusal or the same passage as the answer
+   before it and this message is not content (any frustration, the same question again)
 5. a language we don't serve -> ``dont_know`` / ``unsupported_language`` (in English)
 6. nothing to read (emoji only) -> ``clarify`` / ``no_content``
 7. small talk -> ``answer`` / ``smalltalk`` with the canned reply in ``message``
@@ -111,6 +114,8 @@ class Policy:
             return self._handoff("urgent_topic", lang)
         if c.handoff_on_frustration and is_frustrated(frustration_trend(state, track), c):
             return self._handoff("frustration", lang)
+        if c.handoff_on_repeated_failure and (track.reports_repetition or _going_nowhere(state, track)):
+            return self._handoff("repeated_failure", lang)
         if track.lang and track.lang not in c.supported_languages:
             return Decision(
                 "dont_know", "unsupported_language", message=self._msg("unsupported_language", "en")
@@ -184,6 +189,13 @@ class Policy:
                     names = dict(labels)
                     break
             return self._msg("clarify", lang, slot=names.get(lang, slot))
+
+
+def _going_nowhere(state: DialogState, track: TrackResult) -> bool:
+    """The bot's last reply was a refusal or repeated the answer before it, and the customer is not
+    content with it (any frustration: a complaint, "not what I asked", the same question again)."""
+    bot_failed = state.failed_retrievals > 0 or state.repeated_answer
+    return bot_failed and track.frustration > 0
 
 
 def _asks_something(track: TrackResult) -> bool:

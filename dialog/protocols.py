@@ -51,6 +51,8 @@ class TrackResult:
     frustration: float = 0.0  # 0..1
     retrieval_filters: Mapping[str, str] = field(default_factory=dict)  # e.g. {"product": "credit_card"}
     explicit_handoff: bool = False  # the customer asked for a human (转人工, "agent")
+    # The customer says the bot repeats itself or they have asked several times ("same thing again").
+    reports_repetition: bool = False
     urgent: bool = False  # urgent or regulated topic: a handoff intent, or lost/stolen card, fraud, complaint
     required_slots: tuple[str, ...] = ()  # of the detected intent, known or not
     has_content: bool = True  # False for an emoji-only or empty message

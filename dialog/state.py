@@ -54,6 +54,8 @@ class DialogState:
     outcome: str | None = None
     feedback: tuple[FeedbackGiven, ...] = ()
     frustration: tuple[float, ...] = ()  # per tracked message, oldest first, the last FRUSTRATION_WINDOW
+    # The bot's last answer led with the passage the answer before it led with (the same passage twice).
+    repeated_answer: bool = False
 
     def apply(self, event: Event) -> DialogState:
         s = replace(self, version=self.version + 1)
@@ -62,9 +64,11 @@ class DialogState:
                 return replace(s, history=(*s.history, Turn("user", text)), lang=lang or s.lang)
             case BotSaid(text=text, citations=citations, topic=topic):
                 failed = 0 if citations else s.failed_retrievals
+                repeated = bool(citations) and citations[:1] == list(s.last_citations[:1])
                 return replace(
                     s,
                     history=(*s.history, Turn("bot", text)),
+                    repeated_answer=repeated,
                     last_citations=tuple(citations),
                     answer_topic=topic if citations else "",
                     cited=(*s.cited, *(c for c in dict.fromkeys(citations) if c not in s.cited)),
@@ -92,7 +96,13 @@ class DialogState:
             case BotResumed():
                 # The agent handed back: slots, intent and history stay; the triggers start afresh.
                 return replace(
-                    s, mode="bot", agent_id=None, handoff_reason=None, failed_retrievals=0, frustration=()
+                    s,
+                    mode="bot",
+                    agent_id=None,
+                    handoff_reason=None,
+                    failed_retrievals=0,
+                    frustration=(),
+                    repeated_answer=False,
                 )
             case ConversationClosed(outcome=outcome):
                 return replace(s, mode="closed", outcome=outcome)

@@ -14,7 +14,7 @@ import numpy as np
 
 from dialog.classifier import IntentClassifier
 from dialog.events import Event, IntentDetected, SlotSet
-from dialog.frustration import frustration_score
+from dialog.frustration import frustration_score, reports_repetition
 from dialog.intents import HUMAN_AGENT, OUT_OF_SCOPE, IntentSet
 from dialog.kb_profile import KBProfile, new_examples, with_kb_examples
 from dialog.language import detect_language, is_supported
@@ -47,6 +47,7 @@ class Analysis:
     explicit_handoff: bool
     urgent: bool
     has_content: bool
+    reports_repetition: bool = False
 
     @property
     def classifiable(self) -> bool:
@@ -163,6 +164,7 @@ class LocalTracker:
             explicit_handoff=self._triggers.wants_human(text),
             urgent=self._triggers.urgent(text),
             has_content=content,
+            reports_repetition=reports_repetition(text),
         )
 
     def _implied(self, named: Mapping[str, SlotMatch]) -> dict[str, str]:
@@ -239,6 +241,7 @@ class LocalTracker:
             frustration=found.frustration,
             retrieval_filters=filters,
             explicit_handoff=found.explicit_handoff or intent == HUMAN_AGENT,
+            reports_repetition=found.reports_repetition,
             urgent=found.urgent or bool(spec and spec.handoff and intent != HUMAN_AGENT),
             required_slots=spec.required_slots if spec else (),
             has_content=found.has_content,

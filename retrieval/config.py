@@ -23,6 +23,9 @@ class RetrievalConfig(BaseModel):
     # even below the floor). 0 (default): the embedder's calibrated margin (DEFAULT_MARGINS); < 0: off.
     score_margin: float = 0.0
     margin_rank: int = Field(default=10, ge=2, le=50)
+    # Publishing a version calibrates its own floor from this many probes made of its FAQ questions and
+    # headings (retrieval.calibration) when ``score_floor`` is 0; 0: no calibration (the embedder's floor).
+    floor_probes: int = Field(default=200, ge=0, le=2000)
     # Above this many vectors an index is built as HNSW instead of exact inner product.
     ann_threshold: int = Field(default=20_000, ge=1)
     hnsw_m: int = Field(default=32, ge=4, le=128)

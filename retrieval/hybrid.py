@@ -118,6 +118,13 @@ class HybridRetriever:
         self._tokens: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def use_floor(self, floor: float, margin: float | None = None) -> None:
+        """Test the version's own floor (and margin) from now on (``retrieval.calibration``, stored with
+        the version when it was published) instead of the configured or embedder's default ones."""
+        self.floor = float(floor)
+        if margin is not None:
+            self.margin = float(margin)
+
     # ------------------------------------------------------------------ filters
     def _allowed(self, filters: SearchFilters | None) -> npt.NDArray[np.int64] | None:
         if filters is None:

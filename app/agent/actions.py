@@ -17,6 +17,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_audit
 from app.auth.service import Principal
 from app.chat.types import validated_message
 from app.container import Container
@@ -24,7 +25,7 @@ from app.conversations import handoff as handoffs
 from app.conversations import live, live_events
 from app.conversations.event_writer import BuildEvents, WriteRows
 from app.conversations.log import Appended
-from app.db import crud_agent_desk, crud_audit, crud_conversations
+from app.db import crud_agent_desk, crud_conversations
 from app.db.base import new_id
 from app.db.models import Conversation, Handoff
 from app.errors import AppError, ErrorCode
@@ -91,11 +92,10 @@ async def _take_handoff(
             context=context,
         )
     await crud_agent_desk.assign_handoff(session, handoff=row, agent_id=user_id_of(agent))
-    await crud_audit.record(
+    await record_audit(
         session,
+        agent,
         tenant_id=conv.tenant_id,
-        actor_type=agent.actor_type,
-        actor_id=agent.actor_id,
         action="conversation.agent_joined",
         target_type="conversation",
         target_id=conv.id,
@@ -196,11 +196,10 @@ async def send_message(
             agent_id=user_id_of(agent),
         )
         if masked.findings:
-            await crud_audit.record(
+            await record_audit(
                 session,
+                agent,
                 tenant_id=conv.tenant_id,
-                actor_type=agent.actor_type,
-                actor_id=agent.actor_id,
                 action="pii.masked",
                 target_type="message",
                 target_id=message_id,
@@ -271,11 +270,10 @@ async def _finish_handoff(
     )
     if row is not None:
         await crud_agent_desk.finish_handoff(session, handoff=row, status=status)
-    await crud_audit.record(
+    await record_audit(
         session,
+        actor,
         tenant_id=conv.tenant_id,
-        actor_type=actor.actor_type,
-        actor_id=actor.actor_id,
         action=action,
         target_type="conversation",
         target_id=conv.id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_audit
 from app.auth.service import Principal
-from app.db import crud_agent_desk, crud_audit
+from app.db import crud_agent_desk
 from app.db.models import CannedResponse
 from app.errors import AppError, ErrorCode
 
@@ -102,11 +103,9 @@ async def delete(session: AsyncSession, *, admin: Principal, canned_id: str) -> 
 
 
 async def _audit(session: AsyncSession, actor: Principal, action: str, target_id: str) -> None:
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=actor.tenant_id,
-        actor_type=actor.actor_type,
-        actor_id=actor.actor_id,
+        actor,
         action=action,
         target_type="canned_response",
         target_id=target_id,

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 from app.agent.actions import user_id_of
+from app.auth.audit import record_audit
 from app.auth.service import Principal
 from app.container import Container
-from app.db import crud_agent_desk, crud_audit, crud_conversations
+from app.db import crud_agent_desk, crud_conversations
 from app.db.models import CuratedAnswer
 from app.errors import AppError, ErrorCode
 from privacy.protocols import PiiMasker
@@ -77,11 +78,9 @@ async def propose(
             answer=a,
             proposed_by=user_id_of(agent),
         )
-        await crud_audit.record(
+        await record_audit(
             session,
-            tenant_id=agent.tenant_id,
-            actor_type=agent.actor_type,
-            actor_id=agent.actor_id,
+            agent,
             action="curated.proposed",
             target_type="curated_answer",
             target_id=row.id,

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.auth.audit import record_audit
 from app.auth.service import ROLES, Principal
 from app.container import Container
-from app.db import crud_audit, crud_conversations, crud_tenancy
+from app.db import crud_conversations, crud_tenancy
 from app.errors import AppError, ErrorCode
 from privacy.audit import reveal as reveal_value
 from privacy.audit import reveal_event
@@ -77,11 +78,9 @@ async def reveal(
     except UnknownPlaceholder as exc:
         raise AppError(ErrorCode.NOT_FOUND, "no such placeholder in this conversation") from exc
     async with container.sessions() as session:
-        await crud_audit.record(
+        await record_audit(
             session,
-            tenant_id=agent.tenant_id,
-            actor_type=agent.actor_type,
-            actor_id=agent.actor_id,
+            agent,
             action="pii.reveal",
             target_type="conversation",
             target_id=conversation_id,

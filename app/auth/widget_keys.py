@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_audit
 from app.auth.service import Principal, normalise_origin
-from app.db import crud_audit, crud_tenancy
+from app.db import crud_tenancy
 from app.db.models import WidgetKey
 from app.errors import AppError, ErrorCode
 
@@ -52,11 +53,9 @@ async def update_widget_key(
         action = "widget_key.enable" if is_active else "widget_key.disable"
     else:
         action = "widget_key.update"
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=actor.tenant_id,
-        actor_type=actor.actor_type,
-        actor_id=actor.actor_id,
+        actor,
         action=action,
         target_type="widget_key",
         target_id=key.id,

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.connectors import folder as folder_scan
 from app.connectors import web
@@ -39,6 +40,7 @@ from app.db.models import KbSource, KbSourceSync
 from app.errors import AppError, ErrorCode
 from app.kb import ingest as kb_ingest
 from app.kb import versions as kb_versions
+from app.kb.job_recovery import beating
 from app.kb.versions import Actor
 
 logger = logging.getLogger(__name__)
@@ -212,27 +214,14 @@ class _Progress:
 
 @contextlib.asynccontextmanager
 async def _heartbeat(container: Container, tenant_id: str, sync_id: str) -> AsyncIterator[None]:
-    interval = container.settings.jobs_heartbeat_s
+    async def touch(session: AsyncSession) -> bool:
+        await crud_sources.update_sync(
+            session, tenant_id=tenant_id, sync_id=sync_id, expect_status="running", values={}
+        )
+        return True  # a sync that is no longer running finds out at its next progress write
 
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                async with container.sessions() as session:
-                    await crud_sources.update_sync(
-                        session, tenant_id=tenant_id, sync_id=sync_id, expect_status="running", values={}
-                    )
-                    await session.commit()
-            except SQLAlchemyError as exc:
-                logger.warning("heartbeat of sync %s failed: %s", sync_id, type(exc).__name__)
-
-    task = asyncio.create_task(beat(), name=f"sync-heartbeat:{sync_id}")
-    try:
+    async with beating(container, touch, what=f"sync {sync_id}", task_name=f"sync-heartbeat:{sync_id}"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 # ------------------------------------------------------------------------------------------- the work

@@ -22,6 +22,7 @@ from app.db.models import (
     KbVersion,
     kb_version_documents,
 )
+from dialog.intents import IntentSpec
 from retrieval.types import ChunkRecord
 
 # --- collections and documents ---------------------------------------------------------------------------
@@ -346,6 +347,20 @@ async def list_golden_questions(session: AsyncSession, *, tenant_id: str) -> Seq
         .order_by(GoldenQuestion.created_at)
     )
     return (await session.execute(stmt)).scalars().all()
+
+
+async def upsert_intent_spec(session: AsyncSession, *, tenant_id: str, spec: IntentSpec) -> Intent:
+    """``upsert_intent`` with the fields of one intent of a set as ``dialog.intents`` loads it."""
+    return await upsert_intent(
+        session,
+        tenant_id=tenant_id,
+        name=spec.name,
+        description=spec.description,
+        examples=list(spec.examples),
+        handoff=spec.handoff,
+        required_slots=list(spec.required_slots),
+        topic=dict(spec.topic),
+    )
 
 
 async def upsert_intent(

@@ -14,9 +14,10 @@ import io
 from dataclasses import dataclass
 
 from app.agent.curated import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, scrub
+from app.auth.audit import record_audit
 from app.auth.service import Principal
 from app.container import Container
-from app.db import crud_agent_desk, crud_audit
+from app.db import crud_agent_desk
 from app.db.models import CuratedAnswer
 from app.errors import AppError, ErrorCode
 from app.kb import admin as kb_admin
@@ -111,11 +112,9 @@ async def approve(
         assert decided is not None
         if (q, a) != (decided.question, decided.answer):
             decided.question, decided.answer = q, a
-        await crud_audit.record(
+        await record_audit(
             session,
-            tenant_id=admin.tenant_id,
-            actor_type=admin.actor_type,
-            actor_id=admin.actor_id,
+            admin,
             action="curated.approved",
             target_type="curated_answer",
             target_id=row.id,
@@ -138,11 +137,9 @@ async def reject(container: Container, *, admin: Principal, curated_id: str) -> 
             decided_by=_user(admin),
         ):
             raise AppError(ErrorCode.CONFLICT, "the curated answer was decided meanwhile")
-        await crud_audit.record(
+        await record_audit(
             session,
-            tenant_id=admin.tenant_id,
-            actor_type=admin.actor_type,
-            actor_id=admin.actor_id,
+            admin,
             action="curated.rejected",
             target_type="curated_answer",
             target_id=curated_id,

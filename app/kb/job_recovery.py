@@ -32,10 +32,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.container import Container
 from app.db import crud_kb_admin, crud_ops
@@ -60,6 +61,25 @@ class JobAbandoned(Exception):
 async def heartbeat(container: Container, *, tenant_id: str, job_id: str) -> AsyncIterator[None]:
     """Move the running job's row every ``JOBS_HEARTBEAT_S`` for the ``async with`` body. A failed beat
     (database hiccup) is logged and retried at the next one."""
+
+    async def touch(session: AsyncSession) -> bool:
+        return await crud_ops.touch_job(session, tenant_id=tenant_id, job_id=job_id)
+
+    async with beating(container, touch, what=f"job {job_id}", task_name=f"job-heartbeat:{job_id}"):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def beating(
+    container: Container,
+    touch: Callable[[AsyncSession], Awaitable[bool]],
+    *,
+    what: str,
+    task_name: str,
+) -> AsyncIterator[None]:
+    """Run ``touch`` in its own session (then commit) every ``JOBS_HEARTBEAT_S`` for the ``async with``
+    body: the heartbeat of a running job or sync row. A failed beat (database hiccup) is logged and retried
+    at the next one; a beat whose ``touch`` returns False (the row is no longer running) is logged."""
     interval = container.settings.jobs_heartbeat_s
 
     async def beat() -> None:
@@ -67,15 +87,15 @@ async def heartbeat(container: Container, *, tenant_id: str, job_id: str) -> Asy
             await asyncio.sleep(interval)
             try:
                 async with container.sessions() as session:
-                    alive = await crud_ops.touch_job(session, tenant_id=tenant_id, job_id=job_id)
+                    alive = await touch(session)
                     await session.commit()
             except SQLAlchemyError as exc:
-                logger.warning("heartbeat of job %s failed: %s", job_id, type(exc).__name__)
+                logger.warning("heartbeat of %s failed: %s", what, type(exc).__name__)
                 continue
             if not alive:
-                logger.warning("job %s is no longer running (recovered as abandoned?)", job_id)
+                logger.warning("%s is no longer running (recovered as abandoned?)", what)
 
-    task = asyncio.create_task(beat(), name=f"job-heartbeat:{job_id}")
+    task = asyncio.create_task(beat(), name=task_name)
     try:
         yield
     finally:

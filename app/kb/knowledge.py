@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import crud_kb
+from retrieval.calibration import apply_floor
 from retrieval.errors import IndexUnavailable, VersionExists
 from retrieval.protocols import Retriever
 from retrieval.types import ChunkRecord
@@ -65,10 +66,12 @@ class IndexedKnowledgeBases:
             if version is None:
                 return None
             label, version_id = version.label, version.id
+            floor, margin = version.retrieval_floor, version.retrieval_margin
         try:
             retriever = await asyncio.to_thread(self._store.open, tenant_id, label)
         except IndexUnavailable:
             retriever = await self._rebuild(tenant_id, version_id, label)
+        apply_floor(retriever, floor, margin)  # the version's own, calibrated when it was published
         return ActiveKnowledge(retriever=retriever, version=label)
 
     async def _rebuild(self, tenant_id: str, version_id: str, label: str) -> Retriever:

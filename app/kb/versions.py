@@ -8,6 +8,9 @@ builds on it (or on the active version when there is none) and the previous draf
 superseded. All of it runs under the tenant's KB write lock (``kb_lock``), so two changes never build
 from the same base and lose one another.
 
+Publishing also calibrates the version's retrieval floor on its own content (``retrieval.calibration``)
+and stores it with the version; the publish report shows it beside the golden-question gate.
+
 Golden questions name expected documents by id; a re-uploaded file is a new document with the same source
 (file name), so the gate compares versions by source: replacing ``faq.csv`` does not count as losing it.
 """
@@ -28,8 +31,10 @@ from app.db import crud_audit, crud_kb, crud_kb_admin
 from app.db.models import KbVersion
 from app.errors import AppError, ErrorCode
 from app.kb.lock import kb_write_lock
+from retrieval.calibration import FloorCalibration, apply_floor, bounds_for, calibrate_floor
 from retrieval.errors import IndexUnavailable, PublishRefused, VersionExists
 from retrieval.golden import GateDecision, GoldenQuestion, check_publish
+from retrieval.hybrid import HybridRetriever
 from retrieval.protocols import Retriever
 from retrieval.types import SearchFilters, SearchResult
 
@@ -216,6 +221,7 @@ async def open_version(c: Container, tenant_id: str, version: KbVersion) -> Retr
     """The version's retriever; an index missing or unreadable on this replica is rebuilt from SQL."""
     try:
         retriever: Retriever = await asyncio.to_thread(c.index_store.open, tenant_id, version.label)
+        apply_floor(retriever, version.retrieval_floor, version.retrieval_margin)
         return retriever
     except IndexUnavailable:
         pass
@@ -225,7 +231,24 @@ async def open_version(c: Container, tenant_id: str, version: KbVersion) -> Retr
     with contextlib.suppress(VersionExists):
         await asyncio.to_thread(c.index_store.build_version, tenant_id, version.label, chunks)
     reopened: Retriever = await asyncio.to_thread(c.index_store.open, tenant_id, version.label)
+    apply_floor(reopened, version.retrieval_floor, version.retrieval_margin)
     return reopened
+
+
+async def calibrate_version_floor(
+    c: Container, tenant_id: str, version: KbVersion
+) -> FloorCalibration | None:
+    """The version's own floor and margin (None: calibration off, ``RETRIEVAL__FLOOR_PROBES=0``; a floor
+    fixed by ``RETRIEVAL__SCORE_FLOOR``; an index that is not the hybrid retriever or an embedder without
+    calibration bounds, as the test fakes)."""
+    config = c.settings.retrieval
+    if config.floor_probes == 0 or config.score_floor != 0:
+        return None
+    retriever = await open_version(c, tenant_id, version)
+    if not isinstance(retriever, HybridRetriever) or bounds_for(retriever.embedder.name) is None:
+        return None
+    calibrate = functools.partial(calibrate_floor, retriever, max_probes=config.floor_probes)
+    return await asyncio.to_thread(calibrate)
 
 
 # ---------------------------------------------------------------------------------------------- publish
@@ -244,6 +267,8 @@ async def publish(container: Container, *, tenant_id: str, actor: Actor = SYSTEM
             raise AppError(ErrorCode.NOT_FOUND, "there is no draft to publish")
         gate = await golden_gate(container, tenant_id, draft, active)
         report = gate_json(gate, draft.label, active.label if active else None)
+        floor = await calibrate_version_floor(container, tenant_id, draft)
+        report["floor"] = floor.to_json() if floor is not None else None
         async with container.sessions() as session:
             row = await crud_kb.get_version(session, tenant_id=tenant_id, version_id=draft.id)
             assert row is not None
@@ -257,6 +282,8 @@ async def publish(container: Container, *, tenant_id: str, actor: Actor = SYSTEM
                 await session.commit()
                 logger.warning("tenant %s: %s not published: %s", tenant_id, draft.label, gate.reason)
                 raise PublishRefused(gate.reason, report)
+            row.retrieval_floor = floor.floor if floor is not None else None
+            row.retrieval_margin = floor.margin if floor is not None else None
             await crud_kb.activate_version(
                 session, tenant_id=tenant_id, version_id=draft.id, golden_report=report
             )

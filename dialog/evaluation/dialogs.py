@@ -2,7 +2,10 @@
 
 Input (JSONL): ``{"id", "lang", "turns": [customer messages], "expect": {"decision", "reason"?,
 "standalone"?: [substrings the last turn's standalone question must contain], "standalone_not"?: [substrings
-it must not contain: the entity a follow-up replaced]}}``.
+it must not contain: the entity a follow-up replaced]}}``. A **trap** expects ``{"handoff": false}``
+instead of a decision: any decision but a handoff passes (a message that mentions 人工, a person or a bot
+without asking for one). Handoff recall counts every case that expects a handoff (whatever the reason);
+precision counts every case whose last turn handed off; ``traps_handed_off`` lists the traps that did.
 The harness takes the turn as a function, so the same cases run against tracker + policy (``make_turn``)
 or against the app's full chat turn.
 """
@@ -31,10 +34,14 @@ class DialogCase:
     id: str
     lang: str
     turns: tuple[str, ...]
-    decision: str
+    decision: str | None  # None: a trap (any decision but a handoff)
     reason: str | None = None
     standalone: tuple[str, ...] = ()
     standalone_not: tuple[str, ...] = ()
+
+    @property
+    def trap(self) -> bool:
+        return self.decision is None
 
 
 def load_dialog_cases(path: Path) -> list[DialogCase]:
@@ -47,18 +54,19 @@ def load_dialog_cases(path: Path) -> list[DialogCase]:
         try:
             raw = json.loads(line)
             expect = raw["expect"]
+            trap = expect.get("handoff") is False and "decision" not in expect
             case = DialogCase(
                 id=str(raw["id"]),
                 lang=str(raw.get("lang", "")),
                 turns=tuple(str(t) for t in raw["turns"]),
-                decision=str(expect["decision"]),
+                decision=None if trap else str(expect["decision"]),
                 reason=expect.get("reason"),
                 standalone=tuple(expect.get("standalone", ())),
                 standalone_not=tuple(expect.get("standalone_not", ())),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{n}: not a dialog case ({exc})") from exc
-        if case.decision not in ACTIONS:
+        if case.decision is not None and case.decision not in ACTIONS:
             raise ValueError(f"{path}:{n}: decision must be one of {ACTIONS}, got {case.decision!r}")
         if not case.turns:
             raise ValueError(f"{path}:{n}: no turns")
@@ -105,11 +113,10 @@ def make_turn(
         events: list[Event] = events_for_decision(decision, signal, summary=summarise(state, reason))
         cited = list(chunk_ids) if decision.action == "answer" and decision.message is None else []
         topic = (topic_of(cited[0]) or "") if cited and topic_of is not None else ""
-        events.append(
-            BotSaid(
-                text=decision.message or "(answer)", citations=cited, decision=decision.action, topic=topic
-            )
-        )
+        # An answer stands in as the passages it would cite, so two answers from the same passage read
+        # the same (as two composed answers from one passage do) and answers from different ones do not.
+        text = decision.message or f"(answer from {', '.join(cited) or 'nothing'})"
+        events.append(BotSaid(text=text, citations=cited, decision=decision.action, topic=topic))
         for e in events:
             state = state.apply(e)
         return TurnOutcome(state, decision, track.standalone_query, track_ms)
@@ -134,7 +141,7 @@ class CaseResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.case.id,
-            "expected": [self.case.decision, self.case.reason],
+            "expected": ["not handoff", None] if self.case.trap else [self.case.decision, self.case.reason],
             "got": [self.decision, self.reason],
             "standalone": self.standalone,
             "passed": self.passed,
@@ -152,6 +159,7 @@ class DialogReport:
         handoff_gold = [r.case.decision == "handoff" for r in results]
         handoff_got = [r.decision == "handoff" for r in results]
         precision, recall = precision_recall(handoff_gold, handoff_got)
+        traps = [r for r in results if r.case.trap]
         rewrites = [r for r in results if r.standalone_ok is not None]
         return {
             "decision_accuracy": round(sum(r.decision_ok and r.reason_ok for r in results) / n, 4)
@@ -160,6 +168,9 @@ class DialogReport:
             "action_accuracy": round(sum(r.decision_ok for r in results) / n, 4) if n else 0.0,
             "handoff_precision": round(precision, 4),
             "handoff_recall": round(recall, 4),
+            "n_handoff": sum(handoff_gold),
+            "n_traps": len(traps),
+            "traps_handed_off": [r.case.id for r in traps if r.decision == "handoff"],
             "rewrite_pass_rate": round(sum(bool(r.standalone_ok) for r in rewrites) / len(rewrites), 4)
             if rewrites
             else None,
@@ -205,7 +216,7 @@ async def run_dialogs(
                 decision=got.action,
                 reason=got.reason,
                 standalone=outcome.standalone_query,
-                decision_ok=got.action == case.decision,
+                decision_ok=got.action != "handoff" if case.trap else got.action == case.decision,
                 reason_ok=case.reason is None or got.reason == case.reason,
                 standalone_ok=standalone_ok,
             )

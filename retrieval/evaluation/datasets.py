@@ -10,6 +10,12 @@
   with the last ``turns`` turns of the spoken dialogue (the entity is usually named a turn or two earlier).
 - ``dstc11_track5``: 2,869 FAQs and 8,013 review sentences (one document each); each knowledge-seeking
   turn has several gold snippets (nDCG).
+- ``bank_faqs_hdfc``: an English retail-bank FAQ CSV (1,764 rows, one document each, id ``hdfc-<row>``)
+  that has no queries of its own; the queries are ours (``data/retrieval_eval/hdfc_queries.jsonl``):
+  customer-style paraphrases of FAQ rows (relevant: that row and every row with the same question), and
+  no-answer questions of two kinds: ``held_out`` (about topics whose rows are removed from the KB here:
+  ISIC and Times Points cards, lockers, tractor and Credila loans, gold and silver bars, ``HDFC_HELD_OUT``)
+  and ``off_topic`` (chit-chat, other services).
 """
 
 from __future__ import annotations
@@ -17,13 +23,24 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.evaluation.data import EvalDocument, EvalQuery
 
-DATASETS = ("esun_aicup2024_faq", "bq_corpus", "afqmc", "dstc10_track2_task2", "dstc11_track5")
+DATASETS = (
+    "esun_aicup2024_faq",
+    "bq_corpus",
+    "afqmc",
+    "dstc10_track2_task2",
+    "dstc11_track5",
+    "bank_faqs_hdfc",
+)
+HDFC_QUERIES = Path(__file__).resolve().parents[2] / "data" / "retrieval_eval" / "hdfc_queries.jsonl"
+# Rows (question or answer) on these topics are left out of the HDFC KB: their questions have no answer.
+HDFC_HELD_OUT = re.compile(r"ISIC|Times Point|locker|Credila|tractor|Mudra|gold bar|silver", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +63,7 @@ def load_dataset(name: str, data_dir: Path, *, max_queries: int | None = None, s
         "afqmc": lambda r: _pairs(r, "afqmc", _read_afqmc(r / "dev.json")),
         "dstc10_track2_task2": lambda r: _dstc10(r, turns),
         "dstc11_track5": lambda r: _dstc11(r, turns),
+        "bank_faqs_hdfc": lambda r: _hdfc(r, HDFC_QUERIES),
     }
     ds = converters[name](root)
     if max_queries is not None and len(ds.queries) > max_queries:
@@ -158,3 +176,39 @@ def _dstc11(root: Path, turns: int) -> Dataset:
             queries.append(EvalQuery(f"t{n}", _dialogue(log, turns), tuple(dict.fromkeys(rel)), "en"))
     return Dataset("dstc11_track5", docs, queries,
                    f"knowledge-seeking turns; FAQs and review sentences as documents; query = last {turns} turns")  # fmt: skip
+
+
+def _hdfc(root: Path, queries_path: Path) -> Dataset:
+    with (root / "BankFAQs.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+
+    def norm(text: str) -> str:
+        return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+    same_question: dict[str, list[str]] = {}
+    for n, r in enumerate(rows):
+        same_question.setdefault(norm(r["Question"]), []).append(f"hdfc-{n}")
+    docs = [
+        EvalDocument(
+            f"hdfc-{n}", "", "", "en", ((r["Question"].strip(), r["Answer"].strip()),), {"class": r["Class"]}
+        )  # fmt: skip
+        for n, r in enumerate(rows)
+        if not HDFC_HELD_OUT.search(f"{r['Question']} {r['Answer']}")
+    ]
+    kept = {d.id for d in docs}
+    queries = []
+    for line in queries_path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        relevant: dict[str, None] = {}
+        for doc_id in q["relevant"]:
+            row = rows[int(str(doc_id).removeprefix("hdfc-"))]
+            relevant.update(dict.fromkeys(d for d in same_question[norm(row["Question"])] if d in kept))
+        if q["relevant"] and not relevant:
+            raise ValueError(f"{queries_path}: query {q['id']} points only at held-out rows")
+        queries.append(EvalQuery(str(q["id"]), q["query"], tuple(relevant), "en"))
+    answerable = sum(1 for q in queries if q.relevant)
+    return Dataset("bank_faqs_hdfc", docs, queries,
+                   f"{len(docs)} of {len(rows)} rows ({len(rows) - len(docs)} held out); {answerable} paraphrases, "
+                   f"{len(queries) - answerable} no-answer (held-out topics, off-topic)")  # fmt: skip

@@ -18,6 +18,8 @@ import io
 import zipfile
 import zlib
 
+from tests.unit.retrieval.files import assemble_pdf
+
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -95,21 +97,6 @@ def spanning_cell_docx(span: int = 300_000) -> bytes:
     )
 
 
-def _pdf(objects: list[bytes]) -> bytes:
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
 def exploding_pdf(ops: int = 230_000, pages: int = 2) -> bytes:
     """A ``pages``-page PDF whose pages share one Flate content stream of ``ops`` tiny text operators.
 
@@ -132,4 +119,4 @@ def exploding_pdf(ops: int = 230_000, pages: int = 2) -> bytes:
     body = b"(Harbor Bank fee) Tj T*\n" * ops
     stream = zlib.compress(b"BT /F1 1 Tf 1 TL 0 0 Td\n" + body + b"ET", 9)
     objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    return _pdf(objects)
+    return assemble_pdf(objects)

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path
 
 from app.auth import service as auth
 from app.auth import widget_keys
+from app.auth.audit import record_audit
 from app.auth.credentials import new_api_key, new_widget_key
-from app.db import crud_audit, crud_tenancy
+from app.db import crud_tenancy
 from app.deps import AdminDep, SessionDep
 from app.errors import AppError, ErrorCode
 from app.schemas.auth import (
@@ -44,11 +45,9 @@ async def create_user(body: UserCreate, admin: AdminDep, session: SessionDep) ->
         role=body.role,
         display_name=body.display_name,
     )
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=admin.tenant_id,
-        actor_type=admin.actor_type,
-        actor_id=admin.actor_id,
+        admin,
         action="user.create",
         target_type="user",
         target_id=user.id,
@@ -88,11 +87,9 @@ async def create_api_key(body: ApiKeyCreate, admin: AdminDep, session: SessionDe
         role=body.role,
         created_by=admin.actor_id if admin.actor_type == "user" else None,
     )
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=admin.tenant_id,
-        actor_type=admin.actor_type,
-        actor_id=admin.actor_id,
+        admin,
         action="api_key.create",
         target_type="api_key",
         target_id=row.id,
@@ -107,11 +104,9 @@ async def create_api_key(body: ApiKeyCreate, admin: AdminDep, session: SessionDe
 async def revoke_api_key(key_id: str, admin: AdminDep, session: SessionDep) -> None:
     if not await crud_tenancy.revoke_api_key(session, tenant_id=admin.tenant_id, key_id=key_id):
         raise AppError(ErrorCode.NOT_FOUND, "no such live API key")
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=admin.tenant_id,
-        actor_type=admin.actor_type,
-        actor_id=admin.actor_id,
+        admin,
         action="api_key.revoke",
         target_type="api_key",
         target_id=key_id,
@@ -135,11 +130,9 @@ async def create_widget_key(body: WidgetKeyCreate, admin: AdminDep, session: Ses
         name=body.name,
         allowed_origins=origins,
     )
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=admin.tenant_id,
-        actor_type=admin.actor_type,
-        actor_id=admin.actor_id,
+        admin,
         action="widget_key.create",
         target_type="widget_key",
         target_id=row.id,

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_audit
 from app.auth.service import Principal
-from app.db import crud_audit, crud_kb, crud_kb_admin
+from app.db import crud_kb, crud_kb_admin
 from app.db.models import GoldenQuestion
 from app.deps import AdminDep, SessionDep
 from app.errors import AppError, ErrorCode
@@ -48,11 +49,9 @@ def _public(row: GoldenQuestion, docs: dict[str, ExpectedDocument]) -> GoldenQue
 
 
 async def _audit(session: AsyncSession, admin: Principal, action: str, row_id: str) -> None:
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=admin.tenant_id,
-        actor_type=admin.actor_type,
-        actor_id=admin.actor_id,
+        admin,
         action=action,
         target_type="golden_question",
         target_id=row_id,

@@ -10,10 +10,11 @@ import asyncio
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_audit
 from app.auth.service import Principal
 from app.chat import tenant_trackers
 from app.container import Container
-from app.db import crud_audit, crud_kb, crud_kb_admin
+from app.db import crud_kb, crud_kb_admin
 from app.db.models import Intent
 from app.deps import AdminDep, ContainerDep, SessionDep
 from app.errors import AppError, ErrorCode
@@ -52,11 +53,9 @@ async def _check_set(container: Container, session: AsyncSession, tenant_id: str
 async def _saved(
     container: Container, session: AsyncSession, admin: Principal, action: str, target: str
 ) -> None:
-    await crud_audit.record(
+    await record_audit(
         session,
-        tenant_id=admin.tenant_id,
-        actor_type=admin.actor_type,
-        actor_id=admin.actor_id,
+        admin,
         action=action,
         target_type="intent",
         target_id=target,
@@ -128,16 +127,7 @@ async def import_default(admin: AdminDep, session: SessionDep, container: Contai
     have = {r.name for r in await crud_kb.list_intents(session, tenant_id=admin.tenant_id)}
     for spec in standard:
         if spec.name not in have:
-            await crud_kb.upsert_intent(
-                session,
-                tenant_id=admin.tenant_id,
-                name=spec.name,
-                description=spec.description,
-                examples=list(spec.examples),
-                handoff=spec.handoff,
-                required_slots=list(spec.required_slots),
-                topic=dict(spec.topic),
-            )
+            await crud_kb.upsert_intent_spec(session, tenant_id=admin.tenant_id, spec=spec)
     await _check_set(container, session, admin.tenant_id)
     await _saved(container, session, admin, "intent.import_default", "standard")
     return [_public(r) for r in await crud_kb.list_intents(session, tenant_id=admin.tenant_id)]

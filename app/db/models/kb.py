@@ -151,6 +151,10 @@ class KbVersion(HasCreatedAt, Base):
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     # The golden-question report this version was published with (per-question recall@5).
     golden_report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The retrieval floor and margin calibrated on this version's own content when it was published
+    # (retrieval.calibration); None: the embedder's defaults.
+    retrieval_floor: Mapped[float | None] = mapped_column(Float, default=None)
+    retrieval_margin: Mapped[float | None] = mapped_column(Float, default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str | None] = mapped_column(String(ID_LEN), default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -36,6 +36,8 @@ def _print(result: dict[str, Any], as_json: bool, title: str) -> None:
             typer.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
         elif not isinstance(value, list):
             typer.echo(f"  {key}: {value}")
+        elif key == "traps_handed_off":
+            typer.echo(f"  {key}: {len(value)} {value}")
 
 
 class CachedQueries:

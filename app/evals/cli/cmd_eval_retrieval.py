@@ -6,6 +6,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,13 +23,27 @@ def register(cli: Clis) -> None:
     @cli.eval.command("retrieval")
     def eval_retrieval(
         kb: Path = typer.Option(
-            ..., "--kb", help="Folder of files (id = relative path) or JSONL of documents"
+            None, "--kb", help="Folder of files (id = relative path) or JSONL of documents"
         ),
-        queries: Path = typer.Option(..., "--queries", help='JSONL: {"id","lang","query","relevant":[ids]}'),
+        queries: Path = typer.Option(None, "--queries", help='JSONL: {"id","lang","query","relevant":[ids]}'),
+        dataset: str = typer.Option(
+            None,
+            help="Instead of --kb/--queries: a dataset of EVAL_DATA_DIR (bank_faqs_hdfc, esun_aicup2024_faq)",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout"),
         embedder: str = typer.Option(None, help="Override RETRIEVAL__EMBEDDER"),
+        floor: bool = typer.Option(
+            True, help="Also the floor's errors at the KB's own calibrated floor (retrieval.calibration)"
+        ),
     ) -> None:
-        """Measure a knowledge base on your own questions: recall@1/5/10, MRR@10, no-answer P/R."""
+        """Measure a knowledge base on your own questions: recall@1/5/10, MRR@10, no-answer P/R; the share
+        of answerable questions the floor lets through and of no-answer ones it refuses, at the default
+        floor and at the floor calibrated on the KB itself (as publishing a version does)."""
+        if dataset is not None:
+            _eval_dataset(dataset, as_json, embedder, floor)
+            return
+        if kb is None or queries is None:
+            raise typer.BadParameter("give --kb and --queries, or --dataset")
         import logging
 
         from app.settings import get_settings
@@ -61,16 +76,21 @@ def register(cli: Clis) -> None:
         retriever = build_retriever(chunks, emb, analyzer, config, log=err)
         result = evaluate_search(retriever, qs)
         metrics = dict(result.metrics)
+        compared = _floors(retriever, qs) if floor else None
         if as_json:
             out: dict[str, object] = dict(_jsonable(metrics))
             out.update(documents=len(loaded.documents), chunks=len(chunks), rejected=len(loaded.rejected),
                        embedder=emb.name)  # fmt: skip
+            if compared is not None:
+                out["floors"] = compared
             typer.echo(json.dumps(out, ensure_ascii=False))
             return
         typer.echo(f"{len(loaded.documents)} documents, {len(chunks)} chunks, {metrics['n']} answerable "
                    f"and {metrics['n_no_answer']} no-answer queries, embedder {emb.name}")  # fmt: skip
         for k in _KEYS:
             typer.echo(f"{k:>20}  {fmt(metrics[k])}")
+        if compared is not None:
+            _echo_floors(compared)
 
     @cli.eval.command("retrieval-suite")
     def eval_retrieval_suite(
@@ -129,3 +149,74 @@ def register(cli: Clis) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         typer.echo(f"\nwrote {out}")
+
+
+def _floors(retriever: Any, qs: list[Any]) -> Any:
+    from retrieval.evaluation.floor import floor_comparison
+
+    return _jsonable_tree(floor_comparison(retriever, qs))
+
+
+def _jsonable_tree(obj: object) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable_tree(v) for k, v in obj.items()}
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
+
+
+def _echo_floors(compared: dict[str, Any]) -> None:
+    typer.echo(f"{'floor':>20}  {'value':>6} {'let through':>12} {'no-answer recall':>17}")
+    for name in ("default", "calibrated"):
+        m = compared[name]
+        if m is None:
+            typer.echo(f"{name:>20}  (no calibration bounds for this embedder)")
+            continue
+        nar = "—" if m["no_answer_recall"] is None else f"{m['no_answer_recall']:.3f}"
+        typer.echo(f"{name:>20}  {m['floor']:>6.3f} {m['let_through']:>12.3f} {nar:>17}")
+    typer.echo(f"calibration: {json.dumps(compared['calibration'])}")
+
+
+def _eval_dataset(name: str, as_json: bool, embedder: str | None, floor: bool) -> None:
+    """``kefu eval retrieval --dataset NAME``: the dataset's KB and queries through the production search."""
+    import logging
+
+    from app.settings import get_settings
+    from retrieval.embedders import CachedEmbedder, build_embedder
+    from retrieval.evaluation.data import parse_documents
+    from retrieval.evaluation.datasets import load_dataset
+    from retrieval.evaluation.runner import build_retriever, chunk_kb, evaluate_search, fmt
+    from retrieval.text import KeywordAnalyzer
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = get_settings()
+    config = settings.retrieval
+    try:
+        ds = load_dataset(name, settings.eval_data_dir)
+    except FileNotFoundError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except KeyError:
+        raise typer.BadParameter(f"unknown dataset {name!r}") from None
+    inner = build_embedder(embedder or config.embedder)
+    emb = CachedEmbedder(inner, settings.data_dir / "cache" / "embeddings", cache_queries=True)
+    analyzer = KeywordAnalyzer()
+    emb.warm_up()
+    analyzer.warm_up()
+    kb = parse_documents(ds.documents, config)
+    chunks = chunk_kb(kb, config, faq_context=config.faq_context)
+    retriever = build_retriever(chunks, emb, analyzer, config, log=lambda m: typer.echo(m, err=True))
+    metrics = dict(evaluate_search(retriever, ds.queries).metrics)
+    compared = _floors(retriever, list(ds.queries)) if floor else None
+    if as_json:
+        out: dict[str, object] = {"dataset": name, "note": ds.note, **_jsonable(metrics),
+                                  "documents": len(kb.documents), "chunks": len(chunks), "embedder": emb.name}  # fmt: skip
+        if compared is not None:
+            out["floors"] = compared
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    typer.echo(f"{name}: {ds.note}; {len(chunks)} chunks, embedder {emb.name}")
+    for k in _KEYS:
+        typer.echo(f"{k:>20}  {fmt(metrics[k])}")
+    if compared is not None:
+        _echo_floors(compared)

@@ -4,6 +4,8 @@ import { api, clear, h, toast } from "/static/kit/kit.js";
 
 const $ = (id) => document.getElementById(id);
 const TABS = ["context", "suggest", "kb", "canned"];
+// The keys (chunk ids) of the passages open in ``panel`` right now, read before it is rebuilt.
+const openKeys = (panel) => new Set([...panel.querySelectorAll("details.chunk[open][data-key]")].map((d) => d.dataset.key));
 
 export class Assist {
   constructor(app, conversation) {
@@ -57,6 +59,10 @@ export class Assist {
 
   // --- context ---------------------------------------------------------------------------------------
   renderContext() {
+    // A re-render (the conversation's feed says ``ready`` on every (re)connect, or something changed) keeps
+    // the passages the agent opened open: a rebuilt <details> would otherwise close under their click.
+    const kept = this.contextFor === this.conv.id ? openKeys($("apanel-context")) : new Set();
+    this.contextFor = this.conv.id;
     const panel = clear($("apanel-context"));
     const ctx = this.conv.context;
     if (!ctx) { panel.appendChild(h("p", { class: "k-empty", text: this.t("pick") })); return; }
@@ -79,11 +85,13 @@ export class Assist {
     const cited = ctx.cited_chunks || [];
     panel.appendChild(h("div", {},
       h("h3", { class: "section-title", text: this.t("cited") }),
-      cited.length ? cited.map((c) => this.chunk(c.title || c.chunk_id, c.text, null)) : h("p", { class: "k-muted k-small", text: this.t("noCited") })));
+      cited.length ? cited.map((c) => this.chunk(c.title || c.chunk_id, c.text, null, c.chunk_id, kept)) : h("p", { class: "k-muted k-small", text: this.t("noCited") })));
   }
 
-  chunk(title, text, actions) {
-    return h("details", { class: "chunk" },
+  // One passage, folded; ``key`` (its chunk id) in ``kept``: it was open before the re-render, so it stays open.
+  chunk(title, text, actions, key, kept) {
+    const open = key !== undefined && kept !== undefined && kept.has(String(key));
+    return h("details", { class: "chunk", open, dataset: key !== undefined ? { key: String(key) } : undefined },
       h("summary", { text: title }),
       text ? h("p", { text }) : null,
       actions ? h("div", { class: "meta" }, actions) : null);
@@ -108,6 +116,7 @@ export class Assist {
 
   renderSuggest() {
     const focused = document.activeElement && document.activeElement.id === "suggest-text";
+    const kept = openKeys($("apanel-suggest"));
     const panel = clear($("apanel-suggest"));
     if (!this.conv.id) { panel.appendChild(h("p", { class: "k-empty", text: this.t("pick") })); return; }
     const s = this.suggestion && this.suggestion.data;
@@ -136,7 +145,7 @@ export class Assist {
       h("button", { class: "k-btn sm", type: "button", disabled: !open, onclick: () => this.conv.insert(box.value) }, this.t("useInComposer"))));
     if ((s.citations || []).length) {
       panel.appendChild(h("h3", { class: "section-title", text: this.t("cited") }));
-      for (const c of s.citations) panel.appendChild(this.chunk("[" + c.n + "] " + (c.title || c.chunk_id), c.text, null));
+      for (const c of s.citations) panel.appendChild(this.chunk("[" + c.n + "] " + (c.title || c.chunk_id), c.text, null, c.chunk_id, kept));
     }
   }
 
@@ -154,6 +163,7 @@ export class Assist {
   }
 
   renderKb() {
+    const kept = openKeys($("apanel-kb"));
     const panel = clear($("apanel-kb"));
     const input = h("input", { class: "k-input", type: "search", id: "kb-q", placeholder: this.t("searchPlaceholder"), "aria-label": this.t("kb") });
     input.value = this.query;
@@ -167,7 +177,7 @@ export class Assist {
         h("span", { text: this.t("score", { s: hit.score.toFixed(3) }) }),
         hit.source ? h("span", { text: hit.source }) : null,
         h("button", { class: "k-btn sm", type: "button", disabled: !this.conv.id, onclick: () => this.conv.insert(hit.text) }, this.t("insert")),
-      ]));
+      ], hit.chunk_id, kept));
     }
     panel.appendChild(list);
   }

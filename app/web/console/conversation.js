@@ -51,6 +51,7 @@ export class Conversation {
     this.id = null;
     this.transcript = null;
     this.context = null;
+    this.seen = null;
     $("conversation").hidden = true;
     $("workspace-empty").hidden = false;
   }
@@ -64,6 +65,11 @@ export class Conversation {
         api("/agent/conversations/" + id + "/context"),
       ]);
       if (this.id !== id) return;
+      // The feed says ``ready`` on every (re)connect, and the console re-reads then; when nothing changed,
+      // the workspace and the assist panels are left as the agent has them (no re-render under a click).
+      const seen = JSON.stringify([transcript, context]);
+      if (seen === this.seen && this.transcript && this.context) return;
+      this.seen = seen;
       this.transcript = transcript;
       this.context = context;
       this.render();

@@ -30,9 +30,10 @@ from privacy.factory import build_vault_store
 from privacy.protocols import VaultStore
 from privacy.testing import RegexMasker
 from retrieval.index.store import IndexStore
+from retrieval.protocols import Embedder
 from retrieval.testing import HashEmbedder, KeywordRetriever
 from retrieval.text import KeywordAnalyzer
-from tests.unit.app.fakes import StaticKnowledgeBases, chunks_of
+from tests.unit.app.fakes import MemoryIndexStore, StaticKnowledgeBases, chunks_of
 
 ORIGIN = "https://bank.example"
 # The app tests' settings carry this METRICS_TOKEN (``ENVIRONMENT=test``: /metrics needs it).
@@ -98,10 +99,13 @@ def fake_container(
     )
 
 
-def use_real_index(container: Container, analyzer: KeywordAnalyzer) -> Container:
-    """``container`` with the real index store (FAISS + BM25 + jieba, under ``data_dir/indexes``) on the
-    model-free ``HashEmbedder``, and the real ingestion job functions on the in-process queue."""
-    embedder = HashEmbedder()
+def use_real_index(
+    container: Container, analyzer: KeywordAnalyzer, embedder: Embedder | None = None
+) -> Container:
+    """``container`` with the real index store (FAISS + BM25 + jieba, under ``data_dir/indexes``) on
+    ``embedder`` (by default the model-free ``HashEmbedder``), and the real ingestion job functions on the
+    in-process queue."""
+    embedder = HashEmbedder() if embedder is None else embedder
     store = IndexStore(
         container.settings.data_dir / "indexes", embedder, container.settings.retrieval, analyzer=analyzer
     )
@@ -111,6 +115,15 @@ def use_real_index(container: Container, analyzer: KeywordAnalyzer) -> Container
     container.knowledge = IndexedKnowledgeBases(container.sessions, store)
     container.jobs = InProcessJobQueue(JOB_FUNCTIONS, {"container": container})
     return container
+
+
+def use_memory_index(container: Container) -> MemoryIndexStore:
+    """``container`` with the in-memory index store (``fakes.MemoryIndexStore``) behind its knowledge
+    bases; returns the store."""
+    store = MemoryIndexStore()
+    container.index_store = store
+    container.knowledge = IndexedKnowledgeBases(container.sessions, store)
+    return store
 
 
 @dataclass

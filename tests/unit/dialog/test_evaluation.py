@@ -18,6 +18,8 @@ from dialog.testing import hash_embed
 from dialog.tracker_local import LocalTracker
 
 CASES = Path(__file__).resolve().parents[3] / "data" / "dialog_eval.jsonl"
+HANDOFF_DEV = CASES.with_name("handoff_eval.jsonl")
+HANDOFF_HELDOUT = CASES.with_name("handoff_heldout.jsonl")
 
 
 def test_metrics() -> None:
@@ -123,6 +125,37 @@ async def test_runner_scores_the_last_turn(tracker: LocalTracker) -> None:
     assert report.failures()[0]["id"] == "d"
     assert report.results[0].standalone == "信用卡分期的手续费是多少？"
     json.dumps(metrics)
+
+
+def test_the_shipped_handoff_sets_have_traps_and_paraphrases() -> None:
+    for path, least in ((HANDOFF_DEV, 60), (HANDOFF_HELDOUT, 20)):
+        cases = load_dialog_cases(path)
+        assert len(cases) >= least
+        assert {c.lang for c in cases} == {"zh", "en"}
+        assert sum(c.trap for c in cases) >= 5
+        assert sum(c.decision == "handoff" for c in cases) >= least // 2
+
+
+async def test_a_trap_passes_unless_it_hands_off(tracker: LocalTracker, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    lines = [
+        {"id": "trap-ok", "lang": "zh", "turns": ["人工客服电话是多少"], "expect": {"handoff": False}},
+        {"id": "trap-bad", "lang": "zh", "turns": ["转人工"], "expect": {"handoff": False}},
+        {"id": "human", "lang": "zh", "turns": ["叫你们经理来"], "expect": {"decision": "handoff"}},
+    ]
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    cases = load_dialog_cases(path)
+    assert [c.trap for c in cases] == [True, True, False]
+
+    def search(track: TrackResult) -> tuple[RetrievalSignal, list[str]]:
+        return RetrievalSignal(good_enough=True, top_score=0.9, n_hits=3), ["c1"]
+
+    report = await run_dialogs(cases, make_turn(tracker, Policy(), search))
+    metrics = report.metrics()
+    assert [r.passed for r in report.results] == [True, False, True]
+    assert (metrics["n_traps"], metrics["traps_handed_off"]) == (2, ["trap-bad"])
+    assert (metrics["handoff_recall"], metrics["handoff_precision"]) == (1.0, 0.5)
+    assert report.failures()[0]["expected"] == ["not handoff", None]
 
 
 async def test_after_a_handoff_the_bot_stays_quiet(tracker: LocalTracker) -> None:

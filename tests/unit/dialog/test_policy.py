@@ -109,6 +109,27 @@ def test_repeated_failure_count_is_configurable() -> None:
     assert patient(reset, track(), BAD).action == "dont_know"
 
 
+def test_a_bot_getting_nowhere_hands_off_as_repeated_failure() -> None:
+    # the customer says so, whatever the state
+    assert POLICY(DialogState(), track(reports_repetition=True), GOOD).reason == "repeated_failure"
+    # the same passage twice, and the customer is not content ("not what I asked", the same question)
+    twice = state_of(BotSaid(text="a", citations=["c1", "c2"]), BotSaid(text="a", citations=["c1", "c3"]))
+    assert twice.repeated_answer
+    assert POLICY(twice, track(frustration=0.25), GOOD).reason == "repeated_failure"
+    assert POLICY(twice, track(), GOOD).action == "answer"  # a calm follow-up on the same passage
+    # other passages the second time: nothing repeated
+    moved_on = state_of(BotSaid(text="a", citations=["c1"]), BotSaid(text="b", citations=["c3"]))
+    assert POLICY(moved_on, track(frustration=0.25), GOOD).action == "answer"
+    # after a refusal, any displeasure hands off; a calm new question does not
+    refused = state_of(RetrievalMissed(), BotSaid(text="不知道", citations=[]))
+    assert POLICY(refused, track(frustration=0.25), GOOD).reason == "repeated_failure"
+    assert POLICY(refused, track(), GOOD).action == "answer"
+    # the agent handing back starts afresh; and the trigger can be switched off
+    assert not twice.apply(BotResumed()).repeated_answer
+    off = Policy(PolicyConfig(handoff_on_repeated_failure=False))
+    assert off(twice, track(frustration=0.25, reports_repetition=True), GOOD).action == "answer"
+
+
 def test_rising_frustration() -> None:
     config = PolicyConfig()
     assert is_frustrated((0.0, 0.25, 0.5), config)

@@ -68,6 +68,9 @@ def test_eval_retrieval_json_on_a_folder_kb(tmp_path: Path, monkeypatch: pytest.
     assert out["recall@5"] == 1.0
     assert out["documents"] == 2
     assert out["rejected"] == 1
+    floors = out["floors"]  # the floor's errors at the default floor and at the KB's own
+    assert set(floors["default"]) >= {"floor", "margin", "let_through", "no_answer_recall"}
+    assert floors["calibrated"] is None  # MiniLM has no calibration bounds (e5 has)
     assert "broken.pdf: type_mismatch" in result.stderr
 
 

@@ -14,10 +14,8 @@ from sqlalchemy import select
 from app.container import Container
 from app.db.models import Message
 from app.kb import ingest as kb_ingest
-from app.kb.knowledge import IndexedKnowledgeBases
 from llm_backend.testing import ScriptedLLM
-from tests.unit.app.fakes import MemoryIndexStore
-from tests.unit.app.helpers import Tenant, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, seed_tenant, start_conversation, use_memory_index
 
 FAQ = (
     "question,answer,lang\n"
@@ -30,9 +28,7 @@ MORE = "question,answer,lang\nWhat is the rate of a one-year deposit?,A one-year
 
 @pytest.fixture
 async def bank(container: Container) -> Tenant:
-    store = MemoryIndexStore()
-    container.index_store = store
-    container.knowledge = IndexedKnowledgeBases(container.sessions, store)
+    use_memory_index(container)
     tenant = await seed_tenant(container, "carry")
     await _ingest(container, tenant, "faq.csv", FAQ)
     return tenant

@@ -11,32 +11,17 @@ import pytest
 
 from app.connectors.demo_site import HelpCentre
 from app.container import Container
-from app.kb.knowledge import IndexedKnowledgeBases
-from app.runtime.jobs import InProcessJobQueue
-from app.worker import JOB_FUNCTIONS
 from retrieval.embedders.cache import CachedEmbedder
-from retrieval.index.store import IndexStore
 from retrieval.testing import HashEmbedder
 from retrieval.text import KeywordAnalyzer
-from tests.unit.app.helpers import Tenant, seed_tenant
+from tests.unit.app.helpers import Tenant, seed_tenant, use_real_index
 
 
 @pytest.fixture
 def kb(container: Container, keyword_analyzer: KeywordAnalyzer) -> Container:
     embedder = CachedEmbedder(HashEmbedder(), container.settings.data_dir / "embeddings")
     embedder.warm_up()
-    store = IndexStore(
-        container.settings.data_dir / "indexes",
-        embedder,
-        container.settings.retrieval,
-        analyzer=keyword_analyzer,
-    )
-    store.warm_up()
-    container.embedder = embedder
-    container.index_store = store
-    container.knowledge = IndexedKnowledgeBases(container.sessions, store)
-    container.jobs = InProcessJobQueue(JOB_FUNCTIONS, {"container": container})
-    return container
+    return use_real_index(container, keyword_analyzer, embedder=embedder)
 
 
 @pytest.fixture

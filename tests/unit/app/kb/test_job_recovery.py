@@ -17,10 +17,8 @@ from app.kb import ingest as kb_ingest
 from app.kb import job_recovery
 from app.kb import versions as kb_versions
 from app.kb.job_recovery import INTERRUPTED, JobAbandoned, recover_interrupted_jobs
-from app.kb.knowledge import IndexedKnowledgeBases
 from tests.unit.app.conftest import make_settings
-from tests.unit.app.fakes import MemoryIndexStore
-from tests.unit.app.helpers import Tenant, seed_tenant
+from tests.unit.app.helpers import Tenant, seed_tenant, use_memory_index
 
 DOC = b"# Hours\n\nBranches open 9:00-17:00 on weekdays.\n"
 
@@ -31,9 +29,7 @@ def fast(container: Container) -> Container:
     container.settings = container.settings.model_copy(
         update={"jobs_heartbeat_s": 0.1, "jobs_stale_after_s": 0.5}
     )
-    store = MemoryIndexStore()
-    container.index_store = store
-    container.knowledge = IndexedKnowledgeBases(container.sessions, store)
+    use_memory_index(container)
     return container
 
 

@@ -15,9 +15,8 @@ from app.container import Container
 from app.db import crud_kb
 from app.db.models import Chunk, Document, IngestionJob
 from app.kb import ingest as kb_ingest
-from app.kb.knowledge import IndexedKnowledgeBases
 from tests.unit.app.fakes import MemoryIndexStore
-from tests.unit.app.helpers import Tenant, seed_tenant
+from tests.unit.app.helpers import Tenant, seed_tenant, use_memory_index
 
 FAQ = "question,answer,lang,product\n如何申请信用卡分期？,登录App选择账单分期，手续费每期0.6%。,zh,credit_card\nHow do I report a lost card?,Call 95396 any time to freeze it.,en,card\n"
 GUIDE = (
@@ -27,10 +26,7 @@ GUIDE = (
 
 @pytest.fixture
 def index_store(container: Container) -> MemoryIndexStore:
-    store = MemoryIndexStore()
-    container.index_store = store
-    container.knowledge = IndexedKnowledgeBases(container.sessions, store)
-    return store
+    return use_memory_index(container)
 
 
 @pytest.fixture
