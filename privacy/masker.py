@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,18 +158,31 @@ class PresidioMasker:
         """Restore this conversation's placeholders only; unknown ones and ``<TYPE>`` markers stay."""
         return unmask(text, vault)[0]
 
-    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
+    def check_output(
+        self, text: str, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> OutputCheck:
         """Scan a model output: this conversation's placeholders are kept (``masked``) and restored
-        (``restored``); any other PII is replaced by ``<TYPE>`` in both and counted in ``leaked``."""
-        return output_check(text, vault, self.analyze(text, lang))
+        (``restored``); any other PII is replaced by ``<TYPE>`` in both and counted in ``leaked`` -
+        except a name or place (``ingestion_skip_types``) found verbatim in ``allowed_text`` (the KB
+        passages the answer was built from), which stays as the bank wrote it."""
+        return output_check(
+            text,
+            vault,
+            self.analyze(text, lang),
+            allowed_text=allowed_text,
+            allowed_types=self._config.ingestion_skip_types,
+        )
 
-    def stream_guard(self, vault: VaultState, lang: str | None = None) -> SentenceStreamGuard:
+    def stream_guard(
+        self, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> SentenceStreamGuard:
         from privacy.stream import SentenceStreamGuard
 
         return SentenceStreamGuard(
             self,
             vault,
             lang,
+            allowed_text=allowed_text,
             soft_chars=self._config.stream_soft_chars,
             max_chars=self._config.stream_max_chars,
         )

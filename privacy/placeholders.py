@@ -14,7 +14,7 @@ such a marker is never in any vault, so it can never be "restored" into someone 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from privacy.types import Finding, OutputCheck, VaultState
 
@@ -107,24 +107,45 @@ def unmask(text: str, vault: VaultState) -> tuple[str, dict[str, int]]:
     return replace_spans(text, spans, lambda ph: vault.by_placeholder[ph]), counts
 
 
-def output_check(text: str, vault: VaultState, findings: Iterable[Finding]) -> OutputCheck:
+def output_check(
+    text: str,
+    vault: VaultState,
+    findings: Iterable[Finding],
+    *,
+    allowed_text: Sequence[str] = (),
+    allowed_types: Collection[str] = (),
+) -> OutputCheck:
     """Check a model output, given the PII a masker found in it (``findings``): this conversation's
     placeholders are kept (``masked``) and restored (``restored``); a finding on one of this conversation's
     values becomes its placeholder; any other becomes ``<TYPE>`` and is counted in ``leaked``. Findings
-    that overlap a known placeholder are passed over."""
+    that overlap a known placeholder are passed over.
+
+    ``allowed_text``: the bank's own text the answer was built from (the KB passages of the prompt). A
+    finding of one of ``allowed_types`` (the types the ingestion scan leaves in KB text: PERSON, LOCATION)
+    whose exact text occurs verbatim in one of them is the bank's branch, place or name, not a leak: it
+    stays as written and is not counted. Other types (phone, ID, card, account, e-mail) are never let
+    through this way."""
     known = find_known(text, vault)
     parts = list(known)
     leaked: dict[str, int] = {}
     for f in findings:
         if any(f.start < e and s < f.end for s, e, _ in known):
             continue
-        own = lookup(vault, f.entity_type, text[f.start : f.end])
+        value = text[f.start : f.end]
+        if f.entity_type in allowed_types and in_allowed_text(value, allowed_text):
+            continue
+        own = lookup(vault, f.entity_type, value)
         if own is None:
             leaked[f.entity_type] = leaked.get(f.entity_type, 0) + 1
         parts.append((f.start, f.end, own or redaction(f.entity_type)))
     masked = replace_spans(text, sorted(parts))
     restored, counts = unmask(masked, vault)
     return OutputCheck(masked=masked, restored=restored, leaked=leaked, restored_counts=counts)
+
+
+def in_allowed_text(value: str, allowed_text: Sequence[str]) -> bool:
+    """Whether ``value`` (at least two non-space characters) occurs verbatim in one of ``allowed_text``."""
+    return len(value.strip()) >= 2 and any(value in t for t in allowed_text)
 
 
 def replace_spans(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from privacy.types import Finding, MaskResult, OutputCheck, VaultState
@@ -22,7 +23,10 @@ class PiiMasker(Protocol):
     - ``check_output`` is applied to every model output before anyone sees it: this conversation's
       placeholders are kept in ``masked`` and restored in ``restored``; any other PII is replaced by a
       ``<TYPE>`` marker (never restorable) in both and counted in ``leaked``. ``vault`` is not changed.
-    - ``stream_guard`` returns a fresh guard for one streamed reply.
+      ``allowed_text`` is the bank's KB text the answer was built from: a name or place (the types the
+      ingestion scan leaves in KB text, ``PrivacyConfig.ingestion_skip_types``) found verbatim in it stays
+      as written and is not counted; identifiers are redacted even when a passage holds them.
+    - ``stream_guard`` returns a fresh guard for one streamed reply (``allowed_text`` as for ``check_output``).
     """
 
     def warm_up(self) -> None: ...
@@ -33,9 +37,13 @@ class PiiMasker(Protocol):
 
     def unmask(self, text: str, vault: VaultState) -> str: ...
 
-    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck: ...
+    def check_output(
+        self, text: str, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> OutputCheck: ...
 
-    def stream_guard(self, vault: VaultState, lang: str | None = None) -> StreamGuard: ...
+    def stream_guard(
+        self, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> StreamGuard: ...
 
 
 @runtime_checkable

@@ -17,6 +17,7 @@ other PII), so what is emitted is exactly what ``check_output`` would have produ
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from privacy.placeholders import PARTIAL_AT_END
@@ -45,11 +46,13 @@ class SentenceStreamGuard:
         *,
         soft_chars: int = 48,
         max_chars: int = 160,
+        allowed_text: Sequence[str] = (),
     ) -> None:
         if not 0 < soft_chars <= max_chars or max_chars <= _TAIL_CHARS:
             raise ValueError(f"need 0 < soft_chars <= max_chars and max_chars > {_TAIL_CHARS}")
         self._masker, self._vault, self._lang = masker, vault, lang
         self._soft, self._max = soft_chars, max_chars
+        self._allowed = tuple(allowed_text)  # the KB passages: their names and places are not leaks
         self._pending = ""
         self._masked: list[str] = []
         self._restored: list[str] = []
@@ -102,7 +105,7 @@ class SentenceStreamGuard:
     # --- internals --------------------------------------------------------------------------------
 
     def _release(self, segment: str) -> str:
-        check = self._masker.check_output(segment, self._vault, self._lang)
+        check = self._masker.check_output(segment, self._vault, self._lang, allowed_text=self._allowed)
         self._masked.append(check.masked)
         self._restored.append(check.restored)
         for target, counts in ((self._leaked, check.leaked), (self._restored_counts, check.restored_counts)):

@@ -2,12 +2,15 @@
 
 ``RegexMasker`` follows the real masker's contract (placeholders ``<TYPE_N>`` stable per vault, only this
 conversation's placeholders restored, other PII in outputs replaced by ``<TYPE>`` and counted) but finds
-only e-mails and long digit runs, and loads nothing.
+only e-mails and long digit runs (plus, when given, fixed ``names``: value -> type, e.g. a branch as
+LOCATION), and loads nothing. Like the real one, it lets a name or place (``skip_types``) that occurs
+verbatim in ``allowed_text`` (the KB passages) through the output check.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from privacy.placeholders import output_check, placeholder_for, unmask
 from privacy.types import Finding, MaskResult, OutputCheck, VaultState
@@ -21,6 +24,15 @@ _PATTERNS = (
 class RegexMasker:
     """Masks e-mails and long digit runs only. Good enough to drive the turn in other layers' tests."""
 
+    def __init__(
+        self,
+        names: Mapping[str, str] | None = None,
+        *,
+        skip_types: Sequence[str] = ("PERSON", "LOCATION"),
+    ) -> None:
+        self._names = dict(names or {})
+        self._skip = tuple(skip_types)
+
     def warm_up(self) -> None:
         return None
 
@@ -28,6 +40,10 @@ class RegexMasker:
         found: list[Finding] = []
         for etype, pattern in _PATTERNS:
             for m in pattern.finditer(text):
+                if not any(f.start < m.end() and m.start() < f.end for f in found):
+                    found.append(Finding(etype, m.start(), m.end(), 1.0))
+        for value, etype in self._names.items():
+            for m in re.finditer(re.escape(value), text):
                 if not any(f.start < m.end() and m.start() < f.end for f in found):
                     found.append(Finding(etype, m.start(), m.end(), 1.0))
         return sorted(found, key=lambda f: f.start)
@@ -45,18 +61,27 @@ class RegexMasker:
     def unmask(self, text: str, vault: VaultState) -> str:
         return unmask(text, vault)[0]
 
-    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
-        return output_check(text, vault, self.analyze(text, lang))
+    def check_output(
+        self, text: str, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> OutputCheck:
+        return output_check(
+            text, vault, self.analyze(text, lang), allowed_text=allowed_text, allowed_types=self._skip
+        )
 
-    def stream_guard(self, vault: VaultState, lang: str | None = None) -> BufferingGuard:
-        return BufferingGuard(self, vault, lang)
+    def stream_guard(
+        self, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> BufferingGuard:
+        return BufferingGuard(self, vault, lang, allowed_text)
 
 
 class BufferingGuard:
     """Holds everything back until ``finish`` (trivially safe; the real guard releases by sentence)."""
 
-    def __init__(self, masker: RegexMasker, vault: VaultState, lang: str | None) -> None:
+    def __init__(
+        self, masker: RegexMasker, vault: VaultState, lang: str | None, allowed_text: Sequence[str] = ()
+    ) -> None:
         self._masker, self._vault, self._lang = masker, vault, lang
+        self._allowed = tuple(allowed_text)
         self._buf: list[str] = []
 
     def needs_check(self, chunk: str) -> bool:
@@ -67,5 +92,7 @@ class BufferingGuard:
         return ""
 
     def finish(self) -> tuple[str, OutputCheck]:
-        check = self._masker.check_output("".join(self._buf), self._vault, self._lang)
+        check = self._masker.check_output(
+            "".join(self._buf), self._vault, self._lang, allowed_text=self._allowed
+        )
         return check.restored, check

@@ -24,8 +24,10 @@ class RetrievalConfig(BaseModel):
     score_margin: float = 0.0
     margin_rank: int = Field(default=10, ge=2, le=50)
     # Publishing a version calibrates its own floor from this many probes made of its FAQ questions and
-    # headings (retrieval.calibration) when ``score_floor`` is 0; 0: no calibration (the embedder's floor).
-    floor_probes: int = Field(default=200, ge=0, le=2000)
+    # headings (retrieval.calibration) when ``score_floor`` is 0; 0 (default): no calibration (the
+    # embedder's floor). Off by default: on the demo KB the calibrated floor (0.827) let 12 more of 48
+    # unanswerable questions through end to end (docs/BENCHMARKS.md, "The floor per KB version").
+    floor_probes: int = Field(default=0, ge=0, le=2000)
     # Above this many vectors an index is built as HNSW instead of exact inner product.
     ann_threshold: int = Field(default=20_000, ge=1)
     hnsw_m: int = Field(default=32, ge=4, le=128)

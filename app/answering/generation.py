@@ -125,7 +125,9 @@ class AnswerGenerator:
         shown_texts: list[str] = []
         system = ""
         composition: Composition | None = None
-        guard = self._masker.stream_guard(vault, lang)
+        # the KB text the answer is built from: its branch and place names are the bank's, not leaks
+        kb_text = [p.text for p in (*passages, *carried)]
+        guard = self._masker.stream_guard(vault, lang, allowed_text=kb_text)
         try:
             built = build_rag_prompt(
                 question,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -147,9 +148,11 @@ class _CountingMasker:
         self.calls += 1
         return self._inner.analyze(text, lang)
 
-    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
+    def check_output(
+        self, text: str, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> OutputCheck:
         self.calls += 1
-        return self._inner.check_output(text, vault, lang)
+        return self._inner.check_output(text, vault, lang, allowed_text=allowed_text)
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7])

@@ -5,6 +5,7 @@ Deltas that only join the pending text (no check) are fed on the loop, without t
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from app.answering.generation import AnswerGenerator, Generated
 from app.chat.timing import StageClock
@@ -28,20 +29,25 @@ class ThreadRecordingMasker(RegexMasker):
     check (``check_output``, ``analyze``) runs on."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.feed_threads: list[int] = []
         self.check_threads: list[int] = []
 
-    def check_output(self, text: str, vault: VaultState, lang: str | None = None) -> OutputCheck:
+    def check_output(
+        self, text: str, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> OutputCheck:
         self.check_threads.append(threading.get_ident())
-        return super().check_output(text, vault, lang)
+        return super().check_output(text, vault, lang, allowed_text=allowed_text)
 
     def analyze(self, text: str, lang: str | None = None) -> list[Finding]:
         self.check_threads.append(threading.get_ident())
         return super().analyze(text, lang)
 
-    def stream_guard(self, vault: VaultState, lang: str | None = None) -> SentenceStreamGuard:  # type: ignore[override]
+    def stream_guard(  # type: ignore[override]
+        self, vault: VaultState, lang: str | None = None, *, allowed_text: Sequence[str] = ()
+    ) -> SentenceStreamGuard:
         masker = self
-        guard = SentenceStreamGuard(self, vault, lang)  # type: ignore[arg-type]
+        guard = SentenceStreamGuard(self, vault, lang, allowed_text=allowed_text)  # type: ignore[arg-type]
         feed = guard.feed
 
         def recording_feed(chunk: str) -> str:
