@@ -22,11 +22,17 @@ $(STAMP): requirements.lock pyproject.toml scripts/install_llama_cpp.sh
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-## run: install, migrate, seed the demo tenant if empty, serve on 127.0.0.1:8000
+## run: install, migrate, seed the demo tenant if empty, serve on 127.0.0.1:8000; the demo bank's help
+## centre (data/demo_helpcentre) is served on 127.0.0.1:8010 alongside, registered as the demo tenant's
+## website source "demo-help-centre" (sync it from the admin console's Sources page)
+DEMO_SITE := http://127.0.0.1:8010
 run: venv
 	$(BIN)/kefu migrate
 	$(BIN)/kefu demo --if-empty
-	$(BIN)/kefu serve
+	$(BIN)/kefu source add web --tenant harbor --name demo-help-centre --url $(DEMO_SITE)/ \
+		--sitemap $(DEMO_SITE)/sitemap.xml --allow-private --delay 0.2 --if-absent
+	$(BIN)/kefu demo-site --port 8010 & site=$$!; trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/kefu serve
 
 ## test: every tier; integration tests run when DATABASE_URL / REDIS_URL point at real servers.
 ## The browser tier runs in its own pytest process: Playwright's sync API keeps an event loop running in

@@ -46,11 +46,21 @@ def register(cli: Clis) -> None:
         auto_publish: bool = typer.Option(
             True, "--auto-publish/--no-auto-publish", help="Publish when the golden-question gate passes"
         ),  # fmt: skip
+        if_absent: bool = typer.Option(
+            False, help="Do nothing when the tenant has a source of that --name already (make run)"
+        ),
     ) -> None:
         """Add a website source (help centre): start URL and/or sitemap."""
         from app.connectors import sources
 
         async def go(c: Container, tenant_id: str) -> Any:
+            if if_absent and name:
+                from app.db import crud_sources
+
+                async with c.sessions() as session:
+                    found = await crud_sources.get_source_by_name(session, tenant_id=tenant_id, name=name)
+                if found is not None:
+                    return None
             spec = sources.WebSourceSpec(
                 url=url, sitemap=sitemap, include=tuple(include), exclude=tuple(exclude), hosts=tuple(host),
                 allow_private=allow_private, max_pages=max_pages, delay_s=delay,
@@ -62,6 +72,9 @@ def register(cli: Clis) -> None:
             )  # fmt: skip
 
         row = _run(tenant, go)
+        if row is None:
+            typer.echo(f"web source {name} exists already")
+            return
         typer.echo(f"added web source {row.name} ({row.id})")
 
     @add.command("folder")
