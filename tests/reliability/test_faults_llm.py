@@ -147,12 +147,14 @@ async def test_slow_answers_do_not_open_the_breaker_for_later_turns(
     would open the breaker if slowness counted as failure); the next turn, once it is fast again, is
     answered by the model, not by a fallback."""
     stub.set(ttft_s=30.0)
-    cid, headers = await start_conversation(api, tenant)
-    for _ in range(3):
+    for _ in range(3):  # a conversation each: the breaker is the process's, and the same question asked
+        # again in one conversation is the customer getting nowhere (dialog: repeated_failure)
+        cid, headers = await start_conversation(api, tenant)
         final = (await stream_turn(api, cid, headers))[-1][1]
         assert final["reason"] == "llm_slow"
         assert "can't compose" not in final["text"]
     stub.set(ttft_s=0.02)
+    cid, headers = await start_conversation(api, tenant)
     final = (await stream_turn(api, cid, headers))[-1][1]
     assert final["decision"] == "answer"
     assert final["reason"] is None  # the model's own answer
@@ -165,13 +167,14 @@ async def test_refusals_are_not_retried_and_the_breaker_opens(
     api: httpx.AsyncClient, container: Container, tenant: Tenant, stub: LlmStub
 ) -> None:
     stub.set(mode="refuse")
-    cid, headers = await start_conversation(api, tenant)
-    for _ in range(3):  # breaker_failures = 3
+    for _ in range(3):  # breaker_failures = 3; a conversation each (the breaker is the process's)
+        cid, headers = await start_conversation(api, tenant)
         final = (await stream_turn(api, cid, headers))[-1][1]
         assert final["reason"] == "llm_fallback"
         assert final["text"].startswith("Our assistant can't compose an answer right now.")  # really down
     assert stub.stats()["served"] == 3  # a 503 is not retried (the server is up and said no)
     stub.set(mode="ok")
+    cid, headers = await start_conversation(api, tenant)
     final = (await stream_turn(api, cid, headers))[-1][1]
     assert final["reason"] == "llm_fallback"  # breaker open: the model is not called at all
     assert stub.stats()["served"] == 3
