@@ -40,7 +40,8 @@ SINKS = {
 ADDRESS = re.compile(
     r"""(?:\b(?:href|src|formaction)\s*:\s*|setAttribute\(\s*["'](?:href|src|formaction)["']\s*,\s*)(\S+)"""
 )
-SAFE_ADDRESS = re.compile(r"""^(?:["'`][#/]|BASE\b)""")
+# A fixed path, the page's base, or the widget's one checked converter of a web page's address (below).
+SAFE_ADDRESS = re.compile(r"""^(?:["'`][#/]|BASE\b|webPage\()""")
 
 
 def code_of(path: Path) -> str:
@@ -73,6 +74,16 @@ def test_addresses_come_from_fixed_strings(script: Path) -> None:
     code = code_of(script)
     bad = [m.group(0)[:80] for m in ADDRESS.finditer(code) if not SAFE_ADDRESS.match(m.group(1))]
     assert not bad, bad
+
+
+def test_a_link_from_data_is_an_http_address_only() -> None:
+    """The widget links a synced page's citation to its URL: only through ``webPage``, which parses the
+    address and keeps http(s) alone (a ``javascript:`` source never becomes an href)."""
+    widget = code_of(WEB / "widget" / "widget.js")
+    helper = widget[widget.index("function webPage(") :]
+    helper = helper[: helper.index("\n  }\n") + 4]
+    assert "new URL(" in helper
+    assert 'if (u.protocol === "http:" || u.protocol === "https:") return u.toString();' in helper
 
 
 def _is_refusal(code: str, m: re.Match[str]) -> bool:

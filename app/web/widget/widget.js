@@ -436,11 +436,24 @@
       // A web page's address helps the customer (a link to the page, a synced help-centre page); an
       // uploaded file's name ("faq.csv") does not.
       sheetSource.textContent = "";
-      if (/^https?:\/\//i.test(p.source || "")) {
+      var page = webPage(p.source);
+      if (page) {
         sheetSource.appendChild(document.createTextNode(t("source") + ": "));
-        sheetSource.appendChild(el("a", { href: p.source, target: "_blank", rel: "noopener noreferrer", class: "sheet-link", text: p.source }));
+        sheetSource.appendChild(el("a", { href: webPage(page), target: "_blank", rel: "noopener noreferrer", class: "sheet-link", text: page }));
       }
     }).catch(function (err) { sheetBody.textContent = failure(err); });
+  }
+
+  // The one way a link's address comes from data: an absolute http(s) URL, parsed, or nothing
+  // (a javascript: or data: address never reaches an href).
+  function webPage(address) {
+    try {
+      var u = new URL(String(address || ""));
+      if (u.protocol === "http:" || u.protocol === "https:") return u.toString();
+      return "";
+    } catch (e) {
+      return "";
+    }
   }
 
   function closeSheet() {
