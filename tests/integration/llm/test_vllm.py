@@ -101,12 +101,17 @@ async def test_eight_concurrent_requests_are_batched(
     engine step in ``vllm:iteration_tokens_total`` (a histogram: its count is the number of steps) and every
     generated token in ``vllm:generation_tokens_total``. Served one after another, a step generates at most
     one token; batched, a decode step generates one token for each running stream.
+
+    Each stream is long (600 tokens): the API server admits requests one after another (chat template,
+    tokenization), and on a busy 2-vCPU machine that can take as long as a short stream lasts, so 200-token
+    streams were served almost one after another in CI (1,600 tokens in 1,275 steps) although the engine
+    batches whatever is running. Long streams are still running when the last one is admitted.
     """
 
     async def one(i: int) -> int:
         prompt = [*QUESTION[:1], ChatMessage("user", f"Question number {i}: what is the fee?")]
         n = 0
-        async for _ in vllm_client.stream(prompt, max_tokens=200):
+        async for _ in vllm_client.stream(prompt, max_tokens=600):
             n += 1
         return n
 
