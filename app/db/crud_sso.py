@@ -156,6 +156,19 @@ class DueSsoLogin:
     provider: OidcProvider
 
 
+async def sso_login_due(session: AsyncSession, *, token_hash: str) -> bool:
+    """Is there a live SSO login of this token past its re-check (a plain read: an unknown or password
+    token costs no write)?"""
+    now = utcnow()
+    stmt = select(AuthSession.id).where(
+        AuthSession.token_hash == token_hash,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > now,
+        AuthSession.recheck_at <= now,
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
 async def lock_due_sso_login(session: AsyncSession, *, token_hash: str) -> DueSsoLogin | None:
     """The SSO login of this token when it is live but due for its re-check at the IdP, under the database's
     write lock on its row until the transaction ends (a no-op UPDATE first: PostgreSQL locks the row,

@@ -91,4 +91,9 @@ def test_staff_sign_in_through_the_identity_provider(
     admin.get_by_role("button", name="Sign in").click()
     admin.get_by_role("navigation").get_by_role("link").first.wait_for()
     assert admin.locator("#user-name").text_content() == "zhou.min@harbor.example"
+    # The admin's page for the tenant's SSO shows what the API set (never the secret).
+    admin.get_by_role("navigation").get_by_role("link", name="Single sign-on").click()
+    assert admin.get_by_label("Issuer URL").input_value() == idp.issuer
+    assert admin.get_by_label("Client secret").input_value() == ""
+    assert CLIENT_SECRET not in admin.content()
     shot(admin, "sso-admin-signed-in")

@@ -35,6 +35,8 @@ class SsoRenewal:
     secret: str
 
     async def __call__(self, session: AsyncSession, token_hash: str) -> None:
+        if not await crud_sso.sso_login_due(session, token_hash=token_hash):
+            return  # an unknown, ended or password token: nothing to renew, nothing written
         login = await crud_sso.lock_due_sso_login(session, token_hash=token_hash)
         if login is None:
             await session.commit()  # releases the lock taken to look
