@@ -60,7 +60,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/login"): "password login (rate limited per IP)",
     ("POST", "/api/v1/auth/logout"): "ends the caller's own session, if any",
     ("GET", "/api/v1/auth/sso/start"): "SSO sign-in: redirects to the tenant's IdP (carries no data)",
-    ("GET", "/api/v1/auth/sso/callback"): "SSO callback: the browser's sealed state, the IdP's code and ID token",
+    ("GET", "/api/v1/auth/sso/callback"): "SSO callback: checks the sealed state, the code, the ID token",
     ("POST", "/api/v1/chat/conversations"): "widget start: public widget key + allowed origin, or an API key",
 }
 

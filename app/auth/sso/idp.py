@@ -8,7 +8,6 @@ not answering, which ends nothing by itself (``renewal``)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from ipaddress import ip_address
@@ -114,7 +113,6 @@ class IdpGateway:
     _metadata: dict[str, _Cached] = field(default_factory=dict)
     _keys: dict[str, _Cached] = field(default_factory=dict)
     _http: httpx.AsyncClient | None = None
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
