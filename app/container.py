@@ -63,6 +63,8 @@ class Container:
     # Per-tenant trackers trained on the tenant's own intents (app.chat.tenant_trackers; created on
     # first use, so tests and the CLI need not build it).
     trackers: Any = None
+    # Staff SSO's IdP gateway (app.auth.sso.idp.IdpGateway; created on first use by app.deps).
+    sso: Any = None
     closers: list[Closer] = field(default_factory=list)
 
     @property

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.credentials import conversation_token_matches
 from app.auth.csrf import cookie_refusal
 from app.auth.service import Principal, authenticate, origin_allowed
+from app.auth.sso.idp import IdpGateway
+from app.auth.sso.renewal import SsoRenewal
 from app.auth.staff_streams import SessionCheck
 from app.container import Container
 from app.db import crud_conversations, crud_tenancy
@@ -65,11 +67,32 @@ def bearer_or_cookie(request: Request) -> str | None:
     return cookie
 
 
-async def get_optional_principal(request: Request, session: SessionDep) -> Principal | None:
+def get_sso_gateway(container: ContainerDep) -> IdpGateway:
+    """The IdP gateway of staff SSO (one per process, made on first use, closed with the container)."""
+    if container.sso is None:
+        container.sso = IdpGateway(container.settings.sso)
+        container.closers.append(container.sso.aclose)
+    gateway: IdpGateway = container.sso
+    return gateway
+
+
+SsoGatewayDep = Annotated[IdpGateway, Depends(get_sso_gateway)]
+
+
+def get_sso_renewal(container: ContainerDep, gateway: SsoGatewayDep) -> SsoRenewal:
+    return SsoRenewal(gateway, container.settings.secret_key.get_secret_value())
+
+
+SsoRenewalDep = Annotated[SsoRenewal, Depends(get_sso_renewal)]
+
+
+async def get_optional_principal(
+    request: Request, session: SessionDep, renewal: SsoRenewalDep
+) -> Principal | None:
     token = bearer_or_cookie(request)
     if token is None:
         return None
-    principal = await authenticate(session, token=token)
+    principal = await authenticate(session, token=token, renewal=renewal)
     if principal is None:
         raise AppError(ErrorCode.UNAUTHENTICATED, "the token is unknown, expired or revoked")
     request.state.staff_token = token  # for the live streams' re-checks (``StreamCheckDep``)
@@ -110,10 +133,12 @@ AgentDep = Annotated[Principal, Depends(require_role("agent", "admin"))]
 
 
 async def get_stream_check(
-    request: Request, principal: PrincipalDep, container: ContainerDep
+    request: Request, principal: PrincipalDep, container: ContainerDep, renewal: SsoRenewalDep
 ) -> SessionCheck:
     """For a staff live stream: does the caller's credential still give this principal?"""
-    return SessionCheck(token=request.state.staff_token, principal=principal, sessions=container.sessions)
+    return SessionCheck(
+        token=request.state.staff_token, principal=principal, sessions=container.sessions, renewal=renewal
+    )
 
 
 StreamCheckDep = Annotated[SessionCheck, Depends(get_stream_check)]

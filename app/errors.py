@@ -37,6 +37,9 @@ class ErrorCode(Enum):
     ORIGIN_NOT_ALLOWED = ("origin_not_allowed", HTTPStatus.FORBIDDEN)
     CROSS_SITE_REQUEST = ("cross_site_request", HTTPStatus.FORBIDDEN)
     RATE_LIMITED = ("rate_limited", HTTPStatus.TOO_MANY_REQUESTS)
+    # The tenant signs in through its identity provider only (issue 15, SSO).
+    PASSWORD_LOGIN_DISABLED = ("password_login_disabled", HTTPStatus.FORBIDDEN)
+    SSO_DISCOVERY_FAILED = ("sso_discovery_failed", HTTPStatus.UNPROCESSABLE_ENTITY)
     UNSUPPORTED_FILE = ("unsupported_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     CORRUPT_FILE = ("corrupt_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     PARSE_LIMIT_EXCEEDED = ("parse_limit_exceeded", HTTPStatus.UNPROCESSABLE_ENTITY)

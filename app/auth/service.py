@@ -7,6 +7,7 @@ makes. Passwords are argon2id (checked in a worker thread), tokens and keys are 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -23,12 +24,15 @@ from app.auth.credentials import (
     sha256_hex,
     verify_password,
 )
-from app.db import crud_audit, crud_tenancy
+from app.db import crud_audit, crud_sso, crud_tenancy
 from app.db.base import utcnow
 from app.db.models import User, WidgetKey
 from app.errors import AppError, ErrorCode
 
 ROLES = ("admin", "agent")
+
+# Renews a due SSO login at the IdP (``app.auth.sso.renewal.SsoRenewal``): (session, token hash) -> None.
+Renewal = Callable[[AsyncSession, str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,17 @@ async def login(session: AsyncSession, *, email: str, password: str, ttl_s: int)
             )  # fmt: skip
         await session.commit()
         raise AppError(ErrorCode.INVALID_CREDENTIALS, "wrong e-mail or password")
+    if await crud_sso.password_login_disabled(session, tenant_id=user.tenant_id):
+        # Said only after the right password: the refusal reveals nothing to someone guessing.
+        await crud_audit.record(
+            session, tenant_id=user.tenant_id, actor_type="user", actor_id=user.id,
+            action="user.login_refused", data={"reason": "password_login_disabled"},
+        )  # fmt: skip
+        await session.commit()
+        raise AppError(
+            ErrorCode.PASSWORD_LOGIN_DISABLED,
+            "this organisation signs in through its identity provider: use single sign-on",
+        )
     token = new_session_token()
     expires_at = utcnow() + timedelta(seconds=ttl_s)
     await crud_tenancy.create_auth_session(
@@ -89,11 +104,20 @@ async def logout(session: AsyncSession, *, token: str) -> None:
     await session.commit()
 
 
-async def authenticate(session: AsyncSession, *, token: str) -> Principal | None:
-    """A session token or an API key -> the principal, or None when it is unknown, expired or revoked."""
+async def authenticate(
+    session: AsyncSession, *, token: str, renewal: Renewal | None = None
+) -> Principal | None:
+    """A session token or an API key -> the principal, or None when it is unknown, expired or revoked.
+
+    An SSO login past its ``recheck_at`` counts only once ``renewal`` has re-checked it at the IdP
+    (without one, it simply no longer counts)."""
     if parse_api_key(token) is not None:
         return await _authenticate_api_key(session, token)
-    user = await crud_tenancy.get_session_user(session, token_hash=sha256_hex(token))
+    token_hash = sha256_hex(token)
+    user = await crud_tenancy.get_session_user(session, token_hash=token_hash)
+    if user is None and renewal is not None:
+        await renewal(session, token_hash)
+        user = await crud_tenancy.get_session_user(session, token_hash=token_hash)
     if user is None:
         return None
     return Principal(

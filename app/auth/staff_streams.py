@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth.service import Principal, authenticate
+from app.auth.service import Principal, Renewal, authenticate
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -31,10 +31,11 @@ class SessionCheck:
     token: str
     principal: Principal
     sessions: async_sessionmaker[AsyncSession]
+    renewal: Renewal | None = None  # an SSO login due for its IdP re-check is renewed (or ended) here
 
     async def __call__(self) -> bool:
         async with self.sessions() as session:
-            now = await authenticate(session, token=self.token)
+            now = await authenticate(session, token=self.token, renewal=self.renewal)
         p = self.principal
         return now is not None and (now.tenant_id, now.actor_type, now.actor_id, now.role) == (
             p.tenant_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
@@ -137,23 +137,32 @@ async def update_user(
 
 
 async def create_auth_session(
-    session: AsyncSession, *, user_id: str, token_hash: str, expires_at: datetime
+    session: AsyncSession,
+    *,
+    user_id: str,
+    token_hash: str,
+    expires_at: datetime,
+    recheck_at: datetime | None = None,
 ) -> AuthSession:
-    row = AuthSession(user_id=user_id, token_hash=token_hash, expires_at=expires_at)
+    """``recheck_at``: an SSO login holds only until then unless renewed at the IdP (``crud_sso``)."""
+    row = AuthSession(user_id=user_id, token_hash=token_hash, expires_at=expires_at, recheck_at=recheck_at)
     session.add(row)
     await session.flush()
     return row
 
 
 async def get_session_user(session: AsyncSession, *, token_hash: str) -> User | None:
-    """The active user behind a live (unexpired, unrevoked) session token."""
+    """The active user behind a live (unexpired, unrevoked) session token; an SSO login only until its
+    ``recheck_at`` (then it must be renewed at the IdP first: ``app.auth.sso.renewal``)."""
+    now = utcnow()
     stmt = (
         select(User)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             AuthSession.token_hash == token_hash,
             AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
+            AuthSession.expires_at > now,
+            or_(AuthSession.recheck_at.is_(None), AuthSession.recheck_at > now),
             User.is_active.is_(True),
         )
     )

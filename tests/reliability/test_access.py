@@ -59,6 +59,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/docs/assets/{name}"): "the API docs' Swagger UI files (ENVIRONMENT=local only, else 404)",
     ("POST", "/api/v1/auth/login"): "password login (rate limited per IP)",
     ("POST", "/api/v1/auth/logout"): "ends the caller's own session, if any",
+    ("GET", "/api/v1/auth/sso/start"): "SSO sign-in: redirects to the tenant's IdP (carries no data)",
+    ("GET", "/api/v1/auth/sso/callback"): "SSO callback: checks the sealed state, the code, the ID token",
     ("POST", "/api/v1/chat/conversations"): "widget start: public widget key + allowed origin, or an API key",
 }
 

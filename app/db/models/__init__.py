@@ -14,6 +14,7 @@ from app.db.models.kb import (
     kb_version_documents,
 )
 from app.db.models.sources import KbSource, KbSourceItem, KbSourceSync
+from app.db.models.sso import OidcIdentity, OidcProvider, OidcSession
 from app.db.models.tenancy import ApiKey, AuthSession, Tenant, User, WidgetKey
 
 __all__ = [
@@ -37,6 +38,9 @@ __all__ = [
     "KbSourceSync",
     "KbVersion",
     "Message",
+    "OidcIdentity",
+    "OidcProvider",
+    "OidcSession",
     "Tenant",
     "User",
     "WidgetKey",

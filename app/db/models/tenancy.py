@@ -53,6 +53,9 @@ class AuthSession(HasCreatedAt, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # An SSO login (``oidc_sessions``) holds only until then unless re-checked at the IdP; NULL: a
+    # password login, which never needs it.
+    recheck_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ApiKey(HasCreatedAt, Base):

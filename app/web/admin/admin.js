@@ -14,7 +14,7 @@
 // and the kit: api, sse, h, clear, toast, formatTime.
 // Text from the API (documents, chunks, answers) is only ever set as text (h({text}) / textContent).
 import { api, auth, clear, createI18n, formatTime, h, sse, toast, ApiError } from "/static/kit/kit.js";
-import { bindSignIn, showApp, showSignIn } from "/static/kit/staff.js";
+import { bindSignIn, showApp, showSignIn, ssoLanding } from "/static/kit/staff.js";
 import { openDialog } from "/static/console/dialog.js";
 
 const SHELL = {
@@ -25,6 +25,8 @@ const SHELL = {
     conflict: "与当前状态冲突，请刷新后重试", notFound: "对象不存在或已被删除", noPages: "暂无可用页面",
     loadFailed: "页面加载失败", confirm: "确认", cancel: "取消", save: "保存", delete: "删除",
     groups: { kb: "知识库", dialog: "对话", insight: "运营分析", access: "账号与权限", other: "其他" },
+    ssoOr: "或通过本机构的统一身份认证登录：", ssoOrg: "机构代码", ssoButton: "统一身份认证（SSO）", ssoOnly: "本机构仅支持单点登录，请使用下方的单点登录。",
+    ssoFailed: "单点登录失败（{r}）", ssoNoRole: "您的账号未被授权使用本系统，请联系管理员。", ssoNotConfigured: "该机构未开通单点登录。",
   },
   en: {
     brand: "Harbor Bank", product: "Admin console", login: "Log in", loginTitle: "Admin login", loginHint: "Use an admin account.",
@@ -33,6 +35,8 @@ const SHELL = {
     conflict: "Conflicts with the current state: reload and try again", notFound: "Not found (deleted?)", noPages: "No pages",
     loadFailed: "The page failed to load", confirm: "Confirm", cancel: "Cancel", save: "Save", delete: "Delete",
     groups: { kb: "Knowledge base", dialog: "Dialog", insight: "Insights", access: "Access", other: "Other" },
+    ssoOr: "Or sign in through your organisation's identity provider:", ssoOrg: "Organisation", ssoButton: "Sign in with SSO", ssoOnly: "Your organisation signs in with SSO only: use single sign-on below.",
+    ssoFailed: "Single sign-on failed ({r})", ssoNoRole: "Your account is not allowed to use this console: ask an admin.", ssoNotConfigured: "This organisation has no single sign-on.",
   },
 };
 const GROUPS = ["kb", "dialog", "insight", "access", "other"];
@@ -190,4 +194,5 @@ function confirmDialog({ title, body = [], ok, danger = false }) {
 }
 
 applyLabels();
-if (auth.token) start(); else logout();
+const landing = ssoLanding(t);
+if (auth.token || landing.signedIn) start(); else logout(landing.error);

@@ -1,6 +1,6 @@
 // Agent console: login, the live queue, and wiring of the conversation workspace and the assist panels.
 import { api, auth, clear, createI18n, debounce, formatWait, h, sse, toast, ApiError } from "/static/kit/kit.js";
-import { bindSignIn, showApp, showSignIn } from "/static/kit/staff.js";
+import { bindSignIn, showApp, showSignIn, ssoLanding } from "/static/kit/staff.js";
 import { MESSAGES } from "/static/console/messages.js";
 import { Conversation } from "/static/console/conversation.js";
 import { Assist } from "/static/console/assist.js";
@@ -196,4 +196,5 @@ function setLive(on) {
 }
 
 applyLabels();
-if (auth.token) start(); else logout();
+const landing = ssoLanding(app.t);
+if (auth.token || landing.signedIn) start(); else { logout(); if (landing.error) showSignIn(landing.error); }

@@ -3,6 +3,8 @@ export const MESSAGES = {
   zh: {
     brand: "海港银行", product: "坐席工作台", login: "登录", loginTitle: "坐席登录", loginHint: "使用坐席或管理员账号登录。",
     email: "邮箱", password: "密码", logout: "退出", loginFailed: "邮箱或密码错误", lang: "English",
+    ssoOr: "或通过本机构的统一身份认证登录：", ssoOrg: "机构代码", ssoButton: "统一身份认证（SSO）", ssoOnly: "本机构仅支持单点登录，请使用下方的单点登录。",
+    ssoFailed: "单点登录失败（{r}）", ssoNoRole: "您的账号未被授权使用本系统，请联系管理员。", ssoNotConfigured: "该机构未开通单点登录。",
     queue: "会话队列", waiting: "等待中", assigned: "处理中", bot: "机器人", emptyWaiting: "暂无等待人工的会话",
     emptyAssigned: "暂无处理中的会话", emptyBot: "近 30 分钟没有机器人会话", waited: "已等待 {t}", since: "开始于 {t}",
     takenBy: "坐席：{name}", you: "我", pick: "从左侧队列选择一个会话", conversation: "会话",
@@ -35,6 +37,8 @@ export const MESSAGES = {
   en: {
     brand: "Harbor Bank", product: "Agent console", login: "Log in", loginTitle: "Agent login", loginHint: "Use an agent or admin account.",
     email: "Email", password: "Password", logout: "Log out", loginFailed: "Wrong email or password", lang: "中文",
+    ssoOr: "Or sign in through your organisation's identity provider:", ssoOrg: "Organisation", ssoButton: "Sign in with SSO", ssoOnly: "Your organisation signs in with SSO only: use single sign-on below.",
+    ssoFailed: "Single sign-on failed ({r})", ssoNoRole: "Your account is not allowed to use this console: ask an admin.", ssoNotConfigured: "This organisation has no single sign-on.",
     queue: "Queue", waiting: "Waiting", assigned: "With agents", bot: "Bot", emptyWaiting: "No one is waiting for an agent",
     emptyAssigned: "No conversations with agents", emptyBot: "No bot conversations in the last 30 minutes",
     waited: "Waiting {t}", since: "Since {t}", takenBy: "Agent: {name}", you: "me", pick: "Pick a conversation from the queue",
