@@ -26,6 +26,7 @@ from app.container import Container
 from app.db import crud_audit, crud_sources
 from app.db.models import KbSource
 from app.errors import AppError, ErrorCode
+from app.kb import admin as kb_admin
 from app.kb.versions import Actor
 
 MAX_PATTERNS = 20
@@ -222,18 +223,37 @@ async def update_source(
         return row
 
 
-async def remove_source(container: Container, *, tenant_id: str, source_id: str, actor: Actor) -> None:
-    """Forget the source and its sync history. Its documents stay in the knowledge base (delete them on
-    the Documents page, or sync before removing a source whose pages are gone)."""
+async def remove_source(
+    container: Container, *, tenant_id: str, source_id: str, actor: Actor, documents: bool = False
+) -> str | None:
+    """Forget the source and its sync history. Its documents stay in the knowledge base unless
+    ``documents``: then they are deleted too (``kb.admin.delete_documents``: a job builds a draft without
+    them, published as the tenant publishes any draft; the active version serves them until then) and the
+    job's id is returned. Refused (nothing written) while the source syncs, and with ``documents`` when its
+    pages are all the knowledge base holds."""
     async with container.sessions() as session:
         row = await crud_sources.get_source(session, tenant_id=tenant_id, source_id=source_id)
         if row is None:
             raise AppError(ErrorCode.NOT_FOUND, "no such source")
         if await crud_sources.unfinished_syncs(session, tenant_id=tenant_id, source_id=source_id):
             raise AppError(ErrorCode.SYNC_IN_PROGRESS, "the source is syncing; remove it when it is done")
+        name = row.name
+        doc_ids = [
+            i.document_id
+            for i in await crud_sources.list_items(session, tenant_id=tenant_id, source_id=source_id)
+            if i.document_id
+        ]
+    job_id = None
+    if documents and doc_ids:
+        job_id = await kb_admin.delete_documents(
+            container, tenant_id=tenant_id, actor=actor, document_ids=doc_ids, strict=False
+        )
+    async with container.sessions() as session:
         await crud_sources.delete_source(session, tenant_id=tenant_id, source_id=source_id)
         await crud_audit.record(
             session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
-            action="kb.source_remove", target_type="kb_source", target_id=source_id, data={"name": row.name},
+            action="kb.source_remove", target_type="kb_source", target_id=source_id,
+            data={"name": name, "documents": "deleted" if documents else "kept", "job_id": job_id},
         )  # fmt: skip
         await session.commit()
+    return job_id

@@ -126,30 +126,54 @@ async def delete_document(
     """Mark the document deleted; when the draft (or the active version) holds it, start a job that builds
     a draft without it (the active version keeps serving it until that draft is published). Returns the
     job id, or None when nothing had to be rebuilt."""
+    return await delete_documents(container, tenant_id=tenant_id, actor=actor, document_ids=[document_id])
+
+
+async def delete_documents(
+    container: Container, *, tenant_id: str, actor: Actor, document_ids: Sequence[str], strict: bool = True
+) -> str | None:
+    """``delete_document`` for several documents at once: one job rebuilds the draft without all of them.
+
+    ``strict``: an unknown or already deleted id is 404 ``not_found`` (with it off, such ids are passed
+    over: a source's removal deletes what is left of its pages). Refused with 409 ``conflict``, before
+    anything is written, while one of them is still being ingested or when they are all the knowledge base
+    holds."""
     working = await kb_versions.working_document_ids(container, tenant_id)
     async with container.sessions() as session:
-        doc = await crud_kb.get_document(session, tenant_id=tenant_id, document_id=document_id)
-        if doc is None or doc.status == "deleted":
-            raise AppError(ErrorCode.NOT_FOUND, "no such document")
-        if doc.status in kb_ingest.IN_FLIGHT:
-            raise AppError(
-                ErrorCode.CONFLICT, "the document is still being ingested; delete it when it is done"
-            )
-        if doc.id in working and len(working) == 1:
+        docs = []
+        for document_id in dict.fromkeys(document_ids):
+            doc = await crud_kb.get_document(session, tenant_id=tenant_id, document_id=document_id)
+            if doc is None or doc.status == "deleted":
+                if strict:
+                    raise AppError(ErrorCode.NOT_FOUND, "no such document")
+                continue
+            if doc.status in kb_ingest.IN_FLIGHT:
+                raise AppError(
+                    ErrorCode.CONFLICT, "the document is still being ingested; delete it when it is done"
+                )
+            docs.append(doc)
+        ids = {d.id for d in docs}
+        if working and working <= ids:
             raise AppError(
                 ErrorCode.CONFLICT,
-                "this is the knowledge base's only document: upload its replacement before deleting it",
+                "this would leave the knowledge base empty: upload the replacement before deleting "
+                + ("it" if len(working) == 1 else "them"),
             )
-        await crud_kb.set_document_status(session, tenant_id=tenant_id, document_id=doc.id, status="deleted")
-        await crud_audit.record(
-            session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
-            action="kb.document_delete", target_type="document", target_id=doc.id, data={"source": doc.source},
-        )  # fmt: skip
+        for doc in docs:
+            await crud_kb.set_document_status(
+                session, tenant_id=tenant_id, document_id=doc.id, status="deleted"
+            )
+            await crud_audit.record(
+                session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+                action="kb.document_delete", target_type="document", target_id=doc.id,
+                data={"source": doc.source},
+            )  # fmt: skip
         await session.commit()
-    if document_id not in working:
+    rebuild = [d.id for d in docs if d.id in working]
+    if not rebuild:
         return None
     job_id = await kb_ingest.create_removal_job(
-        container, tenant_id=tenant_id, document_ids=[document_id], created_by=actor.user_id
+        container, tenant_id=tenant_id, document_ids=rebuild, created_by=actor.user_id
     )
     await _start(container, tenant_id, job_id)
     return job_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -69,11 +69,19 @@ async def update_source(
 
 
 @router.delete("/{source_id}", status_code=204)
-async def remove_source(source_id: str, admin: AdminDep, container: ContainerDep) -> None:
-    """Forget the source and its history; its documents stay in the knowledge base."""
+async def remove_source(
+    source_id: str,
+    admin: AdminDep,
+    container: ContainerDep,
+    documents: Annotated[Literal["keep", "delete"], Query()] = "keep",
+) -> None:
+    """Forget the source and its history. ``documents=keep`` (default): its documents stay in the knowledge
+    base; ``documents=delete``: they are deleted too, through a draft without them (published as any draft
+    is; the job shows on the Documents page)."""
     await source_service.remove_source(
-        container, tenant_id=admin.tenant_id, source_id=source_id, actor=actor_of(admin)
-    )
+        container, tenant_id=admin.tenant_id, source_id=source_id, actor=actor_of(admin),
+        documents=documents == "delete",
+    )  # fmt: skip
 
 
 @router.post("/{source_id}/sync", status_code=202, response_model=SyncStarted)

@@ -21,7 +21,7 @@ export default {
       gatePassed: "黄金问题检查通过", gateRefused: "黄金问题检查未通过", version: "版本 {v}", active: "已生效", draft: "草稿待发布",
       stage: "阶段：{s}", key: "网址 / 文件", outcome: "结果", reason: "原因", started: "开始于", never: "从未同步",
       privateNote: "私有或本机地址只能由运维在命令行添加（--allow-private）。", report: "报告", capped: "已达页面上限",
-      disable: "停用", enable: "启用", remove: "移除", removeTitle: "移除数据源", removeBody: "移除「{n}」及其同步记录；已入库的文档保留。",
+      disable: "停用", enable: "启用", remove: "移除", removeTitle: "移除数据源", removeBody: "移除「{n}」及其同步记录；已入库的文档默认保留。", removeDocs: "同时从知识库删除它的文档（生成不含这些文档的草稿）",
     },
     en: {
       add: "Add website", name: "Name", kind: "Kind", where: "Where", schedule: "Schedule", items: "Pages/files", last: "Last sync", actions: "Actions",
@@ -33,7 +33,7 @@ export default {
       gatePassed: "Golden questions passed", gateRefused: "Golden questions refused it", version: "version {v}", active: "active", draft: "draft waiting to be published",
       stage: "Stage: {s}", key: "URL / file", outcome: "Outcome", reason: "Reason", started: "Started", never: "never synced",
       privateNote: "Private and loopback addresses are allowed by the operator only (kefu source add web --allow-private).", report: "Report", capped: "page cap reached",
-      disable: "Disable", enable: "Enable", remove: "Remove", removeTitle: "Remove source", removeBody: "Removes “{n}” and its sync history; its documents stay in the knowledge base.",
+      disable: "Disable", enable: "Enable", remove: "Remove", removeTitle: "Remove source", removeBody: "Removes “{n}” and its sync history; by default its documents stay in the knowledge base.", removeDocs: "Also delete its documents from the knowledge base (a draft without them is built)",
     },
   },
   async mount(root, ctx) {
@@ -137,8 +137,11 @@ export default {
     }
 
     async function remove(s) {
-      if (!(await ctx.confirm({ title: t("removeTitle"), body: [h("p", { text: t("removeBody", { n: s.name }) })], ok: t("remove"), danger: true }))) return;
-      try { await api("/admin/sources/" + encodeURIComponent(s.id), { method: "DELETE" }); } catch (err) { ctx.fail(err); }
+      const docs = h("input", { type: "checkbox", id: "src-remove-docs" });
+      const body = [h("p", { text: t("removeBody", { n: s.name }) }), h("label", { class: "k-check" }, docs, " " + t("removeDocs"))];
+      if (!(await ctx.confirm({ title: t("removeTitle"), body, ok: t("remove"), danger: true }))) return;
+      const query = docs.checked ? "?documents=delete" : "";
+      try { await api("/admin/sources/" + encodeURIComponent(s.id) + query, { method: "DELETE" }); } catch (err) { ctx.fail(err); }
       load();
     }
 

@@ -4,6 +4,7 @@ which honours ETag / If-None-Match and answers 410 and redirects, and Python's `
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -312,3 +313,70 @@ async def test_cli_sync_exit_status(kb: Container, bank: Tenant, site: HelpCentr
     assert await _sync(kb, bank.id, None, True, False) is True
     site.stop()
     assert await _sync(kb, bank.id, None, True, False) is False  # the site is down: the sync failed
+
+
+async def test_removing_a_source_can_take_its_documents_out_of_the_kb(
+    kb: Container, bank: Tenant, site: HelpCentre
+) -> None:
+    from app.db import crud_kb_admin
+
+    async def add(name: str, pages: str) -> str:
+        spec = sources.WebSourceSpec(sitemap=site.base_url + "/sitemap.xml", include=(f"/page-[{pages}].html",),
+                                     allow_private=True, delay_s=0.0)  # fmt: skip
+        config = sources.web_config(spec, kb.settings.connectors)
+        row = await sources.add_source(
+            kb, tenant_id=bank.id, kind="web", config=config, actor=SYSTEM, name=name
+        )
+        return row.id
+
+    first, second = await add("first", "123"), await add("second", "456")
+    for sid in (first, second):
+        run, outcome = await sync(kb, bank, sid)
+        assert run.status == "succeeded"
+        assert outcome.active
+    async with kb.sessions() as s:
+        items = await crud_sources.list_items(s, tenant_id=bank.id, source_id=first)
+    first_docs = {i.document_id for i in items}
+    assert len(first_docs) == 3
+    assert None not in first_docs
+
+    job_id = await sources.remove_source(kb, tenant_id=bank.id, source_id=first, actor=SYSTEM, documents=True)
+    assert job_id is not None
+    for _ in range(400):
+        async with kb.sessions() as s:
+            job = await s.get(IngestionJob, job_id)
+            if job is not None and job.status in ("succeeded", "failed"):
+                break
+        await asyncio.sleep(0.05)
+    assert job is not None
+    assert job.status == "succeeded", job.error_code
+    async with kb.sessions() as s:
+        assert await crud_sources.get_source(s, tenant_id=bank.id, source_id=first) is None
+        statuses = {d.id: d.status for d in (await s.execute(select(Document))).scalars()}
+        draft = await crud_kb_admin.get_open_draft(s, tenant_id=bank.id)
+        assert draft is not None
+        in_draft = set(await crud_kb.document_ids_of_version(s, version_id=draft.id))
+    assert all(statuses[d] == "deleted" for d in first_docs)
+    assert not in_draft & first_docs
+    assert len(in_draft) == 3  # the second source's pages stay
+    assert (
+        await top_source(kb, bank, "zorblax1 card fees") == site.base_url + "/page-1.html"
+    )  # live until published
+
+    # the last source's pages are all the KB holds: refused, nothing written
+    from app.errors import AppError, ErrorCode
+
+    with pytest.raises(AppError) as refused:
+        await sources.remove_source(kb, tenant_id=bank.id, source_id=second, actor=SYSTEM, documents=True)
+    assert refused.value.code == ErrorCode.CONFLICT
+    async with kb.sessions() as s:
+        assert await crud_sources.get_source(s, tenant_id=bank.id, source_id=second) is not None
+        assert all(
+            d.status != "deleted" for d in (await s.execute(select(Document))).scalars() if d.id in in_draft
+        )
+    # kept (the default): the source goes, its documents stay
+    assert await sources.remove_source(kb, tenant_id=bank.id, source_id=second, actor=SYSTEM) is None
+    async with kb.sessions() as s:
+        assert all(
+            d.status != "deleted" for d in (await s.execute(select(Document))).scalars() if d.id in in_draft
+        )
