@@ -20,7 +20,7 @@ from app.settings import Settings
 from dialog.channels.redis_channel import RedisEventChannel
 from dialog.stores.redis_store import RedisDialogStore
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import fake_container, seed_tenant, start_conversation
+from tests.unit.app.helpers import fake_container, seed_tenant, send_message, start_conversation
 
 pytestmark = pytest.mark.integration
 
@@ -58,11 +58,7 @@ async def test_turns_are_durable_in_postgres_and_hot_in_redis(
     tenant = await seed_tenant(c, "pgtenant", kb)
     async with _client(c) as client:
         cid, headers = await start_conversation(client, tenant)
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages",
-            json={"text": "如何申请信用卡分期？"},
-            headers=headers,
-        )
+        r = await send_message(client, cid, headers, "如何申请信用卡分期？")
         assert r.status_code == 200, r.text
         assert r.json()["citations"][0]["chunk_id"] == "faq-1"
         key = f"{redis_namespace}:dialog:{cid}:events"
@@ -74,11 +70,7 @@ async def test_turns_are_durable_in_postgres_and_hot_in_redis(
 
         # The hot copy is lost (eviction, a Redis restart): the next turn rebuilds it from PostgreSQL.
         await redis_client.delete(key)
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages",
-            json={"text": "How do I report a lost card?"},
-            headers=headers,
-        )
+        r = await send_message(client, cid, headers, "How do I report a lost card?")
         assert r.status_code == 200
         async with pg_sessions() as s:
             conv = await s.get(Conversation, cid)
@@ -108,9 +100,7 @@ async def test_replicas_share_live_events(
         queue = replica_b.events.subscribe(f"tenant:{tenant.id}:queue")
         async with watch, queue:
             await asyncio.sleep(0.05)
-            r = await client.post(
-                f"/api/v1/chat/conversations/{cid}/messages", json={"text": "转人工"}, headers=headers
-            )
+            r = await send_message(client, cid, headers, "转人工")
             assert r.json()["decision"] == "handoff"
             user_event = await asyncio.wait_for(watch.__anext__(), 5)
             handoff = await asyncio.wait_for(queue.__anext__(), 5)

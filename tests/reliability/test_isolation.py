@@ -39,6 +39,7 @@ from tests.unit.app.helpers import (
     fake_container,
     login,
     seed_tenant,
+    send_message,
     start_conversation,
     use_real_index,
 )
@@ -126,9 +127,7 @@ async def _seed(client: httpx.AsyncClient, container: object, i: int, plan: Tena
         cid, headers = await start_conversation(client, tenant)
         seeded.conversations[cid] = headers
         text = message if n == 0 else f"{message} {customer_marker(i)}"
-        r = await client.post(
-            f"{API}/chat/conversations/{cid}/messages", json={"text": text}, headers=headers
-        )
+        r = await send_message(client, cid, headers, text)
         assert r.status_code == 200, r.text
         seeded.reads.append(r.text)
         if plan.handoff and n == 1:

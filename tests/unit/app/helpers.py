@@ -163,6 +163,14 @@ async def start_conversation(client: httpx.AsyncClient, tenant: Tenant) -> tuple
     return body["id"], {"X-Conversation-Token": body["token"], "Origin": ORIGIN}
 
 
+async def send_message(
+    client: httpx.AsyncClient, cid: str, headers: dict[str, str], text: str, *, stream: bool = False
+) -> httpx.Response:
+    """The customer's message ``text`` to conversation ``cid`` (``stream``: the Server-Sent Events route)."""
+    path = f"/api/v1/chat/conversations/{cid}/messages" + ("/stream" if stream else "")
+    return await client.post(path, json={"text": text}, headers=headers)
+
+
 async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     r = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text

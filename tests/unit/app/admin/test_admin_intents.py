@@ -13,7 +13,7 @@ from app.container import Container
 from dialog.intents import IntentSet, load_intents_yaml
 from dialog.kb_profile import KB_INTENT, KBProfile
 from dialog.testing import DEMO_INTENTS, local_tracker
-from tests.unit.app.helpers import Tenant, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, login, seed_tenant, send_message, start_conversation
 
 MORTGAGE = {
     "name": "mortgage_early_repayment",
@@ -53,7 +53,7 @@ def trackers(container: Container) -> TenantTrackers:
 
 async def _say(client: httpx.AsyncClient, tenant: Tenant, text: str) -> dict:
     conv, headers = await start_conversation(client, tenant)
-    r = await client.post(f"/api/v1/chat/conversations/{conv}/messages", json={"text": text}, headers=headers)
+    r = await send_message(client, conv, headers, text)
     assert r.status_code == 200, r.text
     return r.json()
 

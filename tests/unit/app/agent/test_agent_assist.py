@@ -11,7 +11,7 @@ from app.container import Container
 from app.db import crud_audit, crud_tenancy
 from app.db.models import AuditEvent, CuratedAnswer
 from llm_backend.testing import ScriptedLLM
-from tests.unit.app.helpers import Tenant, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, login, seed_tenant, send_message, start_conversation
 
 API = "/api/v1"
 PHONE = "13812345678"
@@ -19,15 +19,9 @@ PHONE = "13812345678"
 
 async def _with_phone(client: httpx.AsyncClient, tenant: Tenant) -> str:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages",
-        json={"text": f"我的手机 {PHONE}，如何申请信用卡分期？"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, f"我的手机 {PHONE}，如何申请信用卡分期？")
     assert r.status_code == 200
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages", json={"text": "转人工"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "转人工")
     assert r.json()["decision"] == "handoff"
     return cid
 

@@ -21,7 +21,7 @@ from llm_backend.config import FallbackMode
 from llm_backend.prompt_text import system_text
 from llm_backend.testing import ScriptedLLM
 from llm_backend.types import Passage
-from tests.unit.app.helpers import Tenant, start_conversation
+from tests.unit.app.helpers import Tenant, send_message, start_conversation
 
 HOURS = "What are your branch opening hours?"
 
@@ -59,7 +59,7 @@ def test_echo() -> None:
 
 async def _ask(client: httpx.AsyncClient, tenant: Tenant, text: str) -> dict:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(f"/api/v1/chat/conversations/{cid}/messages", json={"text": text}, headers=headers)
+    r = await send_message(client, cid, headers, text)
     assert r.status_code == 200, r.text
     return r.json()
 

@@ -31,7 +31,7 @@ from privacy.config import PrivacyConfig
 from privacy.factory import build_vault_store
 from privacy.protocols import PiiMasker
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import Tenant, fake_container, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, fake_container, seed_tenant, send_message, start_conversation
 
 PHONE = "13812345678"
 EMAIL = "zhang.san@example.com"
@@ -89,9 +89,7 @@ async def test_phone_and_email_are_stored_as_placeholders_only(
     cid, headers = await start_conversation(client, tenant)
     live = container.events.subscribe(f"conv:{cid}")
     async with live:
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages", json={"text": MESSAGE}, headers=headers
-        )
+        r = await send_message(client, cid, headers, MESSAGE)
         assert r.status_code == 200, r.text
         published = [await live.__anext__(), await live.__anext__()]
     body = r.json()
@@ -136,7 +134,7 @@ async def test_agent_transcript_is_masked(client: httpx.AsyncClient, tenant: Ten
     from tests.unit.app.helpers import login
 
     cid, headers = await start_conversation(client, tenant)
-    await client.post(f"/api/v1/chat/conversations/{cid}/messages", json={"text": MESSAGE}, headers=headers)
+    await send_message(client, cid, headers, MESSAGE)
     agent = await login(client, tenant.agent_email)
     r = await client.get(f"/api/v1/agent/conversations/{cid}", headers=agent)
     first = r.json()["messages"][0]
@@ -219,9 +217,7 @@ async def test_no_raw_pii_in_postgres_redis_or_the_model_servers_requests(
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             cid, headers = await start_conversation(client, tenant)
-            r = await client.post(
-                f"/api/v1/chat/conversations/{cid}/messages/stream", json={"text": MESSAGE}, headers=headers
-            )
+            r = await send_message(client, cid, headers, MESSAGE, stream=True)
             assert r.status_code == 200, r.text
             transcript = (
                 await client.get(f"/api/v1/chat/conversations/{cid}/messages", headers=headers)
