@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -169,6 +170,14 @@ async def send_message(
     """The customer's message ``text`` to conversation ``cid`` (``stream``: the Server-Sent Events route)."""
     path = f"/api/v1/chat/conversations/{cid}/messages" + ("/stream" if stream else "")
     return await client.post(path, json={"text": text}, headers=headers)
+
+
+async def ask_once(client: httpx.AsyncClient, tenant: Tenant, text: str) -> dict[str, Any]:
+    """The reply (JSON body) to ``text`` as the first message of a new conversation; asserts a 200."""
+    cid, headers = await start_conversation(client, tenant)
+    r = await send_message(client, cid, headers, text)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
 
 
 async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
