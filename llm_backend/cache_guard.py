@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from llm_backend.figures import CN_DIGITS, EN_NUMBER_WORDS
+
 KEY_TERMS: dict[str, tuple[str, ...]] = {
     # products and tiers
     "credit_card": ("信用卡", "贷记卡", "credit card"),
@@ -135,36 +137,8 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _CN_NUMERAL = re.compile(
     r"[零一二两三四五六七八九十]+(?=年|期|个|月|天|日|次|笔|元|块|万|千|岁|小时|分钟|周|张)"
 )
-_CN_VALUE = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
-_EN_WORDS = (
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-)
-_EN_NUMBERS = {w: str(i) for i, w in enumerate(_EN_WORDS)}
+_CN_VALUE = {**CN_DIGITS, "十": 10}
+_EN_NUMBERS = {w: str(i) for i, w in enumerate(EN_NUMBER_WORDS)}
 _EN_NUMBER = re.compile(r"\b(" + "|".join(_EN_NUMBERS) + r")\b")
 
 _LEXICON = sorted(((syn, cls) for cls, syns in KEY_TERMS.items() for syn in syns), key=lambda p: -len(p[0]))

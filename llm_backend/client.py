@@ -117,26 +117,35 @@ class ResilientLLMClient:
                 raise LLMTimeout(f"{what}: no answer within {self._config.timeout_s:g} s") from None
             except LLMConnectError as exc:
                 self.breaker.failure()
-                if attempt >= self._config.max_retries:
-                    raise
-                delay = backoff_delay(
-                    attempt, base_s=self._config.retry_backoff_s, max_s=self._config.retry_backoff_max_s
-                )
-                logger.warning("%s: connect failed (%s); retry %d in %.2f s", what, exc, attempt + 1, delay)
+                await self._before_retry(exc, attempt, what=what)
                 attempt += 1
-                await self._sleep(delay)
                 continue
-            except LLMTimeout:
-                self.breaker.slow()
-                raise
-            except LLMUnavailable:
-                self.breaker.failure()
-                raise
-            except BaseException:
-                self.breaker.release()
+            except BaseException as exc:
+                self._settle(exc)
                 raise
             self.breaker.success()
             return result
+
+    def _settle(self, exc: BaseException) -> None:
+        """Feed the breaker a call that ended with ``exc``: a timeout counts as slow, an unavailable model
+        as a failure; anything else (a bad request, a cancellation) only releases the call's slot."""
+        if isinstance(exc, LLMTimeout):
+            self.breaker.slow()
+        elif isinstance(exc, LLMUnavailable):
+            self.breaker.failure()
+        else:
+            self.breaker.release()
+
+    async def _before_retry(self, exc: LLMConnectError, attempt: int, *, what: str) -> None:
+        """Wait the backoff before retry ``attempt + 1`` of a failed connect; raise ``exc`` when the
+        retries are spent."""
+        if attempt >= self._config.max_retries:
+            raise exc
+        delay = backoff_delay(
+            attempt, base_s=self._config.retry_backoff_s, max_s=self._config.retry_backoff_max_s
+        )
+        logger.warning("%s: connect failed (%s); retry %d in %.2f s", what, exc, attempt + 1, delay)
+        await self._sleep(delay)
 
     # -- the three calls ---------------------------------------------------------------------------------
 
@@ -203,26 +212,12 @@ class ResilientLLMClient:
             except LLMConnectError as exc:
                 await _close(source)
                 self.breaker.failure()
-                if attempt >= self._config.max_retries:
-                    raise
-                delay = backoff_delay(
-                    attempt, base_s=self._config.retry_backoff_s, max_s=self._config.retry_backoff_max_s
-                )
-                logger.warning("stream: connect failed (%s); retry %d in %.2f s", exc, attempt + 1, delay)
+                await self._before_retry(exc, attempt, what="stream")
                 attempt += 1
-                await self._sleep(delay)
                 continue
-            except LLMTimeout:
+            except BaseException as exc:
                 await _close(source)
-                self.breaker.slow()
-                raise
-            except LLMUnavailable:
-                await _close(source)
-                self.breaker.failure()
-                raise
-            except BaseException:
-                await _close(source)
-                self.breaker.release()
+                self._settle(exc)
                 raise
             break
 
@@ -244,14 +239,8 @@ class ResilientLLMClient:
                     raise LLMUnavailable(f"the stream broke mid-answer: {exc}") from exc
                 if delta:
                     yield delta
-        except LLMTimeout:
-            self.breaker.slow()
-            raise
-        except LLMUnavailable:
-            self.breaker.failure()
-            raise
-        except BaseException:
-            self.breaker.release()
+        except BaseException as exc:
+            self._settle(exc)
             raise
         else:
             self.breaker.success()

@@ -4,21 +4,20 @@ It reads a prompt made by ``build_rag_prompt``: when the turn put the composer's
 question (``prompts.with_evidence``), the answer is that evidence, verbatim; otherwise it composes one
 from the prompt's own passages and question. Either way the answer is the passages' clauses with their
 ``[n]``, so it goes through the same checks as a model's (output PII check, grounding, citations).
-Structured calls are refused with ``LLMUnavailable``: there is no model to fill a schema.
+Structured calls are refused with ``LLMUnavailable`` (``model_free.ModelFreeBackend``): there is no model
+to fill a schema.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from llm_backend.composer import ClauseComposer
 from llm_backend.config import ComposerConfig
-from llm_backend.errors import LLMUnavailable
+from llm_backend.model_free import ModelFreeBackend
 from llm_backend.prompt_text import detect_language, read_evidence
-from llm_backend.tokens import EstimatingCounter, TokenCounter, count_messages
-from llm_backend.types import ChatMessage, Completion, Passage
+from llm_backend.types import ChatMessage, Passage
 
 _PASSAGES = re.compile(r"<passages>\n(.*?)\n</passages>", re.DOTALL)
 _ONE = re.compile(r"^\[(\d+)\]([^\n]*)\n", re.MULTILINE)
@@ -46,15 +45,10 @@ def read_passages(messages: Sequence[ChatMessage]) -> tuple[list[Passage], str]:
     return passages, question
 
 
-class ComposerBackend:
+class ComposerBackend(ModelFreeBackend):
     def __init__(self, config: ComposerConfig | None = None, *, context_tokens: int = 32768) -> None:
-        self.model_name = "composer"
-        self.context_tokens = context_tokens
-        self.counter: TokenCounter = EstimatingCounter()
+        super().__init__("composer", context_tokens=context_tokens)
         self._composer = ClauseComposer(config)
-
-    async def warm_up(self) -> None:
-        return None
 
     def answer(self, messages: Sequence[ChatMessage]) -> str:
         last = next((m.content for m in reversed(messages) if m.role == "user"), "")
@@ -64,30 +58,3 @@ class ComposerBackend:
         passages, question = read_passages(messages)
         # numbered as in the prompt: composing over them in order keeps each [n]
         return self._composer.compose(question, passages, lang=detect_language(question)).text
-
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        max_tokens: int,
-        temperature: float,
-        json_schema: Mapping[str, Any] | None = None,
-    ) -> Completion:
-        if json_schema is not None:
-            raise LLMUnavailable("no generative model is configured (LLM__BACKEND=composer)")
-        return Completion(text=self.answer(messages), model=self.model_name, finish_reason="stop")
-
-    async def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
-    ) -> AsyncIterator[str]:
-        for line in self.answer(messages).splitlines(keepends=True):
-            yield line
-
-    async def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
-        return count_messages(self.counter, messages)
-
-    async def health(self) -> bool:
-        return True
-
-    async def aclose(self) -> None:
-        return None

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
-from llm_backend.figures import cn_number
+from llm_backend.figures import EN_NUMBER_WORDS, cn_number
 
 Attribute = str  # one of ATTRIBUTES' keys
 
@@ -169,26 +169,7 @@ QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 # Terms: a number with a period unit (3年, 三个月, 3-year, 12 months, 6期, 12 instalments).
-_EN_NUMBERS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-        ]
-    )
-}
+_EN_NUMBERS = {w: i for i, w in enumerate(EN_NUMBER_WORDS)}
 _TERM = re.compile(
     r"(\d+|[一二两三四五六七八九十]+|\b(?:" + "|".join(_EN_NUMBERS) + r"))\s?(?:个)?[\s-]?"
     r"(年期|年|个月|月期|月|期|天|日|years?|yrs?|months?|mths?|mos?|instalments?|installments?|days?)(?![a-z])",

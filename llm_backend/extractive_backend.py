@@ -3,20 +3,18 @@
 Selected with ``LLM__BACKEND=extractive`` (a deployment without a model, or a drill of the degraded
 mode). It reads the passages and the question back out of a prompt made by ``build_rag_prompt`` and
 answers exactly as ``fallback.extractive_answer`` would, citing ``[1]``. Structured calls are refused
-with ``LLMUnavailable``: there is no model to fill a schema.
+with ``LLMUnavailable`` (``model_free.ModelFreeBackend``): there is no model to fill a schema.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from llm_backend.errors import LLMUnavailable
 from llm_backend.fallback import extractive_answer
+from llm_backend.model_free import ModelFreeBackend
 from llm_backend.prompt_text import detect_language
-from llm_backend.tokens import EstimatingCounter, TokenCounter, count_messages
-from llm_backend.types import ChatMessage, Completion, Passage
+from llm_backend.types import ChatMessage, Passage
 
 _FIRST_PASSAGE = re.compile(r"<passages>\n\[1\]([^\n]*)\n(.*?)(?:\n\n\[2\]|\n</passages>)", re.DOTALL)
 _QUESTION = re.compile(r"<question>\n(.*?)\n</question>", re.DOTALL)
@@ -38,43 +36,10 @@ def read_prompt(messages: Sequence[ChatMessage]) -> tuple[list[Passage], str]:
     return passages, question
 
 
-class ExtractiveBackend:
+class ExtractiveBackend(ModelFreeBackend):
     def __init__(self, *, context_tokens: int = 32768) -> None:
-        self.model_name = "extractive"
-        self.context_tokens = context_tokens
-        self.counter: TokenCounter = EstimatingCounter()
+        super().__init__("extractive", context_tokens=context_tokens)
 
-    async def warm_up(self) -> None:
-        return None
-
-    def _answer(self, messages: Sequence[ChatMessage]) -> str:
+    def answer(self, messages: Sequence[ChatMessage]) -> str:
         passages, question = read_prompt(messages)
         return extractive_answer(passages, question=question, lang=detect_language(question)).text
-
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        max_tokens: int,
-        temperature: float,
-        json_schema: Mapping[str, Any] | None = None,
-    ) -> Completion:
-        if json_schema is not None:
-            raise LLMUnavailable("no generative model is configured (LLM__BACKEND=extractive)")
-        text = self._answer(messages)
-        return Completion(text=text, model=self.model_name, finish_reason="stop")
-
-    async def stream(
-        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
-    ) -> AsyncIterator[str]:
-        for line in self._answer(messages).splitlines(keepends=True):
-            yield line
-
-    async def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
-        return count_messages(self.counter, messages)
-
-    async def health(self) -> bool:
-        return True
-
-    async def aclose(self) -> None:
-        return None

@@ -15,7 +15,8 @@ from typing import Literal
 
 FigureKind = Literal["rate", "amount", "duration", "clock", "count"]
 
-_CN_DIGIT = {
+# The Chinese digits (zh numerals without units); also read by cache_guard and composer_lexicon.
+CN_DIGITS = {
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -29,6 +30,22 @@ _CN_DIGIT = {
     "八": 8,
     "九": 9,
 }
+# English number words, zero to twelve (index = value).
+EN_NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
 _SCALE = r"(?:\s?(?:万|千|million|thousand|k)\b|万|千)?"
@@ -89,8 +106,8 @@ def cn_number(text: str) -> int | None:
     """``三`` 3, ``十二`` 12, ``二十`` 20, ``一百五十`` 150, ``两千`` 2000; None when it is not a numeral."""
     total, current = 0, 0
     for ch in text:
-        if ch in _CN_DIGIT:
-            current = _CN_DIGIT[ch]
+        if ch in CN_DIGITS:
+            current = CN_DIGITS[ch]
         elif ch in _CN_UNIT:
             total += (current or 1) * _CN_UNIT[ch]
             current = 0

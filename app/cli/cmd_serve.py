@@ -20,13 +20,13 @@ def register(cli: Clis) -> None:
         ),
     ) -> None:
         """Serve the API, the widget, the agent console and the admin console."""
-        from app.edge.serving import SecretsRefused, WorkersRefused
+        from app.edge.serving import ServeRefused
         from app.edge.serving import serve as run_server
         from app.settings import get_settings
 
         settings = get_settings()
         try:
             run_server(settings, host=host or settings.host, port=port or settings.port, workers=workers)
-        except (SecretsRefused, WorkersRefused) as exc:
+        except ServeRefused as exc:
             typer.echo(f"kefu serve: {exc}", err=True)
             raise typer.Exit(2) from None

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
+from app.db.crud_rows import added, in_tenant
 from app.db.models import CannedResponse, Conversation, CuratedAnswer, Handoff, User
 
 # --- canned responses ------------------------------------------------------------------------------------
@@ -32,17 +33,14 @@ async def count_canned(session: AsyncSession, *, tenant_id: str) -> int:
 
 
 async def get_canned(session: AsyncSession, *, tenant_id: str, canned_id: str) -> CannedResponse | None:
-    stmt = select(CannedResponse).where(CannedResponse.id == canned_id, CannedResponse.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, CannedResponse, tenant_id=tenant_id, row_id=canned_id)
 
 
 async def create_canned(
     session: AsyncSession, *, tenant_id: str, title: str, text: str, lang: str, created_by: str | None
 ) -> CannedResponse:
     row = CannedResponse(tenant_id=tenant_id, title=title, text=text, lang=lang, created_by=created_by)
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def update_canned(
@@ -79,14 +77,11 @@ async def create_curated(
         status="pending",
         proposed_by=proposed_by,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def get_curated(session: AsyncSession, *, tenant_id: str, curated_id: str) -> CuratedAnswer | None:
-    stmt = select(CuratedAnswer).where(CuratedAnswer.id == curated_id, CuratedAnswer.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, CuratedAnswer, tenant_id=tenant_id, row_id=curated_id)
 
 
 async def list_curated(

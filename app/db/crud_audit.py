@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.crud_rows import added
 from app.db.models import AuditEvent
 
 
@@ -31,9 +32,7 @@ async def record(
         target_id=target_id,
         data=data or {},
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def list_events(

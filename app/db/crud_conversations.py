@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
+from app.db.crud_rows import added
 from app.db.models import Conversation, DialogEventRow, Feedback, Handoff, Message
 
 
@@ -27,9 +28,7 @@ async def create_conversation(
     conv = Conversation(
         tenant_id=tenant_id, widget_key_id=widget_key_id, channel=channel, lang=lang, status="bot"
     )
-    session.add(conv)
-    await session.flush()
-    return conv
+    return await added(session, conv)
 
 
 async def get_conversation(
@@ -158,9 +157,7 @@ async def add_message(
         msg.id = message_id
     if prompt_refs is not None:  # else SQL NULL (an explicit None would store JSON null)
         msg.prompt_refs = prompt_refs
-    session.add(msg)
-    await session.flush()
-    return msg
+    return await added(session, msg)
 
 
 async def list_messages(
@@ -226,9 +223,7 @@ async def add_feedback(
     row = Feedback(
         tenant_id=tenant_id, conversation_id=conversation_id, message_id=message_id, thumbs=thumbs, csat=csat
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def create_handoff(
@@ -237,9 +232,7 @@ async def create_handoff(
     row = Handoff(
         tenant_id=tenant_id, conversation_id=conversation_id, reason=reason, context=context, status="waiting"
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def get_open_handoff(session: AsyncSession, *, tenant_id: str, conversation_id: str) -> Handoff | None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
+from app.db.crud_rows import added, in_tenant
 from app.db.models import (
     Chunk,
     Document,
@@ -34,9 +35,7 @@ async def get_or_create_collection(session: AsyncSession, *, tenant_id: str, nam
     if found is not None:
         return found
     row = KbCollection(tenant_id=tenant_id, name=name, description="")
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def find_live_document_by_hash(
@@ -74,14 +73,11 @@ async def create_document(
         status="queued",
         raw=raw,
     )
-    session.add(doc)
-    await session.flush()
-    return doc
+    return await added(session, doc)
 
 
 async def get_document(session: AsyncSession, *, tenant_id: str, document_id: str) -> Document | None:
-    stmt = select(Document).where(Document.id == document_id, Document.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, Document, tenant_id=tenant_id, row_id=document_id)
 
 
 async def get_document_raw(session: AsyncSession, *, tenant_id: str, document_id: str) -> bytes | None:
@@ -241,8 +237,7 @@ async def activate_version(
 
 
 async def get_version(session: AsyncSession, *, tenant_id: str, version_id: str) -> KbVersion | None:
-    stmt = select(KbVersion).where(KbVersion.id == version_id, KbVersion.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, KbVersion, tenant_id=tenant_id, row_id=version_id)
 
 
 async def get_active_version(session: AsyncSession, *, tenant_id: str) -> KbVersion | None:
@@ -277,14 +272,11 @@ async def create_job(
         result={},
         created_by=created_by,
     )
-    session.add(job)
-    await session.flush()
-    return job
+    return await added(session, job)
 
 
 async def get_job(session: AsyncSession, *, tenant_id: str, job_id: str) -> IngestionJob | None:
-    stmt = select(IngestionJob).where(IngestionJob.id == job_id, IngestionJob.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, IngestionJob, tenant_id=tenant_id, row_id=job_id)
 
 
 async def update_job(
@@ -335,9 +327,7 @@ async def add_golden_question(
     row = GoldenQuestion(
         tenant_id=tenant_id, question=question, lang=lang, expected_document_ids=expected_document_ids
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def list_golden_questions(session: AsyncSession, *, tenant_id: str) -> Sequence[GoldenQuestion]:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.crud_rows import in_tenant
 from app.db.models import (
     AuditEvent,
     Document,
@@ -146,8 +147,7 @@ async def delete_golden_question(session: AsyncSession, *, tenant_id: str, quest
 
 
 async def get_intent(session: AsyncSession, *, tenant_id: str, intent_id: str) -> Intent | None:
-    stmt = select(Intent).where(Intent.id == intent_id, Intent.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, Intent, tenant_id=tenant_id, row_id=intent_id)
 
 
 async def get_intent_by_name(session: AsyncSession, *, tenant_id: str, name: str) -> Intent | None:

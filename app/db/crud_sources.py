@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
+from app.db.crud_rows import added, in_tenant
 from app.db.models import KbSource, KbSourceItem, KbSourceSync
 
 # --- sources ---------------------------------------------------------------------------------------------
@@ -40,14 +41,11 @@ async def create_source(
         enabled=True,
         created_by=created_by,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def get_source(session: AsyncSession, *, tenant_id: str, source_id: str) -> KbSource | None:
-    stmt = select(KbSource).where(KbSource.id == source_id, KbSource.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, KbSource, tenant_id=tenant_id, row_id=source_id)
 
 
 async def get_source_by_name(session: AsyncSession, *, tenant_id: str, name: str) -> KbSource | None:
@@ -162,14 +160,11 @@ async def create_sync(
         gate={},
         created_by=created_by,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def get_sync(session: AsyncSession, *, tenant_id: str, sync_id: str) -> KbSourceSync | None:
-    stmt = select(KbSourceSync).where(KbSourceSync.id == sync_id, KbSourceSync.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, KbSourceSync, tenant_id=tenant_id, row_id=sync_id)
 
 
 async def list_syncs(

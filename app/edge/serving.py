@@ -43,31 +43,41 @@ APP_FACTORY = "app.main:app_from_environment"
 WORKER_HEALTHCHECK_S = 30
 
 
-class WorkersRefused(Exception):
+class ServeRefused(Exception):
+    """A server start refused, with the ``problems`` that refused it; the message reads
+    ``[<code>] <why>: <problems>. <what to do>``."""
+
+    code = "serve_refused"
+
+    def __init__(self, why: str, problems: list[str], remedy: str) -> None:
+        self.problems = problems
+        super().__init__(f"[{self.code}] {why}: " + "; ".join(problems) + f". {remedy}")
+
+
+class WorkersRefused(ServeRefused):
     """``SERVER__WORKERS`` > 1 with a configuration whose state would stay inside each worker."""
 
     code = "workers_need_shared_state"
 
     def __init__(self, workers: int, problems: list[str]) -> None:
-        self.problems = problems
         super().__init__(
-            f"[{self.code}] SERVER__WORKERS={workers} needs every piece of shared state in PostgreSQL and "
-            "Redis: " + "; ".join(problems) + ". Fix these, or run one worker per replica."
+            f"SERVER__WORKERS={workers} needs every piece of shared state in PostgreSQL and Redis",
+            problems,
+            "Fix these, or run one worker per replica.",
         )
 
 
-class SecretsRefused(Exception):
+class SecretsRefused(ServeRefused):
     """The built-in (or placeholder, or weak) secrets on a server that binds to a reachable address: anyone
     who reads the source could forge conversation tokens and open the vault."""
 
     code = "builtin_secrets_refused"
 
     def __init__(self, host: str, problems: list[str]) -> None:
-        self.problems = problems
         super().__init__(
-            f"[{self.code}] binding to {host} makes this server reachable from other machines, whatever "
-            "ENVIRONMENT says: " + "; ".join(problems) + ". Set real secrets (at least 32 characters "
-            "each), or bind to 127.0.0.1 for development."
+            f"binding to {host} makes this server reachable from other machines, whatever ENVIRONMENT says",
+            problems,
+            "Set real secrets (at least 32 characters each), or bind to 127.0.0.1 for development.",
         )
 
 

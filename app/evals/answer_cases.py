@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from app.evals.answer_grading import KINDS
+from app.evals.jsonl import read_items
 
 Expect = Literal["answer", "refuse", "clear"]
 EXPECTS: tuple[Expect, ...] = ("answer", "refuse", "clear")
@@ -100,20 +101,9 @@ def parse_case(raw: dict[str, Any], *, set_name: str) -> Case:
 def read_cases(path: Path, *, set_name: str | None = None) -> list[Case]:
     """The cases of one JSONL file; the set is named after the file (``answers_dev.jsonl`` -> ``dev``)."""
     name = set_name or path.stem.removeprefix("answers_")
-    out: list[Case] = []
-    seen: set[str] = set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            case = parse_case(json.loads(line), set_name=name)
-        except (ValueError, TypeError) as exc:
-            raise CaseError(f"{path}:{n}: {exc}") from exc
-        if case.id in seen:
-            raise CaseError(f"{path}:{n}: duplicate id {case.id!r}")
-        seen.add(case.id)
-        out.append(case)
-    return out
+    return read_items(
+        path, lambda line: parse_case(json.loads(line), set_name=name), lambda c: c.id, error=CaseError
+    )
 
 
 def read_all(paths: Sequence[Path]) -> list[Case]:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from llm_backend.figures import cn_number
+
 Kind = Literal["rate", "money", "duration", "clock", "phone"]
 KINDS: tuple[Kind, ...] = ("rate", "money", "duration", "clock", "phone")
 
@@ -48,20 +50,6 @@ _REFUSAL_TEXT = re.compile(
 # Figures a reply may always state without contradicting anything: the demo bank's own contact numbers
 # and the service hours every page repeats ("24 hours", "24小时").
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 _CN_NUMERAL = re.compile(r"([零〇一二两三四五六七八九十百]+)(?=个|天|小时|分钟|周|星期|年|期|次|笔|日|万|千)")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u301c~]")
 _RANGE = re.compile(r"(\d)(?:至|到|to|-)(?=\d)")
@@ -69,25 +57,6 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _TRAILING_ZEROS = re.compile(r"(\d+)\.(\d*?)0+(?!\d)")
 _WAN = re.compile(r"(\d+(?:\.\d+)?)(万|千)")
 _NUM = r"\d+(?:\.\d+)?"
-
-
-def _cn_number(s: str) -> int | None:
-    """``十二`` -> 12, ``二十`` -> 20, ``三`` -> 3, ``一百`` -> 100; None for what is not a plain numeral."""
-    if not s:
-        return None
-    total, current = 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            return None
-    return total + current
 
 
 def _number_text(value: Decimal) -> str:
@@ -101,7 +70,7 @@ def _scale(match: re.Match[str]) -> str:
 
 
 def _cn_numeral(match: re.Match[str]) -> str:
-    n = _cn_number(match.group(1))
+    n = cn_number(match.group(1))
     return match.group(1) if n is None else str(n)
 
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from app.chat.decision import answers_first
 from app.chat.types import retrieval_signal
+from app.evals.jsonl import read_items
 from dialog.events import UserSaid
 from dialog.policy import Policy
 from dialog.protocols import Decision, Tracker, TrackResult
@@ -50,24 +51,19 @@ class Question:
 def read_questions(path: Path, *, set_name: str) -> list[Question]:
     """JSONL of ``{"id", "lang", "query", "relevant": [...]}`` (the golden-question format): an empty
     ``relevant`` marks a question the KB does not answer. Errors name the line."""
-    out: list[Question] = []
-    seen: set[str] = set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+
+    def parse(line: str) -> Question:
         try:
             raw = json.loads(line)
             q = Question(str(raw["id"]), str(raw.get("lang", "")), str(raw["query"]),
                          bool(raw["relevant"]), set_name)  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}:{n}: not a question ({exc})") from exc
+            raise ValueError(f"not a question ({exc})") from exc
         if not q.query.strip():
-            raise ValueError(f"{path}:{n}: empty query")
-        if q.id in seen:
-            raise ValueError(f"{path}:{n}: duplicate id {q.id!r}")
-        seen.add(q.id)
-        out.append(q)
-    return out
+            raise ValueError("empty query")
+        return q
+
+    return read_items(path, parse, lambda q: q.id)
 
 
 @dataclass(frozen=True, slots=True)

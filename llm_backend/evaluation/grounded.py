@@ -107,15 +107,17 @@ class GroundedReport:
     rows: list[Graded] = field(default_factory=list)
     served: bool = False  # rows carry the served answer too
 
-    def summary(self, *, served: bool = False) -> dict[str, float]:
-        """Shares over the raw answers, or over the served ones (``served``)."""
+    def _split(self, served: bool) -> tuple[list[Graded], list[Graded], tuple[str, str, str]]:
+        """(answerable rows, unanswerable rows, the fields to read: cites relevant, has facts, no answer)."""
         ans = [r for r in self.rows if r.answerable]
         un = [r for r in self.rows if not r.answerable]
-        cites, facts, no_answer = (
-            ("served_cites_relevant", "served_has_facts", "served_no_answer")
-            if served
-            else ("cites_relevant", "has_facts", "said_no_answer")
-        )
+        if served:
+            return ans, un, ("served_cites_relevant", "served_has_facts", "served_no_answer")
+        return ans, un, ("cites_relevant", "has_facts", "said_no_answer")
+
+    def summary(self, *, served: bool = False) -> dict[str, float]:
+        """Shares over the raw answers, or over the served ones (``served``)."""
+        ans, un, (cites, facts, no_answer) = self._split(served)
 
         def share(items: list[Graded], pred: str) -> float:
             return sum(bool(getattr(r, pred)) for r in items) / max(1, len(items))
@@ -133,13 +135,7 @@ class GroundedReport:
         }
 
     def _counts(self, served: bool) -> str:
-        ans = [r for r in self.rows if r.answerable]
-        un = [r for r in self.rows if not r.answerable]
-        cites, facts, no_answer = (
-            ("served_cites_relevant", "served_has_facts", "served_no_answer")
-            if served
-            else ("cites_relevant", "has_facts", "said_no_answer")
-        )
+        ans, un, (cites, facts, no_answer) = self._split(served)
 
         def n(items: list[Graded], *preds: str) -> str:
             return f"{sum(all(bool(getattr(r, p)) for p in preds) for r in items)}/{len(items)}"

@@ -20,22 +20,12 @@ class TestScriptedLLM(LLMClientContract):
         return ScriptedLLM()
 
 
-class TestExtractiveClient(LLMClientContract):
-    @pytest.fixture
-    async def client(self, tmp_path: Path) -> LLMClient:
-        client = build_llm_client(LLMConfig(backend="extractive"), tmp_path)
-        await client.warm_up()
-        return client
+class TestModelFreeClient(LLMClientContract):
+    """The two backends without a generative model: ``extractive`` and ``composer``."""
 
-    @pytest.mark.skip(reason="no generative model: structured calls are refused by design (unit-tested)")
-    async def test_structured_returns_an_object_valid_for_the_schema(self, client: LLMClient) -> None:
-        raise AssertionError
-
-
-class TestComposerClient(LLMClientContract):
-    @pytest.fixture
-    async def client(self, tmp_path: Path) -> LLMClient:
-        client = build_llm_client(LLMConfig(backend="composer"), tmp_path)
+    @pytest.fixture(params=["extractive", "composer"])
+    async def client(self, request: pytest.FixtureRequest, tmp_path: Path) -> LLMClient:
+        client = build_llm_client(LLMConfig(backend=request.param), tmp_path)
         await client.warm_up()
         return client
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine
 from app.settings import Settings
+from tests.integration.stack import stack_settings_of
 from tests.pg import fresh_database
 
 
@@ -51,11 +52,4 @@ async def pg_sessions(pg_engine: AsyncEngine) -> AsyncIterator[async_sessionmake
 @pytest.fixture
 def stack_settings(pg_url: str, service_urls: tuple[str, str], redis_namespace: str) -> Settings:
     """The app's settings on this session's database and the real Redis, under this test's namespace."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        environment="test",
-        database_url=pg_url,
-        redis_url=service_urls[1],
-        redis_namespace=redis_namespace,
-        log_json=False,
-    )
+    return stack_settings_of(pg_url, service_urls[1], redis_namespace, log_json=False)

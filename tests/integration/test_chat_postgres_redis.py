@@ -10,37 +10,18 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.container import Container
 from app.db.engine import session_factory
 from app.db.models import Conversation, DialogEventRow, Message, Tenant
 from app.main import create_app
 from app.settings import Settings
-from dialog.channels.redis_channel import RedisEventChannel
-from dialog.stores.redis_store import RedisDialogStore
+from tests.integration.stack import redis_container
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import fake_container, seed_tenant, start_conversation
+from tests.unit.app.helpers import seed_tenant, send_message, start_conversation
 
 pytestmark = pytest.mark.integration
-
-
-def _replica(
-    settings: Settings,
-    engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
-    redis: Redis,
-    kb: StaticKnowledgeBases,
-) -> Container:
-    ns = settings.redis_namespace
-    return fake_container(
-        settings,
-        engine,
-        sessions,
-        knowledge=kb,
-        dialog_store=RedisDialogStore(redis, ttl_s=3600, prefix=f"{ns}:dialog:"),
-        events=RedisEventChannel(redis, prefix=f"{ns}:events:"),
-    )
 
 
 def _client(container: Container) -> httpx.AsyncClient:
@@ -54,15 +35,11 @@ async def test_turns_are_durable_in_postgres_and_hot_in_redis(
     stack_settings: Settings, pg_engine: AsyncEngine, pg_sessions, redis_client: Redis, redis_namespace: str
 ) -> None:
     kb = StaticKnowledgeBases()
-    c = _replica(stack_settings, pg_engine, pg_sessions, redis_client, kb)
+    c = redis_container(stack_settings, pg_engine, pg_sessions, redis_client, kb)
     tenant = await seed_tenant(c, "pgtenant", kb)
     async with _client(c) as client:
         cid, headers = await start_conversation(client, tenant)
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages",
-            json={"text": "如何申请信用卡分期？"},
-            headers=headers,
-        )
+        r = await send_message(client, cid, headers, "如何申请信用卡分期？")
         assert r.status_code == 200, r.text
         assert r.json()["citations"][0]["chunk_id"] == "faq-1"
         key = f"{redis_namespace}:dialog:{cid}:events"
@@ -74,11 +51,7 @@ async def test_turns_are_durable_in_postgres_and_hot_in_redis(
 
         # The hot copy is lost (eviction, a Redis restart): the next turn rebuilds it from PostgreSQL.
         await redis_client.delete(key)
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages",
-            json={"text": "How do I report a lost card?"},
-            headers=headers,
-        )
+        r = await send_message(client, cid, headers, "How do I report a lost card?")
         assert r.status_code == 200
         async with pg_sessions() as s:
             conv = await s.get(Conversation, cid)
@@ -99,8 +72,8 @@ async def test_replicas_share_live_events(
     stack_settings: Settings, pg_engine: AsyncEngine, pg_sessions, redis_client: Redis
 ) -> None:
     kb = StaticKnowledgeBases()
-    replica_a = _replica(stack_settings, pg_engine, pg_sessions, redis_client, kb)
-    replica_b = _replica(stack_settings, pg_engine, pg_sessions, redis_client, kb)
+    replica_a = redis_container(stack_settings, pg_engine, pg_sessions, redis_client, kb)
+    replica_b = redis_container(stack_settings, pg_engine, pg_sessions, redis_client, kb)
     tenant = await seed_tenant(replica_a, "livetenant", kb)
     async with _client(replica_a) as client:
         cid, headers = await start_conversation(client, tenant)
@@ -108,9 +81,7 @@ async def test_replicas_share_live_events(
         queue = replica_b.events.subscribe(f"tenant:{tenant.id}:queue")
         async with watch, queue:
             await asyncio.sleep(0.05)
-            r = await client.post(
-                f"/api/v1/chat/conversations/{cid}/messages", json={"text": "转人工"}, headers=headers
-            )
+            r = await send_message(client, cid, headers, "转人工")
             assert r.json()["decision"] == "handoff"
             user_event = await asyncio.wait_for(watch.__anext__(), 5)
             handoff = await asyncio.wait_for(queue.__anext__(), 5)
@@ -132,8 +103,8 @@ async def test_concurrent_turns_on_one_conversation_lose_nothing(
     for real (concurrent transactions cannot share one rolled-back connection) and deletes its tenant."""
     kb = StaticKnowledgeBases()
     sessions = session_factory(pg_engine)
-    a = _replica(stack_settings, pg_engine, sessions, redis_client, kb)
-    b = _replica(stack_settings, pg_engine, sessions, redis_client, kb)
+    a = redis_container(stack_settings, pg_engine, sessions, redis_client, kb)
+    b = redis_container(stack_settings, pg_engine, sessions, redis_client, kb)
     tenant = await seed_tenant(a, "conc" + uuid.uuid4().hex[:8], kb)
     try:
         async with _client(a) as ca, _client(b) as cb:

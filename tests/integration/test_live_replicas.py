@@ -33,9 +33,9 @@ from app.runtime.redis_client import events_client
 from app.settings import Settings
 from app.wiring import _dialog_stores, _redis
 from privacy.factory import build_vault_store
-from tests.integration.sse import sse_events
+from tests.integration.sse import EventFeed
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import fake_container, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import fake_container, login, seed_tenant, send_message, start_conversation
 
 pytestmark = pytest.mark.integration
 
@@ -109,27 +109,17 @@ async def test_agent_on_replica_a_reaches_the_widget_stream_on_replica_b(
                 httpx.AsyncClient(base_url=url_b, timeout=httpx.Timeout(10, read=15)) as on_b,
             ):
                 cid, headers = await start_conversation(on_b, tenant)
-                r = await on_b.post(
-                    f"{API}/chat/conversations/{cid}/messages",
-                    json={"text": f"我的手机 {PHONE}，转人工"},
-                    headers=headers,
-                )
+                r = await send_message(on_b, cid, headers, f"我的手机 {PHONE}，转人工")
                 assert r.json()["decision"] == "handoff", r.text
                 agent = await login(on_a, tenant.agent_email)
 
-                received: list[tuple[str, dict[str, Any]]] = []
                 async with on_b.stream(
                     "GET", f"{API}/chat/conversations/{cid}/events", headers=headers
                 ) as stream:
                     assert stream.status_code == 200
-                    feed = sse_events(stream)
+                    feed = EventFeed(stream, timeout_s=10)
 
-                    async def next_event() -> tuple[str, dict[str, Any]]:
-                        item = await asyncio.wait_for(feed.__anext__(), 10)
-                        received.append(item)
-                        return item
-
-                    assert (await next_event())[0] == "ready"  # subscribed on B: nothing can be missed now
+                    assert (await feed.next())[0] == "ready"  # subscribed on B: nothing can be missed now
                     sent = await on_a.post(
                         f"{API}/agent/conversations/{cid}/messages",
                         json={"text": f"您好，我们会致电 {PHONE} 核实。"},
@@ -137,11 +127,11 @@ async def test_agent_on_replica_a_reaches_the_widget_stream_on_replica_b(
                     )
                     assert sent.status_code == 201, sent.text
                     assert sent.json()["text"] == "您好，我们会致电 <PHONE_NUMBER_1> 核实。"
-                    assert (await next_event())[0] == "agent_joined"
-                    kind, message = await next_event()
+                    assert (await feed.next())[0] == "agent_joined"
+                    kind, message = await feed.next()
                     back = await on_a.post(f"{API}/agent/conversations/{cid}/return", headers=agent)
                     assert back.status_code == 200, back.text
-                    resumed = await next_event()
+                    resumed = await feed.next()
         finally:
             async with session_factory(pg_engine)() as s:
                 await s.execute(delete(Tenant).where(Tenant.id == tenant.id))
@@ -154,4 +144,4 @@ async def test_agent_on_replica_a_reaches_the_widget_stream_on_replica_b(
     assert message["message_id"] == sent.json()["message_id"]
     assert "agent_id" not in message
     assert resumed[0] == "bot_resumed"
-    assert [e for e, _ in received] == ["ready", "agent_joined", "message", "bot_resumed"]
+    assert [e for e, _ in feed.received] == ["ready", "agent_joined", "message", "bot_resumed"]

@@ -28,7 +28,7 @@ import pytest
 
 from bench.load.procs import ROOT, LlmStub, Proc, free_port
 from tests.e2e.server import EMBEDDING_CACHE
-from tests.integration.sse import sse_events
+from tests.integration.sse import EventFeed, sse_events
 from tests.pg import fresh_database
 from tests.unit.app.helpers import METRICS_AUTH, METRICS_TOKEN
 
@@ -180,17 +180,11 @@ async def _drive(base: str, seed: dict[str, str], stub: LlmStub, proc: Proc) -> 
         agent = {"Authorization": "Bearer " + r.json()["token"]}
         assert await _pid(on_b) == pid_b
 
-        received: list[tuple[str, dict[str, Any]]] = []
         async with on_a.stream("GET", f"{API}/chat/conversations/{cid}/events", headers=headers) as stream:
             assert stream.status_code == 200
-            feed = sse_events(stream)
+            feed = EventFeed(stream, timeout_s=20)
 
-            async def next_event() -> tuple[str, dict[str, Any]]:
-                item = await asyncio.wait_for(feed.__anext__(), 20)
-                received.append(item)
-                return item
-
-            assert (await next_event())[0] == "ready"
+            assert (await feed.next())[0] == "ready"
             sent = await on_b.post(
                 f"{API}/agent/conversations/{cid}/messages",
                 json={"text": f"您好，我们会致电 {PHONE} 核实。"},
@@ -198,8 +192,8 @@ async def _drive(base: str, seed: dict[str, str], stub: LlmStub, proc: Proc) -> 
             )
             assert sent.status_code == 201, sent.text
             assert await _pid(on_b) == pid_b  # the agent's message went through worker B
-            assert (await next_event())[0] == "agent_joined"
-            kind, message = await next_event()
+            assert (await feed.next())[0] == "agent_joined"
+            kind, message = await feed.next()
         assert kind == "message"
         assert message["role"] == "agent"
         assert message["text"] == f"您好，我们会致电 {PHONE} 核实。"  # A restored it from the vault in Redis

@@ -18,6 +18,7 @@ from tests.unit.app.helpers import (
     Tenant,
     login,
     seed_tenant,
+    send_message,
     start_conversation,
     use_real_index,
 )
@@ -118,11 +119,7 @@ async def test_reveal_is_audited_without_the_value(
     client: httpx.AsyncClient, tenant: Tenant, container: Container
 ) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages",
-        json={"text": f"my phone is {PHONE}, how do I freeze a lost card?"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, f"my phone is {PHONE}, how do I freeze a lost card?")
     assert r.status_code == 200
     admin = await login(client, tenant.admin_email)
     client.cookies.clear()

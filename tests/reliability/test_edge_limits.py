@@ -13,7 +13,7 @@ from app.container import Container
 from app.edge.config import RateLimit
 from app.edge.ratelimit import MemoryLimiter
 from tests.reliability.conftest import asgi_client, make_settings
-from tests.unit.app.helpers import ORIGIN, PASSWORD, Tenant, seed_tenant, start_conversation
+from tests.unit.app.helpers import ORIGIN, PASSWORD, Tenant, seed_tenant, send_message, start_conversation
 
 
 def limited(container: Container, tmp_path: Path, **limits: dict[str, float]) -> httpx.AsyncClient:
@@ -70,9 +70,7 @@ async def test_turns_per_conversation(container: Container, tenant: Tenant, tmp_
         assert r.headers["access-control-allow-origin"] == ORIGIN  # the widget can read why
         assert "Retry-After" in r.headers["access-control-expose-headers"]
         # another conversation is not affected; reading the transcript is not a turn
-        ok = await client.post(
-            f"/api/v1/chat/conversations/{other}/messages", json={"text": "hi"}, headers=other_headers
-        )
+        ok = await send_message(client, other, other_headers, "hi")
         assert ok.status_code == 200
         assert (await client.get(url, headers=headers)).status_code == 200
         await asyncio.sleep(retry)

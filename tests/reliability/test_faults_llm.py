@@ -25,7 +25,7 @@ from llm_backend.config import LLMConfig
 from llm_backend.factory import build_llm_client
 from llm_backend.protocols import LLMClient
 from tests.reliability.conftest import asgi_client
-from tests.unit.app.helpers import METRICS_AUTH, Tenant, parse_sse, start_conversation
+from tests.unit.app.helpers import METRICS_AUTH, Tenant, parse_sse, send_message, start_conversation
 
 QUESTION = "What are the branch opening hours?"
 
@@ -67,9 +67,7 @@ async def api(container: Container, real_llm: LLMClient, stub: LlmStub) -> Async
 
 
 async def stream_turn(client: httpx.AsyncClient, cid: str, headers: dict[str, str]) -> list[tuple[str, dict]]:
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages/stream", json={"text": QUESTION}, headers=headers
-    )
+    r = await send_message(client, cid, headers, QUESTION, stream=True)
     assert r.status_code == 200, r.text
     return parse_sse(r.text)
 

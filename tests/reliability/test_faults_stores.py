@@ -41,6 +41,7 @@ from tests.unit.app.helpers import (
     fake_container,
     parse_sse,
     seed_tenant,
+    send_message,
     start_conversation,
 )
 
@@ -51,9 +52,7 @@ FAST_REDIS = RedisClientConfig(
 
 
 async def send(client: httpx.AsyncClient, cid: str, headers: dict[str, str], text: str) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": text}, headers=headers
-    )
+    return await send_message(client, cid, headers, text)
 
 
 async def durable(container: Container, cid: str) -> tuple[list[str], int, list[Event]]:
@@ -220,11 +219,7 @@ async def test_postgres_lost_mid_turn_leaves_only_whole_writes(
         _, version_before, _ = await durable(on_postgres, cid)
 
         async def stream() -> list[tuple[str, dict]]:
-            r = await client.post(
-                f"/api/v1/chat/conversations/{cid}/messages/stream",
-                json={"text": QUESTIONS[1]},
-                headers=headers,
-            )
+            r = await send_message(client, cid, headers, QUESTIONS[1], stream=True)
             return parse_sse(r.text)
 
         task = asyncio.create_task(stream())

@@ -33,7 +33,15 @@ from app.db.base import utcnow
 from app.db.engine import create_engine, session_factory
 from app.db.models import Conversation
 from tests.reliability.conftest import asgi_client, make_settings
-from tests.unit.app.helpers import PASSWORD, Tenant, fake_container, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import (
+    PASSWORD,
+    Tenant,
+    fake_container,
+    login,
+    seed_tenant,
+    send_message,
+    start_conversation,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = {"secret_key": "s" * 40, "vault_key": "v" * 40, "cookie_secure": True}
@@ -53,11 +61,7 @@ async def test_a_conversation_token_lapses_a_day_after_the_last_activity(
     client: httpx.AsyncClient, container: Container, tenant: Tenant
 ) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages",
-        json={"text": "my phone is 13800138000, how do I apply for a card?"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "my phone is 13800138000, how do I apply for a card?")
     assert r.status_code == 200, r.text
     await _age(container, cid, 23)  # idle for 23 h: still the customer's
     assert (

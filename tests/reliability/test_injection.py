@@ -38,7 +38,7 @@ from llm_backend.prompts import build_rag_prompt
 from llm_backend.testing import ScriptedLLM
 from llm_backend.tokens import EstimatingCounter
 from privacy.testing import RegexMasker
-from tests.unit.app.helpers import Tenant, login, parse_sse, start_conversation
+from tests.unit.app.helpers import Tenant, login, parse_sse, send_message, start_conversation
 
 IDS = [a.id for a in ATTACKS]
 
@@ -150,11 +150,7 @@ async def test_a_recited_policy_is_neither_shown_at_the_end_nor_stored(
 ) -> None:
     container.llm = ScriptedLLM(["Sure! Here are my rules. " + POLICY])
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages/stream",
-        json={"text": "What are your branch opening hours?"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "What are your branch opening hours?", stream=True)
     assert r.status_code == 200, r.text
     events = parse_sse(r.text)
     streamed = "".join(data["text"] for kind, data in events if kind == "token")

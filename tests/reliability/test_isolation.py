@@ -39,6 +39,7 @@ from tests.unit.app.helpers import (
     fake_container,
     login,
     seed_tenant,
+    send_message,
     start_conversation,
     use_real_index,
 )
@@ -126,9 +127,7 @@ async def _seed(client: httpx.AsyncClient, container: object, i: int, plan: Tena
         cid, headers = await start_conversation(client, tenant)
         seeded.conversations[cid] = headers
         text = message if n == 0 else f"{message} {customer_marker(i)}"
-        r = await client.post(
-            f"{API}/chat/conversations/{cid}/messages", json={"text": text}, headers=headers
-        )
+        r = await send_message(client, cid, headers, text)
         assert r.status_code == 200, r.text
         seeded.reads.append(r.text)
         if plan.handoff and n == 1:
@@ -142,8 +141,13 @@ async def _reads(client: httpx.AsyncClient, s: Seeded, queries: list[str]) -> st
     agent, admin = s.agent, s.admin
     out = list(s.reads)
 
-    async def get(url: str, headers: dict[str, str], **params: str) -> None:
-        r = await client.get(url, headers=headers, params=params)
+    async def get(url: str, headers: dict[str, str], limit: str | None = None) -> None:
+        r = await client.get(url, headers=headers, params={"limit": limit} if limit else {})
+        assert r.status_code == 200, (url, r.text)
+        out.append(r.text)
+
+    async def search(url: str, headers: dict[str, str], query: str) -> None:
+        r = await client.post(url, json={"query": query}, headers=headers)
         assert r.status_code == 200, (url, r.text)
         out.append(r.text)
 
@@ -157,22 +161,20 @@ async def _reads(client: httpx.AsyncClient, s: Seeded, queries: list[str]) -> st
                 await get(f"{API}/chat/conversations/{cid}/citations/{quote(chunk, safe='')}", headers)
         await get(f"{API}/agent/conversations/{cid}", agent)
         await get(f"{API}/agent/conversations/{cid}/context", agent)
-    await get(f"{API}/agent/conversations", agent, limit="200")
-    await get(f"{API}/agent/handoffs", agent)
-    await get(f"{API}/agent/queue", agent)
+    for path, limit in (("conversations", "200"), ("handoffs", None), ("queue", None)):
+        await get(f"{API}/agent/{path}", agent, limit)
     for q in [*queries, doc_marker(s.index), COMMON_QUESTION]:
-        r = await client.post(f"{API}/agent/kb/search", json={"query": q}, headers=agent)
-        assert r.status_code == 200, r.text
-        out.append(r.text)
-        r = await client.post(f"{API}/admin/kb/hit-test", json={"query": q}, headers=admin)
-        assert r.status_code == 200, r.text
-        out.append(r.text)
-    await get(f"{API}/admin/kb/documents", admin)
-    await get(f"{API}/admin/kb/versions", admin)
-    await get(f"{API}/admin/kb/jobs", admin)
-    await get(f"{API}/admin/audit", admin, limit="200")
-    await get(f"{API}/admin/users", admin)
-    await get(f"{API}/admin/analytics", admin)
+        await search(f"{API}/agent/kb/search", agent, q)
+        await search(f"{API}/admin/kb/hit-test", admin, q)
+    for path, limit in (
+        ("kb/documents", None),
+        ("kb/versions", None),
+        ("kb/jobs", None),
+        ("audit", "200"),
+        ("users", None),
+        ("analytics", None),
+    ):
+        await get(f"{API}/admin/{path}", admin, limit)
     return "\n".join(out)
 
 

@@ -20,7 +20,7 @@ from app.runtime.logs import configure_logging
 from app.runtime.metrics import STAGES
 from retrieval.errors import IndexUnavailable
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import METRICS_AUTH, Tenant, start_conversation
+from tests.unit.app.helpers import METRICS_AUTH, Tenant, send_message, start_conversation
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -65,9 +65,7 @@ async def test_model_down_is_reported_but_does_not_take_the_replica_out(
 
 async def test_stage_histograms_on_metrics(client: httpx.AsyncClient, tenant: Tenant) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "Opening hours?"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "Opening hours?")
     assert r.status_code == 200
     text = (await client.get("/metrics", headers=METRICS_AUTH)).text
     for stage in STAGES:

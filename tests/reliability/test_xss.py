@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.unit.app.helpers import Tenant, login, start_conversation
+from tests.unit.app.helpers import Tenant, login, send_message, start_conversation
 
 WEB = Path(__file__).resolve().parents[2] / "app" / "web"
 SCRIPTS = sorted(WEB.rglob("*.js"))
@@ -144,9 +144,7 @@ async def test_hostile_text_is_returned_as_text_by_the_api(client: httpx.AsyncCl
     """The API neither renders nor half-escapes: the faces get the exact text, as JSON, and put it into the
     page as text (above). The customer and the agent see the same characters the customer typed."""
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": HOSTILE}, headers=headers
-    )
+    r = await send_message(client, cid, headers, HOSTILE)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
     assert r.headers["x-content-type-options"] == "nosniff"

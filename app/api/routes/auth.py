@@ -45,10 +45,4 @@ async def logout(request: Request, response: Response, session: SessionDep) -> R
 
 @router.get("/me", response_model=PrincipalPublic)
 async def me(principal: PrincipalDep) -> PrincipalPublic:
-    return PrincipalPublic(
-        tenant_id=principal.tenant_id,
-        role=principal.role,
-        actor_type=principal.actor_type,
-        actor_id=principal.actor_id,
-        email=principal.email,
-    )
+    return PrincipalPublic.model_validate(principal, from_attributes=True)

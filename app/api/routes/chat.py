@@ -153,10 +153,4 @@ async def feedback(
 async def request_human(conv: WidgetConversationDep, container: ContainerDep) -> HandoffPublic:
     """Ask for a human agent. Idempotent: while a handoff is open, the same one is returned."""
     row = await customer_side.request_human(container, conversation=conv)
-    return HandoffPublic(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        status=row.status,
-        reason=row.reason,
-        created_at=row.created_at,
-    )
+    return HandoffPublic.model_validate(row, from_attributes=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -161,6 +162,22 @@ async def start_conversation(client: httpx.AsyncClient, tenant: Tenant) -> tuple
     assert r.status_code == 201, r.text
     body = r.json()
     return body["id"], {"X-Conversation-Token": body["token"], "Origin": ORIGIN}
+
+
+async def send_message(
+    client: httpx.AsyncClient, cid: str, headers: dict[str, str], text: str, *, stream: bool = False
+) -> httpx.Response:
+    """The customer's message ``text`` to conversation ``cid`` (``stream``: the Server-Sent Events route)."""
+    path = f"/api/v1/chat/conversations/{cid}/messages" + ("/stream" if stream else "")
+    return await client.post(path, json={"text": text}, headers=headers)
+
+
+async def ask_once(client: httpx.AsyncClient, tenant: Tenant, text: str) -> dict[str, Any]:
+    """The reply (JSON body) to ``text`` as the first message of a new conversation; asserts a 200."""
+    cid, headers = await start_conversation(client, tenant)
+    r = await send_message(client, cid, headers, text)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
 
 
 async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:

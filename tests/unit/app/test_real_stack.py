@@ -18,7 +18,7 @@ from app.kb import ingest as kb_ingest
 from app.main import create_app
 from app.wiring import build_container
 from tests.unit.app.conftest import make_settings
-from tests.unit.app.helpers import parse_sse
+from tests.unit.app.helpers import parse_sse, send_message
 
 pytestmark = pytest.mark.models
 
@@ -42,11 +42,7 @@ async def test_demo_questions_through_the_real_layers(tmp_path: Path, sqlite_tem
             for question, lang in (("如何申请信用卡分期？", "zh"), ("How do I report a lost card?", "en")):
                 r = await client.post("/api/v1/chat/conversations", json={"widget_key": seeded.widget_key})
                 cid, headers = r.json()["id"], {"X-Conversation-Token": r.json()["token"]}
-                r = await client.post(
-                    f"/api/v1/chat/conversations/{cid}/messages/stream",
-                    json={"text": question},
-                    headers=headers,
-                )
+                r = await send_message(client, cid, headers, question, stream=True)
                 events = parse_sse(r.text)
                 final = events[-1][1]
                 assert final["state"]["lang"] == lang
@@ -65,9 +61,7 @@ async def test_demo_questions_through_the_real_layers(tmp_path: Path, sqlite_tem
             r = await client.post("/api/v1/chat/conversations", json={"widget_key": seeded.widget_key})
             cid, headers = r.json()["id"], {"X-Conversation-Token": r.json()["token"]}
             text = "My phone is 13812345678 and email zhang.san@example.com, how do I apply for instalments?"
-            r = await client.post(
-                f"/api/v1/chat/conversations/{cid}/messages", json={"text": text}, headers=headers
-            )
+            r = await send_message(client, cid, headers, text)
             assert r.status_code == 200
             async with container.sessions() as s:
                 stored = (

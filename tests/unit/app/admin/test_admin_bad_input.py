@@ -74,6 +74,16 @@ def small_files(kb: Container) -> Container:
     return kb
 
 
+@pytest.fixture
+def two_files_max(small_files: Container) -> Container:
+    """``small_files``, and at most two files in one upload."""
+    kb = small_files
+    kb.settings = kb.settings.model_copy(
+        update={"admin": kb.settings.admin.model_copy(update={"upload_max_files": 2})}
+    )
+    return kb
+
+
 async def _counts(kb: Container, tenant: Tenant) -> tuple[str | None, int]:
     async with kb.sessions() as s:
         active = await crud_kb.get_active_version(s, tenant_id=tenant.id)
@@ -191,12 +201,9 @@ async def test_a_200_mb_file_is_streamed_past_not_stored(
 
 
 async def test_a_body_past_the_whole_upload_cap_is_cut_off(
-    client: httpx.AsyncClient, small_files: Container, bank: Tenant, admin_headers: dict[str, str]
+    client: httpx.AsyncClient, two_files_max: Container, bank: Tenant, admin_headers: dict[str, str]
 ) -> None:
-    kb = small_files
-    kb.settings = kb.settings.model_copy(
-        update={"admin": kb.settings.admin.model_copy(update={"upload_max_files": 2})}
-    )
+    kb = two_files_max
     boundary = "b0undary"
     headers = {**admin_headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
     # Announced too large: refused before a byte is read.
@@ -213,12 +220,8 @@ async def test_a_body_past_the_whole_upload_cap_is_cut_off(
 
 
 async def test_too_many_files_and_non_multipart_bodies(
-    client: httpx.AsyncClient, small_files: Container, bank: Tenant, admin_headers: dict[str, str]
+    client: httpx.AsyncClient, two_files_max: Container, bank: Tenant, admin_headers: dict[str, str]
 ) -> None:
-    kb = small_files
-    kb.settings = kb.settings.model_copy(
-        update={"admin": kb.settings.admin.model_copy(update={"upload_max_files": 2})}
-    )
     r = await upload(
         client,
         admin_headers,

@@ -13,7 +13,7 @@ from app.container import Container
 from dialog.intents import IntentSet, load_intents_yaml
 from dialog.kb_profile import KB_INTENT, KBProfile
 from dialog.testing import DEMO_INTENTS, local_tracker
-from tests.unit.app.helpers import Tenant, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, ask_once, login, seed_tenant
 
 MORTGAGE = {
     "name": "mortgage_early_repayment",
@@ -51,13 +51,6 @@ def trackers(container: Container) -> TenantTrackers:
     return t
 
 
-async def _say(client: httpx.AsyncClient, tenant: Tenant, text: str) -> dict:
-    conv, headers = await start_conversation(client, tenant)
-    r = await client.post(f"/api/v1/chat/conversations/{conv}/messages", json={"text": text}, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 async def test_a_new_handoff_intent_reaches_the_tracker(
     client: httpx.AsyncClient, container: Container, tenant: Tenant, trackers: TenantTrackers
 ) -> None:
@@ -68,14 +61,14 @@ async def test_a_new_handoff_intent_reaches_the_tracker(
     # Equal to the default set: served by the default tracker, nothing trained.
     assert (await trackers.get(tenant.id)) is container.tracker
     assert trackers.builds == []  # type: ignore[attr-defined]
-    before = await _say(client, tenant, "I want to repay my mortgage early")
+    before = await ask_once(client, tenant, "I want to repay my mortgage early")
     assert before["decision"] != "handoff"
 
     r = await client.post("/api/v1/admin/intents", headers=admin, json=MORTGAGE)
     assert r.status_code == 201, r.text
     status = await trackers.wait_ready(tenant.id)
     assert (status.source, status.ready) == ("tenant", True)
-    after = await _say(client, tenant, "I want to repay my mortgage early")
+    after = await ask_once(client, tenant, "I want to repay my mortgage early")
     assert after["decision"] == "handoff"
     assert after["reason"] == "urgent_topic"
     assert after["state"]["intent"] == "mortgage_early_repayment"
@@ -90,7 +83,7 @@ async def test_a_new_handoff_intent_reaches_the_tracker(
     )
     assert r.status_code == 200
     await trackers.wait_ready(tenant.id)
-    assert (await _say(client, tenant, "I want to repay my mortgage early"))["decision"] != "handoff"
+    assert (await ask_once(client, tenant, "I want to repay my mortgage early"))["decision"] != "handoff"
     audit = (
         await client.get("/api/v1/admin/audit", headers=admin, params={"action_prefix": "intent."})
     ).json()
@@ -182,8 +175,8 @@ async def test_a_first_intent_alone_trains_against_the_standard_out_of_scope(
     assert (await client.post("/api/v1/admin/intents", headers=admin, json=MORTGAGE)).status_code == 201
     status = await trackers.wait_ready(tenant.id)
     assert (status.source, status.ready, status.error, status.intents) == ("tenant", True, None, 1)
-    assert (await _say(client, tenant, "我想提前偿还住房贷款"))["decision"] == "handoff"
-    chit_chat = await _say(client, tenant, "给我讲个笑话")
+    assert (await ask_once(client, tenant, "我想提前偿还住房贷款"))["decision"] == "handoff"
+    chit_chat = await ask_once(client, tenant, "给我讲个笑话")
     assert chit_chat["decision"] != "handoff"
     assert chit_chat["state"]["intent"] != "mortgage_early_repayment"
 

@@ -14,7 +14,7 @@ from app.container import Container
 from app.conversations.live_feed import FeedEvent, customer_feed
 from app.db.models import AuditEvent, Conversation, Handoff, Message
 from tests.unit.app.agent_helpers import store_kb_chunks
-from tests.unit.app.helpers import Tenant, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, login, seed_tenant, send_message, start_conversation
 
 API = "/api/v1"
 
@@ -23,9 +23,7 @@ async def _handed_off(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, d
     """A conversation with one answered question, then 转人工."""
     cid, headers = await start_conversation(client, tenant)
     for text in ("如何申请信用卡分期？", "转人工"):
-        r = await client.post(
-            f"{API}/chat/conversations/{cid}/messages", json={"text": text}, headers=headers
-        )
+        r = await send_message(client, cid, headers, text)
         assert r.status_code == 200, r.text
     assert r.json()["decision"] == "handoff"
     return cid, headers
@@ -122,11 +120,7 @@ async def test_agent_message_is_masked_stored_and_reaches_the_customer_live(
     client: httpx.AsyncClient, tenant: Tenant, container: Container
 ) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages",
-        json={"text": "我的手机 13812345678，转人工"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "我的手机 13812345678，转人工")
     assert r.json()["decision"] == "handoff"
     agent = await login(client, tenant.agent_email)
 
@@ -184,9 +178,7 @@ async def test_customer_messages_while_with_agent_get_no_bot_reply(
     cid, headers = await _handed_off(client, tenant)
     agent = await login(client, tenant.agent_email)
     await client.post(f"{API}/agent/conversations/{cid}/join", headers=agent)
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages", json={"text": "还在吗？"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "还在吗？")
     assert r.json()["decision"] == "with_agent"
     assert r.json()["message_id"] is None
 
@@ -208,9 +200,7 @@ async def test_return_to_bot_keeps_the_state_and_the_bot_answers_again(
     assert len(after["package"]["transcript"]) == len(before["package"]["transcript"])
     assert (await client.post(f"{API}/agent/conversations/{cid}/return", headers=agent)).status_code == 409
 
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages", json={"text": "分期手续费是多少？"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "分期手续费是多少？")
     assert r.json()["decision"] == "answer", r.json()
     assert r.json()["citations"][0]["chunk_id"] == "faq-1"
     async with container.sessions() as s:
@@ -245,7 +235,7 @@ async def test_close_with_outcome_ends_the_conversation(
     assert conv.outcome == "not_resolved"
     assert conv.closed_at is not None
     assert h.status == "closed"
-    r = await client.post(f"{API}/chat/conversations/{cid}/messages", json={"text": "hello"}, headers=headers)
+    r = await send_message(client, cid, headers, "hello")
     assert r.status_code == 409
     assert r.json()["error_code"] == "conversation_closed"
     r = await client.post(f"{API}/agent/conversations/{cid}/messages", json={"text": "hi"}, headers=agent)
@@ -279,9 +269,7 @@ async def test_queue_shows_live_bot_conversations_and_queue_events(
 
     agent = await login(client, tenant.agent_email)
     cid, headers = await start_conversation(client, tenant)
-    await client.post(
-        f"{API}/chat/conversations/{cid}/messages", json={"text": "营业时间？"}, headers=headers
-    )
+    await send_message(client, cid, headers, "营业时间？")
     q = (await client.get(f"{API}/agent/queue", headers=agent)).json()
     assert [i["conversation_id"] for i in q["bot"]] == [cid]
 

@@ -11,7 +11,7 @@ from app.container import Container
 from app.db import crud_audit, crud_tenancy
 from app.db.models import AuditEvent, CuratedAnswer
 from llm_backend.testing import ScriptedLLM
-from tests.unit.app.helpers import Tenant, login, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, login, seed_tenant, send_message, start_conversation
 
 API = "/api/v1"
 PHONE = "13812345678"
@@ -19,17 +19,24 @@ PHONE = "13812345678"
 
 async def _with_phone(client: httpx.AsyncClient, tenant: Tenant) -> str:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages",
-        json={"text": f"我的手机 {PHONE}，如何申请信用卡分期？"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, f"我的手机 {PHONE}，如何申请信用卡分期？")
     assert r.status_code == 200
-    r = await client.post(
-        f"{API}/chat/conversations/{cid}/messages", json={"text": "转人工"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "转人工")
     assert r.json()["decision"] == "handoff"
     return cid
+
+
+async def _reveal(
+    client: httpx.AsyncClient,
+    cid: str,
+    headers: dict[str, str],
+    placeholder: str = "<PHONE_NUMBER_1>",
+    **body: str,
+) -> httpx.Response:
+    """Ask to see the value behind ``placeholder`` in conversation ``cid`` (``body``: e.g. a reason)."""
+    return await client.post(
+        f"{API}/agent/conversations/{cid}/reveal", json={"placeholder": placeholder, **body}, headers=headers
+    )
 
 
 # --- reveal ----------------------------------------------------------------------------------------------
@@ -41,9 +48,7 @@ async def test_agent_without_the_permission_cannot_reveal(
     cid = await _with_phone(client, tenant)
     agent = await login(client, tenant.agent_email)
     assert (await client.get(f"{API}/agent/me", headers=agent)).json()["can_reveal"] is False
-    r = await client.post(
-        f"{API}/agent/conversations/{cid}/reveal", json={"placeholder": "<PHONE_NUMBER_1>"}, headers=agent
-    )
+    r = await _reveal(client, cid, agent)
     assert r.status_code == 403
     assert r.json()["error_code"] == "forbidden"
     assert PHONE not in r.text
@@ -57,11 +62,7 @@ async def test_admin_reveals_and_the_audit_names_who_and_which_never_the_value(
     cid = await _with_phone(client, tenant)
     admin = await login(client, tenant.admin_email)
     assert (await client.get(f"{API}/agent/me", headers=admin)).json()["can_reveal"] is True
-    r = await client.post(
-        f"{API}/agent/conversations/{cid}/reveal",
-        json={"placeholder": "<PHONE_NUMBER_1>", "reason": "callback requested"},
-        headers=admin,
-    )
+    r = await _reveal(client, cid, admin, reason="callback requested")
     assert r.status_code == 200, r.text
     assert r.json() == {"placeholder": "<PHONE_NUMBER_1>", "entity_type": "PHONE_NUMBER", "value": PHONE}
     assert r.headers["cache-control"] == "no-store"
@@ -76,17 +77,11 @@ async def test_admin_reveals_and_the_audit_names_who_and_which_never_the_value(
     assert PHONE not in str(event.data)
 
     # a placeholder this conversation does not have, and another tenant's admin
-    r = await client.post(
-        f"{API}/agent/conversations/{cid}/reveal", json={"placeholder": "<PHONE_NUMBER_2>"}, headers=admin
-    )
+    r = await _reveal(client, cid, admin, "<PHONE_NUMBER_2>")
     assert r.status_code == 404
     assert r.json()["error_code"] == "not_found"
     other = await seed_tenant(container, "otherbank")
-    r = await client.post(
-        f"{API}/agent/conversations/{cid}/reveal",
-        json={"placeholder": "<PHONE_NUMBER_1>"},
-        headers=await login(client, other.admin_email),
-    )
+    r = await _reveal(client, cid, await login(client, other.admin_email))
     assert r.status_code == 404
     assert PHONE not in r.text
 
@@ -101,9 +96,7 @@ async def test_no_value_leaves_when_the_audit_cannot_be_written(
         raise RuntimeError("audit table unavailable")
 
     monkeypatch.setattr(crud_audit, "record", broken)
-    r = await client.post(
-        f"{API}/agent/conversations/{cid}/reveal", json={"placeholder": "<PHONE_NUMBER_1>"}, headers=admin
-    )
+    r = await _reveal(client, cid, admin)
     assert r.status_code == 500
     assert PHONE not in r.text
 
@@ -118,9 +111,7 @@ async def test_a_tenant_can_grant_reveal_to_agents(
         t.settings = {**t.settings, "pii_reveal_roles": ["admin", "agent"]}
         await s.commit()
     agent = await login(client, tenant.agent_email)
-    r = await client.post(
-        f"{API}/agent/conversations/{cid}/reveal", json={"placeholder": "<PHONE_NUMBER_1>"}, headers=agent
-    )
+    r = await _reveal(client, cid, agent)
     assert r.status_code == 200
     assert r.json()["value"] == PHONE
 

@@ -17,7 +17,7 @@ from retrieval.loaders import load_document
 from retrieval.testing import KeywordRetriever
 from retrieval.types import ChunkRecord
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import parse_sse, seed_tenant, start_conversation
+from tests.unit.app.helpers import parse_sse, seed_tenant, send_message, start_conversation
 
 CFG = RetrievalConfig()
 FAQ = "question,answer\n信用卡分期怎么申请？,登录海港银行App，点击“信用卡—分期”，选择账单分期，确认后立即生效。\n"
@@ -54,20 +54,12 @@ async def test_widget_answer_transcript_and_prompt_use_labels(
     tenant = await seed_tenant(container, "labels", knowledge)
     knowledge.by_tenant[tenant.id] = KeywordRetriever(_chunks(), floor=0.2)  # type: ignore[index]
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages/stream",
-        json={"text": "信用卡分期怎么申请？"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "信用卡分期怎么申请？", stream=True)
     final = parse_sse(r.text)[-1][1]
     assert final["decision"] == "answer", final
     assert [(c["title"], c["source"]) for c in final["citations"]] == [("信用卡分期怎么申请？", "faq.csv")]
 
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages",
-        json={"text": "What are the weekday branch opening hours?"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "What are the weekday branch opening hours?")
     assert r.json()["decision"] == "answer", r.json()
     assert [(c["title"], c["source"]) for c in r.json()["citations"]] == [
         ("Branches and opening hours › Weekday hours", "guides/en/hours.md")
@@ -92,9 +84,7 @@ async def test_extractive_fallback_quotes_no_file_name(
     knowledge.by_tenant[tenant.id] = KeywordRetriever(_chunks(), floor=0.2)  # type: ignore[index]
     llm.down = True
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "信用卡分期怎么申请？"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "信用卡分期怎么申请？")
     body = r.json()
     assert body["reason"] == "llm_fallback", body
     assert body["text"].startswith("智能助手暂时无法生成回答")

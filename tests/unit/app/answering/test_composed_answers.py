@@ -16,7 +16,7 @@ from llm_backend.testing import ScriptedLLM
 from llm_backend.types import ChatMessage
 from retrieval.testing import KeywordRetriever
 from tests.unit.app.fakes import StaticKnowledgeBases, chunks_of
-from tests.unit.app.helpers import seed_tenant, start_conversation
+from tests.unit.app.helpers import seed_tenant, send_message, start_conversation
 
 ATM = (
     "faq-atm",
@@ -48,7 +48,7 @@ async def _ask(
     tenant = await seed_tenant(container, "composer", knowledge)
     knowledge.by_tenant[tenant.id] = KeywordRetriever(chunks_of([ATM, HOURS]), floor=0.1)  # type: ignore[index]
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(f"/api/v1/chat/conversations/{cid}/messages", json={"text": text}, headers=headers)
+    r = await send_message(client, cid, headers, text)
     assert r.status_code == 200, r.text
     body: dict = r.json()
     return body

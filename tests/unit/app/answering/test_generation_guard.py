@@ -7,16 +7,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from app.answering.generation import AnswerGenerator, Generated
-from app.chat.timing import StageClock
-from app.chat.types import TokenChunk
-from app.runtime.metrics import Metrics
 from llm_backend.config import LLMConfig
 from llm_backend.testing import ScriptedLLM
 from llm_backend.types import Passage
 from privacy.stream import SentenceStreamGuard
 from privacy.testing import RegexMasker
 from privacy.types import Finding, OutputCheck, VaultState
+from tests.unit.app.answering.streaming import answer_generator, stream_answer
 
 ANSWER = (
     "Call 95396 at any time to freeze the card. A new card arrives in five working days. "
@@ -60,29 +57,9 @@ class ThreadRecordingMasker(RegexMasker):
 
 async def test_the_guard_runs_off_the_loop_and_keeps_the_text_in_order() -> None:
     masker = ThreadRecordingMasker()
-    generator = AnswerGenerator(
-        llm=ScriptedLLM([ANSWER]),
-        masker=masker,
-        counter=ScriptedLLM().token_counter,
-        config=LLMConfig(backend="extractive"),
-        metrics=Metrics(),
-    )
+    generator = answer_generator(ScriptedLLM([ANSWER]), masker, LLMConfig(backend="extractive"))
     passages = [Passage(ref="faq-lost", text="Lost card: call 95396 at any time to freeze the card.")]
-    chunks: list[str] = []
-    final: Generated | None = None
-    async for item in generator.stream(
-        question="I lost my card, what do I do?",
-        passages=passages,
-        history=[],
-        lang="en",
-        vault=VaultState(),
-        clock=StageClock(),
-    ):
-        if isinstance(item, TokenChunk):
-            chunks.append(item.text)
-        else:
-            final = item
-    assert final is not None
+    chunks, final = await stream_answer(generator, "I lost my card, what do I do?", passages)
     assert final.reason is None
     assert "".join(chunks) == ANSWER == final.restored
     assert len([c for c in chunks if c]) >= 4  # released sentence by sentence, not all at the end

@@ -21,7 +21,7 @@ from llm_backend.config import FallbackMode
 from llm_backend.prompt_text import system_text
 from llm_backend.testing import ScriptedLLM
 from llm_backend.types import Passage
-from tests.unit.app.helpers import Tenant, start_conversation
+from tests.unit.app.helpers import Tenant, ask_once
 
 HOURS = "What are your branch opening hours?"
 
@@ -57,18 +57,11 @@ def test_echo() -> None:
     assert not is_echo("Call 95555 to report a lost card at any time of day.", "How do I report a lost card?")
 
 
-async def _ask(client: httpx.AsyncClient, tenant: Tenant, text: str) -> dict:
-    cid, headers = await start_conversation(client, tenant)
-    r = await client.post(f"/api/v1/chat/conversations/{cid}/messages", json={"text": text}, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 async def test_uncited_answer_gets_the_citation_of_the_passage_it_used(
     client: httpx.AsyncClient, tenant: Tenant, container: Container
 ) -> None:
     container.llm = ScriptedLLM(["Our branches open 9:00-17:00, Monday to Friday."])
-    body = await _ask(client, tenant, HOURS)
+    body = await ask_once(client, tenant, HOURS)
     assert body["decision"] == "answer"
     assert body["reason"] is None
     assert body["text"] == "Our branches open 9:00-17:00, Monday to Friday. [1]"
@@ -80,7 +73,7 @@ async def test_echo_or_unsupported_answer_is_replaced_by_the_quote(
     client: httpx.AsyncClient, tenant: Tenant, container: Container, answer: str
 ) -> None:
     container.llm = ScriptedLLM([answer])
-    body = await _ask(client, tenant, HOURS)
+    body = await ask_once(client, tenant, HOURS)
     assert body["reason"] == "llm_unsupported"
     assert body["model"] == "composer"
     assert "9:00-17:00" in body["text"]

@@ -5,16 +5,13 @@ is still redacted, and a phone number is redacted even when a passage holds it."
 from __future__ import annotations
 
 from app.answering.generation import AnswerGenerator, Generated
-from app.chat.timing import StageClock
-from app.chat.types import TokenChunk
-from app.runtime.metrics import Metrics
 from llm_backend.client import ResilientLLMClient
 from llm_backend.composer_backend import ComposerBackend
 from llm_backend.config import LLMConfig
 from llm_backend.testing import ScriptedLLM
 from llm_backend.types import Passage
 from privacy.testing import RegexMasker
-from privacy.types import VaultState
+from tests.unit.app.answering.streaming import answer_generator, stream_answer
 
 BRANCH = "Airport Sub-branch"
 PASSAGE = Passage(
@@ -24,28 +21,19 @@ PASSAGE = Passage(
 )
 
 
-async def _answer(generator: AnswerGenerator, question: str) -> tuple[str, Generated]:
-    chunks: list[str] = []
-    final: Generated | None = None
-    async for item in generator.stream(
-        question=question, passages=[PASSAGE], history=[], lang="en", vault=VaultState(), clock=StageClock()
-    ):
-        if isinstance(item, TokenChunk):
-            chunks.append(item.text)
-        else:
-            final = item
-    assert final is not None
+async def _answer(
+    generator: AnswerGenerator, question: str, passage: Passage = PASSAGE
+) -> tuple[str, Generated]:
+    chunks, final = await stream_answer(generator, question, [passage])
     return "".join(chunks), final
 
 
 async def test_the_composed_answer_keeps_the_branch_name_the_passage_gives() -> None:
     config = LLMConfig(backend="composer")
-    generator = AnswerGenerator(
-        llm=ResilientLLMClient(ComposerBackend(config.composer), config),
-        masker=RegexMasker({BRANCH: "LOCATION", "Pudong Branch": "LOCATION"}),
-        counter=ScriptedLLM().token_counter,
-        config=config,
-        metrics=Metrics(),
+    generator = answer_generator(
+        ResilientLLMClient(ComposerBackend(config.composer), config),
+        RegexMasker({BRANCH: "LOCATION", "Pudong Branch": "LOCATION"}),
+        config,
     )
     shown, final = await _answer(generator, "When do branches close?")
     assert BRANCH in final.restored
@@ -58,29 +46,12 @@ async def test_the_composed_answer_keeps_the_branch_name_the_passage_gives() -> 
 async def test_a_place_or_phone_the_passages_do_not_vouch_for_is_still_redacted() -> None:
     reply = f"Open until 22:00 at {BRANCH} [1]. Pudong Branch too; call 021 5555 01234."
     passage_with_phone = Passage(ref="faq-hours", text=PASSAGE.text + " Call 021 5555 01234.")
-    generator = AnswerGenerator(
-        llm=ScriptedLLM([reply]),
-        masker=RegexMasker({BRANCH: "LOCATION", "Pudong Branch": "LOCATION"}),
-        counter=ScriptedLLM().token_counter,
-        config=LLMConfig(backend="extractive"),
-        metrics=Metrics(),
+    generator = answer_generator(
+        ScriptedLLM([reply]),
+        RegexMasker({BRANCH: "LOCATION", "Pudong Branch": "LOCATION"}),
+        LLMConfig(backend="extractive"),
     )
-    chunks: list[str] = []
-    final: Generated | None = None
-    async for item in generator.stream(
-        question="When do branches close?",
-        passages=[passage_with_phone],
-        history=[],
-        lang="en",
-        vault=VaultState(),
-        clock=StageClock(),
-    ):
-        if isinstance(item, TokenChunk):
-            chunks.append(item.text)
-        else:
-            final = item
-    assert final is not None
-    text = "".join(chunks)
+    text, final = await _answer(generator, "When do branches close?", passage_with_phone)
     assert BRANCH in text
     assert "Pudong Branch" not in text
     assert "<LOCATION>" in text

@@ -15,7 +15,7 @@ from app.container import Container
 from app.db.models import Message
 from app.kb import ingest as kb_ingest
 from llm_backend.testing import ScriptedLLM
-from tests.unit.app.helpers import Tenant, seed_tenant, start_conversation, use_memory_index
+from tests.unit.app.helpers import Tenant, seed_tenant, send_message, start_conversation, use_memory_index
 
 FAQ = (
     "question,answer,lang\n"
@@ -56,9 +56,7 @@ async def test_the_follow_up_prompt_carries_the_previous_passages_first(
     cid, headers = await start_conversation(client, bank)
 
     async def ask(text: str) -> dict:
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages", json={"text": text}, headers=headers
-        )
+        r = await send_message(client, cid, headers, text)
         assert r.status_code == 200, r.text
         return r.json()
 

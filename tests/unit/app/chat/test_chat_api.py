@@ -9,14 +9,12 @@ from sqlalchemy import select
 from app.container import Container
 from app.db.models import DialogEventRow, Handoff, Message
 from llm_backend.testing import ScriptedLLM
-from tests.unit.app.helpers import ORIGIN, Tenant, parse_sse, seed_tenant, start_conversation
+from tests.unit.app.helpers import ORIGIN, Tenant, parse_sse, seed_tenant, send_message, start_conversation
 
 
 async def test_zh_question_gets_a_cited_answer(client: httpx.AsyncClient, tenant: Tenant) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "如何申请信用卡分期？"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "如何申请信用卡分期？")
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["decision"] == "answer"
@@ -42,9 +40,7 @@ async def test_unanswerable_question_is_dont_know_without_llm(
     client: httpx.AsyncClient, tenant: Tenant, llm
 ) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "zzz qqq"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "zzz qqq")
     assert r.status_code == 200
     assert r.json()["decision"] == "dont_know"
     assert r.json()["citations"] == []
@@ -53,11 +49,7 @@ async def test_unanswerable_question_is_dont_know_without_llm(
 
 async def test_sse_streams_tokens_then_final(client: httpx.AsyncClient, tenant: Tenant) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages/stream",
-        json={"text": "What are your branch opening hours?"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "What are your branch opening hours?", stream=True)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(r.text)
@@ -77,9 +69,7 @@ async def test_transcript_in_order_and_survives_a_new_app(
 ) -> None:
     cid, headers = await start_conversation(client, tenant)
     for q in ("如何申请信用卡分期？", "How do I report a lost card?"):
-        assert (
-            await client.post(f"/api/v1/chat/conversations/{cid}/messages", json={"text": q}, headers=headers)
-        ).status_code == 200
+        assert (await send_message(client, cid, headers, q)).status_code == 200
     # A "restarted server": a new app and a fresh hot store over the same database.
     from app.main import create_app
     from dialog.stores.memory import MemoryDialogStore
@@ -93,9 +83,7 @@ async def test_transcript_in_order_and_survives_a_new_app(
         assert roles == ["user", "bot", "user", "bot"]
         assert r.json()["messages"][0]["text"] == "如何申请信用卡分期？"
         # the rebuilt state keeps counting: a third turn appends after the four messages
-        r3 = await c2.post(
-            f"/api/v1/chat/conversations/{cid}/messages", json={"text": "opening hours"}, headers=headers
-        )
+        r3 = await send_message(c2, cid, headers, "opening hours")
         assert r3.status_code == 200
         assert r3.json()["state"]["version"] > 4
 
@@ -154,13 +142,7 @@ async def test_feedback_and_human_request(
     client: httpx.AsyncClient, tenant: Tenant, container: Container
 ) -> None:
     cid, headers = await start_conversation(client, tenant)
-    turn = (
-        await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages",
-            json={"text": "What are your branch opening hours?"},
-            headers=headers,
-        )
-    ).json()
+    turn = (await send_message(client, cid, headers, "What are your branch opening hours?")).json()
     r = await client.post(
         f"/api/v1/chat/conversations/{cid}/feedback",
         json={"message_id": turn["message_id"], "thumbs": "up"},
@@ -194,9 +176,7 @@ async def test_feedback_and_human_request(
         h = (await s.execute(select(Handoff).where(Handoff.conversation_id == cid))).scalar_one()
     assert h.context["transcript"][0]["text"] == "What are your branch opening hours?"
     # while waiting for an agent, the bot stays quiet; the message is kept for the agent
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "hello?"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "hello?")
     assert r.status_code == 200
     assert r.json()["decision"] == "with_agent"
     assert r.json()["message_id"] is None
@@ -206,9 +186,7 @@ async def test_turn_handoff_decision_creates_handoff_with_context(
     client: httpx.AsyncClient, tenant: Tenant, container: Container
 ) -> None:
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "转人工"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "转人工")
     body = r.json()
     assert body["decision"] == "handoff"
     assert body["handoff_id"]
@@ -232,9 +210,7 @@ async def test_user_message_is_durable_before_the_model_is_called(
 
     container.llm = Crashing()  # type: ignore[assignment]
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages", json={"text": "lost card help"}, headers=headers
-    )
+    r = await send_message(client, cid, headers, "lost card help")
     assert r.status_code == 500
     assert r.json()["error_code"] == "internal_error"
     async with container.sessions() as s:
@@ -252,11 +228,7 @@ async def test_user_message_is_durable_before_the_model_is_called(
 async def test_llm_down_degrades_to_a_quoted_passage(client: httpx.AsyncClient, tenant: Tenant, llm) -> None:
     llm.down = True
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages",
-        json={"text": "What are your branch opening hours?"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "What are your branch opening hours?")
     body = r.json()
     assert r.status_code == 200
     assert body["decision"] == "answer"
@@ -273,11 +245,7 @@ async def test_urgent_topic_answers_from_the_kb_and_hands_off(
     """A lost card goes to a person, but the customer gets the KB's steps (freeze it, the hotline) at once."""
     container.llm = ScriptedLLM(["Call 95555 at any time to freeze your card [1]."])
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages",
-        json={"text": "How do I report a lost card?"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "How do I report a lost card?")
     body = r.json()
     assert (body["decision"], body["reason"]) == ("handoff", "urgent_topic")
     assert "95555" in body["text"]
@@ -317,11 +285,7 @@ async def test_frequent_question_is_answered_from_the_cache(
     answers = []
     for _ in range(2):
         cid, headers = await start_conversation(client, tenant)
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages",
-            json={"text": "What are your branch opening hours?"},
-            headers=headers,
-        )
+        r = await send_message(client, cid, headers, "What are your branch opening hours?")
         answers.append(r.json())
     assert len(llm.requests) == 1
     assert answers[1]["reason"] == "answer_cache"
@@ -330,10 +294,6 @@ async def test_frequent_question_is_answered_from_the_cache(
     assert answers[1]["citations"] == answers[0]["citations"]
     # a question carrying the customer's data is never answered from (or stored in) the cache
     cid, headers = await start_conversation(client, tenant)
-    r = await client.post(
-        f"/api/v1/chat/conversations/{cid}/messages",
-        json={"text": "What are your branch opening hours? Call me on 13812345678"},
-        headers=headers,
-    )
+    r = await send_message(client, cid, headers, "What are your branch opening hours? Call me on 13812345678")
     assert r.json()["reason"] != "answer_cache"
     assert not (r.json()["model"] or "").startswith("answer-cache")

@@ -21,17 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.container import Container
 from app.main import create_app
 from app.runtime.logs import JsonFormatter
-from app.settings import Settings
 from bench.load.procs import LlmStub
-from dialog.channels.redis_channel import RedisEventChannel
-from dialog.stores.redis_store import RedisDialogStore
 from llm_backend.config import LLMConfig
 from llm_backend.factory import build_llm_client
 from privacy.config import PrivacyConfig
 from privacy.factory import build_vault_store
 from privacy.protocols import PiiMasker
+from tests.integration.stack import redis_container, stack_settings_of
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import Tenant, fake_container, seed_tenant, start_conversation
+from tests.unit.app.helpers import Tenant, seed_tenant, send_message, start_conversation
 
 PHONE = "13812345678"
 EMAIL = "zhang.san@example.com"
@@ -89,9 +87,7 @@ async def test_phone_and_email_are_stored_as_placeholders_only(
     cid, headers = await start_conversation(client, tenant)
     live = container.events.subscribe(f"conv:{cid}")
     async with live:
-        r = await client.post(
-            f"/api/v1/chat/conversations/{cid}/messages", json={"text": MESSAGE}, headers=headers
-        )
+        r = await send_message(client, cid, headers, MESSAGE)
         assert r.status_code == 200, r.text
         published = [await live.__anext__(), await live.__anext__()]
     body = r.json()
@@ -136,7 +132,7 @@ async def test_agent_transcript_is_masked(client: httpx.AsyncClient, tenant: Ten
     from tests.unit.app.helpers import login
 
     cid, headers = await start_conversation(client, tenant)
-    await client.post(f"/api/v1/chat/conversations/{cid}/messages", json={"text": MESSAGE}, headers=headers)
+    await send_message(client, cid, headers, MESSAGE)
     agent = await login(client, tenant.agent_email)
     r = await client.get(f"/api/v1/agent/conversations/{cid}", headers=agent)
     first = r.json()["messages"][0]
@@ -189,23 +185,14 @@ async def test_no_raw_pii_in_postgres_redis_or_the_model_servers_requests(
     llm = build_llm_client(llm_config, tmp_path)
     try:
         await llm.warm_up()
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            environment="test",
-            database_url=pg_url,
-            redis_url=service_urls[1],
-            redis_namespace=ns,
-            data_dir=tmp_path,
-            llm=llm_config,
-        )
+        settings = stack_settings_of(pg_url, service_urls[1], ns, data_dir=tmp_path, llm=llm_config)
         kb = StaticKnowledgeBases()
-        container = fake_container(
+        container = redis_container(
             settings,
             pg_engine,
             pg_sessions,
-            knowledge=kb,
-            dialog_store=RedisDialogStore(redis, ttl_s=3600, prefix=f"{ns}:dialog:"),
-            events=RedisEventChannel(redis, prefix=f"{ns}:events:"),
+            redis,
+            kb,
             vaults=build_vault_store(
                 PrivacyConfig(vault_key_prefix=f"{ns}:vault:"),
                 "integration-vault-key-0123456789",
@@ -219,9 +206,7 @@ async def test_no_raw_pii_in_postgres_redis_or_the_model_servers_requests(
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             cid, headers = await start_conversation(client, tenant)
-            r = await client.post(
-                f"/api/v1/chat/conversations/{cid}/messages/stream", json={"text": MESSAGE}, headers=headers
-            )
+            r = await send_message(client, cid, headers, MESSAGE, stream=True)
             assert r.status_code == 200, r.text
             transcript = (
                 await client.get(f"/api/v1/chat/conversations/{cid}/messages", headers=headers)

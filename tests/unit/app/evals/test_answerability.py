@@ -16,22 +16,11 @@ from retrieval.testing import KeywordRetriever
 from retrieval.types import ChunkRecord, SearchResult
 
 CHUNKS = [
-    ChunkRecord(
-        chunk_id="c1",
-        document_id="faq.csv",
-        text="Transfers to other banks cost 5 yuan.",
-        embed_text="What does a transfer to another bank cost?",
-        title="faq",
-        lang="en",
-    ),  # fmt: skip
-    ChunkRecord(
-        chunk_id="c2",
-        document_id="faq.csv",
-        text="Branches open 9:00-17:00 on weekdays.",
-        embed_text="When are the branches open?",
-        title="faq",
-        lang="en",
-    ),  # fmt: skip
+    ChunkRecord(chunk_id=cid, document_id="faq.csv", text=text, embed_text=question, title="faq", lang="en")
+    for cid, question, text in (
+        ("c1", "What does a transfer to another bank cost?", "Transfers to other banks cost 5 yuan."),
+        ("c2", "When are the branches open?", "Branches open 9:00-17:00 on weekdays."),
+    )
 ]
 
 

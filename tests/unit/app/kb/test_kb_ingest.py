@@ -34,8 +34,15 @@ async def harbor(container: Container) -> Tenant:
     return await seed_tenant(container, "ingest")
 
 
-async def _ingest(container: Container, tenant: Tenant, files: list[kb_ingest.IngestFile]) -> dict:
-    job_id, _ = await kb_ingest.store_files(container, tenant_id=tenant.id, files=files)
+async def _ingest(
+    container: Container,
+    tenant: Tenant,
+    files: list[kb_ingest.IngestFile],
+    pii_policy: kb_ingest.PiiPolicy | None = None,
+) -> dict:
+    job_id, _ = await kb_ingest.store_files(
+        container, tenant_id=tenant.id, files=files, pii_policy=pii_policy
+    )
     return await kb_ingest.run_ingestion_job(container, tenant_id=tenant.id, job_id=job_id)
 
 
@@ -169,13 +176,7 @@ async def test_flag_policy_keeps_the_text_and_counts_the_findings(
     container: Container, harbor: Tenant, index_store: MemoryIndexStore
 ) -> None:
     doc = "# Contact\n\nOur complaints desk: complaints@bank.example, hotline 13812345678.\n"
-    job_id, _ = await kb_ingest.store_files(
-        container,
-        tenant_id=harbor.id,
-        files=[kb_ingest.IngestFile("contact.md", doc.encode())],
-        pii_policy="flag",
-    )
-    await kb_ingest.run_ingestion_job(container, tenant_id=harbor.id, job_id=job_id)
+    await _ingest(container, harbor, [kb_ingest.IngestFile("contact.md", doc.encode())], pii_policy="flag")
     async with container.sessions() as s:
         text = "\n".join((await s.execute(select(Chunk.text))).scalars().all())
         d = (await s.execute(select(Document).where(Document.source == "contact.md"))).scalar_one()
@@ -187,13 +188,9 @@ async def test_reject_policy_fails_the_document(
     container: Container, harbor: Tenant, index_store: MemoryIndexStore
 ) -> None:
     doc = "# Contact\n\nWrite to zhang.san@example.com.\n"
-    job_id, _ = await kb_ingest.store_files(
-        container,
-        tenant_id=harbor.id,
-        files=[kb_ingest.IngestFile("c.md", doc.encode())],
-        pii_policy="reject",
+    result = await _ingest(
+        container, harbor, [kb_ingest.IngestFile("c.md", doc.encode())], pii_policy="reject"
     )
-    result = await kb_ingest.run_ingestion_job(container, tenant_id=harbor.id, job_id=job_id)
     assert result["failed"] == {"c.md": "document_has_pii"}
     assert result["version"] is None
 
