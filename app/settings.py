@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.admin_settings import AdminConfig
+from app.compliance.config import ComplianceConfig
 from app.connectors.config import ConnectorsConfig
 from app.edge.config import EdgeConfig, RateLimitConfig, ServerConfig
 from app.runtime.redis_client import RedisClientConfig
@@ -105,6 +106,8 @@ class Settings(BaseSettings):
     admin: AdminConfig = AdminConfig()
     # Website and folder sources of the knowledge base (CONNECTORS__*).
     connectors: ConnectorsConfig = ConnectorsConfig()
+    # Retention defaults, the purge's schedule, the widget's AI disclosure (COMPLIANCE__*).
+    compliance: ComplianceConfig = ComplianceConfig()
 
     @model_validator(mode="after")
     def _stale_after_spans_heartbeats(self) -> Settings:

@@ -60,6 +60,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/login"): "password login (rate limited per IP)",
     ("POST", "/api/v1/auth/logout"): "ends the caller's own session, if any",
     ("POST", "/api/v1/chat/conversations"): "widget start: public widget key + allowed origin, or an API key",
+    ("GET", "/api/v1/chat/disclosure"): "the widget's AI disclosure text: public widget key + allowed origin",
 }
 
 # The least a path prefix demands; a route may ask more (canned-response writes under /agent need admin).
