@@ -83,13 +83,16 @@ async def test_purge_with_time_moved_forward_keeps_only_held_conversations(
         assert (await container.vaults.load(cid)).by_placeholder
         assert (await container.dialog_store.load(cid)).version > 0
     sql = await scan_sql(container)
-    assert {t for p in gone for t in p.tags} <= {what for _, what in hits(sql, [t for p in gone for t in p.tags])}
+    assert {t for p in gone for t in p.tags} <= {
+        what for _, what in hits(sql, [t for p in gone for t in p.tags])
+    }
 
     # day 200: past every period but audit's
     with time_machine.travel(utcnow() + timedelta(days=200), tick=True):
         [report] = await run_purge(container)
     assert report.counts["conversations"] == len(free)
-    assert report.counts["uploaded_originals"] == 1 and report.counts["job_records"] == 1
+    assert report.counts["uploaded_originals"] == 1
+    assert report.counts["job_records"] == 1
     await _checkpoint(container)
     sql, files = await scan_sql(container), scan_files(container.settings.data_dir)
     # audit events have their own period (5 years): they still name the conversations they were about,
@@ -98,8 +101,10 @@ async def test_purge_with_time_moved_forward_keeps_only_held_conversations(
     for person in gone:
         data = [*person.values.values(), *person.tags, *filter(None, [person.customer_id])]
         assert hits(sql, person.secrets) == []
-        assert hits(audit, data) == [] and hits(files, data) == []  # the files hold the audit rows too
-    assert hits(sql, [a.conversations[1], a.tags[1]]) == [] and hits(files, [a.tags[1]]) == []
+        assert hits(audit, data) == []
+        assert hits(files, data) == []
+    assert hits(sql, [a.conversations[1], a.tags[1]]) == []
+    assert hits(files, [a.tags[1]]) == []
     assert hits({**sql, **files}, ["ORIGINAL-BYTES-OF-A-REMOVED-DOCUMENT"]) == []
     assert not cache.origins(tenant.id) & set(free)
     # held: the rows, the vault and the hot state as they were, the customer's values restorable
@@ -115,9 +120,14 @@ async def test_purge_with_time_moved_forward_keeps_only_held_conversations(
             assert all(v in text for v in person.values.values())
     # the reports are in the audit log: counts and time, never text
     async with container.sessions() as s:
-        rows = (await s.execute(select(AuditEvent).where(AuditEvent.action == "retention.purge"))).scalars().all()
+        rows = (
+            (await s.execute(select(AuditEvent).where(AuditEvent.action == "retention.purge")))
+            .scalars()
+            .all()
+        )
     assert len(rows) == 2
-    assert rows[-1].data["counts"]["conversations"] == len(free) and rows[-1].data["seconds"] >= 0
+    assert rows[-1].data["counts"]["conversations"] == len(free)
+    assert rows[-1].data["seconds"] >= 0
     assert hits({"audit": str([r.data for r in rows])}, [s for p in people for s in p.values.values()]) == []
 
 
@@ -126,19 +136,25 @@ async def test_policy_is_per_tenant_validated_and_audited(
 ) -> None:
     admin = await login(client, tenant.admin_email)
     r = await client.get("/api/v1/admin/compliance/retention", headers=admin)
-    assert r.json()["policy"]["vault_days"] == 7 and r.json()["policy"]["audit_days"] == 1825
+    assert r.json()["policy"]["vault_days"] == 7
+    assert r.json()["policy"]["audit_days"] == 1825
     bad = {**r.json()["policy"], "vault_days": 400}
     r = await client.put("/api/v1/admin/compliance/retention", json=bad, headers=admin)
-    assert r.status_code == 422 and r.json()["error_code"] == "validation_error"
+    assert r.status_code == 422
+    assert r.json()["error_code"] == "validation_error"
     good = {**bad, "vault_days": 3, "transcripts_days": 30, "feedback_days": 30, "handoff_packages_days": 30}
     r = await client.put("/api/v1/admin/compliance/retention", json=good, headers=admin)
-    assert r.status_code == 200 and r.json()["policy"]["transcripts_days"] == 30
+    assert r.status_code == 200
+    assert r.json()["policy"]["transcripts_days"] == 30
     assert (await client.get("/api/v1/admin/compliance/retention", headers=admin)).json()["policy"] == good
     agent = await login(client, tenant.agent_email)
-    assert (await client.put("/api/v1/admin/compliance/retention", json=good, headers=agent)).status_code == 403
+    assert (
+        await client.put("/api/v1/admin/compliance/retention", json=good, headers=agent)
+    ).status_code == 403
     async with container.sessions() as s:
         [event] = await crud_audit.list_events(s, tenant_id=tenant.id, action="retention.update")
-    assert event.data["before"]["transcripts_days"] == 180 and event.data["after"]["transcripts_days"] == 30
+    assert event.data["before"]["transcripts_days"] == 180
+    assert event.data["after"]["transcripts_days"] == 30
 
 
 async def test_the_in_process_schedule_runs_the_purge(container: Container, tenant: Tenant) -> None:
