@@ -101,7 +101,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # the retention purge, daily (COMPLIANCE__PURGE_HOUR / __PURGE_MINUTE, UTC)
         "cron_jobs": [
             cron(
-                retention_purge_job,  # type: ignore[arg-type]
+                retention_purge_job,
                 hour={settings.compliance.purge_hour},
                 minute={settings.compliance.purge_minute},
                 unique=True,
