@@ -95,7 +95,7 @@ async def erase(
             conversation_id=subject.conversation_id,
         )
         ids = [c.id for c in convs]
-        await _refuse_if_held(session, tenant_id, subject, convs)
+        await _refuse_if_held(session, tenant_id, subject, convs, actor)
         if (
             subject.conversation_id is not None
             and not ids
@@ -314,7 +314,8 @@ def _customers(subject: Subject, convs: list[Conversation] | Any) -> list[str]:
     return sorted(found)
 
 
-async def _refuse_if_held(session: Any, tenant_id: str, subject: Subject, convs: Any) -> None:
+async def _refuse_if_held(session: Any, tenant_id: str, subject: Subject, convs: Any, actor: Actor) -> None:
+    """Refuse (and audit the refusal: which holds, never the subject) while a hold applies."""
     held = await crud_compliance.holds_applying(
         session,
         tenant_id=tenant_id,
@@ -322,6 +323,17 @@ async def _refuse_if_held(session: Any, tenant_id: str, subject: Subject, convs:
         customer_ids=_customers(subject, convs),
     )
     if held:
+        await crud_audit.record(
+            session,
+            tenant_id=tenant_id,
+            actor_type=actor.actor_type,
+            actor_id=actor.actor_id,
+            action="dsr.erase_refused",
+            target_type="legal_hold",
+            target_id=held[0].id,
+            data={"subject_type": subject.kind, "holds": [h.id for h in held]},
+        )
+        await session.commit()
         raise refusal(held)
 
 

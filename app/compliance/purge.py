@@ -32,6 +32,7 @@ from app.compliance.hot import forget_hot
 from app.container import Container
 from app.db import crud_audit, crud_compliance
 from app.db.base import utcnow
+from app.kb.versions import SYSTEM, Actor
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class PurgeReport:
 
 
 async def run_purge(
-    container: Container, *, tenant_id: str | None = None, actor_id: str | None = None
+    container: Container, *, tenant_id: str | None = None, actor: Actor = SYSTEM
 ) -> list[PurgeReport]:
     """Purge every tenant (or one); returns each tenant's report (also in its audit log)."""
     async with container.sessions() as session:
@@ -59,9 +60,7 @@ async def run_purge(
         if tenant_id is not None and tid != tenant_id:
             continue
         reports.append(
-            await purge_tenant(
-                container, tenant_id=tid, policy=tenant_policy(settings, default), actor_id=actor_id
-            )
+            await purge_tenant(container, tenant_id=tid, policy=tenant_policy(settings, default), actor=actor)
         )
     files = await asyncio.to_thread(
         remove_old_uploads,
@@ -74,7 +73,7 @@ async def run_purge(
 
 
 async def purge_tenant(
-    container: Container, *, tenant_id: str, policy: RetentionPolicy, actor_id: str | None = None
+    container: Container, *, tenant_id: str, policy: RetentionPolicy, actor: Actor = SYSTEM
 ) -> PurgeReport:
     started = time.perf_counter()
     now = utcnow()
@@ -166,8 +165,8 @@ async def purge_tenant(
         await crud_audit.record(
             session,
             tenant_id=tenant_id,
-            actor_type="user" if actor_id else "system",
-            actor_id=actor_id,
+            actor_type=actor.actor_type,
+            actor_id=actor.actor_id,
             action="retention.purge",
             target_type="tenant",
             target_id=tenant_id,

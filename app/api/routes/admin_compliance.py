@@ -48,7 +48,7 @@ async def put_retention(body: RetentionPolicy, admin: AdminDep, container: Conta
 @router.post("/purge", response_model=PurgeReportPublic)
 async def purge_now(admin: AdminDep, container: ContainerDep) -> PurgeReportPublic:
     """Run the tenant's retention purge now (it also runs on its own, daily); returns its report."""
-    [report] = await run_purge(container, tenant_id=admin.tenant_id, actor_id=admin.actor_id)
+    [report] = await run_purge(container, tenant_id=admin.tenant_id, actor=actor_of(admin))
     return PurgeReportPublic(
         tenant_id=report.tenant_id, counts=report.counts, seconds=report.seconds, cutoffs=report.cutoffs
     )

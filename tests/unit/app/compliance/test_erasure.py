@@ -163,7 +163,9 @@ async def test_a_legal_hold_refuses_erasure_with_its_reason_until_released(
     await assert_gone(container, a, cache, tenant)
     await assert_intact(client, container, b)
     actions = [e["action"] for e in (await client.get("/api/v1/admin/audit", headers=admin)).json()["items"]]
-    assert {"legal_hold.place", "legal_hold.release", "dsr.export", "dsr.erase"} <= set(actions)
+    assert {"legal_hold.place", "legal_hold.release", "dsr.export", "dsr.erase", "dsr.erase_refused"} <= set(
+        actions
+    )
 
 
 async def test_an_interrupted_erasure_resumes_where_it_stopped(
