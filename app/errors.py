@@ -47,6 +47,7 @@ class ErrorCode(Enum):
     PUBLISH_REFUSED = ("publish_refused", HTTPStatus.CONFLICT)
     SOURCE_REFUSED = ("source_refused", HTTPStatus.UNPROCESSABLE_ENTITY)
     SYNC_IN_PROGRESS = ("sync_in_progress", HTTPStatus.CONFLICT)
+    LEGAL_HOLD_ACTIVE = ("legal_hold_active", HTTPStatus.CONFLICT)
     LLM_UNAVAILABLE = ("llm_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     STORE_UNAVAILABLE = ("store_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     DATABASE_UNAVAILABLE = ("database_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)

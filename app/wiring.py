@@ -124,6 +124,9 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     from app.connectors.schedule import start_scheduler
 
     start_scheduler(container, role=role)
+    from app.compliance.schedule import start_purge_scheduler
+
+    start_purge_scheduler(container, role=role)
     return container
 
 

@@ -42,7 +42,19 @@ async def source_sync_job(ctx: dict[str, Any], *, tenant_id: str, sync_id: str) 
     return {"status": out.status, "version": out.version, "published": out.published}
 
 
-JOB_FUNCTIONS: Mapping[str, JobFunction] = {"ingest_job": ingest_job, "source_sync_job": source_sync_job}
+async def retention_purge_job(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The retention purge of every tenant (``app.compliance.purge``; an arq cron job, daily)."""
+    from app.compliance.purge import run_purge
+
+    reports = await run_purge(ctx["container"])
+    return {r.tenant_id: r.counts for r in reports}
+
+
+JOB_FUNCTIONS: Mapping[str, JobFunction] = {
+    "ingest_job": ingest_job,
+    "source_sync_job": source_sync_job,
+    "retention_purge_job": retention_purge_job,
+}
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -75,6 +87,7 @@ class WorkerSettings:
 def worker_options(settings: Settings) -> dict[str, Any]:
     """arq ``Worker`` options that come from Settings (``kefu worker`` passes them with
     ``WorkerSettings``)."""
+    from arq import cron
     from arq.connections import RedisSettings
 
     from app.runtime.jobs import queue_name
@@ -85,4 +98,13 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "queue_name": queue_name(settings.redis_namespace),
         # SIGTERM: no new job; running ones get this long to finish, then they are cancelled
         "job_completion_wait": settings.jobs_shutdown_grace_s,
+        # the retention purge, daily (COMPLIANCE__PURGE_HOUR / __PURGE_MINUTE, UTC)
+        "cron_jobs": [
+            cron(
+                retention_purge_job,
+                hour={settings.compliance.purge_hour},
+                minute={settings.compliance.purge_minute},
+                unique=True,
+            )
+        ],
     }

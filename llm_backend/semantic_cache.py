@@ -54,6 +54,7 @@ class _Entry:
     vector: Vectors
     signature: tuple[frozenset[str], bool, frozenset[str]]
     expires_at: float
+    origin: str | None = None  # the conversation the question was first asked in (for erasure)
 
 
 @dataclass
@@ -177,8 +178,10 @@ class SemanticAnswerCache:
         question: str,
         answer: CachedAnswer,
         uses_customer_data: bool = False,
+        origin: str | None = None,
     ) -> bool:
-        """Cache ``answer`` for ``question``; False when it must not be cached (see module docstring)."""
+        """Cache ``answer`` for ``question``; False when it must not be cached (see module docstring).
+        ``origin`` names where the question came from (a conversation id) for ``forget_origins``."""
         if (
             uses_customer_data
             or is_private(question)
@@ -194,7 +197,7 @@ class SemanticAnswerCache:
             bucket = self._buckets[tenant] = _Bucket(kb_version)  # a new KB version drops the old answers
         key = normalise(question)
         bucket.entries[key] = _Entry(
-            question, answer, vector, signature(question), self._clock() + self._config.ttl_s
+            question, answer, vector, signature(question), self._clock() + self._config.ttl_s, origin
         )
         bucket.entries.move_to_end(key)
         while len(bucket.entries) > self._config.max_entries_per_tenant:
@@ -214,6 +217,25 @@ class SemanticAnswerCache:
         """Drop every cached answer of ``tenant`` (call when its KB is republished); returns how many."""
         bucket = self._buckets.pop(tenant, None)
         return len(bucket.entries) if bucket else 0
+
+    def forget_origins(self, tenant: str, origins: Iterable[str]) -> int:
+        """Drop ``tenant``'s entries stored with one of ``origins`` (a customer's data is erased or
+        expired); returns how many."""
+        bucket = self._buckets.get(tenant)
+        wanted = set(origins)
+        if bucket is None or not wanted:
+            return 0
+        gone = [k for k, e in bucket.entries.items() if e.origin in wanted]
+        for k in gone:
+            del bucket.entries[k]
+        if gone:
+            bucket.changed()
+        return len(gone)
+
+    def origins(self, tenant: str) -> set[str]:
+        """Where ``tenant``'s cached questions came from (the ``origin`` each was stored with)."""
+        bucket = self._buckets.get(tenant)
+        return {e.origin for e in bucket.entries.values() if e.origin} if bucket else set()
 
     def size(self, tenant: str) -> int:
         bucket = self._buckets.get(tenant)

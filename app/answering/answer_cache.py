@@ -46,7 +46,9 @@ async def remember(
     generated: Generated,
     lang: Lang,
     customer_data: bool,
+    origin: str | None = None,
 ) -> None:
+    """Cache a fresh model answer; ``origin`` (the conversation it was asked in) lets an erasure drop it."""
     fresh = generated.reason is None and not generated.no_answer and not generated.handoff and generated.cited
     if cache is None or not kb_version or not fresh:
         return
@@ -56,7 +58,15 @@ async def remember(
         question=question,
         answer=CachedAnswer(text=generated.masked, citations=generated.refs, lang=lang),
         uses_customer_data=customer_data,
+        origin=origin,
     )
+
+
+def forget_conversations(
+    cache: SemanticAnswerCache | None, *, tenant_id: str, conversation_ids: list[str]
+) -> int:
+    """Drop the cached answers first asked in these conversations (erasure, retention); returns how many."""
+    return 0 if cache is None else cache.forget_origins(tenant_id, conversation_ids)
 
 
 def forget(cache: SemanticAnswerCache | None, *, tenant_id: str) -> int:

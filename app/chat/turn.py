@@ -176,6 +176,7 @@ class ChatTurn:
             generated=got,
             lang=lang or "en",
             customer_data=bool(user.masked.findings),
+            origin=conversation_id,
         )
         yield got
 

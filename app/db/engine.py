@@ -25,9 +25,12 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """Foreign keys on (SQLite ignores them by default), WAL so readers don't block the writer."""
+    """Foreign keys on (SQLite ignores them by default), WAL so readers don't block the writer, and
+    secure_delete: deleted rows are overwritten in the file, not left in free pages (an erased customer's
+    text must not stay readable in the database file)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA secure_delete=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()

@@ -8,7 +8,7 @@ SSO login. ``auth_sessions.recheck_at``: an SSO login holds only until then unle
 (NULL for password logins).
 
 Revision ID: 0010
-Revises: 0007_kb_version_retrieval_floor
+Revises: 0009
 Create Date: 2026-12-07 14:00:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | None = "0007_kb_version_retrieval_floor"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

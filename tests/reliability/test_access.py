@@ -62,6 +62,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/auth/sso/start"): "SSO sign-in: redirects to the tenant's IdP (carries no data)",
     ("GET", "/api/v1/auth/sso/callback"): "SSO callback: checks the sealed state, the code, the ID token",
     ("POST", "/api/v1/chat/conversations"): "widget start: public widget key + allowed origin, or an API key",
+    ("GET", "/api/v1/chat/disclosure"): "the widget's AI disclosure text: public widget key + allowed origin",
 }
 
 # The least a path prefix demands; a route may ask more (canned-response writes under /agent need admin).

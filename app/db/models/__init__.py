@@ -2,6 +2,7 @@
 
 from app.db.models.agent_desk import CannedResponse, CuratedAnswer
 from app.db.models.audit import AuditEvent
+from app.db.models.compliance import DsrRequest, LegalHold
 from app.db.models.conversations import Conversation, DialogEventRow, Feedback, Handoff, Message
 from app.db.models.kb import (
     Chunk,
@@ -26,6 +27,7 @@ __all__ = [
     "Conversation",
     "CuratedAnswer",
     "DialogEventRow",
+    "DsrRequest",
     "Document",
     "Feedback",
     "GoldenQuestion",
@@ -37,6 +39,7 @@ __all__ = [
     "KbSourceItem",
     "KbSourceSync",
     "KbVersion",
+    "LegalHold",
     "Message",
     "OidcIdentity",
     "OidcProvider",

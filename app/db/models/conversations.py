@@ -29,6 +29,7 @@ class Conversation(HasCreatedAt, Base):
     __table_args__ = (
         CheckConstraint("status IN ('bot', 'waiting_agent', 'agent', 'closed')", name="status"),
         Index("ix_conversations_tenant_updated", "tenant_id", "updated_at"),
+        Index("ix_conversations_tenant_customer", "tenant_id", "customer_id"),
     )
 
     id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True, default=new_id)
@@ -45,6 +46,12 @@ class Conversation(HasCreatedAt, Base):
     # Number of dialog events stored for this conversation. Bumped with a compare-and-set in the same
     # transaction that inserts the events: the durable optimistic version check (see crud.bump_version).
     event_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The verified customer id of a widget identity (set when a verified start names one): what a
+    # data-subject request or a legal hold "by customer" finds. NULL for anonymous conversations.
+    customer_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    # When the retention purge dropped this conversation's vault and hot state (its transcript stays,
+    # masked, until its own period ends): the purge does it once.
+    vault_purged_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Message(HasCreatedAt, Base):

@@ -200,9 +200,27 @@
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   }
 
+  // The tenant's AI disclosure (that this is an AI assistant, how to reach a person): fetched once, shown
+  // under the welcome before the customer writes; set as text, never as HTML.
+  var disclosureText = null;
+  function showDisclosure() {
+    var shown = function (text) {
+      if (!text || log.querySelector(".note.disclosure")) return;
+      var welcome = log.querySelector(".note.welcome");
+      var n = note(text, "disclosure");
+      if (welcome && welcome.nextSibling) log.insertBefore(n, welcome.nextSibling); else log.appendChild(n);
+    };
+    if (disclosureText !== null) { shown(disclosureText); return; }
+    fetch(API.replace(/\/conversations$/, "/disclosure") + "?lang=" + encodeURIComponent(LANG), { headers: { "X-Widget-Key": KEY }, credentials: "omit" })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (data) { if (data && typeof data.text === "string") { disclosureText = data.text; shown(data.text); } })
+      .catch(function () { /* the welcome alone; the next open tries again */ });
+  }
+
   function mount() {
     document.body.appendChild(host);
     log.appendChild(note(t("welcome"), "welcome"));
+    showDisclosure();
     if (conv) restore();
     if (script.getAttribute("data-open") === "true") setOpen(true);
   }
@@ -615,6 +633,7 @@
     csatShown = false;
     while (log.firstChild) log.removeChild(log.firstChild);
     log.appendChild(note(t("welcome"), "welcome"));
+    showDisclosure();
     setMode("bot");
     input.focus();
   }

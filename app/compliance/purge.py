@@ -1,0 +1,196 @@
+"""The retention purge: for each tenant, delete what its policy says has expired, everywhere it lives.
+
+Per tenant, in this order (each step in batches of ``COMPLIANCE__BATCH_SIZE``, one transaction each):
+
+1. conversations last active more than ``transcripts_days`` ago: hot state, vault, rate-limit key and
+   answer-cache entries first, then the rows (messages, dialog events, feedback, handoffs, the
+   conversation);
+2. vaults and hot state of conversations idle more than ``vault_days`` (the masked transcript stays);
+3. feedback older than ``feedback_days``; handoff packages (the context copy) older than
+   ``handoff_packages_days`` — the handoff row itself (reason, status, times) stays for the figures;
+4. stored originals of documents removed from the knowledge base, finished job records, audit events.
+
+A conversation under an active legal hold (its own, or its customer's) is skipped by every step; that is
+decided inside each SQL statement. Each tenant's run writes one audit event, ``retention.purge``, with
+what was deleted (counts), the cutoffs and how long it took. Leftover upload files (``data_dir/uploads``)
+older than the deployment's ``uploaded_originals_days`` are removed once per run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.compliance.config import RetentionPolicy, tenant_policy
+from app.compliance.hot import forget_hot
+from app.container import Container
+from app.db import crud_audit, crud_compliance
+from app.db.base import utcnow
+from app.kb.versions import SYSTEM, Actor
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PurgeReport:
+    tenant_id: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    cutoffs: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, n: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + int(n)
+
+
+async def run_purge(
+    container: Container, *, tenant_id: str | None = None, actor: Actor = SYSTEM
+) -> list[PurgeReport]:
+    """Purge every tenant (or one); returns each tenant's report (also in its audit log)."""
+    async with container.sessions() as session:
+        tenants = await crud_compliance.tenant_settings(session)
+    default = container.settings.compliance.retention
+    reports = []
+    for tid, settings in tenants:
+        if tenant_id is not None and tid != tenant_id:
+            continue
+        reports.append(
+            await purge_tenant(container, tenant_id=tid, policy=tenant_policy(settings, default), actor=actor)
+        )
+    files = await asyncio.to_thread(
+        remove_old_uploads,
+        container.settings.data_dir / "uploads",
+        utcnow() - timedelta(days=default.uploaded_originals_days),
+    )
+    if files:
+        logger.info("retention purge: %d leftover upload folders removed", files)
+    return reports
+
+
+async def purge_tenant(
+    container: Container, *, tenant_id: str, policy: RetentionPolicy, actor: Actor = SYSTEM
+) -> PurgeReport:
+    started = time.perf_counter()
+    now = utcnow()
+    report = PurgeReport(tenant_id)
+
+    def cutoff(name: str, days: int) -> datetime:
+        at = now - timedelta(days=days)
+        report.cutoffs[name] = at.isoformat()
+        return at
+
+    batch = container.settings.compliance.batch_size
+    before = cutoff("transcripts", policy.transcripts_days)
+    while True:
+        async with container.sessions() as session:
+            ids = await crud_compliance.expired_conversation_ids(
+                session, tenant_id=tenant_id, before=before, limit=batch
+            )
+        if not ids:
+            break
+        for name, n in (await forget_hot(container, tenant_id=tenant_id, conversation_ids=ids)).items():
+            report.add(name, n)
+        async with container.sessions() as session:
+            counts = await crud_compliance.delete_conversations(
+                session, tenant_id=tenant_id, conversation_ids=ids
+            )
+            await session.commit()
+        for name, n in counts.items():
+            report.add(name, n)
+        if len(ids) < batch:
+            break
+
+    before = cutoff("vault", policy.vault_days)
+    while True:
+        async with container.sessions() as session:
+            ids = await crud_compliance.vault_due_ids(
+                session, tenant_id=tenant_id, before=before, limit=batch
+            )
+        if not ids:
+            break
+        dropped = await forget_hot(container, tenant_id=tenant_id, conversation_ids=ids)
+        async with container.sessions() as session:
+            await crud_compliance.mark_vault_purged(session, tenant_id=tenant_id, conversation_ids=ids)
+            await session.commit()
+        for name, n in dropped.items():
+            report.add(name, n)
+        if len(ids) < batch:
+            break
+
+    async with container.sessions() as session:
+        report.add(
+            "feedback",
+            await crud_compliance.delete_feedback_before(
+                session, tenant_id=tenant_id, before=cutoff("feedback", policy.feedback_days)
+            ),
+        )
+        report.add(
+            "handoff_packages",
+            await crud_compliance.clear_handoff_packages_before(
+                session, tenant_id=tenant_id, before=cutoff("handoff_packages", policy.handoff_packages_days)
+            ),
+        )
+        report.add(
+            "uploaded_originals",
+            await crud_compliance.drop_uploaded_originals_before(
+                session,
+                tenant_id=tenant_id,
+                before=cutoff("uploaded_originals", policy.uploaded_originals_days),
+            ),
+        )
+        report.add(
+            "job_records",
+            await crud_compliance.delete_job_records_before(
+                session, tenant_id=tenant_id, before=cutoff("job_records", policy.job_records_days)
+            ),
+        )
+        report.add(
+            "audit_events",
+            await crud_compliance.delete_audit_before(
+                session, tenant_id=tenant_id, before=cutoff("audit", policy.audit_days)
+            ),
+        )
+        report.seconds = round(time.perf_counter() - started, 3)
+        data: dict[str, Any] = {
+            "counts": report.counts,
+            "seconds": report.seconds,
+            "cutoffs": report.cutoffs,
+            "policy": policy.model_dump(),
+        }
+        await crud_audit.record(
+            session,
+            tenant_id=tenant_id,
+            actor_type=actor.actor_type,
+            actor_id=actor.actor_id,
+            action="retention.purge",
+            target_type="tenant",
+            target_id=tenant_id,
+            data=data,
+        )
+        await session.commit()
+    logger.info("retention purge of tenant %s: %s in %.3f s", tenant_id, report.counts, report.seconds)
+    return report
+
+
+def remove_old_uploads(root: Path, before: datetime) -> int:
+    """Remove upload folders (``data_dir/uploads/<id>``) last modified before ``before``."""
+    if not root.is_dir():
+        return 0
+    removed = 0
+    limit = before.timestamp()
+    for child in root.iterdir():
+        try:
+            if child.stat().st_mtime < limit:
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+                removed += 1
+        except OSError as exc:  # pragma: no cover - a file vanishing under us
+            logger.warning("retention purge: cannot remove %s (%s)", child, type(exc).__name__)
+    return removed
