@@ -15,11 +15,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.admin_settings import AdminConfig
-<<<<<<< HEAD
 from app.auth.sso.config import SsoConfig
-=======
 from app.compliance.config import ComplianceConfig
->>>>>>> compliance
 from app.connectors.config import ConnectorsConfig
 from app.edge.config import EdgeConfig, RateLimitConfig, ServerConfig
 from app.runtime.redis_client import RedisClientConfig
@@ -110,13 +107,10 @@ class Settings(BaseSettings):
     admin: AdminConfig = AdminConfig()
     # Website and folder sources of the knowledge base (CONNECTORS__*).
     connectors: ConnectorsConfig = ConnectorsConfig()
-<<<<<<< HEAD
     # Staff single sign-on through tenants' OpenID Connect IdPs (SSO__*; providers: the admin API).
     sso: SsoConfig = SsoConfig()
-=======
     # Retention defaults, the purge's schedule, the widget's AI disclosure (COMPLIANCE__*).
     compliance: ComplianceConfig = ComplianceConfig()
->>>>>>> compliance
 
     @model_validator(mode="after")
     def _stale_after_spans_heartbeats(self) -> Settings:
