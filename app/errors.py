@@ -37,6 +37,7 @@ class ErrorCode(Enum):
     ORIGIN_NOT_ALLOWED = ("origin_not_allowed", HTTPStatus.FORBIDDEN)
     CROSS_SITE_REQUEST = ("cross_site_request", HTTPStatus.FORBIDDEN)
     RATE_LIMITED = ("rate_limited", HTTPStatus.TOO_MANY_REQUESTS)
+    INVALID_CUSTOMER_TOKEN = ("invalid_customer_token", HTTPStatus.UNAUTHORIZED)
     UNSUPPORTED_FILE = ("unsupported_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     CORRUPT_FILE = ("corrupt_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     PARSE_LIMIT_EXCEEDED = ("parse_limit_exceeded", HTTPStatus.UNPROCESSABLE_ENTITY)

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.actions.config import ActionsConfig
 from app.admin_settings import AdminConfig
 from app.connectors.config import ConnectorsConfig
 from app.edge.config import EdgeConfig, RateLimitConfig, ServerConfig
@@ -105,6 +106,9 @@ class Settings(BaseSettings):
     admin: AdminConfig = AdminConfig()
     # Website and folder sources of the knowledge base (CONNECTORS__*).
     connectors: ConnectorsConfig = ConnectorsConfig()
+    # Actions done through the bank's API: the demo bank, bank-call timeouts, token and code lifetimes
+    # (ACTIONS__*).
+    actions: ActionsConfig = ActionsConfig()
 
     @model_validator(mode="after")
     def _stale_after_spans_heartbeats(self) -> Settings:

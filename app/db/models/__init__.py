@@ -1,5 +1,6 @@
 """ORM models, one module per concept. Importing this package registers every table on ``Base.metadata``."""
 
+from app.db.models.actions import ActionDef
 from app.db.models.agent_desk import CannedResponse, CuratedAnswer
 from app.db.models.audit import AuditEvent
 from app.db.models.conversations import Conversation, DialogEventRow, Feedback, Handoff, Message
@@ -17,6 +18,7 @@ from app.db.models.sources import KbSource, KbSourceItem, KbSourceSync
 from app.db.models.tenancy import ApiKey, AuthSession, Tenant, User, WidgetKey
 
 __all__ = [
+    "ActionDef",
     "ApiKey",
     "AuditEvent",
     "AuthSession",
