@@ -128,7 +128,8 @@ _LAST4_CONTEXT = re.compile(
 )
 _LAST4_AFTER = re.compile(r"(?<!\d)(\d{4})(?!\d)\s*(?:的)?\s*(?:card|卡)", re.IGNORECASE)
 _BARE_4 = re.compile(r"(?<![\d.,])(\d{4})(?![\d.,])")
-_REFERENCE = re.compile(r"(?<![A-Za-z0-9])(TR\s?\d{11})(?!\d)", re.IGNORECASE)
+# A transfer reference, or "TR" before the placeholder the masker put where its digits were.
+_REFERENCE = re.compile(r"(?<![A-Za-z0-9])(TR\s?(?:\d{11}(?!\d)|<[A-Z][A-Z0-9_]*_\d+>))", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 _AMOUNT = re.compile(
     r"(?:to|limit(?:\s+of)?|at|改成|改为|调到|调成|调整为|调整到|设为|设置为|设成|设到|为|到)\s*[:：]?\s*"
@@ -160,11 +161,15 @@ def extract_args(text: str, params: Sequence[str], *, pending: str | None = None
         if found:
             out["card_last4"] = found[-1]
     if "reference" in params:
-        refs = [re.sub(r"\s", "", m.group(1)).upper() for m in _REFERENCE.finditer(text)]
+        refs = [re.sub(r"\s", "", m.group(1)) for m in _REFERENCE.finditer(text)]
+        refs = [("TR" + r[2:]) if r[:2].lower() == "tr" else r for r in refs]
+        if not refs:  # the masker may have taken the reference for an account number: its placeholder
+            refs = [p for p in _PLACEHOLDER.findall(text) if "CARD" not in p and "PHONE" not in p]
         if not refs and pending == "reference":
-            refs = _PLACEHOLDER.findall(text) or re.findall(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{6,})", text)
+            refs = re.findall(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{6,})", text)
         if refs:
-            out["reference"] = refs[-1].upper() if not refs[-1].startswith("<") else refs[-1]
+            ref = refs[-1]
+            out["reference"] = ref if "<" in ref else ref.upper()
     if "amount" in params:
         rest = _LAST4_CONTEXT.sub(" ", text)
         amounts = [_amount_value(m.group(1), m.group(2)) for m in _AMOUNT.finditer(rest)]

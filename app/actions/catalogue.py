@@ -158,7 +158,7 @@ DEMO_ACTIONS: Sequence[dict[str, Any]] = (
         "name": "transfer_status",
         "description": {"en": "Where is a transfer", "zh": "查询转账状态"},
         "parameters": {"type": "object", "required": ["reference"], "properties": {
-            "reference": {"type": "string", "pattern": "^(TR[0-9]{11}|<[A-Z_]+_[0-9]+>)$"}}},
+            "reference": {"type": "string", "pattern": "^(TR[0-9]{11}|TR<[A-Z_]+_[0-9]+>|<[A-Z_]+_[0-9]+>)$"}}},
         "verification": "verified",
         "confirm": False,
         "http": {"method": "GET", "url": "/customers/{customer_id}/transfers/{reference}", "idempotent": True},

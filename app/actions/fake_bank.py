@@ -25,6 +25,10 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+# Module level: the routes' annotations are strings (``from __future__ import annotations``), resolved here.
+Auth = Annotated[str | None, Header()]
+Key = Annotated[str | None, Header(alias="Idempotency-Key")]
+
 DEMO_CUSTOMER = "c-1001"
 DEMO_PHONE = "+86 138 0000 1001"
 
@@ -137,9 +141,6 @@ def create_fake_bank(secret: str, *, timeout_s: float = 5.0) -> FastAPI:
             state.done[key] = (what, status, body)
             state.executions[key] = state.executions.get(key, 0) + 1
             return JSONResponse(body, status_code=status)
-
-    Auth = Annotated[str | None, Header()]
-    Key = Annotated[str | None, Header(alias="Idempotency-Key")]
 
     @app.get("/customers/{cid}/cards")
     async def cards(cid: str, authorization: Auth = None) -> dict[str, Any]:

@@ -157,7 +157,8 @@ class ActionTurn:
                 replies.say("unverified", lang, what=what), Decision(action="answer", reason="action_unverified"),
                 [finish],
             )  # fmt: skip
-        reply = await self._collect(action, s, lang, user)
+        # The confirming turn executes what was read back (checked then): no new question now.
+        reply = None if confirmed_now else await self._collect(action, s, lang, user)
         if reply is None:
             reply = await self._step_up(action, s, lang, mine)
         if reply is None:

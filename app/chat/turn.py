@@ -172,7 +172,9 @@ class ChatTurn:
         outcome = _outcome(
             conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
         )
-        outcome.state["action"] = {"name": action_reply.action, "args": dict(action_reply.args)}
+        # The customer's own values, restored (as in the text they see).
+        args = {k: self._c.masker.unmask(v, user.vault) for k, v in action_reply.args.items()}
+        outcome.state["action"] = {"name": action_reply.action, "args": args}
         yield outcome
 
     async def _answer(
