@@ -43,11 +43,13 @@ async def test_freeze_reads_back_and_executes_once_on_yes(
     conv = await _start(client, actions_tenant, token=customer_token())
     first = await _say(client, conv, "Please freeze my card ending 8888")
     assert first["reason"] == "action_readback"
-    assert "freeze the card ending 8888" in first["text"] and "confirm" in first["text"]
+    assert "freeze the card ending 8888" in first["text"]
+    assert "confirm" in first["text"]
     assert _writes(bank) == []  # nothing happens before the yes
     done = await _say(client, conv, "yes")
     assert done["reason"] == "action_executed"
-    assert "8888" in done["text"] and "frozen" in done["text"]
+    assert "8888" in done["text"]
+    assert "frozen" in done["text"]
     assert bank.cards()["8888"]["status"] == "frozen"
     writes = _writes(bank)
     assert [(w["what"], w["n"]) for w in writes] == [("freeze c-1001 8888", 1)]
@@ -56,8 +58,10 @@ async def test_freeze_reads_back_and_executes_once_on_yes(
         rows = await crud_audit.list_events(s, tenant_id=actions_tenant.id, action="action.call")
     assert len(rows) == 1
     data = rows[0].data
-    assert data["action"] == "freeze_card" and data["args"] == {"card_last4": "**8888"}
-    assert data["result"] == "ok" and data["idempotency_key"] == writes[0]["key"]
+    assert data["action"] == "freeze_card"
+    assert data["args"] == {"card_last4": "**8888"}
+    assert data["result"] == "ok"
+    assert data["idempotency_key"] == writes[0]["key"]
     assert data["latency_ms"] > 0
     again = await _say(client, conv, "yes")  # a second yes confirms nothing more
     assert again["reason"] != "action_executed"
@@ -84,12 +88,16 @@ async def test_two_cards_ask_which_one_card_of_a_kind_does_not(
 ) -> None:
     conv = await _start(client, actions_tenant, token=customer_token())
     ask = await _say(client, conv, "I want to freeze my card")
-    assert ask["decision"] == "clarify" and "8888" in ask["text"] and "4321" in ask["text"]
+    assert ask["decision"] == "clarify"
+    assert "8888" in ask["text"]
+    assert "4321" in ask["text"]
     back = await _say(client, conv, "4321")
-    assert back["reason"] == "action_readback" and "4321" in back["text"]
+    assert back["reason"] == "action_readback"
+    assert "4321" in back["text"]
     conv = await _start(client, actions_tenant, token=customer_token())
     credit = await _say(client, conv, "冻结我的信用卡")
-    assert credit["reason"] == "action_readback" and "8888" in credit["text"]
+    assert credit["reason"] == "action_readback"
+    assert "8888" in credit["text"]
     assert credit["state"]["action"] == {"name": "freeze_card", "args": {"card_last4": "8888"}}
 
 
@@ -99,7 +107,8 @@ async def test_change_of_mind_reads_back_the_new_card(
     conv = await _start(client, actions_tenant, token=customer_token())
     await _say(client, conv, "冻结尾号8888的卡")
     changed = await _say(client, conv, "不对，是尾号4321的卡")
-    assert changed["reason"] == "action_readback" and "4321" in changed["text"]
+    assert changed["reason"] == "action_readback"
+    assert "4321" in changed["text"]
     assert (await _say(client, conv, "确认"))["reason"] == "action_executed"
     assert [w["what"] for w in _writes(bank)] == ["freeze c-1001 4321"]
 
@@ -110,10 +119,12 @@ async def test_unverified_customer_gets_a_way_to_verify_and_the_bank_hears_nothi
     conv = await _start(client, actions_tenant)
     reply = await _say(client, conv, "please freeze my card ending 8888")
     assert reply["reason"] == "action_unverified"
-    assert "sign in" in reply["text"] and "agent" in reply["text"]
+    assert "sign in" in reply["text"]
+    assert "agent" in reply["text"]
     await _say(client, conv, "yes")
     log = bank.log()
-    assert log["writes"] == [] and log["reads"] == []
+    assert log["writes"] == []
+    assert log["reads"] == []
 
 
 async def test_a_bad_customer_token_is_refused_and_nothing_is_written(
@@ -126,7 +137,8 @@ async def test_a_bad_customer_token_is_refused_and_nothing_is_written(
             json={"widget_key": actions_tenant.widget_key, "customer_token": token},
             headers={"Origin": ORIGIN},
         )
-        assert r.status_code == 401 and r.json()["error_code"] == "invalid_customer_token", token
+        assert r.status_code == 401, token
+        assert r.json()["error_code"] == "invalid_customer_token"
 
 
 async def test_step_up_code_then_read_back_then_execute(
@@ -134,9 +146,11 @@ async def test_step_up_code_then_read_back_then_execute(
 ) -> None:
     conv = await _start(client, actions_tenant, token=customer_token())
     asked = await _say(client, conv, "set the contactless limit on my card ending 8888 to 1500")
-    assert asked["reason"] == "action_otp" and "code" in asked["text"]
+    assert asked["reason"] == "action_otp"
+    assert "code" in asked["text"]
     back = await _say(client, conv, bank.last_code())
-    assert back["reason"] == "action_readback" and "1500" in back["text"]
+    assert back["reason"] == "action_readback"
+    assert "1500" in back["text"]
     done = await _say(client, conv, "yes")
     assert done["reason"] == "action_executed"
     assert bank.cards()["8888"]["contactless_limit"] == 1500
@@ -151,7 +165,8 @@ async def test_three_wrong_codes_lock_the_step_up(
     assert "2 more tries" in (await _say(client, conv, wrong))["text"]
     assert "1 more tries" in (await _say(client, conv, wrong))["text"]
     locked = await _say(client, conv, wrong)
-    assert locked["reason"] == "action_locked" and "agent" in locked["text"]
+    assert locked["reason"] == "action_locked"
+    assert "agent" in locked["text"]
     again = await _say(client, conv, "unfreeze my card ending 8888")
     assert again["reason"] == "action_locked"
     assert _writes(bank) == []
@@ -165,7 +180,8 @@ async def test_bank_down_gives_a_plain_message_never_a_500(
     bank.fail("500")
     reply = await _say(client, conv, "yes")
     assert reply["reason"] == "action_failed"
-    assert "nothing was changed" in reply["text"] and "agent" in reply["text"]
+    assert "nothing was changed" in reply["text"]
+    assert "agent" in reply["text"]
     bank.fail("timeout")
     conv = await _start(client, actions_tenant, token=customer_token())
     reply = await _say(client, conv, "where is my transfer TR20261205002")
@@ -173,7 +189,8 @@ async def test_bank_down_gives_a_plain_message_never_a_500(
     bank.fail("none", 0)
     conv = await _start(client, actions_tenant, token=customer_token())
     reply = await _say(client, conv, "where is my transfer TR20261205002")
-    assert reply["reason"] == "action_executed" and "pending" in reply["text"]
+    assert reply["reason"] == "action_executed"
+    assert "pending" in reply["text"]
 
 
 async def test_the_same_yes_twice_at_once_executes_once(
@@ -191,6 +208,7 @@ async def test_unknown_reference_and_kb_questions(
 ) -> None:
     conv = await _start(client, actions_tenant, token=customer_token())
     reply = await _say(client, conv, "where is my transfer TR20269999999")
-    assert reply["reason"] == "action_failed" and "TR20269999999" in reply["text"]
+    assert reply["reason"] == "action_failed"
+    assert "TR20269999999" in reply["text"]
     question = await _say(client, conv, "How do I freeze my card?")
     assert "action" not in question["state"]
