@@ -58,6 +58,17 @@ class ActionReply:
     action: str = ""  # the action this reply is about
     args: dict[str, str] = field(default_factory=dict)  # its parameters so far (masked)
 
+    @property
+    def outcome(self) -> str:
+        """executed | failed | refused_unverified | refused_locked | invalid (``ActionFinished``), else
+        where it stands: cancelled | confirming | asking."""
+        for e in self.events:
+            if isinstance(e, ActionFinished):
+                return e.outcome
+        if any(isinstance(e, ActionConfirmAsked) for e in self.events):
+            return "confirming"
+        return "cancelled" if self.decision.reason == "action_cancelled" else "asking"
+
 
 @dataclass
 class ActionTurn:
@@ -211,16 +222,16 @@ class ActionTurn:
             if name == "card_last4":
                 continue
             if name not in args:
-                ask = {"reference": "ask_reference", "amount": "ask_amount"}.get(name)
-                text = replies.say(ask, lang) if ask else replies.say("bad_value", lang, ask=name)
+                question = {"reference": "ask_reference", "amount": "ask_amount"}.get(name)
+                text = replies.say(question, lang) if question else replies.say("bad_value", lang, ask=name)
                 return ActionReply(text, Decision(action="clarify", clarify_slot=name), events)
         bad = _first_invalid(action, args)
         if bad is not None:
             if bad == "amount":
                 text = replies.say("bad_amount", lang)
             else:
-                ask = {"reference": "ask_reference"}.get(bad)
-                text = replies.say("bad_value", lang, ask=replies.say(ask, lang) if ask else bad)
+                again = replies.say("ask_reference", lang) if bad == "reference" else bad
+                text = replies.say("bad_value", lang, ask=again)
             return ActionReply(text, Decision(action="clarify", clarify_slot=bad), events)
         self.filled = events  # filled from the cards on file: the steps after this one use them
         return None

@@ -174,7 +174,7 @@ class ChatTurn:
         )
         # The customer's own values, restored (as in the text they see).
         args = {k: self._c.masker.unmask(v, user.vault) for k, v in action_reply.args.items()}
-        outcome.state["action"] = {"name": action_reply.action, "args": args}
+        outcome.state["action"] = {"name": action_reply.action, "args": args, "outcome": action_reply.outcome}
         yield outcome
 
     async def _answer(

@@ -13,7 +13,8 @@ and read after each turn: its own record of what it executed is the ground truth
 - ``action_accuracy``: the last action the replies were about (``state.action.name``; none when no reply
   was) equals ``expect.action``;
 - ``args_accuracy``: over cases expecting an action with args, every expected arg has that value;
-- ``executed_correctly``: "an action was executed" (a reply with reason ``action_executed``) equals
+- ``executed_correctly``: "an action was executed" (a reply whose ``state.action.outcome`` is
+  ``executed``) equals
   ``expect.executed``;
 - ``executed_without_confirmation``: writes the bank executed in a turn that was not an explicit yes
   (the harness's own strict list) right after a read-back;
@@ -177,8 +178,11 @@ class Runner:
                 out.replies.append(str(reply.get("text", reply.get("error_code", ""))))
                 action = (reply.get("state") or {}).get("action") or {}
                 if action.get("name"):
-                    out.action, out.args = action["name"], dict(action.get("args") or {})
-                if reply.get("reason") == "action_executed":
+                    # A reply that only cancels carries no parameters: keep the ones read back.
+                    if action["name"] != out.action or action.get("args"):
+                        out.args = dict(action.get("args") or {})
+                    out.action = action["name"]
+                if action.get("outcome") == "executed":
                     out.executed = True
             writes = self._bank.log()["writes"]
             total = sum(int(w["n"]) for w in writes)

@@ -21,7 +21,7 @@ def _public(row: ActionDef) -> ActionPublic:
         name=row.name,
         description={str(k): str(v) for k, v in row.description.items()},
         parameters=dict(row.parameters),
-        verification=row.verification,  # type: ignore[arg-type]
+        verification=row.verification,
         confirm=row.confirm,
         handoff_after=row.handoff_after,
         enabled=row.enabled,

@@ -98,7 +98,11 @@ async def test_two_cards_ask_which_one_card_of_a_kind_does_not(
     credit = await _say(client, conv, "冻结我的信用卡")
     assert credit["reason"] == "action_readback"
     assert "8888" in credit["text"]
-    assert credit["state"]["action"] == {"name": "freeze_card", "args": {"card_last4": "8888"}}
+    assert credit["state"]["action"] == {
+        "name": "freeze_card",
+        "args": {"card_last4": "8888"},
+        "outcome": "confirming",
+    }
 
 
 async def test_change_of_mind_reads_back_the_new_card(
@@ -212,3 +216,15 @@ async def test_unknown_reference_and_kb_questions(
     assert "TR20269999999" in reply["text"]
     question = await _say(client, conv, "How do I freeze my card?")
     assert "action" not in question["state"]
+
+
+async def test_report_lost_executes_then_hands_off(
+    client: httpx.AsyncClient, actions_tenant: Tenant, bank: BankProcess
+) -> None:
+    conv = await _start(client, actions_tenant, token=customer_token())
+    await _say(client, conv, "I lost my card ending 4321, please report it lost")
+    done = await _say(client, conv, "yes")
+    assert done["state"]["action"]["outcome"] == "executed"
+    assert done["decision"] == "handoff"
+    assert done["handoff_id"] is not None
+    assert bank.cards()["4321"]["status"] == "lost"
