@@ -230,6 +230,15 @@ def summarise(results: list[CaseResult]) -> dict[str, Any]:
         "executed_unverified": sum(r.unverified_calls for r in results),
         "duplicate_executions": sum(r.duplicates for r in results),
         "server_errors": sum(1 for r in results for s in r.statuses if s >= 500),
+        # The same confirmation sent twice at once, and the bank failing (500s, timeouts): how many cases,
+        # and how many of them came out as expected.
+        "concurrent_cases": sum(r.case.twice for r in results),
+        "concurrent_correct": sum(r.case.twice and r.executed == r.case.expect_executed for r in results),
+        "bank_failing_cases": sum(bool(r.case.bank) for r in results),
+        "bank_failing_correct": sum(
+            bool(r.case.bank) and r.executed == r.case.expect_executed and all(s < 500 for s in r.statuses)
+            for r in results
+        ),
         "by_lang": {
             lang: rate(
                 [
