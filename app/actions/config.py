@@ -12,6 +12,8 @@ class ActionsConfig(BaseModel):
     # The demo bank (``kefu fake-bank``): where it listens and the secret the app sends it.
     fake_bank_host: str = "127.0.0.1"
     fake_bank_port: int = Field(default=8900, ge=1, le=65535)
+    # Run the demo bank inside the app's process (``make run`` sets it): no second command for the demo.
+    demo_bank_in_process: bool = False
     demo_bank_secret: SecretStr = SecretStr("demo-bank-secret-change-me")
     # The demo tenant's key for customer tokens (HS256); a real tenant gets its own (admin settings).
     demo_token_key: SecretStr = SecretStr("demo-customer-token-key-change-me-0123456789")
