@@ -1,13 +1,15 @@
 """The demo bank inside the app's own process (``ACTIONS__DEMO_BANK_IN_PROCESS=true``, what ``make run``
 sets): the embedded default needs no second command for the demo tenant's actions. A uvicorn server on
-``ACTIONS__FAKE_BANK_HOST:PORT`` as a task of the app's event loop, stopped when the container closes. A
-port already taken (a ``kefu fake-bank`` running) is logged and left to that one."""
+``ACTIONS__FAKE_BANK_HOST:PORT`` in a thread of its own (its own event loop; off the main thread uvicorn
+leaves the process's signal handlers to the app's server), stopped when the container closes. A port
+already taken (a ``kefu fake-bank`` running) is logged and left to that one."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import socket
+import threading
 from collections.abc import Awaitable, Callable
 
 from app.actions.config import ActionsConfig
@@ -40,12 +42,12 @@ async def start_demo_bank(cfg: ActionsConfig) -> Callable[[], Awaitable[None]] |
         app, host=cfg.fake_bank_host, port=cfg.fake_bank_port, log_level="warning", lifespan="off"
     )
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve(), name="demo-bank")
+    thread = threading.Thread(target=server.run, name="demo-bank", daemon=True)
+    thread.start()
     logger.info("demo bank in process on http://%s:%d", cfg.fake_bank_host, cfg.fake_bank_port)
 
     async def stop() -> None:
         server.should_exit = True
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.to_thread(thread.join, 10)
 
     return stop
