@@ -228,3 +228,26 @@ async def test_report_lost_executes_then_hands_off(
     assert done["decision"] == "handoff"
     assert done["handoff_id"] is not None
     assert bank.cards()["4321"]["status"] == "lost"
+
+
+async def test_analytics_counts_the_outcomes(
+    client: httpx.AsyncClient, actions_tenant: Tenant, bank: BankProcess
+) -> None:
+    from tests.unit.app.helpers import login
+
+    conv = await _start(client, actions_tenant, token=customer_token())
+    await _say(client, conv, "freeze my card ending 8888")
+    await _say(client, conv, "yes")  # completed
+    await _say(client, conv, "freeze my card ending 4321")
+    await _say(client, conv, "no")  # cancelled
+    await _say(client, await _start(client, actions_tenant), "freeze my card ending 8888")  # unverified
+    admin = await login(client, actions_tenant.admin_email)
+    report = await client.get("/api/v1/admin/analytics", headers=admin)
+    assert report.status_code == 200
+    assert report.json()["actions"] == {
+        "completed": 1,
+        "failed": 0,
+        "cancelled": 1,
+        "refused_unverified": 1,
+        "refused_locked": 0,
+    }
