@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,7 @@ from dialog.protocols import Decision
 from dialog.state import OTP_ATTEMPTS, DialogState
 
 logger = logging.getLogger(__name__)
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,13 @@ class ActionTurn:
                     replies.say("no_cards", lang), Decision(action="answer", reason="action_invalid"),
                     [ActionFinished(name=action.name, outcome="invalid")],
                 )  # fmt: skip
+            if (
+                "card_last4" not in args
+            ):  # a whole card number: masked in the text, its last four from the vault
+                last4 = self._last4_from_vault(user)
+                if last4 is not None:
+                    args["card_last4"] = last4
+                    events.append(SlotSet(name="card_last4", value=last4))
             kind = args.get("card_type")
             fitting = [c for c in cards if not kind or c.get("kind") == kind] or cards
             given = args.get("card_last4")
@@ -234,6 +243,16 @@ class ActionTurn:
                 text = replies.say("bad_value", lang, ask=again)
             return ActionReply(text, Decision(action="clarify", clarify_slot=bad), events)
         self.filled = events  # filled from the cards on file: the steps after this one use them
+        return None
+
+    def _last4_from_vault(self, user: AcceptedTurn) -> str | None:
+        """The last four digits of a card number the customer typed in this message: the masker replaced
+        it with a placeholder; the value comes back from the vault here only, and only its last four
+        digits (what the customer and the bank call the card by) go on into the dialog."""
+        for placeholder in _PLACEHOLDER.findall(user.masked.text):
+            digits = re.sub(r"[\s-]", "", self.container.masker.unmask(placeholder, user.vault))
+            if digits.isdigit() and 13 <= len(digits) <= 19:
+                return digits[-4:]
         return None
 
     async def _step_up(

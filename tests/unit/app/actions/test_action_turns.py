@@ -251,3 +251,22 @@ async def test_analytics_counts_the_outcomes(
         "refused_unverified": 1,
         "refused_locked": 0,
     }
+
+
+async def test_a_whole_card_number_is_masked_and_only_its_last_four_go_on(
+    client: httpx.AsyncClient, actions_tenant: Tenant, bank: BankProcess, container: Container
+) -> None:
+    conv = await _start(client, actions_tenant, token=customer_token())
+    back = await _say(client, conv, "please freeze my card 6222020012344321")
+    assert back["reason"] == "action_readback"
+    assert "4321" in back["text"]
+    assert (await _say(client, conv, "yes"))["state"]["action"]["outcome"] == "executed"
+    assert [w["what"] for w in _writes(bank)] == ["freeze c-1001 4321"]
+    async with container.sessions() as s:  # the full number is nowhere in the stored events or messages
+        from sqlalchemy import text
+
+        events = (await s.execute(text("SELECT payload FROM dialog_events"))).all()
+        messages = (await s.execute(text("SELECT text FROM messages"))).all()
+    stored = " ".join(str(r[0]) for r in (*events, *messages))
+    assert "6222" not in stored
+    assert "020012344321" not in stored
