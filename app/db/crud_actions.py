@@ -49,3 +49,29 @@ async def delete_action(session: AsyncSession, *, tenant_id: str, action_id: str
         delete(ActionDef).where(ActionDef.tenant_id == tenant_id, ActionDef.id == action_id)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+ACTION_EVENT_TYPES = (
+    "customer_verified",
+    "action_requested",
+    "action_confirm_asked",
+    "action_confirmed",
+    "action_cancelled",
+    "action_finished",
+)
+
+
+async def conversation_action_events(
+    session: AsyncSession, *, conversation_id: str
+) -> list[tuple[int, str, dict[str, Any], Any]]:
+    """(seq, type, payload, created_at) of a conversation's action events, in order (the caller has
+    checked the conversation is its tenant's)."""
+    from app.db.models import DialogEventRow
+
+    stmt = (
+        select(DialogEventRow.seq, DialogEventRow.type, DialogEventRow.payload, DialogEventRow.created_at)
+        .where(DialogEventRow.conversation_id == conversation_id)
+        .where(DialogEventRow.type.in_(ACTION_EVENT_TYPES))
+        .order_by(DialogEventRow.seq)
+    )
+    return [(int(r[0]), str(r[1]), dict(r[2]), r[3]) for r in (await session.execute(stmt)).all()]

@@ -270,3 +270,26 @@ async def test_a_whole_card_number_is_masked_and_only_its_last_four_go_on(
     stored = " ".join(str(r[0]) for r in (*events, *messages))
     assert "6222" not in stored
     assert "020012344321" not in stored
+
+
+async def test_agent_transcript_shows_the_steps_and_who(
+    client: httpx.AsyncClient, actions_tenant: Tenant, bank: BankProcess
+) -> None:
+    from tests.unit.app.helpers import login
+
+    conv = await _start(client, actions_tenant, token=customer_token())
+    await _say(client, conv, "freeze my card ending 8888")
+    await _say(client, conv, "yes")
+    agent = await login(client, actions_tenant.agent_email)
+    got = await client.get(f"/api/v1/agent/conversations/{conv['id']}", headers=agent)
+    assert got.status_code == 200
+    steps = [(s["step"], s["action"], s["detail"], s["by"]) for s in got.json()["actions"]]
+    assert steps == [
+        ("verified", "", "", "customer:c-1001"),
+        ("requested", "freeze_card", "", "customer:c-1001"),
+        ("read_back", "freeze_card", "card_last4=8888", ""),
+        ("confirmed", "freeze_card", "", "customer:c-1001"),
+        ("finished", "freeze_card", "executed", ""),
+    ]
+    reasons = [m["decision_reason"] for m in got.json()["messages"] if m["role"] == "bot"]
+    assert reasons == ["action_readback", "action_executed"]
