@@ -79,17 +79,24 @@ class BankConnection:
     token_key: str
 
 
-async def connection(session: AsyncSession, *, tenant_id: str, config: ActionsConfig) -> BankConnection:
+async def connection(
+    session: AsyncSession, *, tenant_id: str, config: ActionsConfig, demo_secrets: bool
+) -> BankConnection:
     """The tenant's bank (``tenants.settings["actions"]``: ``bank_url``, ``sms_url``, and optionally
-    ``bank_secret`` / ``token_key``; without those, the demo bank's ``ACTIONS__DEMO_*`` secrets)."""
+    ``bank_secret`` / ``token_key``). Without those, the demo bank's ``ACTIONS__DEMO_*`` secrets, but only
+    where ``demo_secrets`` (ENVIRONMENT local / test: anyone can read the built-in demo key, so a deployed
+    tenant using it would accept forged customer tokens); elsewhere they stay empty: no customer token
+    is accepted and no action offered until the tenant has its own."""
     tenant = await crud_tenancy.get_tenant(session, tenant_id=tenant_id)
     conf = dict((tenant.settings or {}).get("actions", {})) if tenant else {}
     base = str(conf.get("bank_url") or f"http://{config.fake_bank_host}:{config.fake_bank_port}")
+    demo_secret = config.demo_bank_secret.get_secret_value() if demo_secrets else ""
+    demo_key = config.demo_token_key.get_secret_value() if demo_secrets else ""
     return BankConnection(
         base_url=base.rstrip("/"),
-        secret=str(conf.get("bank_secret") or config.demo_bank_secret.get_secret_value()),
+        secret=str(conf.get("bank_secret") or demo_secret),
         sms_url=str(conf.get("sms_url") or base.rstrip("/") + "/sms/send"),
-        token_key=str(conf.get("token_key") or config.demo_token_key.get_secret_value()),
+        token_key=str(conf.get("token_key") or demo_key),
     )
 
 

@@ -31,6 +31,7 @@ from app.actions.catalogue import Action, BankConnection, Catalogue
 from app.chat.records import AcceptedTurn
 from app.container import Container
 from app.db import crud_audit
+from app.settings import DEV_ENVIRONMENTS
 from dialog import actions as dialog_actions
 from dialog.events import (
     ActionCancelled,
@@ -425,5 +426,10 @@ async def prepare(container: Container, *, tenant_id: str, conversation_id: str)
         cat = await catalogues.load(session, tenant_id=tenant_id)
         if not cat.actions:
             return None
-        conn = await catalogues.connection(session, tenant_id=tenant_id, config=container.settings.actions)
+        demo = container.settings.environment in DEV_ENVIRONMENTS
+        conn = await catalogues.connection(
+            session, tenant_id=tenant_id, config=container.settings.actions, demo_secrets=demo
+        )
+    if not conn.secret:  # no bank credentials: the tenant's actions are not offered
+        return None
     return ActionTurn(container, tenant_id, conversation_id, cat, conn)

@@ -293,3 +293,28 @@ async def test_agent_transcript_shows_the_steps_and_who(
     ]
     reasons = [m["decision_reason"] for m in got.json()["messages"] if m["role"] == "bot"]
     assert reasons == ["action_readback", "action_executed"]
+
+
+async def test_deployed_tenant_without_its_own_keys_gets_no_demo_keys(
+    client: httpx.AsyncClient, container: Container, tenant: Tenant, bank: BankProcess
+) -> None:
+    """Outside ENVIRONMENT local/test the built-in demo key (public in this repository) verifies nobody,
+    and a tenant without its own bank secret is offered no actions."""
+    from app.actions.catalogue import seed_demo_actions
+    from app.settings import DEV_ENVIRONMENTS
+
+    async with container.sessions() as s:
+        await seed_demo_actions(s, tenant_id=tenant.id, bank_url=bank.url)
+        await s.commit()
+    demo_key = container.settings.actions.demo_token_key.get_secret_value()
+    container.settings = container.settings.model_copy(update={"environment": "staging"})
+    assert container.settings.environment not in DEV_ENVIRONMENTS
+    forged = customer_token(key=demo_key)
+    r = await client.post(
+        API, json={"widget_key": tenant.widget_key, "customer_token": forged}, headers={"Origin": ORIGIN}
+    )
+    assert r.status_code == 401
+    conv = await _start(client, tenant)
+    reply = await _say(client, conv, "please freeze my card ending 8888")
+    assert "action" not in reply["state"]
+    assert bank.log()["reads"] == []
