@@ -127,6 +127,13 @@ class ActionTurn:
         s, mine = user.state, self.emitted
         lang = (user.track.lang if user.track else "") or s.lang
         cancelled = next((e for e in mine if isinstance(e, ActionCancelled)), None)
+        if user.track is not None and user.track.explicit_handoff:
+            if s.action is None or s.action.stage != "collecting":
+                return None  # the usual turn hands off (a read-back being answered was cancelled already)
+            text = replies.say("to_agent", lang)
+            stop = ActionCancelled(name=s.action.name, reason="customer")
+            handoff = Decision(action="handoff", reason="explicit_request", message=text)
+            return ActionReply(text, handoff, [stop], action=s.action.name)
         if s.action is None:
             if cancelled is not None:
                 key = {"expired": "expired", "not_confirmed": "not_confirmed"}.get(

@@ -35,6 +35,8 @@ _TEXT: dict[str, dict[str, str]] = {
                       "zh": "没有收到明确的确认，已取消，没有做任何变更。需要时请重新告诉我。"},
     "expired": {"en": "That confirmation has expired, so nothing was changed. Ask again if you still want it.",
                 "zh": "确认已超时，没有做任何变更。如仍需办理，请重新告诉我。"},
+    "to_agent": {"en": "OK, I've stopped that — nothing was changed. I'm connecting you with a colleague.",
+                 "zh": "好的，已停止办理，没有做任何变更。正在为您转接人工客服。"},
     "in_progress": {"en": "That request is already being handled.", "zh": "该请求正在办理中。"},
     "unverified": {"en": "To {what} I need to know it's you. Please sign in to online banking and open the "
                          "chat from there, or say \"agent\" and a colleague will help you.",

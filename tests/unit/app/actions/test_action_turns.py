@@ -318,3 +318,15 @@ async def test_deployed_tenant_without_its_own_keys_gets_no_demo_keys(
     reply = await _say(client, conv, "please freeze my card ending 8888")
     assert "action" not in reply["state"]
     assert bank.log()["reads"] == []
+
+
+async def test_asking_for_an_agent_mid_action_hands_off(
+    client: httpx.AsyncClient, actions_tenant: Tenant, bank: BankProcess
+) -> None:
+    conv = await _start(client, actions_tenant, token=customer_token())
+    ask = await _say(client, conv, "I want to freeze my card")
+    assert ask["decision"] == "clarify"
+    reply = await _say(client, conv, "转人工")
+    assert reply["decision"] == "handoff"
+    assert reply["handoff_id"] is not None
+    assert _writes(bank) == []
