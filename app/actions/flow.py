@@ -127,7 +127,10 @@ class ActionTurn:
         s, mine = user.state, self.emitted
         lang = (user.track.lang if user.track else "") or s.lang
         cancelled = next((e for e in mine if isinstance(e, ActionCancelled)), None)
-        if user.track is not None and user.track.explicit_handoff:
+        # A person asked for (转人工, "agent"); not when the message answers the question asked ("4321" may
+        # look like anything to an intent classifier).
+        answered = any(isinstance(e, SlotSet) for e in mine)
+        if user.track is not None and user.track.explicit_handoff and not answered:
             if s.action is None or s.action.stage != "collecting":
                 return None  # the usual turn hands off (a read-back being answered was cancelled already)
             text = replies.say("to_agent", lang)
