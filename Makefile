@@ -32,7 +32,7 @@ run: venv
 	$(BIN)/kefu source add web --tenant harbor --name demo-help-centre --url $(DEMO_SITE)/ \
 		--sitemap $(DEMO_SITE)/sitemap.xml --allow-private --delay 0.2 --if-absent
 	$(BIN)/kefu demo-site --port 8010 & site=$$!; trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
-		$(BIN)/kefu serve
+		ACTIONS__DEMO_BANK_IN_PROCESS=true $(BIN)/kefu serve
 
 ## test: every tier; integration tests run when DATABASE_URL / REDIS_URL point at real servers.
 ## The browser tier runs in its own pytest process: Playwright's sync API keeps an event loop running in

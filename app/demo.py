@@ -107,6 +107,7 @@ async def seed(
     )
     await _golden_questions(container, tenant_id, settings.demo_kb_dir)
     await _intents(container, tenant_id)
+    await _actions(container, tenant_id)
     out = DemoSeed(
         tenant_id=tenant_id,
         admin_password=passwords[ADMIN_EMAIL],
@@ -153,6 +154,18 @@ async def _intents(container: Container, tenant_id: str) -> None:
     async with container.sessions() as session:
         for spec in intents:
             await crud_kb.upsert_intent_spec(session, tenant_id=tenant_id, spec=spec)
+        await session.commit()
+
+
+async def _actions(container: Container, tenant_id: str) -> None:
+    """The demo bank's six actions, against ``kefu fake-bank`` (``ACTIONS__FAKE_BANK_*``)."""
+    from app.actions.catalogue import seed_demo_actions
+
+    cfg = container.settings.actions
+    async with container.sessions() as session:
+        await seed_demo_actions(
+            session, tenant_id=tenant_id, bank_url=f"http://{cfg.fake_bank_host}:{cfg.fake_bank_port}"
+        )
         await session.commit()
 
 

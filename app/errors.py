@@ -40,6 +40,7 @@ class ErrorCode(Enum):
     # The tenant signs in through its identity provider only (issue 15, SSO).
     PASSWORD_LOGIN_DISABLED = ("password_login_disabled", HTTPStatus.FORBIDDEN)
     SSO_DISCOVERY_FAILED = ("sso_discovery_failed", HTTPStatus.UNPROCESSABLE_ENTITY)
+    INVALID_CUSTOMER_TOKEN = ("invalid_customer_token", HTTPStatus.UNAUTHORIZED)
     UNSUPPORTED_FILE = ("unsupported_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     CORRUPT_FILE = ("corrupt_file", HTTPStatus.UNPROCESSABLE_ENTITY)
     PARSE_LIMIT_EXCEEDED = ("parse_limit_exceeded", HTTPStatus.UNPROCESSABLE_ENTITY)

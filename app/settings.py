@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.actions.config import ActionsConfig
 from app.admin_settings import AdminConfig
 from app.auth.sso.config import SsoConfig
 from app.compliance.config import ComplianceConfig
@@ -111,6 +112,9 @@ class Settings(BaseSettings):
     sso: SsoConfig = SsoConfig()
     # Retention defaults, the purge's schedule, the widget's AI disclosure (COMPLIANCE__*).
     compliance: ComplianceConfig = ComplianceConfig()
+    # Actions done through the bank's API: the demo bank, bank-call timeouts, token and code lifetimes
+    # (ACTIONS__*).
+    actions: ActionsConfig = ActionsConfig()
 
     @model_validator(mode="after")
     def _stale_after_spans_heartbeats(self) -> Settings:

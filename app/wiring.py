@@ -127,6 +127,12 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     from app.compliance.schedule import start_purge_scheduler
 
     start_purge_scheduler(container, role=role)
+    if role == "app" and settings.actions.demo_bank_in_process:
+        from app.actions.embedded import start_demo_bank
+
+        stop_bank = await start_demo_bank(settings.actions)
+        if stop_bank is not None:
+            closers.append(stop_bank)
     return container
 
 

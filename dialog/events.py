@@ -101,6 +101,66 @@ class FeedbackGiven(_Event):
     csat: int | None = Field(default=None, ge=1, le=5)
 
 
+# --- actions done for a verified customer (``dialog.actions``) ----------------------------------------
+
+
+class CustomerVerified(_Event):
+    """The bank's site vouched for the customer (a signed token): a pseudonymous id, never a name."""
+
+    type: Literal["customer_verified"] = "customer_verified"
+    customer_id: str
+    method: str = "jwt"
+
+
+class ActionRequested(_Event):
+    """The customer asked for an action; its parameters are filled by ``SlotSet`` events after it."""
+
+    type: Literal["action_requested"] = "action_requested"
+    name: str
+    params: list[str] = Field(default_factory=list)
+
+
+class ActionConfirmAsked(_Event):
+    """The bot read the action back; only a yes in the next message confirms ``key``."""
+
+    type: Literal["action_confirm_asked"] = "action_confirm_asked"
+    name: str
+    args: dict[str, str] = Field(default_factory=dict)  # masked values
+    key: str  # the idempotency key of this confirmation
+
+
+class ActionConfirmed(_Event):
+    type: Literal["action_confirmed"] = "action_confirmed"
+    key: str
+
+
+class ActionCancelled(_Event):
+    type: Literal["action_cancelled"] = "action_cancelled"
+    name: str
+    reason: str  # declined | changed | expired | new_request | not_confirmed | customer
+
+
+class ActionFinished(_Event):
+    type: Literal["action_finished"] = "action_finished"
+    name: str
+    outcome: str  # executed | failed | refused_unverified | refused_locked | invalid
+    key: str = ""
+    detail: str = ""
+
+
+class OtpSent(_Event):
+    """A one-time code went out through the bank's SMS gateway; only its keyed digest is kept."""
+
+    type: Literal["otp_sent"] = "otp_sent"
+    digest: str
+    expires_at: datetime
+
+
+class OtpChecked(_Event):
+    type: Literal["otp_checked"] = "otp_checked"
+    ok: bool
+
+
 Event = Annotated[
     UserSaid
     | BotSaid
@@ -113,7 +173,15 @@ Event = Annotated[
     | AgentSaid
     | BotResumed
     | ConversationClosed
-    | FeedbackGiven,
+    | FeedbackGiven
+    | CustomerVerified
+    | ActionRequested
+    | ActionConfirmAsked
+    | ActionConfirmed
+    | ActionCancelled
+    | ActionFinished
+    | OtpSent
+    | OtpChecked,
     Field(discriminator="type"),
 ]
 

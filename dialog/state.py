@@ -4,26 +4,66 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Literal
 
 from dialog.events import (
+    ActionCancelled,
+    ActionConfirmAsked,
+    ActionConfirmed,
+    ActionFinished,
+    ActionRequested,
     AgentJoined,
     AgentSaid,
     BotResumed,
     BotSaid,
     ClarificationAsked,
     ConversationClosed,
+    CustomerVerified,
     Event,
     FeedbackGiven,
     HandoffRequested,
     IntentDetected,
+    OtpChecked,
+    OtpSent,
     RetrievalMissed,
     SlotSet,
     UserSaid,
 )
 
 Mode = Literal["bot", "waiting_agent", "agent", "closed"]
+ActionStage = Literal["collecting", "confirming", "confirmed"]
 FRUSTRATION_WINDOW = 10
+OTP_ATTEMPTS = 3  # wrong codes before the step-up is locked for the conversation
+
+
+@dataclass(frozen=True, slots=True)
+class ActionProgress:
+    """The action under way: its name, its parameters, the values given so far (masked), and where it is.
+    ``key`` is the idempotency key of the read-back being answered (``confirming``/``confirmed``)."""
+
+    name: str
+    params: tuple[str, ...] = ()
+    args: dict[str, str] = field(default_factory=dict)
+    stage: ActionStage = "collecting"
+    key: str = ""
+    asked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the customer is (``customer_id``: pseudonymous, from the bank's signed token) and the step-up
+    one-time code: its digest and expiry while one is out, failed attempts, passed, locked."""
+
+    customer_id: str | None = None
+    otp_digest: str = ""
+    otp_expires_at: datetime | None = None
+    otp_failures: int = 0
+    stepped_up: bool = False
+
+    @property
+    def otp_locked(self) -> bool:
+        return self.otp_failures >= OTP_ATTEMPTS and not self.stepped_up
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +96,8 @@ class DialogState:
     frustration: tuple[float, ...] = ()  # per tracked message, oldest first, the last FRUSTRATION_WINDOW
     # The bot's last answer led with the passage the answer before it led with (the same passage twice).
     repeated_answer: bool = False
+    action: ActionProgress | None = None
+    identity: Identity = Identity()
 
     def apply(self, event: Event) -> DialogState:
         s = replace(self, version=self.version + 1)
@@ -82,7 +124,10 @@ class DialogState:
                 )
             case SlotSet(name=name, value=value):
                 pending = None if s.pending_slot == name else s.pending_slot
-                return replace(s, slots={**s.slots, name: value}, pending_slot=pending)
+                action = s.action
+                if action is not None and name in action.params:
+                    action = replace(action, args={**action.args, name: value})
+                return replace(s, slots={**s.slots, name: value}, pending_slot=pending, action=action)
             case ClarificationAsked(slot=slot):
                 return replace(s, pending_slot=slot)
             case RetrievalMissed():
@@ -108,6 +153,8 @@ class DialogState:
                 return replace(s, mode="closed", outcome=outcome)
             case FeedbackGiven():
                 return replace(s, feedback=(*s.feedback, event))
+            case _:
+                return _apply_action(s, event)
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover - the union is closed
 
     @classmethod
@@ -116,3 +163,32 @@ class DialogState:
         for e in events:
             state = state.apply(e)
         return state
+
+
+def _apply_action(s: DialogState, event: Event) -> DialogState:
+    """The action and identity events (``dialog.actions``)."""
+    ident = s.identity
+    match event:
+        case CustomerVerified(customer_id=customer_id):
+            return replace(s, identity=replace(ident, customer_id=customer_id))
+        case ActionRequested(name=name, params=params):
+            return replace(s, action=ActionProgress(name=name, params=tuple(params)), pending_slot=None)
+        case ActionConfirmAsked(args=args, key=key, at=at):
+            if s.action is None:
+                return s
+            confirming = replace(s.action, args=dict(args), stage="confirming", key=key, asked_at=at)
+            return replace(s, action=confirming)
+        case ActionConfirmed(key=key):
+            if s.action is None or s.action.key != key:
+                return s
+            return replace(s, action=replace(s.action, stage="confirmed"))
+        case ActionCancelled() | ActionFinished():
+            pending = None if s.action is not None and s.pending_slot in s.action.params else s.pending_slot
+            return replace(s, action=None, pending_slot=pending)
+        case OtpSent(digest=digest, expires_at=expires_at):
+            return replace(s, identity=replace(ident, otp_digest=digest, otp_expires_at=expires_at))
+        case OtpChecked(ok=ok):
+            if ok:
+                return replace(s, identity=replace(ident, stepped_up=True, otp_digest=""))
+            return replace(s, identity=replace(ident, otp_failures=ident.otp_failures + 1))
+    raise TypeError(f"unknown event {event!r}")  # pragma: no cover - the union is closed

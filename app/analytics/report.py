@@ -28,7 +28,7 @@ import asyncio
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -167,6 +167,8 @@ class Report:
     latency: list[StageLatency]
     latency_sample: int
     unanswered: list[QuestionGroup]
+    # Actions done for customers: completed, failed, cancelled, refused_unverified, refused_locked.
+    actions: dict[str, int] = field(default_factory=dict)
 
 
 async def report(
@@ -187,6 +189,7 @@ async def report(
     timings = await crud_analytics.stage_timings(
         session, tenant_id=tenant_id, start=start, end=end, limit=latency_sample
     )
+    outcomes = await crud_analytics.action_outcomes(session, tenant_id=tenant_id, start=start, end=end)
     unanswered = await crud_analytics.unanswered_questions(
         session, tenant_id=tenant_id, start=start, end=end, limit=UNANSWERED_SCAN
     )
@@ -221,7 +224,14 @@ async def report(
         latency=stage_latency(timings),
         latency_sample=latency_sample,
         unanswered=groups,
+        actions=_action_counts(outcomes),
     )
+
+
+def _action_counts(outcomes: Sequence[str]) -> dict[str, int]:
+    n = Counter("completed" if o == "executed" else o for o in outcomes)
+    keys = ("completed", "failed", "cancelled", "refused_unverified", "refused_locked")
+    return {k: n.get(k, 0) for k in keys}
 
 
 @dataclass(frozen=True, slots=True)

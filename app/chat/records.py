@@ -4,6 +4,7 @@ handoff, audit — one transaction), each followed by the live event."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,10 +48,17 @@ class AcceptedTurn:
 
 
 async def accept_user_message(
-    c: Container, *, tenant_id: str, conversation_id: str, text: str, clock: StageClock
+    c: Container,
+    *,
+    tenant_id: str,
+    conversation_id: str,
+    text: str,
+    clock: StageClock,
+    extra: Callable[[DialogState, str], list[Event]] | None = None,
 ) -> AcceptedTurn:
     """load_state, mask, track and persist_user; the whole is retried on a concurrent writer (the text is
-    masked once)."""
+    masked once). ``extra(state, masked_text)``: more events decided on the same state and committed in
+    the same write (an action's confirmation: ``app.actions.flow``); called again on each retry."""
     masked: MaskResult | None = None
     vault = VaultState()
     track: TrackResult | None = None
@@ -72,7 +80,8 @@ async def accept_user_message(
         message_id = new_id()
         lang = track.lang if track else state.lang
         events: list[Event] = [UserSaid(text=masked.text, lang=lang, message_id=message_id)]
-        return events + (list(track.events) if track else [])
+        events += list(track.events) if track else []
+        return events + (extra(state, masked.text) if extra is not None and track is not None else [])
 
     async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> None:
         assert masked is not None
@@ -136,13 +145,15 @@ async def record_reply(
     result: SearchResult,
     reply: Reply,
     clock: StageClock,
+    extra_events: Sequence[Event] = (),
 ) -> Recorded:
-    """persist: the reply's events, message, handoff and audit in one transaction, then the live event."""
+    """persist: the reply's events (``extra_events`` first: an action's), message, handoff and audit in one
+    transaction, then the live event."""
     decision, generated, citations = reply.decision, reply.generated, reply.citations
     bot_id = new_id()
     signal = RetrievalSignal(good_enough=result.good_enough, n_hits=len(result.hits))
     summary = summarise(user.state, decision.reason or "policy") if decision.action == "handoff" else ""
-    events: list[Event] = events_for_decision(decision, signal, summary=summary)
+    events: list[Event] = [*extra_events, *events_for_decision(decision, signal, summary=summary)]
     events.append(
         BotSaid(
             text=generated.masked,

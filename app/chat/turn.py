@@ -15,6 +15,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 
+from app.actions import flow as action_flow
+from app.actions.flow import ActionReply
 from app.answering import answer_cache, citing
 from app.answering.generation import AnswerGenerator, Generated
 from app.chat.decision import Reply, answers_first, generates, settle, with_handoff_notice
@@ -66,13 +68,22 @@ class ChatTurn:
     ) -> AsyncIterator[Accepted | TokenChunk | TurnOutcome]:
         text = validated_message(text, max_chars=self._c.settings.max_message_chars)
         clock = StageClock()
+        actions = await action_flow.prepare(self._c, tenant_id=tenant_id, conversation_id=conversation_id)
         user = await accept_user_message(
-            self._c, tenant_id=tenant_id, conversation_id=conversation_id, text=text, clock=clock
-        )
+            self._c, tenant_id=tenant_id, conversation_id=conversation_id, text=text, clock=clock,
+            extra=actions.hook if actions is not None else None,
+        )  # fmt: skip
         yield Accepted(user.message_id)
         if user.track is None:  # an agent has (or is about to take) the conversation: no bot reply
             yield _outcome(conversation_id, user, clock)
             return
+        if actions is not None:
+            with clock.stage("action"):
+                action_reply = await actions.respond(user)
+            if action_reply is not None:  # an action's turn: no retrieval, no model
+                async for out in self._action(tenant_id, conversation_id, user, action_reply, clock):
+                    yield out
+                return
 
         with clock.stage("retrieve"):
             result, version = await self._retrieve(tenant_id, user.track)
@@ -127,6 +138,44 @@ class ChatTurn:
         yield _outcome(
             conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
         )
+
+    async def _action(
+        self,
+        tenant_id: str,
+        conversation_id: str,
+        user: AcceptedTurn,
+        action_reply: ActionReply,
+        clock: StageClock,
+    ) -> AsyncIterator[TokenChunk | TurnOutcome]:
+        shown = self._c.masker.unmask(action_reply.masked, user.vault)
+        generated = Generated(masked=action_reply.masked, restored=shown)
+        yield TokenChunk(shown)
+        reply = Reply(decision=action_reply.decision, generated=generated, citations=[])
+        with clock.stage("persist"):
+            recorded = await record_reply(
+                self._c,
+                tenant_id=tenant_id,
+                conversation_id=conversation_id,
+                user=user,
+                result=SearchResult(hits=[], good_enough=True),
+                reply=reply,
+                clock=clock,
+                extra_events=action_reply.events,
+            )
+        self._c.metrics.turns.labels(decision=reply.decision.action).inc()
+        logger.info(
+            "turn conversation=%s decision=%s reason=%s",
+            conversation_id,
+            reply.decision.action,
+            reply.decision.reason,
+        )
+        outcome = _outcome(
+            conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
+        )
+        # The customer's own values, restored (as in the text they see).
+        args = {k: self._c.masker.unmask(v, user.vault) for k, v in action_reply.args.items()}
+        outcome.state["action"] = {"name": action_reply.action, "args": args, "outcome": action_reply.outcome}
+        yield outcome
 
     async def _answer(
         self,

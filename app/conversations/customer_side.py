@@ -24,7 +24,7 @@ from app.conversations.log import Appended
 from app.db import crud_agent_desk, crud_audit, crud_conversations, crud_kb
 from app.db.models import Conversation, Feedback, Handoff, Message, WidgetKey
 from app.errors import AppError, ErrorCode
-from dialog.events import ConversationClosed, Event, FeedbackGiven, HandoffRequested
+from dialog.events import ConversationClosed, CustomerVerified, Event, FeedbackGiven, HandoffRequested
 from dialog.state import DialogState
 from retrieval.labels import display_label
 
@@ -33,6 +33,7 @@ from retrieval.labels import display_label
 class Started:
     conversation: Conversation
     token: str
+    verified: bool = False
 
 
 async def start(
@@ -42,14 +43,22 @@ async def start(
     widget_key: WidgetKey | None,
     principal: Principal | None,
     lang: str,
+    customer_token: str | None = None,
 ) -> Started:
-    """A new conversation for the widget key's tenant (or the API key's, for server-to-server callers)."""
+    """A new conversation for the widget key's tenant (or the API key's, for server-to-server callers).
+    With ``customer_token`` (checked first: a bad one is 401 ``invalid_customer_token`` and nothing is
+    written) the conversation starts with the customer verified (``CustomerVerified``)."""
     if widget_key is not None:
         tenant_id, channel, actor = widget_key.tenant_id, "widget", ("widget", widget_key.id)
     elif principal is not None:
         tenant_id, channel, actor = principal.tenant_id, "api", (principal.actor_type, principal.actor_id)
     else:
         raise AppError(ErrorCode.UNAUTHENTICATED, "send the tenant's widget key, or an API key")
+    customer_id = None
+    if customer_token:
+        from app.actions.verify import customer_of
+
+        customer_id = await customer_of(container, session, tenant_id=tenant_id, token=customer_token)
     conv = await crud_conversations.create_conversation(
         session,
         tenant_id=tenant_id,
@@ -67,8 +76,19 @@ async def start(
         target_id=conv.id,
     )
     await session.commit()
+    if customer_id is not None:
+        verified = CustomerVerified(customer_id=customer_id)
+
+        async def no_rows(_session: AsyncSession, _conv: Conversation, _appended: Appended) -> None:
+            return None
+
+        await container.conversation_writer.write(
+            tenant_id=tenant_id, conversation_id=conv.id, build=lambda _s: [verified], rows=no_rows
+        )
     secret = container.settings.secret_key.get_secret_value()
-    return Started(conversation=conv, token=conversation_token(secret, conv.id))
+    return Started(
+        conversation=conv, token=conversation_token(secret, conv.id), verified=customer_id is not None
+    )
 
 
 async def customer_transcript(

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db.models import Conversation, Feedback, Handoff, Message
+from app.db.models import Conversation, DialogEventRow, Feedback, Handoff, Message
 
 # Bot replies that left the customer's question without an answer from the knowledge base.
 UNANSWERED_DONT_KNOW_EXCLUDED = ("conversation_closed",)
@@ -153,6 +153,23 @@ async def bot_decisions(
         .group_by(Message.decision, Message.decision_reason)
     )
     return [(d or "", r or "", int(n)) for d, r, n in (await session.execute(stmt)).all()]
+
+
+async def action_outcomes(
+    session: AsyncSession, *, tenant_id: str, start: datetime, end: datetime
+) -> list[str]:
+    """How each action of the period's conversations ended: an ``action_finished`` event's outcome
+    (executed, failed, refused_unverified, refused_locked, invalid), or ``cancelled``."""
+    stmt = (
+        select(DialogEventRow.type, DialogEventRow.payload)
+        .join(Conversation, Conversation.id == DialogEventRow.conversation_id)
+        .where(_in_period(tenant_id, start, end))
+        .where(DialogEventRow.type.in_(("action_finished", "action_cancelled")))
+    )
+    return [
+        str(p.get("outcome", "")) if t == "action_finished" else "cancelled"
+        for t, p in (await session.execute(stmt)).all()
+    ]
 
 
 async def stage_timings(

@@ -64,6 +64,11 @@ class Metrics:
             "kefu_turns", "Chat turns by policy decision", ["decision"], registry=self.registry
         )
         self.handoffs = Counter("kefu_handoffs", "Handoffs by reason", ["reason"], registry=self.registry)
+        # Bank calls of actions done for customers, by action and result (ok | not_found | rejected |
+        # unavailable); the turns' outcomes are in the event log (ActionFinished / ActionCancelled).
+        self.actions = Counter(
+            "kefu_action_calls", "Bank calls of actions", ["action", "outcome"], registry=self.registry
+        )
         self.pii_masked = Counter(
             "kefu_pii_masked", "PII entities masked in customer messages", ["entity"], registry=self.registry
         )

@@ -31,9 +31,22 @@ class AgentMessagePublic(BaseModel):
     pii_counts: dict[str, Any] = Field(default_factory=dict)
 
 
+class ActionStepPublic(BaseModel):
+    """One step of an action in the conversation: verified (who: the customer id the bank's token named),
+    requested, read back, confirmed (by the customer), cancelled, finished (executed, failed, refused)."""
+
+    seq: int
+    step: str  # verified | requested | read_back | confirmed | cancelled | finished
+    action: str = ""
+    detail: str = ""  # the outcome, the reason of a cancel, the read-back's values (masked)
+    by: str = ""  # customer:<id> for the customer's own steps
+    at: datetime
+
+
 class AgentTranscriptPublic(BaseModel):
     conversation: ConversationSummary
     messages: list[AgentMessagePublic]
+    actions: list[ActionStepPublic] = Field(default_factory=list)
 
 
 class HandoffQueueItem(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Public(BaseModel):
@@ -100,3 +100,6 @@ class AnalyticsPublic(_Public):
     latency: list[StageLatencyPublic]
     latency_sample: int
     unanswered: list[QuestionGroupPublic]
+    # Actions done for customers in the period's conversations: completed, failed, cancelled,
+    # refused_unverified, refused_locked.
+    actions: dict[str, int] = Field(default_factory=dict)

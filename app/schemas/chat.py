@@ -15,6 +15,9 @@ class ConversationCreate(BaseModel):
     # callers may omit it and send an API key as ``Authorization: Bearer``.
     widget_key: str | None = Field(default=None, max_length=64)
     lang: str = Field(default="", max_length=8)
+    # The bank's site vouches for a signed-in customer: a short-lived JWT (HS256, the tenant's key) whose
+    # ``sub`` is a pseudonymous customer id. Without it the customer is unverified (no account actions).
+    customer_token: str | None = Field(default=None, max_length=4096)
 
 
 class ConversationPublic(BaseModel):
@@ -23,6 +26,7 @@ class ConversationPublic(BaseModel):
     status: str
     lang: str
     created_at: datetime
+    verified: bool = False  # a customer token was given and checked
 
 
 class MessageCreate(BaseModel):

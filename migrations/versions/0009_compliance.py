@@ -8,7 +8,7 @@ who placed it and who released it. dsr_requests: each export / erasure with its 
 its counts; the subject is kept as an HMAC only.
 
 Revision ID: 0009
-Revises: 0007_kb_version_retrieval_floor
+Revises: 0008
 Create Date: 2026-12-07 14:00:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009"
-down_revision: str | None = "0007_kb_version_retrieval_floor"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

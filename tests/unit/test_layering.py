@@ -45,7 +45,7 @@ def test_checker_sees_a_violation(tmp_path: Path) -> None:
 # never imports the evaluations (the CLI finds their commands by name: app.cli.EVAL_COMMANDS).
 APP = ROOT / "app"
 ROLES = ("edge", "runtime")
-FEATURES = ("auth", "chat", "answering", "conversations", "agent", "kb", "analytics", "connectors")
+FEATURES = ("auth", "chat", "answering", "conversations", "agent", "kb", "analytics", "connectors", "actions")
 
 
 def _app_imports(path: Path) -> set[str]:

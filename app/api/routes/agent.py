@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from sse_starlette import EventSourceResponse
 
+from app.actions.timeline import action_steps
 from app.agent import pii_reveal
 from app.agent import queue as agent_queue
 from app.api.live_sse import staff_live_response
 from app.conversations.live_feed import agent_conversation_feed, agent_queue_feed
-from app.db import crud_conversations
+from app.db import crud_actions, crud_conversations
 from app.deps import AgentDep, ContainerDep, SessionDep, StreamCheckDep
 from app.errors import AppError, ErrorCode
 from app.schemas.agent import AgentMessagePublic, AgentTranscriptPublic, ConversationSummary, HandoffQueueItem
@@ -53,9 +54,11 @@ async def conversation_transcript(
     if conv is None:
         raise AppError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
     messages = await crud_conversations.list_messages(session, conversation_id=conv.id)
+    steps = await crud_actions.conversation_action_events(session, conversation_id=conv.id)
     return AgentTranscriptPublic(
         conversation=ConversationSummary.model_validate(conv, from_attributes=True),
         messages=[AgentMessagePublic.model_validate(m, from_attributes=True) for m in messages],
+        actions=action_steps(steps),
     )
 
 

@@ -52,12 +52,14 @@ async def create_conversation(
     if key is not None and origin:
         request.state.cors_origin = origin
     started = await customer_side.start(
-        container, session, widget_key=key, principal=principal, lang=body.lang
-    )
+        container, session, widget_key=key, principal=principal, lang=body.lang,
+        customer_token=body.customer_token,
+    )  # fmt: skip
     conv = started.conversation
     return ConversationPublic(
-        id=conv.id, token=started.token, status=conv.status, lang=conv.lang, created_at=conv.created_at
-    )
+        id=conv.id, token=started.token, status=conv.status, lang=conv.lang, created_at=conv.created_at,
+        verified=started.verified,
+    )  # fmt: skip
 
 
 @router.post(CONV + "/messages", response_model=TurnPublic)

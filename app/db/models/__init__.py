@@ -1,5 +1,6 @@
 """ORM models, one module per concept. Importing this package registers every table on ``Base.metadata``."""
 
+from app.db.models.actions import ActionDef
 from app.db.models.agent_desk import CannedResponse, CuratedAnswer
 from app.db.models.audit import AuditEvent
 from app.db.models.compliance import DsrRequest, LegalHold
@@ -19,6 +20,7 @@ from app.db.models.sso import OidcIdentity, OidcProvider, OidcSession
 from app.db.models.tenancy import ApiKey, AuthSession, Tenant, User, WidgetKey
 
 __all__ = [
+    "ActionDef",
     "ApiKey",
     "AuditEvent",
     "AuthSession",

@@ -1,7 +1,9 @@
 /* kefu chat widget. Embed with one tag:
  *   <script src="https://YOUR-KEFU/widget.js" data-key="PUBLIC_WIDGET_KEY" defer></script>
  * Optional: data-lang="zh|en" (default: the page's <html lang>, then the browser's language),
- *           data-title="..." (the header title), data-open="true" (open on load).
+ *           data-title="..." (the header title), data-open="true" (open on load),
+ *           data-customer-token="..." (a short-lived token the bank's page signs for a signed-in customer:
+ *           the conversation starts verified, so the assistant can do things such as freeze a card).
  * Everything lives in a Shadow DOM (the page's CSS cannot reach it). Every text from the model, the
  * knowledge base or an agent is set as text (textContent / text nodes), never parsed as HTML. */
 (function () {
@@ -10,6 +12,7 @@
   if (!script || window.KefuWidget) return;
 
   var KEY = script.getAttribute("data-key") || "";
+  var CUSTOMER_TOKEN = script.getAttribute("data-customer-token") || "";
   var BASE = new URL(script.src, location.href).origin;
   var API = BASE + "/api/v1/chat/conversations";
   var STORE = "kefu.widget." + KEY;
@@ -290,7 +293,7 @@
 
   function ensureConversation() {
     if (conv) return Promise.resolve(conv);
-    return fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ widget_key: KEY, lang: LANG }), credentials: "omit" })
+    return fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(CUSTOMER_TOKEN ? { widget_key: KEY, lang: LANG, customer_token: CUSTOMER_TOKEN } : { widget_key: KEY, lang: LANG }), credentials: "omit" })
       .then(json)
       .then(function (data) {
         saveConv({ id: data.id, token: data.token });
