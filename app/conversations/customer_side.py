@@ -65,6 +65,7 @@ async def start(
         widget_key_id=widget_key.id if widget_key else None,
         channel=channel,
         lang=lang,
+        customer_id=customer_id,  # the data-subject requests find a verified customer's conversations by it
     )
     await crud_audit.record(
         session,

@@ -24,10 +24,12 @@ async def create_conversation(
     widget_key_id: str | None,
     channel: str = "widget",
     lang: str = "",
+    customer_id: str | None = None,
 ) -> Conversation:
     conv = Conversation(
-        tenant_id=tenant_id, widget_key_id=widget_key_id, channel=channel, lang=lang, status="bot"
-    )
+        tenant_id=tenant_id, widget_key_id=widget_key_id, channel=channel, lang=lang, status="bot",
+        customer_id=customer_id,
+    )  # fmt: skip
     return await added(session, conv)
 
 

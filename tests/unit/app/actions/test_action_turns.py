@@ -330,3 +330,26 @@ async def test_asking_for_an_agent_mid_action_hands_off(
     assert reply["decision"] == "handoff"
     assert reply["handoff_id"] is not None
     assert _writes(bank) == []
+
+
+async def test_a_verified_conversation_belongs_to_its_customer_for_data_requests(
+    client: httpx.AsyncClient, actions_tenant: Tenant, bank: BankProcess, container: Container
+) -> None:
+    """The customer token's id is the conversation's ``customer_id``: an export for that customer (issue 15)
+    finds the conversation, its messages and the bank call's audit row; an unverified one is nobody's."""
+    from app.compliance.dsr import Subject, export
+    from app.kb.versions import SYSTEM
+
+    verified = await _start(client, actions_tenant, token=customer_token())
+    await _say(client, verified, "Please freeze my card ending 8888")
+    await _say(client, verified, "yes")
+    anonymous = await _start(client, actions_tenant)
+    await _say(client, anonymous, "what are your opening hours?")
+    doc = await export(
+        container, tenant_id=actions_tenant.id, subject=Subject(customer_id="c-1001"), actor=SYSTEM
+    )
+    assert [c["id"] for c in doc["conversations"]] == [verified["id"]]
+    conv = doc["conversations"][0]
+    assert conv["customer_id"] == "c-1001"
+    assert any("freeze my card ending 8888" in m["text"] for m in conv["messages"])
+    assert any(a["action"] == "action.call" for a in conv["actions"])
