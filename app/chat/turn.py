@@ -206,6 +206,7 @@ class ChatTurn:
             track.standalone_query,
             k=self._c.settings.retrieval.top_k,
             prefer=track.retrieval_filters,
+            analyzer=getattr(kb.retriever, "analyzer", None),  # the hybrid retriever's BM25 analyzer
         )
         return result, kb.version
 

@@ -108,7 +108,13 @@ def outcome_of(decision: Decision, result: SearchResult) -> Outcome:
 
 def search_as_the_turn(retriever: Retriever, track: TrackResult, k: int) -> SearchResult:
     """``ChatTurn._retrieve`` without the KB lookup (``app.chat.search``: the filters as a preference)."""
-    return search_for_turn(retriever, track.standalone_query, k=k, prefer=track.retrieval_filters)
+    return search_for_turn(
+        retriever,
+        track.standalone_query,
+        k=k,
+        prefer=track.retrieval_filters,
+        analyzer=getattr(retriever, "analyzer", None),
+    )
 
 
 async def judge(

@@ -3,9 +3,12 @@ a card's activation steps carry no product label and must stay among the passage
 
 from __future__ import annotations
 
-from app.chat.search import search_for_turn
+import pytest
+
+from app.chat.search import covered, search_for_turn
 from retrieval.testing import KeywordRetriever
-from retrieval.types import ChunkRecord
+from retrieval.text import KeywordAnalyzer
+from retrieval.types import ChunkRecord, SearchFilters, SearchResult
 
 
 def _chunk(cid: str, text: str, product: str | None = None) -> ChunkRecord:
@@ -47,3 +50,44 @@ def test_nothing_left_is_not_good_enough() -> None:
     result = search_for_turn(retriever, "activate debit card", k=3, prefer={"product": "credit_card"})
     assert result.hits == []
     assert not result.good_enough
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> KeywordAnalyzer:
+    a = KeywordAnalyzer()
+    a.warm_up()
+    return a
+
+
+FEES = [
+    _chunk("fees", "Late payment fee: 5% of the unpaid minimum payment. Over-limit fee: none."),
+    _chunk("atm", "卡片丢失或被盗：拨打95396按0。ATM吞卡：请在下一个工作日携带身份证到网点领取。"),
+]
+
+
+class _UnderTheFloor(KeywordRetriever):
+    """The hits of a keyword search with the retriever's verdict "not good enough" (a dense floor)."""
+
+    def search(self, query: str, *, k: int = 5, filters: SearchFilters | None = None) -> SearchResult:
+        found = super().search(query, k=k, filters=filters)
+        return SearchResult(hits=found.hits, good_enough=False, version=found.version)
+
+
+@pytest.mark.parametrize("question", ["is there an over limit fee", "ATM吞卡了"])
+def test_a_passage_holding_every_keyword_of_the_question_is_good_enough(
+    analyzer: KeywordAnalyzer, question: str
+) -> None:
+    retriever = _UnderTheFloor(FEES, floor=0.0)
+    assert covered(question, retriever.search(question, k=2).hits, analyzer)
+    assert search_for_turn(retriever, question, k=2, analyzer=analyzer).good_enough
+    assert not search_for_turn(retriever, question, k=2).good_enough  # without it: the retriever's verdict
+
+
+@pytest.mark.parametrize(
+    "question", ["is there an over limit fee for business accounts", "fee", "ATM能存外币吗"]
+)
+def test_a_missing_keyword_or_a_one_word_question_is_not_enough(
+    analyzer: KeywordAnalyzer, question: str
+) -> None:
+    retriever = _UnderTheFloor(FEES, floor=0.0)
+    assert not search_for_turn(retriever, question, k=2, analyzer=analyzer).good_enough
