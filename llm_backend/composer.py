@@ -437,7 +437,7 @@ class ClauseComposer:
             return Composition(no_answer_text(lang), lang=lang, no_answer=True, question=question)
         rank_of = list(ranks) if ranks is not None else list(range(len(passages)))
         units = [u for i, p in usable for u in _units(i, p)]
-        if not units:
+        if not units or _asked_variant_missing(asked, units):
             return Composition(no_answer_text(lang), lang=lang, no_answer=True, question=question)
         weights = _weights(asked.terms, units)
         for u in units:
@@ -547,6 +547,30 @@ def _clip(text: str, cap: int) -> str:
     ends = [m.end() for m in re.finditer(r"[。！？；;!?]|[.](?=\s)|，|, ", head)]
     cut = ends[-1] if ends and ends[-1] >= cap // 2 else cap
     return head[:cut].rstrip(_TRIM) + "…"
+
+
+_VARIANT_DIMS = ("term", "currency")  # a product's variants a passage either offers or does not
+_ONE_YEAR = frozenset({"1y", "12m"})  # "一年" / "a year" is as often "per year" as a term: not checked
+
+
+def _asked_variant_missing(asked: Asked, units: list[_Unit]) -> bool:
+    """A near miss: the question names a term or currency (a 10-year deposit, a GBP rate) that no unit of
+    the passages names, while they name others of that dimension (1 to 5 years; RMB, USD): the passages
+    are about the product but not the asked variant, and any figure quoted would be another variant's."""
+    asked_dims = {
+        d: v for d in _VARIANT_DIMS if (v := asked.qualifiers.get(d)) and not (d == "term" and v <= _ONE_YEAR)
+    }
+    if not asked_dims:
+        return False
+    named = [_named(u) for u in units]
+    for dim, values in asked_dims.items():
+        if not any(n.get(dim, frozenset()) & values for n in named) and any(n.get(dim) for n in named):
+            return True
+    if len(asked_dims) < 2:
+        return False
+    # both asked (a 3-year HKD deposit): some unit must name them together, when units name each
+    together = any(all(n.get(d, frozenset()) & v for d, v in asked_dims.items()) for n in named)
+    return not together and all(any(len(n.get(d, ())) for n in named) for d in asked_dims)
 
 
 def _missing_product_line(asked: Asked, passages: Sequence[Passage]) -> bool:

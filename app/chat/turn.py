@@ -21,6 +21,7 @@ from app.answering import answer_cache, citing
 from app.answering.generation import AnswerGenerator, Generated
 from app.chat.decision import Reply, answers_first, generates, settle, with_handoff_notice
 from app.chat.records import AcceptedTurn, Recorded, accept_user_message, record_reply
+from app.chat.search import search_for_turn
 from app.chat.timing import StageClock
 from app.chat.types import (
     Accepted,
@@ -38,7 +39,7 @@ from dialog.protocols import Decision, TrackResult
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
 from llm_backend.types import ChatMessage, Lang, Passage
-from retrieval.types import Hit, SearchFilters, SearchResult
+from retrieval.types import Hit, SearchResult
 
 logger = logging.getLogger(__name__)
 
@@ -249,12 +250,14 @@ class ChatTurn:
         kb = await self._c.knowledge.active(tenant_id)
         if kb is None:
             return SearchResult(hits=[], good_enough=False), ""
-        query = track.standalone_query
-        k = self._c.settings.retrieval.top_k
-        filters = SearchFilters(metadata=dict(track.retrieval_filters)) if track.retrieval_filters else None
-        result = await asyncio.to_thread(kb.retriever.search, query, k=k, filters=filters)
-        if filters is not None and not result.good_enough:  # a slot narrowed too far: search everything
-            result = await asyncio.to_thread(kb.retriever.search, query, k=k)
+        result = await asyncio.to_thread(
+            search_for_turn,
+            kb.retriever,
+            track.standalone_query,
+            k=self._c.settings.retrieval.top_k,
+            prefer=track.retrieval_filters,
+            analyzer=getattr(kb.retriever, "analyzer", None),  # the hybrid retriever's BM25 analyzer
+        )
         return result, kb.version
 
     async def _citations(

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from app.chat.decision import answers_first
+from app.chat.search import search_for_turn
 from app.chat.types import retrieval_signal
 from app.evals.jsonl import read_items
 from dialog.events import UserSaid
@@ -33,7 +34,7 @@ from dialog.policy import Policy
 from dialog.protocols import Decision, Tracker, TrackResult
 from dialog.state import DialogState
 from retrieval.protocols import Retriever
-from retrieval.types import SearchFilters, SearchResult
+from retrieval.types import SearchResult
 
 Outcome = Literal["answered", "dont_know", "oos", "handoff", "clarify"]
 OUTCOMES: tuple[Outcome, ...] = ("answered", "dont_know", "oos", "handoff", "clarify")
@@ -102,12 +103,14 @@ def outcome_of(decision: Decision, result: SearchResult) -> Outcome:
 
 
 def search_as_the_turn(retriever: Retriever, track: TrackResult, k: int) -> SearchResult:
-    """``ChatTurn._retrieve`` without the KB lookup: the tracker's filters, then none if they fail."""
-    filters = SearchFilters(metadata=dict(track.retrieval_filters)) if track.retrieval_filters else None
-    result = retriever.search(track.standalone_query, k=k, filters=filters)
-    if filters is not None and not result.good_enough:
-        result = retriever.search(track.standalone_query, k=k)
-    return result
+    """``ChatTurn._retrieve`` without the KB lookup (``app.chat.search``: the filters as a preference)."""
+    return search_for_turn(
+        retriever,
+        track.standalone_query,
+        k=k,
+        prefer=track.retrieval_filters,
+        analyzer=getattr(retriever, "analyzer", None),
+    )
 
 
 async def judge(

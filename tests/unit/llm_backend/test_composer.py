@@ -156,6 +156,10 @@ def test_a_second_passage_only_for_a_part_the_first_does_not_answer() -> None:
     ("question", "refs"),
     [
         ("海港银行的房贷利率是多少？", ["一年期定期存款利率是多少？"]),  # a product line no passage speaks of
+        # near misses: a term or currency the passages never name while they name others
+        ("10年定期利率多少", ["一年期定期存款利率是多少？"]),
+        ("what's the rate on a 10-year fixed deposit", ["guides/en/deposit_rates.md#1"]),
+        ("港币三年定期利率", ["guides/zh/deposit_rates.md#2"]),  # HKD and 3 years, never together
         ("anything", []),
         ("😀😀", []),
     ],
@@ -380,3 +384,17 @@ def test_min_asks_for_a_limit_and_hyphenated_words_match_their_parts() -> None:
 
     assert "limit" in attributes_asked("min purchase amount for a purchase instalment")
     assert "branch" in _terms("Airport Sub-branch")
+
+
+@pytest.mark.parametrize(
+    ("question", "refs", "present"),
+    [
+        ("美元一年定期利率", ["guides/zh/deposit_rates.md#2"], "1.50%"),  # both named, in one row
+        ("三年定期利率多少", ["一年期定期存款利率是多少？"], "1.55%"),
+        ("金卡机场贵宾厅一年能用几次", ["guides/zh/credit_cards.md#1"], "2次"),  # 一年 = per year here
+    ],
+)
+def test_a_named_variant_the_passages_offer_is_answered(question: str, refs: list[str], present: str) -> None:
+    composed = ClauseComposer().compose(question, passages(*refs), lang="zh")
+    assert not composed.no_answer
+    assert present in composed.text
