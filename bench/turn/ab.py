@@ -9,7 +9,8 @@ round, in alternating order (A B, B A, ...), so both see the same moments of a s
 one waits on its stdin. Each round is ``kefu bench turn --no-llm``'s loop (``app.evals.bench_turn.run``:
 the demo's golden questions, 4 turns a conversation, extractive answers, answer cache off) with the
 process's CPU time (every thread, torch's included) measured around it. Serving's one model thread
-(``SERVER__MODEL_THREADS=1``) is applied as ``kefu serve`` does.
+(``SERVER__MODEL_THREADS=1``) is applied as ``kefu serve`` does, and the tenant's KB-aware tracker has
+finished its one-time training before the first round.
 
 Prints one JSON object: per side and round the CPU ms per turn, the turn's p50/p95 and the stages'
 means, the medians over rounds, the B/A ratios, and the load average before and after.
@@ -60,6 +61,13 @@ def _worker(tenant_slug: str) -> None:
                 tenant = await crud_tenancy.get_tenant_by_slug(session, slug=tenant_slug)
             assert tenant is not None, f"no tenant {tenant_slug}: run `kefu demo` first"
             questions = golden_queries(settings.demo_kb_dir)
+            # The tenant's KB-aware tracker trains once per process, in the background: wait for it, so
+            # that the rounds measure turns (with the tracker production serves), not the training.
+            from app.chat import tenant_trackers
+
+            trackers = tenant_trackers.for_container(container)
+            await trackers.get(tenant.id)
+            await trackers.wait_ready(tenant.id)
             print(json.dumps({"ready": True}), flush=True)
             loop = asyncio.get_running_loop()
             while True:
