@@ -1,6 +1,7 @@
 """Side by side: the app CPU and latency per chat turn of two checkouts, in one run.
 
     python bench/turn/ab.py --a /path/to/before --b /path/to/after --data-dir var-bench [--rounds 4 --turns 50]
+    python bench/turn/ab.py --a . --b . --b-env PRIVACY__OUTPUT_MEMO_SIZE=0 --data-dir var-bench   # a setting
 
 Starts one worker process per checkout (``PYTHONPATH`` = the checkout, so each runs its own code), each
 with its own copy of ``--data-dir`` (a data directory seeded by ``kefu migrate && kefu demo``: SQLite, the
@@ -91,8 +92,11 @@ def _worker(tenant_slug: str) -> None:
 
 
 class _Side:
-    def __init__(self, name: str, checkout: Path, data_dir: Path, tenant: str) -> None:
+    def __init__(
+        self, name: str, checkout: Path, data_dir: Path, tenant: str, extra_env: dict[str, str]
+    ) -> None:
         env = dict(os.environ, PYTHONPATH=str(checkout), DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")
+        env.update(extra_env)
         self.name = name
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", "--tenant", tenant],
@@ -152,6 +156,8 @@ def main() -> None:
     ap.add_argument("--a", type=Path, help="the checkout before")
     ap.add_argument("--b", type=Path, help="the checkout after")
     ap.add_argument("--data-dir", type=Path, help="a seeded data directory (copied once per side)")
+    ap.add_argument("--a-env", action="append", default=[], help="KEY=VALUE for side A only")
+    ap.add_argument("--b-env", action="append", default=[], help="KEY=VALUE for side B only")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--turns", type=int, default=50)
     ap.add_argument("--warm-turns", type=int, default=20)
@@ -163,10 +169,11 @@ def main() -> None:
         ap.error("--a, --b and --data-dir are required")
     with tempfile.TemporaryDirectory(prefix="turn-ab-") as tmp:
         sides = []
-        for name, checkout in (("a", args.a), ("b", args.b)):
+        for name, checkout, env in (("a", args.a, args.a_env), ("b", args.b, args.b_env)):
             data = Path(tmp) / name
             shutil.copytree(args.data_dir, data)
-            sides.append(_Side(name, checkout.resolve(), data, args.tenant))
+            extra = dict(kv.split("=", 1) for kv in env)
+            sides.append(_Side(name, checkout.resolve(), data, args.tenant, extra))
         try:
             for side in sides:
                 side.wait_ready()
@@ -187,11 +194,13 @@ def main() -> None:
             {
                 "a": {
                     "checkout": str(args.a),
+                    "env": args.a_env,
                     **a,
                     "cpu_rounds": [r["cpu_ms_per_turn"] for r in sides[0].rounds],
                 },
                 "b": {
                     "checkout": str(args.b),
+                    "env": args.b_env,
                     **b,
                     "cpu_rounds": [r["cpu_ms_per_turn"] for r in sides[1].rounds],
                 },
