@@ -279,10 +279,10 @@ class PresidioMasker:
 
 
 def _quoted(text: str, allowed_text: Sequence[str]) -> bool:
-    """Whether every piece of ``text`` between citation marks occurs verbatim in one of ``allowed_text``.
-    Then a name or place the NER could find in it is one ``output_check`` keeps as the bank wrote it."""
+    """Whether every piece of ``text`` between citation marks occurs verbatim in one of ``allowed_text``
+    (citation marks alone, as streamed after an answer's last sentence, count). Then a name or place the
+    NER could find in it is one ``output_check`` keeps as the bank wrote it."""
     if not allowed_text:
         return False
     pieces = [p.strip() for p in _CITATION_MARK.split(text)]
-    pieces = [p for p in pieces if p]
-    return bool(pieces) and all(any(p in t for t in allowed_text) for p in pieces)
+    return all(any(p in t for t in allowed_text) for p in pieces if p)

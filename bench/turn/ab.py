@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _worker(tenant_slug: str) -> None:
+def _worker(tenant_slug: str, backend: str) -> None:
     """Read "run N" lines from stdin; answer each with one JSON line on stdout."""
     from app.db import crud_tenancy
     from app.demo import golden_queries
@@ -52,7 +52,7 @@ def _worker(tenant_slug: str) -> None:
         settings = get_settings()
         llm = settings.llm.model_copy(
             update={
-                "backend": "extractive",
+                "backend": backend,
                 "cache": settings.llm.cache.model_copy(update={"enabled": False}),
             }
         )
@@ -93,13 +93,21 @@ def _worker(tenant_slug: str) -> None:
 
 class _Side:
     def __init__(
-        self, name: str, checkout: Path, data_dir: Path, tenant: str, extra_env: dict[str, str]
+        self, name: str, checkout: Path, data_dir: Path, tenant: str, backend: str, extra_env: dict[str, str]
     ) -> None:
         env = dict(os.environ, PYTHONPATH=str(checkout), DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")
         env.update(extra_env)
         self.name = name
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", "--tenant", tenant],
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                "--tenant",
+                tenant,
+                "--backend",
+                backend,
+            ],
             cwd=checkout,
             env=env,
             stdin=subprocess.PIPE,
@@ -153,6 +161,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--tenant", default="harbor")
+    ap.add_argument(
+        "--backend", default="extractive", help="LLM__BACKEND of both sides (no model: extractive, composer)"
+    )
     ap.add_argument("--a", type=Path, help="the checkout before")
     ap.add_argument("--b", type=Path, help="the checkout after")
     ap.add_argument("--data-dir", type=Path, help="a seeded data directory (copied once per side)")
@@ -163,7 +174,7 @@ def main() -> None:
     ap.add_argument("--warm-turns", type=int, default=20)
     args = ap.parse_args()
     if args.worker:
-        _worker(args.tenant)
+        _worker(args.tenant, args.backend)
         return
     if not (args.a and args.b and args.data_dir):
         ap.error("--a, --b and --data-dir are required")
@@ -173,7 +184,7 @@ def main() -> None:
             data = Path(tmp) / name
             shutil.copytree(args.data_dir, data)
             extra = dict(kv.split("=", 1) for kv in env)
-            sides.append(_Side(name, checkout.resolve(), data, args.tenant, extra))
+            sides.append(_Side(name, checkout.resolve(), data, args.tenant, args.backend, extra))
         try:
             for side in sides:
                 side.wait_ready()
@@ -205,6 +216,7 @@ def main() -> None:
                     "cpu_rounds": [r["cpu_ms_per_turn"] for r in sides[1].rounds],
                 },
                 "b_over_a": ratio,
+                "backend": args.backend,
                 "rounds": args.rounds,
                 "turns_per_round": args.turns,
                 "loadavg_before": [round(x, 2) for x in load_before],

@@ -31,6 +31,8 @@ ROWS = [
     ),
     ("Ask for Mr David Chen, the branch manager, or call 13800138000.[1]", "en", True),  # phone still out
     ("[2] Ask for Mr David Chen, the branch manager,", "en", True),
+    (" [1][2]", "en", True),  # citation marks alone
+    ("", "en", True),
     ("Ask for Mr John Smith, the branch manager.", "en", False),  # a name not in the passages
     ("my name is john smith and i live in london", "en", False),  # lowercase: the NER still runs
     ("Call David Chen at 13912345678.", "en", False),
