@@ -22,6 +22,8 @@ class PrivacyConfig(BaseModel):
     # Types the ingestion scan leaves alone: a KB is the bank's text, and its names and places are products,
     # branches, places and brands (privacy.ingestion). Identifiers (phone, e-mail, ID, card, account) stay.
     ingestion_skip_types: list[str] = Field(default_factory=lambda: ["PERSON", "LOCATION"])
+    # check_output remembers the findings of this many recent texts (by digest; 0: off)
+    output_memo_size: int = Field(default=4096, ge=0, le=1_000_000)
     vault_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     vault_key_prefix: str = Field(default="kefu:vault:", min_length=1)
     # Languages whose engines load at warm-up. A message is analysed for each detected language.

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
 from privacy.registry import RegistrySpec, build_recognizers
 
@@ -65,6 +65,15 @@ class _SpacyEngine(SpacyNlpEngine):
             exclude = self._exclude if not Path(name).exists() else []
             pipelines[model["lang_code"]] = spacy.load(name, exclude=exclude)
         self.nlp = pipelines  # type: ignore[assignment]
+
+    def process_text_without_ner(self, text: str, language: str) -> NlpArtifacts:
+        """``process_text`` with the statistical NER left out (tokens only, no entities): for text in
+        which no NER finding could matter (``PresidioMasker.check_output`` on text quoted from the KB)."""
+        if not self.nlp:
+            raise ValueError("NLP engine is not loaded")
+        nlp = self.nlp[language]
+        doc = nlp(text, disable=[p for p in ("ner",) if p in nlp.pipe_names])
+        return self._doc_to_nlp_artifact(doc, language)
 
 
 def prepare_zh_pipeline(data_dir: Path) -> Path:

@@ -8,9 +8,12 @@ shared; on this 2-vCPU machine that costs nothing measurable.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +46,8 @@ _WARM_TEXT = {
     "en": "Hi, my name is John Smith, call me at +1 415-555-0100.",
 }
 _ALLOW_SEPARATORS = str.maketrans("", "", " -.()\u3000\u00a0")
+_NER_TYPES = frozenset({"PERSON", "LOCATION"})  # all that privacy.engine maps spaCy's labels to
+_CITATION_MARK = re.compile(r"\[\d{1,3}\]")
 
 
 def _allow_key(value: str) -> str:
@@ -68,6 +73,10 @@ class PresidioMasker:
         self._analyzer: AnalyzerEngine | None = None
         self._anonymizer: AnonymizerEngine | None = None
         self._entities: list[str] = []
+        # check_output's findings by a digest of (lang, quoted, text): never the text itself
+        self._memo: OrderedDict[bytes, tuple[Finding, ...]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self.memo_hits = 0
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -114,8 +123,10 @@ class PresidioMasker:
 
     # --- PiiMasker --------------------------------------------------------------------------------
 
-    def analyze(self, text: str, lang: str | None = None) -> list[Finding]:
-        """Findings sorted by start, non-overlapping. ``lang`` None: detected (mixed text: both)."""
+    def analyze(self, text: str, lang: str | None = None, *, ner: bool = True) -> list[Finding]:
+        """Findings sorted by start, non-overlapping. ``lang`` None: detected (mixed text: both).
+        ``ner=False``: without the statistical NER (spaCy's names and places); every recognizer of the
+        registry still runs."""
         analyzer = self._require()
         if not text:
             return []
@@ -125,7 +136,12 @@ class PresidioMasker:
         candidates: list[Candidate] = []
         with self._lock:
             for language in langs:
-                for r in analyzer.analyze(folded, language=language, entities=self._entities):
+                without_ner = getattr(analyzer.nlp_engine, "process_text_without_ner", None)
+                artifacts = without_ner(folded, language) if not ner and without_ner is not None else None
+                found = analyzer.analyze(
+                    folded, language=language, entities=self._entities, nlp_artifacts=artifacts
+                )
+                for r in found:
                     c = self._candidate(folded, r, language, len(langs) > 1)
                     if c is not None:
                         candidates.append(c)
@@ -164,11 +180,18 @@ class PresidioMasker:
         """Scan a model output: this conversation's placeholders are kept (``masked``) and restored
         (``restored``); any other PII is replaced by ``<TYPE>`` in both and counted in ``leaked`` -
         except a name or place (``ingestion_skip_types``) found verbatim in ``allowed_text`` (the KB
-        passages the answer was built from), which stays as the bank wrote it."""
+        passages the answer was built from), which stays as the bank wrote it.
+
+        Two shortcuts that change no outcome: text quoted verbatim from ``allowed_text`` (citation marks
+        aside) is analysed without the statistical NER, whose only types are names and places, which such
+        text keeps anyway; and the findings of the last ``output_memo_size`` texts are remembered (by a
+        digest, not the text): the same text gives the same findings."""
         return output_check(
             text,
             vault,
-            self.analyze(text, lang),
+            self._output_findings(
+                text, lang, quoted=self._ner_kept(allowed_text) and _quoted(text, allowed_text)
+            ),
             allowed_text=allowed_text,
             allowed_types=self._config.ingestion_skip_types,
         )
@@ -188,6 +211,28 @@ class PresidioMasker:
         )
 
     # --- internals --------------------------------------------------------------------------------
+
+    def _ner_kept(self, allowed_text: Sequence[str]) -> bool:
+        """Whether ``check_output`` keeps every NER type (names, places) quoted from ``allowed_text``."""
+        return bool(allowed_text) and set(self._config.ingestion_skip_types) >= _NER_TYPES
+
+    def _output_findings(self, text: str, lang: str | None, *, quoted: bool) -> list[Finding]:
+        size = self._config.output_memo_size
+        if size <= 0:
+            return self.analyze(text, lang, ner=not quoted)
+        key = hashlib.blake2b(f"{lang}\0{int(quoted)}\0{text}".encode(), digest_size=16).digest()
+        with self._memo_lock:
+            known = self._memo.get(key)
+            if known is not None:
+                self._memo.move_to_end(key)
+                self.memo_hits += 1
+                return list(known)
+        findings = self.analyze(text, lang, ner=not quoted)
+        with self._memo_lock:
+            self._memo[key] = tuple(findings)
+            while len(self._memo) > size:
+                self._memo.popitem(last=False)
+        return findings
 
     def _require(self) -> AnalyzerEngine:
         if self._analyzer is None:
@@ -231,3 +276,13 @@ class PresidioMasker:
             text=text, analyzer_results=results, operators=operators, merge_entities_with_spaces=False
         )
         return str(out.text)
+
+
+def _quoted(text: str, allowed_text: Sequence[str]) -> bool:
+    """Whether every piece of ``text`` between citation marks occurs verbatim in one of ``allowed_text``
+    (citation marks alone, as streamed after an answer's last sentence, count). Then a name or place the
+    NER could find in it is one ``output_check`` keeps as the bank wrote it."""
+    if not allowed_text:
+        return False
+    pieces = [p.strip() for p in _CITATION_MARK.split(text)]
+    return all(any(p in t for t in allowed_text) for p in pieces if p)

@@ -38,12 +38,18 @@ def citation_of(n: int, chunk: ChunkRecord) -> Citation:
 
 
 async def citations(
-    container: Container, *, tenant_id: str, hits: Sequence[Hit], cited: Sequence[tuple[int, str]]
+    container: Container,
+    *,
+    tenant_id: str,
+    hits: Sequence[Hit],
+    cited: Sequence[tuple[int, str]],
+    known: Sequence[ChunkRecord] = (),
 ) -> list[Citation]:
-    """``cited`` (answer number, chunk id) pairs as citations, in order. A chunk that is not among
-    ``hits`` (carried over from an earlier turn's prompt) is read from the database; one deleted since
-    is dropped."""
-    by_id = {h.chunk.chunk_id: h.chunk for h in hits}
+    """``cited`` (answer number, chunk id) pairs as citations, in order. A chunk that is neither among
+    ``hits`` nor ``known`` (the chunks carried over from an earlier turn's prompt, already read) is read
+    from the database; one deleted since is dropped."""
+    by_id = {c.chunk_id: c for c in known}
+    by_id.update({h.chunk.chunk_id: h.chunk for h in hits})
     missing = [ref for _, ref in cited if ref not in by_id]
     if missing:
         async with container.sessions() as session:

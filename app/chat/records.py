@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.chat import tenant_trackers
+from app.chat.context import NO_CONTEXT, TurnContext, read_context
 from app.chat.decision import Reply
 from app.chat.timing import StageClock
 from app.container import Container
@@ -42,9 +43,10 @@ class AcceptedTurn:
     masked: MaskResult
     vault: VaultState
     message_id: str
+    context: TurnContext = NO_CONTEXT  # read in the same transaction (only when the bot answers)
 
     def with_state(self, state: DialogState) -> AcceptedTurn:
-        return AcceptedTurn(state, self.track, self.masked, self.vault, self.message_id)
+        return AcceptedTurn(state, self.track, self.masked, self.vault, self.message_id, self.context)
 
 
 async def accept_user_message(
@@ -58,8 +60,10 @@ async def accept_user_message(
 ) -> AcceptedTurn:
     """load_state, mask, track and persist_user; the whole is retried on a concurrent writer (the text is
     masked once). ``extra(state, masked_text)``: more events decided on the same state and committed in
-    the same write (an action's confirmation: ``app.actions.flow``); called again on each retry."""
+    the same write (an action's confirmation: ``app.actions.flow``); called again on each retry. When the bot
+    is to answer, the turn's ``TurnContext`` is read in the same transaction."""
     masked: MaskResult | None = None
+    context = NO_CONTEXT
     vault = VaultState()
     track: TrackResult | None = None
     message_id = ""
@@ -84,7 +88,13 @@ async def accept_user_message(
         return events + (extra(state, masked.text) if extra is not None and track is not None else [])
 
     async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> None:
+        nonlocal context
         assert masked is not None
+        context = NO_CONTEXT
+        if track is not None:
+            context = await read_context(
+                session, knowledge=c.knowledge, tenant_id=tenant_id, conversation_id=conversation_id
+            )
         await crud_conversations.add_message(
             session,
             message_id=message_id,
@@ -124,7 +134,7 @@ async def accept_user_message(
         live.conversation_topic(conversation_id),
         UserMessage(message_id=message_id, text=masked.text),
     )
-    return AcceptedTurn(appended.state, track, masked, vault, message_id)
+    return AcceptedTurn(appended.state, track, masked, vault, message_id, context)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,12 +33,11 @@ from app.chat.types import (
     validated_message,
 )
 from app.container import Container
-from app.db import crud_conversations, crud_kb
 from app.runtime.metrics import STAGES
-from dialog.protocols import Decision, TrackResult
+from dialog.protocols import Decision
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
-from llm_backend.types import ChatMessage, Lang, Passage
+from llm_backend.types import ChatMessage, Lang
 from retrieval.types import Hit, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ class ChatTurn:
                 return
 
         with clock.stage("retrieve"):
-            result, version = await self._retrieve(tenant_id, user.track)
+            result, version = await self._retrieve(tenant_id, user)
         with clock.stage("policy"):
             signal = retrieval_signal(result)
             llm_ok = self._c.settings.llm.fallback == "extractive" or await self._c.llm.health()
@@ -112,7 +111,7 @@ class ChatTurn:
             generated = Generated(masked=canned, restored=canned)
             yield TokenChunk(canned)
 
-        citations = await self._citations(tenant_id, result.hits, generated, decision)
+        citations = await self._citations(tenant_id, user, result.hits, generated, decision)
         reply = Reply(decision=decision, generated=generated, citations=citations, kb_version=version)
         with clock.stage("persist"):
             recorded = await record_reply(
@@ -200,8 +199,7 @@ class ChatTurn:
             yield cached
             return
         passages = [citing.passage_of(h.chunk) for h in result.hits]
-        with clock.stage("generate"):
-            carried = await self._carried(tenant_id, conversation_id, version)
+        carried = [citing.passage_of(c) for c in user.context.carried]
         got: Generated | None = None
         async for item in self._generator.stream(
             question=user.masked.text,
@@ -230,26 +228,12 @@ class ChatTurn:
         )
         yield got
 
-    async def _carried(self, tenant_id: str, conversation_id: str, version: str) -> list[Passage]:
-        """The passages the previous answer's prompt showed, in its order, if it was built on the same KB
-        version: the prompt builder keeps their numbers so the prompt's prefix (and the model server's
-        prefix cache) holds across the turns of a conversation (docs/LLM.md, "Prompt layout")."""
-        async with self._c.sessions() as session:
-            prompt = await crud_conversations.last_prompt_refs(
-                session, tenant_id=tenant_id, conversation_id=conversation_id
-            )
-            if not prompt or prompt.get("kb_version") != version or not prompt.get("refs"):
-                return []
-            refs = [str(r) for r in prompt["refs"]]
-            chunks = {
-                c.chunk_id: c for c in await crud_kb.get_chunks(session, tenant_id=tenant_id, chunk_ids=refs)
-            }
-        return [citing.passage_of(chunks[r]) for r in refs if r in chunks]
-
-    async def _retrieve(self, tenant_id: str, track: TrackResult) -> tuple[SearchResult, str]:
-        kb = await self._c.knowledge.active(tenant_id)
-        if kb is None:
+    async def _retrieve(self, tenant_id: str, user: AcceptedTurn) -> tuple[SearchResult, str]:
+        assert user.track is not None
+        track, ref = user.track, user.context.kb
+        if ref is None:
             return SearchResult(hits=[], good_enough=False), ""
+        kb = await self._c.knowledge.open(tenant_id, ref)
         result = await asyncio.to_thread(
             search_for_turn,
             kb.retriever,
@@ -261,11 +245,18 @@ class ChatTurn:
         return result, kb.version
 
     async def _citations(
-        self, tenant_id: str, hits: Sequence[Hit], generated: Generated, decision: Decision
+        self,
+        tenant_id: str,
+        user: AcceptedTurn,
+        hits: Sequence[Hit],
+        generated: Generated,
+        decision: Decision,
     ) -> list[Citation]:
         if not generated.cited or decision.action not in ("answer", "handoff"):
             return []
-        return await citing.citations(self._c, tenant_id=tenant_id, hits=hits, cited=generated.cited)
+        return await citing.citations(
+            self._c, tenant_id=tenant_id, hits=hits, cited=generated.cited, known=user.context.carried
+        )
 
 
 def _outcome(

@@ -31,10 +31,29 @@ class ActiveKnowledge:
     version: str  # e.g. "v3"
 
 
+@dataclass(frozen=True, slots=True)
+class KbVersionRef:
+    """Which version is active for a tenant (read in the caller's transaction), and its calibration."""
+
+    label: str  # e.g. "v3"
+    version_id: str
+    floor: float | None = None
+    margin: float | None = None
+
+
 class KnowledgeBases(Protocol):
-    """``active(tenant_id)``: the retriever of the tenant's active version, or None when it has none."""
+    """``active(tenant_id)``: the retriever of the tenant's active version, or None when it has none.
+
+    The same in two steps, for a caller that already holds a database session (the chat turn reads the
+    active version in its own transaction instead of opening one more): ``locate(session, tenant_id)``
+    only reads SQL and never loads an index; ``open(tenant_id, ref)`` opens (or rebuilds) the index
+    outside any transaction. ``open`` raises ``IndexUnavailable`` when it cannot."""
 
     async def active(self, tenant_id: str) -> ActiveKnowledge | None: ...
+
+    async def locate(self, session: AsyncSession, tenant_id: str) -> KbVersionRef | None: ...
+
+    async def open(self, tenant_id: str, ref: KbVersionRef) -> ActiveKnowledge: ...
 
 
 class IndexStore(Protocol):
@@ -62,17 +81,22 @@ class IndexedKnowledgeBases:
 
     async def active(self, tenant_id: str) -> ActiveKnowledge | None:
         async with self._sessions() as session:
-            version = await crud_kb.get_active_version(session, tenant_id=tenant_id)
-            if version is None:
-                return None
-            label, version_id = version.label, version.id
-            floor, margin = version.retrieval_floor, version.retrieval_margin
+            ref = await self.locate(session, tenant_id)
+        return None if ref is None else await self.open(tenant_id, ref)
+
+    async def locate(self, session: AsyncSession, tenant_id: str) -> KbVersionRef | None:
+        version = await crud_kb.get_active_version(session, tenant_id=tenant_id)
+        if version is None:
+            return None
+        return KbVersionRef(version.label, version.id, version.retrieval_floor, version.retrieval_margin)
+
+    async def open(self, tenant_id: str, ref: KbVersionRef) -> ActiveKnowledge:
         try:
-            retriever = await asyncio.to_thread(self._store.open, tenant_id, label)
+            retriever = await asyncio.to_thread(self._store.open, tenant_id, ref.label)
         except IndexUnavailable:
-            retriever = await self._rebuild(tenant_id, version_id, label)
-        apply_floor(retriever, floor, margin)  # the version's own, calibrated when it was published
-        return ActiveKnowledge(retriever=retriever, version=label)
+            retriever = await self._rebuild(tenant_id, ref.version_id, ref.label)
+        apply_floor(retriever, ref.floor, ref.margin)  # the version's own, calibrated when it was published
+        return ActiveKnowledge(retriever=retriever, version=ref.label)
 
     async def _rebuild(self, tenant_id: str, version_id: str, label: str) -> Retriever:
         lock = self._rebuild_locks.setdefault((tenant_id, label), asyncio.Lock())

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from app.kb.knowledge import ActiveKnowledge
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kb.knowledge import ActiveKnowledge, KbVersionRef
 from retrieval.protocols import Retriever
 from retrieval.testing import KeywordRetriever
 
@@ -22,6 +24,12 @@ class StaticKnowledgeBases:
     async def active(self, tenant_id: str) -> ActiveKnowledge | None:
         r = self.by_tenant.get(tenant_id)
         return ActiveKnowledge(retriever=r, version=self.version) if r is not None else None
+
+    async def locate(self, session: AsyncSession, tenant_id: str) -> KbVersionRef | None:
+        return KbVersionRef(self.version, "") if tenant_id in self.by_tenant else None
+
+    async def open(self, tenant_id: str, ref: KbVersionRef) -> ActiveKnowledge:
+        return ActiveKnowledge(retriever=self.by_tenant[tenant_id], version=ref.label)
 
 
 def chunks_of(rows: Sequence[tuple[str, str, str, str]]) -> list:  # (chunk_id, title, text, lang)

@@ -115,7 +115,7 @@ def test_the_real_masker_reads_the_ingestion_skip_setting(
     masker = PresidioMasker(PrivacyConfig(ingestion_skip_types=skip), tmp_path)
     text = "Ask at Airport Sub-branch."
     monkeypatch.setattr(
-        masker, "analyze", lambda t, lang=None: [_finding(t, "Airport Sub-branch", "LOCATION")]
+        masker, "analyze", lambda t, lang=None, **_: [_finding(t, "Airport Sub-branch", "LOCATION")]
     )
     check = masker.check_output(text, VaultState(), "en", allowed_text=PASSAGES)
     assert (check.restored == text) is passes
