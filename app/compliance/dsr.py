@@ -24,10 +24,11 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.auth.audit import record_by
 from app.compliance.holds import refusal
 from app.compliance.hot import forget_hot
 from app.container import Container
-from app.db import crud_audit, crud_compliance
+from app.db import crud_compliance
 from app.db.base import utcnow
 from app.db.models import Conversation, DsrRequest
 from app.errors import AppError, ErrorCode
@@ -160,11 +161,10 @@ async def erase(
         )
         row = await crud_compliance.get_request(session, tenant_id=tenant_id, request_id=request_id)
         assert row is not None
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="dsr.erase",
             target_type="dsr_request",
             target_id=request_id,
@@ -208,11 +208,10 @@ async def export(container: Container, *, tenant_id: str, subject: Subject, acto
         await crud_compliance.record_progress(
             session, request_id=request.id, add_counts=counts, done=len(out), finished=True
         )
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="dsr.export",
             target_type="dsr_request",
             target_id=request.id,
@@ -323,11 +322,10 @@ async def _refuse_if_held(session: Any, tenant_id: str, subject: Subject, convs:
         customer_ids=_customers(subject, convs),
     )
     if held:
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="dsr.erase_refused",
             target_type="legal_hold",
             target_id=held[0].id,
