@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -89,12 +90,7 @@ async def erase(
     digest = subject.digest(secret)
     batch = container.settings.compliance.batch_size
     async with container.sessions() as session:
-        convs = await crud_compliance.subject_conversations(
-            session,
-            tenant_id=tenant_id,
-            customer_id=subject.customer_id,
-            conversation_id=subject.conversation_id,
-        )
+        convs = await _subject_conversations(session, tenant_id, subject)
         ids = [c.id for c in convs]
         await _refuse_if_held(session, tenant_id, subject, convs, actor)
         if (
@@ -182,12 +178,7 @@ async def erase(
 async def export(container: Container, *, tenant_id: str, subject: Subject, actor: Actor) -> dict[str, Any]:
     """The subject's data as one JSON-ready document (see the module docstring)."""
     async with container.sessions() as session:
-        convs = await crud_compliance.subject_conversations(
-            session,
-            tenant_id=tenant_id,
-            customer_id=subject.customer_id,
-            conversation_id=subject.conversation_id,
-        )
+        convs = await _subject_conversations(session, tenant_id, subject)
         if subject.conversation_id is not None and not convs:
             raise AppError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
         out = [await _export_conversation(container, session, tenant_id, conv) for conv in convs]
@@ -304,6 +295,12 @@ async def _export_conversation(
             for a in audit
         ],
     }
+
+
+async def _subject_conversations(session: Any, tenant_id: str, subject: Subject) -> Sequence[Conversation]:
+    return await crud_compliance.subject_conversations(
+        session, tenant_id=tenant_id, customer_id=subject.customer_id, conversation_id=subject.conversation_id
+    )
 
 
 def _customers(subject: Subject, convs: list[Conversation] | Any) -> list[str]:
