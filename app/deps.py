@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.credentials import conversation_token_matches
@@ -24,6 +24,19 @@ from app.errors import AppError, ErrorCode
 from app.settings import Settings
 
 SESSION_COOKIE = "kefu_session"
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    """The staff session cookie a sign-in sets (password or single sign-on alike)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_ttl_s,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+        path="/",
+    )
 
 
 def get_container(request: Request) -> Container:

@@ -4,7 +4,6 @@ with the system as actor (the operator has the shell)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from app.cli import Clis
+from app.cli.tenant_run import run_for_tenant, system_actor
 
 if TYPE_CHECKING:
     from app.container import Container
@@ -34,7 +34,7 @@ def register(cli: Clis) -> None:
         async def go(c: Container, tenant_id: str | None) -> Any:
             return await run_purge(c, tenant_id=tenant_id)
 
-        reports = _run(tenant or None, go)
+        reports = run_for_tenant(tenant or None, go)
         if as_json:
             body = [{"tenant_id": r.tenant_id, "counts": r.counts, "seconds": r.seconds} for r in reports]
             typer.echo(json.dumps(body, indent=1))
@@ -56,11 +56,11 @@ def register(cli: Clis) -> None:
         async def go(c: Container, tenant_id: str | None) -> Any:
             assert tenant_id is not None
             return await holds.place(
-                c, tenant_id=tenant_id, actor=_actor(), reason=reason,
+                c, tenant_id=tenant_id, actor=system_actor(), reason=reason,
                 conversation_id=conversation or None, customer_id=customer or None,
             )  # fmt: skip
 
-        h = _run(tenant, go)
+        h = run_for_tenant(tenant, go)
         typer.echo(f"hold {h.id} placed")
 
     @hold.command("release")
@@ -73,9 +73,9 @@ def register(cli: Clis) -> None:
 
         async def go(c: Container, tenant_id: str | None) -> Any:
             assert tenant_id is not None
-            return await holds.release(c, tenant_id=tenant_id, actor=_actor(), hold_id=hold_id)
+            return await holds.release(c, tenant_id=tenant_id, actor=system_actor(), hold_id=hold_id)
 
-        h = _run(tenant, go)
+        h = run_for_tenant(tenant, go)
         typer.echo(f"hold {h.id} released")
 
     @hold.command("list")
@@ -87,7 +87,7 @@ def register(cli: Clis) -> None:
             assert tenant_id is not None
             return await holds.active(c, tenant_id=tenant_id)
 
-        for h in _run(tenant, go):
+        for h in run_for_tenant(tenant, go):
             subject = (
                 f"conversation {h.conversation_id}" if h.conversation_id else f"customer {h.customer_id}"
             )
@@ -106,9 +106,9 @@ def register(cli: Clis) -> None:
         async def go(c: Container, tenant_id: str | None) -> Any:
             assert tenant_id is not None
             subject = service.Subject(customer_id=customer or None, conversation_id=conversation or None)
-            return await service.export(c, tenant_id=tenant_id, subject=subject, actor=_actor())
+            return await service.export(c, tenant_id=tenant_id, subject=subject, actor=system_actor())
 
-        text = json.dumps(_run(tenant, go), ensure_ascii=False, indent=1)
+        text = json.dumps(run_for_tenant(tenant, go), ensure_ascii=False, indent=1)
         if out is None:
             typer.echo(text)
         else:
@@ -128,42 +128,8 @@ def register(cli: Clis) -> None:
         async def go(c: Container, tenant_id: str | None) -> Any:
             assert tenant_id is not None
             subject = service.Subject(customer_id=customer or None, conversation_id=conversation or None)
-            return await service.erase(c, tenant_id=tenant_id, subject=subject, actor=_actor())
+            return await service.erase(c, tenant_id=tenant_id, subject=subject, actor=system_actor())
 
-        r = _run(tenant, go)
+        r = run_for_tenant(tenant, go)
         counts = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items()) if v) or "nothing left to erase"
         typer.echo(f"request {r.request_id} {r.status}: {r.conversations} conversations; {counts}")
-
-
-def _actor() -> Any:
-    from app.kb.versions import SYSTEM
-
-    return SYSTEM
-
-
-def _run(tenant: str | None, fn: Any) -> Any:
-    from app.errors import AppError
-
-    async def go() -> Any:
-        from app.db import crud_tenancy
-        from app.settings import get_settings
-        from app.wiring import build_container
-
-        container = await build_container(get_settings(), role="cli")
-        try:
-            tenant_id = None
-            if tenant:
-                async with container.sessions() as session:
-                    row = await crud_tenancy.get_tenant_by_slug(session, slug=tenant)
-                if row is None:
-                    raise typer.BadParameter(f"no tenant {tenant!r}")
-                tenant_id = row.id
-            return await fn(container, tenant_id)
-        finally:
-            await container.aclose()
-
-    try:
-        return asyncio.run(go())
-    except AppError as exc:
-        typer.echo(f"error {exc.code.code}: {exc.detail}", err=True)
-        raise typer.Exit(2) from None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from app.cli import Clis
+from app.cli.tenant_run import run_for_tenant, system_actor
 
 if TYPE_CHECKING:
     from app.container import Container
@@ -67,11 +68,11 @@ def register(cli: Clis) -> None:
             )  # fmt: skip
             config = sources.web_config(spec, c.settings.connectors)
             return await sources.add_source(
-                c, tenant_id=tenant_id, kind="web", config=config, actor=_actor(), name=name,
+                c, tenant_id=tenant_id, kind="web", config=config, actor=system_actor(), name=name,
                 schedule_minutes=schedule, auto_publish=auto_publish,
             )  # fmt: skip
 
-        row = _run(tenant, go)
+        row = run_for_tenant(tenant, go)
         if row is None:
             typer.echo(f"web source {name} exists already")
             return
@@ -98,11 +99,11 @@ def register(cli: Clis) -> None:
                 sources.folder_config, folder, glob, c.settings.connectors, operator=True
             )
             return await sources.add_source(
-                c, tenant_id=tenant_id, kind="folder", config=config, actor=_actor(), name=name,
+                c, tenant_id=tenant_id, kind="folder", config=config, actor=system_actor(), name=name,
                 schedule_minutes=schedule, auto_publish=auto_publish,
             )  # fmt: skip
 
-        row = _run(tenant, go)
+        row = run_for_tenant(tenant, go)
         typer.echo(f"added folder source {row.name} ({row.id})")
 
     @source.command("list")
@@ -116,7 +117,7 @@ def register(cli: Clis) -> None:
         async def go(c: Container, tenant_id: str) -> Any:
             return await source_views(c, tenant_id=tenant_id)
 
-        rows = _run(tenant, go)
+        rows = run_for_tenant(tenant, go)
         if as_json:
             typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=1))
             return
@@ -140,7 +141,7 @@ def register(cli: Clis) -> None:
         as_json: bool = typer.Option(False, "--json", help="The report as JSON"),
     ) -> None:
         """Sync sources now. Exit 0 only when every sync finished and its version is active."""
-        ok = _run(tenant, lambda c, t: _sync(c, t, source_id, wait, as_json))
+        ok = run_for_tenant(tenant, lambda c, t: _sync(c, t, source_id, wait, as_json))
         if not ok:
             raise typer.Exit(1)
 
@@ -158,7 +159,7 @@ def register(cli: Clis) -> None:
         async def go(c: Container, tenant_id: str) -> Any:
             return await kb_admin.hit_test(c, tenant_id=tenant_id, query=question, target=version, k=k)
 
-        res = _run(tenant, go)
+        res = run_for_tenant(tenant, go)
         if as_json:
             body = {"version": res.version.label, "good_enough": res.good_enough, "elapsed_ms": res.elapsed_ms,
                     "hits": res.hits}  # fmt: skip
@@ -186,40 +187,9 @@ def register(cli: Clis) -> None:
         serve_forever(folder or DEFAULT_SITE, port=port)
 
 
-def _actor() -> Any:
-    from app.kb.versions import SYSTEM
-
-    return SYSTEM
-
-
 def _counts(counts: dict[str, int]) -> str:
     keys = ("added", "changed", "removed", "unchanged", "failed")
     return " ".join(f"{k[0]}{counts.get(k, 0)}" for k in keys) if counts else ""
-
-
-def _run(tenant: str, fn: Any) -> Any:
-    from app.errors import AppError
-
-    async def go() -> Any:
-        from app.db import crud_tenancy
-        from app.settings import get_settings
-        from app.wiring import build_container
-
-        container = await build_container(get_settings(), role="cli")
-        try:
-            async with container.sessions() as session:
-                row = await crud_tenancy.get_tenant_by_slug(session, slug=tenant)
-            if row is None:
-                raise typer.BadParameter(f"no tenant {tenant!r}")
-            return await fn(container, row.id)
-        finally:
-            await container.aclose()
-
-    try:
-        return asyncio.run(go())
-    except AppError as exc:
-        typer.echo(f"error {exc.code.code}: {exc.detail}", err=True)
-        raise typer.Exit(2) from None
 
 
 async def _sync(c: Container, tenant_id: str, source_id: str | None, wait: bool, as_json: bool) -> bool:
@@ -239,7 +209,7 @@ async def _sync(c: Container, tenant_id: str, source_id: str | None, wait: bool,
     ok = True
     for sid in ids:
         sync_id = await sync_service.start_sync(
-            c, tenant_id=tenant_id, source_id=sid, actor=_actor(), enqueue=not here
+            c, tenant_id=tenant_id, source_id=sid, actor=system_actor(), enqueue=not here
         )
         if here:
             await sync_service.run_sync(c, tenant_id=tenant_id, sync_id=sync_id)

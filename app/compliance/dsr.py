@@ -21,13 +21,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.auth.audit import record_by
 from app.compliance.holds import refusal
 from app.compliance.hot import forget_hot
 from app.container import Container
-from app.db import crud_audit, crud_compliance
+from app.db import crud_compliance
 from app.db.base import utcnow
 from app.db.models import Conversation, DsrRequest
 from app.errors import AppError, ErrorCode
@@ -88,12 +90,7 @@ async def erase(
     digest = subject.digest(secret)
     batch = container.settings.compliance.batch_size
     async with container.sessions() as session:
-        convs = await crud_compliance.subject_conversations(
-            session,
-            tenant_id=tenant_id,
-            customer_id=subject.customer_id,
-            conversation_id=subject.conversation_id,
-        )
+        convs = await _subject_conversations(session, tenant_id, subject)
         ids = [c.id for c in convs]
         await _refuse_if_held(session, tenant_id, subject, convs, actor)
         if (
@@ -160,11 +157,10 @@ async def erase(
         )
         row = await crud_compliance.get_request(session, tenant_id=tenant_id, request_id=request_id)
         assert row is not None
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="dsr.erase",
             target_type="dsr_request",
             target_id=request_id,
@@ -182,12 +178,7 @@ async def erase(
 async def export(container: Container, *, tenant_id: str, subject: Subject, actor: Actor) -> dict[str, Any]:
     """The subject's data as one JSON-ready document (see the module docstring)."""
     async with container.sessions() as session:
-        convs = await crud_compliance.subject_conversations(
-            session,
-            tenant_id=tenant_id,
-            customer_id=subject.customer_id,
-            conversation_id=subject.conversation_id,
-        )
+        convs = await _subject_conversations(session, tenant_id, subject)
         if subject.conversation_id is not None and not convs:
             raise AppError(ErrorCode.CONVERSATION_NOT_FOUND, "no such conversation")
         out = [await _export_conversation(container, session, tenant_id, conv) for conv in convs]
@@ -208,11 +199,10 @@ async def export(container: Container, *, tenant_id: str, subject: Subject, acto
         await crud_compliance.record_progress(
             session, request_id=request.id, add_counts=counts, done=len(out), finished=True
         )
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="dsr.export",
             target_type="dsr_request",
             target_id=request.id,
@@ -307,6 +297,12 @@ async def _export_conversation(
     }
 
 
+async def _subject_conversations(session: Any, tenant_id: str, subject: Subject) -> Sequence[Conversation]:
+    return await crud_compliance.subject_conversations(
+        session, tenant_id=tenant_id, customer_id=subject.customer_id, conversation_id=subject.conversation_id
+    )
+
+
 def _customers(subject: Subject, convs: list[Conversation] | Any) -> list[str]:
     found = {c.customer_id for c in convs if c.customer_id}
     if subject.customer_id is not None:
@@ -323,11 +319,10 @@ async def _refuse_if_held(session: Any, tenant_id: str, subject: Subject, convs:
         customer_ids=_customers(subject, convs),
     )
     if held:
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="dsr.erase_refused",
             target_type="legal_hold",
             target_id=held[0].id,

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_by
 from app.container import Container
-from app.db import crud_audit, crud_compliance, crud_conversations
+from app.db import crud_compliance, crud_conversations
 from app.db.models import LegalHold
 from app.errors import AppError, ErrorCode
 from app.kb.versions import Actor
@@ -79,11 +80,10 @@ async def active(container: Container, *, tenant_id: str) -> Sequence[LegalHold]
 
 async def _audit(session: AsyncSession, tenant_id: str, actor: Actor, action: str, hold: LegalHold) -> None:
     # The reason is the operator's text about the case, not customer data; the customer id is not logged.
-    await crud_audit.record(
+    await record_by(
         session,
+        actor,
         tenant_id=tenant_id,
-        actor_type=actor.actor_type,
-        actor_id=actor.actor_id,
         action=action,
         target_type="legal_hold",
         target_id=hold.id,

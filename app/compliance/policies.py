@@ -3,8 +3,12 @@ defaults) and changed by its admins, each change audited with the old and new va
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from app.auth.audit import record_by
 from app.compliance.config import (
     DISCLOSURE_SETTING,
     RETENTION_SETTING,
@@ -14,9 +18,11 @@ from app.compliance.config import (
     tenant_policy,
 )
 from app.container import Container
-from app.db import crud_audit, crud_compliance, crud_tenancy
+from app.db import crud_compliance, crud_tenancy
 from app.errors import AppError, ErrorCode
 from app.kb.versions import Actor
+
+_Setting = TypeVar("_Setting", bound=BaseModel)
 
 
 async def _tenant_settings(container: Container, tenant_id: str) -> dict[str, Any]:
@@ -42,33 +48,13 @@ async def disclosure(container: Container, *, tenant_id: str) -> DisclosureText:
 async def set_retention(
     container: Container, *, tenant_id: str, actor: Actor, policy: RetentionPolicy
 ) -> RetentionPolicy:
-    before = await retention(container, tenant_id=tenant_id)
-    await _save(
-        container,
-        tenant_id,
-        actor,
-        RETENTION_SETTING,
-        policy.model_dump(),
-        before.model_dump(),
-        "retention.update",
-    )
-    return policy
+    return await _save(container, tenant_id, actor, RETENTION_SETTING, policy, retention, "retention.update")
 
 
 async def set_disclosure(
     container: Container, *, tenant_id: str, actor: Actor, text: DisclosureText
 ) -> DisclosureText:
-    before = await disclosure(container, tenant_id=tenant_id)
-    await _save(
-        container,
-        tenant_id,
-        actor,
-        DISCLOSURE_SETTING,
-        text.model_dump(),
-        before.model_dump(),
-        "disclosure.update",
-    )
-    return text
+    return await _save(container, tenant_id, actor, DISCLOSURE_SETTING, text, disclosure, "disclosure.update")
 
 
 async def _save(
@@ -76,21 +62,24 @@ async def _save(
     tenant_id: str,
     actor: Actor,
     key: str,
-    value: dict[str, Any],
-    before: dict[str, Any],
+    new: _Setting,
+    current: Callable[..., Awaitable[_Setting]],
     action: str,
-) -> None:
+) -> _Setting:
+    """Store ``new`` as the tenant's ``key`` setting and audit the change from what ``current`` reads."""
+    before = (await current(container, tenant_id=tenant_id)).model_dump()
+    value = new.model_dump()
     async with container.sessions() as session:
         if not await crud_compliance.set_tenant_setting(session, tenant_id=tenant_id, key=key, value=value):
             raise AppError(ErrorCode.NOT_FOUND, "no such tenant")
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action=action,
             target_type="tenant",
             target_id=tenant_id,
             data={"before": before, "after": value},
         )
         await session.commit()
+    return new

@@ -22,15 +22,19 @@ import asyncio
 import logging
 import shutil
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.audit import record_by
 from app.compliance.config import RetentionPolicy, tenant_policy
 from app.compliance.hot import forget_hot
 from app.container import Container
-from app.db import crud_audit, crud_compliance
+from app.db import crud_compliance
 from app.db.base import utcnow
 from app.kb.versions import SYSTEM, Actor
 
@@ -84,77 +88,28 @@ async def purge_tenant(
         report.cutoffs[name] = at.isoformat()
         return at
 
-    batch = container.settings.compliance.batch_size
-    before = cutoff("transcripts", policy.transcripts_days)
-    while True:
-        async with container.sessions() as session:
-            ids = await crud_compliance.expired_conversation_ids(
-                session, tenant_id=tenant_id, before=before, limit=batch
-            )
-        if not ids:
-            break
-        for name, n in (await forget_hot(container, tenant_id=tenant_id, conversation_ids=ids)).items():
-            report.add(name, n)
-        async with container.sessions() as session:
-            counts = await crud_compliance.delete_conversations(
-                session, tenant_id=tenant_id, conversation_ids=ids
-            )
-            await session.commit()
-        for name, n in counts.items():
-            report.add(name, n)
-        if len(ids) < batch:
-            break
+    await _in_batches(
+        container, report, tenant_id, cutoff("transcripts", policy.transcripts_days),
+        crud_compliance.expired_conversation_ids, crud_compliance.delete_conversations,
+    )  # fmt: skip
+    await _in_batches(
+        container, report, tenant_id, cutoff("vault", policy.vault_days),
+        crud_compliance.vault_due_ids, _mark_vault_purged,
+    )  # fmt: skip
 
-    before = cutoff("vault", policy.vault_days)
-    while True:
-        async with container.sessions() as session:
-            ids = await crud_compliance.vault_due_ids(
-                session, tenant_id=tenant_id, before=before, limit=batch
-            )
-        if not ids:
-            break
-        dropped = await forget_hot(container, tenant_id=tenant_id, conversation_ids=ids)
-        async with container.sessions() as session:
-            await crud_compliance.mark_vault_purged(session, tenant_id=tenant_id, conversation_ids=ids)
-            await session.commit()
-        for name, n in dropped.items():
-            report.add(name, n)
-        if len(ids) < batch:
-            break
-
+    # (report row, cutoff name, the sweep, its age in days), in this order
+    sweeps = (
+        ("feedback", "feedback", crud_compliance.delete_feedback_before, policy.feedback_days),
+        ("handoff_packages", "handoff_packages", crud_compliance.clear_handoff_packages_before,
+         policy.handoff_packages_days),
+        ("uploaded_originals", "uploaded_originals", crud_compliance.drop_uploaded_originals_before,
+         policy.uploaded_originals_days),
+        ("job_records", "job_records", crud_compliance.delete_job_records_before, policy.job_records_days),
+        ("audit_events", "audit", crud_compliance.delete_audit_before, policy.audit_days),
+    )  # fmt: skip
     async with container.sessions() as session:
-        report.add(
-            "feedback",
-            await crud_compliance.delete_feedback_before(
-                session, tenant_id=tenant_id, before=cutoff("feedback", policy.feedback_days)
-            ),
-        )
-        report.add(
-            "handoff_packages",
-            await crud_compliance.clear_handoff_packages_before(
-                session, tenant_id=tenant_id, before=cutoff("handoff_packages", policy.handoff_packages_days)
-            ),
-        )
-        report.add(
-            "uploaded_originals",
-            await crud_compliance.drop_uploaded_originals_before(
-                session,
-                tenant_id=tenant_id,
-                before=cutoff("uploaded_originals", policy.uploaded_originals_days),
-            ),
-        )
-        report.add(
-            "job_records",
-            await crud_compliance.delete_job_records_before(
-                session, tenant_id=tenant_id, before=cutoff("job_records", policy.job_records_days)
-            ),
-        )
-        report.add(
-            "audit_events",
-            await crud_compliance.delete_audit_before(
-                session, tenant_id=tenant_id, before=cutoff("audit", policy.audit_days)
-            ),
-        )
+        for name, cutoff_name, sweep, days in sweeps:
+            report.add(name, await sweep(session, tenant_id=tenant_id, before=cutoff(cutoff_name, days)))
         report.seconds = round(time.perf_counter() - started, 3)
         data: dict[str, Any] = {
             "counts": report.counts,
@@ -162,11 +117,10 @@ async def purge_tenant(
             "cutoffs": report.cutoffs,
             "policy": policy.model_dump(),
         }
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="retention.purge",
             target_type="tenant",
             target_id=tenant_id,
@@ -175,6 +129,41 @@ async def purge_tenant(
         await session.commit()
     logger.info("retention purge of tenant %s: %s in %.3f s", tenant_id, report.counts, report.seconds)
     return report
+
+
+async def _in_batches(
+    container: Container,
+    report: PurgeReport,
+    tenant_id: str,
+    before: datetime,
+    due: Callable[..., Awaitable[list[str]]],
+    purge: Callable[..., Awaitable[dict[str, int]]],
+) -> None:
+    """Until fewer than a batch are left: the next batch of conversations ``due`` before ``before`` loses
+    its hot copies first, then ``purge`` runs on them in one transaction; every count goes to the report."""
+    batch = container.settings.compliance.batch_size
+    while True:
+        async with container.sessions() as session:
+            ids = await due(session, tenant_id=tenant_id, before=before, limit=batch)
+        if not ids:
+            return
+        for name, n in (await forget_hot(container, tenant_id=tenant_id, conversation_ids=ids)).items():
+            report.add(name, n)
+        async with container.sessions() as session:
+            counts = await purge(session, tenant_id=tenant_id, conversation_ids=ids)
+            await session.commit()
+        for name, n in counts.items():
+            report.add(name, n)
+        if len(ids) < batch:
+            return
+
+
+async def _mark_vault_purged(
+    session: AsyncSession, *, tenant_id: str, conversation_ids: list[str]
+) -> dict[str, int]:
+    """The vault step: the rows stay, marked purged (nothing of theirs is counted)."""
+    await crud_compliance.mark_vault_purged(session, tenant_id=tenant_id, conversation_ids=conversation_ids)
+    return {}
 
 
 def remove_old_uploads(root: Path, before: datetime) -> int:

@@ -18,12 +18,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.audit import record_by
 from app.connectors.config import ConnectorsConfig
 from app.connectors.folder import FolderSettings
 from app.connectors.safety import FetchRefused, check_addresses, host_of, normalise_url, resolve
 from app.connectors.web import WebSettings, default_hosts
 from app.container import Container
-from app.db import crud_audit, crud_sources
+from app.db import crud_sources
 from app.db.models import KbSource
 from app.errors import AppError, ErrorCode
 from app.kb import admin as kb_admin
@@ -173,8 +174,8 @@ async def add_source(
                 session, tenant_id=tenant_id, name=name, kind=kind, config=config,
                 schedule_minutes=schedule_minutes, auto_publish=auto_publish, created_by=actor.user_id,
             )  # fmt: skip
-            await crud_audit.record(
-                session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+            await record_by(
+                session, actor, tenant_id=tenant_id,
                 action="kb.source_add", target_type="kb_source", target_id=row.id,
                 data={"kind": kind, "name": name},
             )  # fmt: skip
@@ -213,8 +214,8 @@ async def update_source(
                 delay_s=float(web_keys.get("delay_s", cfg["delay_s"])),
             )  # fmt: skip
             row.config = web_config(spec, container.settings.connectors)
-        await crud_audit.record(
-            session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+        await record_by(
+            session, actor, tenant_id=tenant_id,
             action="kb.source_update", target_type="kb_source", target_id=row.id,
             data={k: v for k, v in values.items() if k != "config"},
         )  # fmt: skip
@@ -250,8 +251,8 @@ async def remove_source(
         )
     async with container.sessions() as session:
         await crud_sources.delete_source(session, tenant_id=tenant_id, source_id=source_id)
-        await crud_audit.record(
-            session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+        await record_by(
+            session, actor, tenant_id=tenant_id,
             action="kb.source_remove", target_type="kb_source", target_id=source_id,
             data={"name": name, "documents": "deleted" if documents else "kept", "job_id": job_id},
         )  # fmt: skip

@@ -29,12 +29,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.audit import record_by
 from app.connectors import folder as folder_scan
 from app.connectors import web
 from app.connectors.changes import Change, Known, Scan
 from app.connectors.sources import folder_settings, web_settings
 from app.container import Container
-from app.db import crud_audit, crud_kb, crud_kb_admin, crud_sources
+from app.db import crud_kb, crud_kb_admin, crud_sources
 from app.db.base import utcnow
 from app.db.models import KbSource, KbSourceSync
 from app.errors import AppError, ErrorCode
@@ -329,8 +330,8 @@ async def _run(container: Container, source: KbSource, actor: Actor, progress: _
     values.update(report)
     values.update(status="succeeded", stage="done", progress=1.0, current="")
     async with container.sessions() as session:
-        await crud_audit.record(
-            session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+        await record_by(
+            session, actor, tenant_id=tenant_id,
             action="kb.source_sync", target_type="kb_source", target_id=source.id,
             data={"counts": report["counts"], "version": values.get("version"),
                   "published": values.get("published", False)},

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.base import utcnow
+from app.db.crud_rows import added, in_tenant
 from app.db.models import (
     AuditEvent,
     Conversation,
@@ -55,14 +56,11 @@ async def create_hold(
         reason=reason,
         created_by=created_by,
     )
-    session.add(hold)
-    await session.flush()
-    return hold
+    return await added(session, hold)
 
 
 async def get_hold(session: AsyncSession, *, tenant_id: str, hold_id: str) -> LegalHold | None:
-    stmt = select(LegalHold).where(LegalHold.id == hold_id, LegalHold.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, LegalHold, tenant_id=tenant_id, row_id=hold_id)
 
 
 async def release_hold(session: AsyncSession, *, hold: LegalHold, released_by: str | None) -> None:
@@ -432,9 +430,7 @@ async def create_request(
         conversations_done=0,
         counts={},
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def has_request(session: AsyncSession, *, tenant_id: str, kind: str, subject_hash: str) -> bool:
@@ -445,8 +441,7 @@ async def has_request(session: AsyncSession, *, tenant_id: str, kind: str, subje
 
 
 async def get_request(session: AsyncSession, *, tenant_id: str, request_id: str) -> DsrRequest | None:
-    stmt = select(DsrRequest).where(DsrRequest.id == request_id, DsrRequest.tenant_id == tenant_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await in_tenant(session, DsrRequest, tenant_id=tenant_id, row_id=request_id)
 
 
 async def list_requests(session: AsyncSession, *, tenant_id: str, limit: int = 100) -> Sequence[DsrRequest]:

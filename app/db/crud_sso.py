@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
+from app.db.crud_rows import added
 from app.db.models import AuthSession, OidcIdentity, OidcProvider, OidcSession, User
 
 # What ``update_provider`` may change (everything but the tenant and the ids).
@@ -40,21 +41,14 @@ async def get_provider(session: AsyncSession, *, tenant_id: str) -> OidcProvider
 async def create_provider(
     session: AsyncSession, *, tenant_id: str, values: Mapping[str, Any]
 ) -> OidcProvider:
-    unknown = set(values) - PROVIDER_FIELDS
-    if unknown:
-        raise ValueError(f"not provider fields: {sorted(unknown)}")
-    row = OidcProvider(tenant_id=tenant_id, **values)
-    session.add(row)
-    await session.flush()
-    return row
+    _check_fields(values)
+    return await added(session, OidcProvider(tenant_id=tenant_id, **values))
 
 
 async def update_provider(
     session: AsyncSession, *, provider: OidcProvider, values: Mapping[str, Any]
 ) -> None:
-    unknown = set(values) - PROVIDER_FIELDS
-    if unknown:
-        raise ValueError(f"not provider fields: {sorted(unknown)}")
+    _check_fields(values)
     for name, value in values.items():
         setattr(provider, name, value)
     provider.updated_at = utcnow()
@@ -77,6 +71,12 @@ async def delete_provider(session: AsyncSession, *, tenant_id: str) -> bool:
     await session.delete(provider)
     await session.flush()
     return True
+
+
+def _check_fields(values: Mapping[str, Any]) -> None:
+    unknown = set(values) - PROVIDER_FIELDS
+    if unknown:
+        raise ValueError(f"not provider fields: {sorted(unknown)}")
 
 
 async def password_login_disabled(session: AsyncSession, *, tenant_id: str) -> bool:
@@ -120,9 +120,7 @@ async def create_identity(
     session: AsyncSession, *, tenant_id: str, issuer: str, subject: str, user_id: str
 ) -> OidcIdentity:
     row = OidcIdentity(tenant_id=tenant_id, issuer=issuer, subject=subject, user_id=user_id)
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 # --- SSO logins ------------------------------------------------------------------------------------------
@@ -143,9 +141,7 @@ async def create_sso_session(
         refresh_token_sealed=refresh_token_sealed,
         checked_at=utcnow(),
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import utcnow
+from app.db.crud_rows import added
 from app.db.models import ApiKey, AuthSession, Tenant, User, WidgetKey
 
 
 async def create_tenant(session: AsyncSession, *, slug: str, name: str) -> Tenant:
     tenant = Tenant(slug=slug, name=name, settings={})
-    session.add(tenant)
-    await session.flush()
-    return tenant
+    return await added(session, tenant)
 
 
 async def get_tenant(session: AsyncSession, *, tenant_id: str) -> Tenant | None:
@@ -59,9 +58,7 @@ async def create_user(
         display_name=display_name,
         is_active=True,
     )
-    session.add(user)
-    await session.flush()
-    return user
+    return await added(session, user)
 
 
 async def get_user_by_email(session: AsyncSession, *, tenant_id: str, email: str) -> User | None:
@@ -146,9 +143,7 @@ async def create_auth_session(
 ) -> AuthSession:
     """``recheck_at``: an SSO login holds only until then unless renewed at the IdP (``crud_sso``)."""
     row = AuthSession(user_id=user_id, token_hash=token_hash, expires_at=expires_at, recheck_at=recheck_at)
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def get_session_user(session: AsyncSession, *, token_hash: str) -> User | None:
@@ -205,9 +200,7 @@ async def create_api_key(
     row = ApiKey(
         tenant_id=tenant_id, name=name, prefix=prefix, key_hash=key_hash, role=role, created_by=created_by
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def get_live_api_key(session: AsyncSession, *, prefix: str) -> ApiKey | None:
@@ -244,9 +237,7 @@ async def create_widget_key(
     row = WidgetKey(
         tenant_id=tenant_id, public_key=public_key, name=name, allowed_origins=allowed_origins, is_active=True
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await added(session, row)
 
 
 async def get_active_widget_key(session: AsyncSession, *, public_key: str) -> WidgetKey | None:

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.auth.audit import record_by
 from app.container import Container
-from app.db import crud_audit, crud_kb, crud_kb_admin
+from app.db import crud_kb, crud_kb_admin
 from app.db.models import Document, IngestionJob, KbVersion
 from app.errors import AppError, ErrorCode
 from app.kb import ingest as kb_ingest
@@ -163,8 +164,8 @@ async def delete_documents(
             await crud_kb.set_document_status(
                 session, tenant_id=tenant_id, document_id=doc.id, status="deleted"
             )
-            await crud_audit.record(
-                session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+            await record_by(
+                session, actor, tenant_id=tenant_id,
                 action="kb.document_delete", target_type="document", target_id=doc.id,
                 data={"source": doc.source},
             )  # fmt: skip
@@ -204,8 +205,8 @@ async def reindex_document(container: Container, *, tenant_id: str, actor: Actor
             session, tenant_id=tenant_id, collection_id=doc.collection_id, job_id=job.id, source=doc.source,
             mime_type=doc.mime_type, content_hash=doc.content_hash, raw=raw,
         )  # fmt: skip
-        await crud_audit.record(
-            session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+        await record_by(
+            session, actor, tenant_id=tenant_id,
             action="kb.document_reindex", target_type="document", target_id=doc.id,
             data={"source": doc.source, "new_document": copy.id},
         )  # fmt: skip

@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.answering import answer_cache
+from app.auth.audit import record_by
 from app.container import Container
-from app.db import crud_audit, crud_kb, crud_kb_admin
+from app.db import crud_kb, crud_kb_admin
 from app.db.models import KbVersion
 from app.errors import AppError, ErrorCode
 from app.kb.lock import kb_write_lock
@@ -167,11 +168,10 @@ async def _build_draft_locked(
             await crud_kb_admin.archive_version(
                 session, tenant_id=tenant_id, version_id=draft.id, notes=f"superseded by draft {label}"
             )
-        await crud_audit.record(
+        await record_by(
             session,
+            actor,
             tenant_id=tenant_id,
-            actor_type=actor.actor_type,
-            actor_id=actor.actor_id,
             action="kb.draft",
             target_type="kb_version",
             target_id=version_id,
@@ -275,8 +275,8 @@ async def publish(container: Container, *, tenant_id: str, actor: Actor = SYSTEM
             audit = {"label": draft.label, "recall_at_5": gate.candidate_recall, "active": report["active"]}
             if not gate.allowed:
                 row.golden_report = report
-                await crud_audit.record(
-                    session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+                await record_by(
+                    session, actor, tenant_id=tenant_id,
                     action="kb.publish_refused", target_type="kb_version", target_id=draft.id, data=audit,
                 )  # fmt: skip
                 await session.commit()
@@ -287,8 +287,8 @@ async def publish(container: Container, *, tenant_id: str, actor: Actor = SYSTEM
             await crud_kb.activate_version(
                 session, tenant_id=tenant_id, version_id=draft.id, golden_report=report
             )
-            await crud_audit.record(
-                session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+            await record_by(
+                session, actor, tenant_id=tenant_id,
                 action="kb.publish", target_type="kb_version", target_id=draft.id,
                 data={**audit, "chunks": row.chunk_count},
             )  # fmt: skip
@@ -314,8 +314,8 @@ async def rollback(container: Container, *, tenant_id: str, version_id: str, act
         await open_version(container, tenant_id, target)
         async with container.sessions() as session:
             await crud_kb.activate_version(session, tenant_id=tenant_id, version_id=target.id)
-            await crud_audit.record(
-                session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+            await record_by(
+                session, actor, tenant_id=tenant_id,
                 action="kb.rollback", target_type="kb_version", target_id=target.id,
                 data={"label": target.label, "from": active.label if active else None},
             )  # fmt: skip
@@ -344,8 +344,8 @@ async def discard_draft(container: Container, *, tenant_id: str, actor: Actor = 
             await crud_kb_admin.archive_version(
                 session, tenant_id=tenant_id, version_id=draft.id, notes="draft discarded"
             )
-            await crud_audit.record(
-                session, tenant_id=tenant_id, actor_type=actor.actor_type, actor_id=actor.actor_id,
+            await record_by(
+                session, actor, tenant_id=tenant_id,
                 action="kb.draft_discard", target_type="kb_version", target_id=draft.id,
                 data={"label": draft.label, "documents_dropped": len(only_draft)},
             )  # fmt: skip

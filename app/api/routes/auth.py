@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from app.auth import service as auth
-from app.deps import SESSION_COOKIE, PrincipalDep, SessionDep, SettingsDep, bearer_or_cookie
+from app.deps import (
+    SESSION_COOKIE,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    bearer_or_cookie,
+    set_session_cookie,
+)
 from app.schemas.auth import LoginCreate, LoginPublic, PrincipalPublic, UserPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -17,15 +24,7 @@ async def login(
 ) -> LoginPublic:
     """401 ``invalid_credentials`` for an unknown e-mail and a wrong password alike."""
     result = await auth.login(session, email=body.email, password=body.password, ttl_s=settings.session_ttl_s)
-    response.set_cookie(
-        SESSION_COOKIE,
-        result.token,
-        max_age=settings.session_ttl_s,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="strict",
-        path="/",
-    )
+    set_session_cookie(response, result.token, settings)
     return LoginPublic(
         token=result.token,
         expires_at=result.expires_at,

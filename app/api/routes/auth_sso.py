@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from app.api import API_PREFIX
 from app.auth.sso import signin
 from app.auth.sso.idp import SsoFailure
-from app.deps import SESSION_COOKIE, SessionDep, SettingsDep, SsoGatewayDep
+from app.deps import SessionDep, SettingsDep, SsoGatewayDep, set_session_cookie
 from app.settings import Settings
 
 router = APIRouter(prefix="/auth/sso", tags=["auth"])
@@ -102,13 +102,5 @@ async def callback(
         return _back(started.next_page, exc.reason)
     response = RedirectResponse(f"{started.next_page}#sso", status_code=303)
     response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH)
-    response.set_cookie(
-        SESSION_COOKIE,
-        result.token,
-        max_age=settings.session_ttl_s,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="strict",
-        path="/",
-    )
+    set_session_cookie(response, result.token, settings)
     return response

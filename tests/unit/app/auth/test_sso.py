@@ -66,6 +66,11 @@ def _fragment(response: httpx.Response) -> str:
     return response.headers["location"]
 
 
+async def _landing(client: httpx.AsyncClient, username: str) -> str:
+    """Where a whole SSO sign-in at the "harbor" organisation sends the browser back to."""
+    return _fragment(await sso_login(client, org="harbor", username=username, password=IDP_PASSWORD))
+
+
 async def _audit_reasons(container: Container, tenant: Tenant, action: str) -> list[str]:
     async with container.sessions() as s:
         events = await crud_audit.list_events(s, tenant_id=tenant.id, action=action)
@@ -142,10 +147,7 @@ async def test_a_bad_id_token_is_refused_and_nothing_is_kept(
         == [r for _, r in BENT_ID_TOKENS][::-1]
     )
     # The same person with a good token gets in (the refusals were the token's, not the person's).
-    assert (
-        _fragment(await sso_login(client, org="harbor", username="li.lei", password=IDP_PASSWORD))
-        == "/console#sso"
-    )
+    assert await _landing(client, "li.lei") == "/console#sso"
 
 
 async def test_a_callback_with_another_state_or_from_another_browser_is_refused(
@@ -171,8 +173,7 @@ async def test_a_person_without_a_mapped_group_is_refused(
 ) -> None:
     await configure(client, admin, idp)
     idp.user("guest", password=IDP_PASSWORD, groups=["marketing"])
-    done = await sso_login(client, org="harbor", username="guest", password=IDP_PASSWORD)
-    assert _fragment(done) == "/console#sso_error=no_role"
+    assert await _landing(client, "guest") == "/console#sso_error=no_role"
     assert "guest@bank.example" not in await _users(container, tenant)
     assert await _audit_reasons(container, tenant, "user.sso_login_failed") == ["no_role"]
     # An organisation without SSO (or unknown) is told so, without reaching any IdP.
@@ -215,10 +216,7 @@ async def test_a_user_disabled_at_the_idp_loses_access_at_the_next_recheck_and_t
     assert await _audit_reasons(container, tenant, "user.sso_session_ended") == ["refresh_refused"]
     # Enabled again at the IdP: a new sign-in works (the kefu account itself was never deactivated).
     idp.user("chen.jing", enabled=True)
-    assert (
-        _fragment(await sso_login(client, org="harbor", username="chen.jing", password=IDP_PASSWORD))
-        == "/console#sso"
-    )
+    assert await _landing(client, "chen.jing") == "/console#sso"
 
 
 async def test_local_passwords_are_refused_once_the_tenant_turns_them_off(
@@ -250,10 +248,7 @@ async def test_local_passwords_are_refused_once_the_tenant_turns_them_off(
     assert (r.status_code, r.json()["error_code"]) == (401, "invalid_credentials")
     # SSO still signs staff in.
     idp.user("he.ming", password=IDP_PASSWORD, groups=["kefu-admins"])
-    assert (
-        _fragment(await sso_login(client, org="harbor", username="he.ming", password=IDP_PASSWORD))
-        == "/console#sso"
-    )
+    assert await _landing(client, "he.ming") == "/console#sso"
     r = await client.get("/api/v1/admin/sso", headers=CSRF)
     assert r.status_code == 200
     assert r.json()["password_login_disabled"] is True
