@@ -130,7 +130,7 @@ export class Conversation {
     const box = $("transcript");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     clear(box);
-    for (const m of this.transcript.messages) box.appendChild(this.line(m));
+    for (const item of this.timeline()) box.appendChild(item.step ? this.actionLine(item) : this.line(item));
     if (ctx.mode === "closed") box.appendChild(h("div", { class: "sys-note", text: this.t("statusClosed") }));
     if (atBottom || !this.rendered) box.scrollTop = box.scrollHeight;
     this.rendered = true;
@@ -145,6 +145,30 @@ export class Conversation {
       h("div", { class: "who" }, h("span", { text: who }), h("span", { text: formatTime(m.created_at, this.app.i18n.lang) })),
       h("div", { class: "bubble" }, this.withChips(m.text)),
       cites);
+  }
+
+  // Messages and action steps in time order (a step before the message written in the same instant).
+  timeline() {
+    const steps = (this.transcript.actions || []).map((a) => ({ ...a, created_at: a.at }));
+    const all = [...steps, ...this.transcript.messages];
+    return all.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || (a.step ? -1 : 0) - (b.step ? -1 : 0));
+  }
+
+  // One step of an action: what (the action's name), which step, its detail (the outcome, masked values), by whom.
+  actionLine(a) {
+    const steps = this.t("actionSteps");
+    const label = a.step === "finished" ? (steps.outcomes[a.detail] || a.detail) : steps[a.step] || a.step;
+    const detail = a.step === "finished" ? "" : a.step === "cancelled" ? (steps.reasons[a.detail] || a.detail) : a.detail;
+    const by = a.by ? a.by.replace(/^customer:/, this.t("customer") + " ") : a.step === "verified" ? "" : this.t("botName");
+    const outcome = a.step === "finished" ? a.detail : "";
+    return h("div", { class: "action-step " + a.step + (outcome ? " " + outcome : ""), role: "note",
+      dataset: { seq: String(a.seq), step: a.step, action: a.action, outcome } },
+      h("span", { class: "action-tag", text: this.t("actionLabel") }),
+      a.action ? h("code", { class: "action-name", text: a.action }) : null,
+      h("span", { class: "action-what", text: label }),
+      detail ? h("span", { class: "action-detail", text: detail }) : null,
+      by ? h("span", { class: "action-by", text: this.t("actionBy", { who: by }) }) : null,
+      h("span", { class: "action-at", text: formatTime(a.at, this.app.i18n.lang) }));
   }
 
   // Masked text with each placeholder as a chip (a button that reveals it, for those allowed).
