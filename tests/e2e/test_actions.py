@@ -73,14 +73,13 @@ def test_a_token_page_starts_verified_and_the_agent_sees_the_executed_freeze(
     verified.wait_for()
     assert "客户 c-1001" in verified.inner_text()
     freeze = "[data-action='freeze_card']"
-    steps = [
-        s.get_attribute("data-step") for s in transcript.locator(f".action-step{freeze}").all()
-    ]
+    steps = [s.get_attribute("data-step") for s in transcript.locator(f".action-step{freeze}").all()]
     assert steps == ["requested", "read_back", "confirmed", "finished"], steps
     read_back = transcript.locator(f".action-step{freeze}[data-step='read_back']")
     assert "card_last4=8888" in read_back.inner_text()
     confirmed = transcript.locator(f".action-step{freeze}[data-step='confirmed']")
-    assert "客户已确认" in confirmed.inner_text() and "客户 c-1001" in confirmed.inner_text()
+    assert "客户已确认" in confirmed.inner_text()
+    assert "客户 c-1001" in confirmed.inner_text()
     executed = transcript.locator(f".action-step{freeze}[data-step='finished'][data-outcome='executed']")
     assert "已执行" in executed.inner_text()
     assert "智能助手" in executed.inner_text()  # done by the assistant, on the customer's confirmation
