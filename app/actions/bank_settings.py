@@ -124,6 +124,8 @@ async def _save(
     changed = sorted(
         k.removesuffix("_sealed") for k in set(before) | set(conf) if before.get(k) != conf.get(k)
     )
+    if not changed and not replace:
+        return public(conf)  # nothing to write or audit
     data = {"changed": changed, "bank_url": conf.get("bank_url", ""), "sms_url": conf.get("sms_url", "")}
     await record_audit(session, actor, action=action, target_type="tenant", target_id=tenant.id, data=data)
     await session.commit()
@@ -148,7 +150,8 @@ async def configure(
 async def update(
     session: AsyncSession, *, actor: Principal, secret_key: str, body: BankConnectionUpdate
 ) -> BankConnectionPublic:
-    """Change the fields given; commits."""
+    """Change the fields given (a null is no change); commits."""
     await get(session, tenant_id=actor.tenant_id)
-    values = _prepared(body.model_dump(exclude_unset=True), secret_key)
+    given = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    values = _prepared(given, secret_key)
     return await _save(session, actor=actor, values=values, replace=False, action="actions.bank_update")

@@ -113,6 +113,8 @@ async def test_set_sealed_never_returned_audited_and_validated(
     r = await client.patch(URL, json={"token_key": "", "sms_url": "http://127.0.0.1:9/otp"}, headers=admin)
     assert r.status_code == 200, r.text
     assert r.json()["token_algorithms"] == ["RS256"]
+    nulls = await client.patch(URL, json={"bank_url": None, "bank_secret": None}, headers=admin)
+    assert nulls.json() == r.json()  # a null changes nothing
     assert r.json()["bank_secret_set"] is True
     assert r.json()["sms_url"] == "http://127.0.0.1:9/otp"
 
