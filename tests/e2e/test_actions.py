@@ -83,10 +83,27 @@ def test_a_token_page_starts_verified_and_the_agent_sees_the_executed_freeze(
     executed = transcript.locator(f".action-step{freeze}[data-step='finished'][data-outcome='executed']")
     assert "已执行" in executed.inner_text()
     assert "智能助手" in executed.inner_text()  # done by the assistant, on the customer's confirmation
-    # In time order: the executed step comes before the bot's "done" message in the transcript.
+    # Between the messages: the customer's steps after the message that took them, the assistant's before
+    # its reply.
     order = agent.evaluate(
-        """() => [...document.querySelectorAll('#transcript > *')].map(
-             (e) => e.dataset.step ? 'step:' + e.dataset.step : e.textContent.includes('已冻结') ? 'done' : '')"""
+        """() => [...document.querySelectorAll('#transcript > *')].map((e) => e.dataset.step
+             || (e.dataset.role || '') + ':' + (e.querySelector('.bubble') || e).textContent.slice(0, 12))"""
     )
-    assert order.index("step:finished") < order.index("done"), order
+    flow = [
+        o
+        for o in order
+        if o in ("requested", "read_back", "confirmed", "finished") or o.startswith(("user:", "bot:"))
+    ]
+    assert flow[:8] == [
+        "user:请帮我冻结尾号8888的",
+        "requested",
+        "read_back",
+        flow[3],
+        "user:确认",
+        "confirmed",
+        "finished",
+        flow[7],
+    ], order
+    assert flow[3].startswith("bot:"), order
+    assert flow[7].startswith("bot:已办理"), order
     shot(agent, "console-actions")

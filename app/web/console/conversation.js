@@ -147,11 +147,36 @@ export class Conversation {
       cites);
   }
 
-  // Messages and action steps in time order (a step before the message written in the same instant).
+  // Messages with the action steps between them: the customer's own steps (requested, confirmed, cancelled)
+  // right after the message that took them, the assistant's (read back, finished) right before its reply
+  // (each the message of its side nearest in time: a step and its message are written in one turn), the
+  // verification at the start (the token came with the conversation).
   timeline() {
-    const steps = (this.transcript.actions || []).map((a) => ({ ...a, created_at: a.at }));
-    const all = [...steps, ...this.transcript.messages];
-    return all.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || (a.step ? -1 : 0) - (b.step ? -1 : 0));
+    const msgs = this.transcript.messages;
+    const ms = (iso) => Date.parse(iso);
+    const head = [], tail = [], before = msgs.map(() => []), after = msgs.map(() => []);
+    // The message written in the same turn: the nearest in time of the right side (customer / assistant).
+    const nearest = (at, mine) => {
+      let best = -1;
+      msgs.forEach((m, n) => {
+        if (mine(m) && (best < 0 || Math.abs(ms(m.created_at) - at) < Math.abs(ms(msgs[best].created_at) - at))) best = n;
+      });
+      return best;
+    };
+    for (const a of this.transcript.actions || []) {
+      const at = ms(a.at);
+      if (a.step === "verified") { head.push(a); continue; }
+      if (["requested", "confirmed", "cancelled"].includes(a.step)) {
+        const i = nearest(at, (m) => m.role === "user");
+        (i >= 0 ? after[i] : head).push(a);
+      } else {
+        const i = nearest(at, (m) => m.role !== "user" && ms(m.created_at) >= at - 1000);
+        (i >= 0 ? before[i] : tail).push(a);
+      }
+    }
+    const out = [...head];
+    msgs.forEach((m, n) => out.push(...before[n], m, ...after[n]));
+    return out.concat(tail);
   }
 
   // One step of an action: what (the action's name), which step, its detail (the outcome, masked values), by whom.
