@@ -1,5 +1,5 @@
 """The tenant's action catalogue as the turn uses it (``Catalogue``), the demo bank's six actions, and the
-tenant's bank connection (``BankConnection``: base URL, SMS gateway, secrets)."""
+tenant's bank connection as a call uses it (``BankConnection``; stored and set by ``bank_settings``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actions.config import ActionsConfig
+from app.actions.token_keys import TokenKeys
 from app.db import crud_actions, crud_tenancy
 from app.db.models import ActionDef
 from app.schemas.admin_actions import ActionCreate, BankCall, Templates
@@ -73,31 +73,12 @@ async def load(session: AsyncSession, *, tenant_id: str) -> Catalogue:
 
 @dataclass(frozen=True, slots=True)
 class BankConnection:
+    """The tenant's bank as a call needs it (secrets opened; ``app.actions.bank_settings``)."""
+
     base_url: str
     secret: str
     sms_url: str
-    token_key: str
-
-
-async def connection(
-    session: AsyncSession, *, tenant_id: str, config: ActionsConfig, demo_secrets: bool
-) -> BankConnection:
-    """The tenant's bank (``tenants.settings["actions"]``: ``bank_url``, ``sms_url``, and optionally
-    ``bank_secret`` / ``token_key``). Without those, the demo bank's ``ACTIONS__DEMO_*`` secrets, but only
-    where ``demo_secrets`` (ENVIRONMENT local / test: anyone can read the built-in demo key, so a deployed
-    tenant using it would accept forged customer tokens); elsewhere they stay empty: no customer token
-    is accepted and no action offered until the tenant has its own."""
-    tenant = await crud_tenancy.get_tenant(session, tenant_id=tenant_id)
-    conf = dict((tenant.settings or {}).get("actions", {})) if tenant else {}
-    base = str(conf.get("bank_url") or f"http://{config.fake_bank_host}:{config.fake_bank_port}")
-    demo_secret = config.demo_bank_secret.get_secret_value() if demo_secrets else ""
-    demo_key = config.demo_token_key.get_secret_value() if demo_secrets else ""
-    return BankConnection(
-        base_url=base.rstrip("/"),
-        secret=str(conf.get("bank_secret") or demo_secret),
-        sms_url=str(conf.get("sms_url") or base.rstrip("/") + "/sms/send"),
-        token_key=str(conf.get("token_key") or demo_key),
-    )
+    tokens: TokenKeys
 
 
 # --- the demo bank's actions -------------------------------------------------------------------------------

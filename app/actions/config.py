@@ -1,7 +1,8 @@
 """Settings of actions (``ACTIONS__*``): the demo bank's address and secret, timeouts and retries of
 bank calls, the life of a customer token and of a one-time code. A tenant's own bank connection (base URL,
-secret, SMS gateway, token key) is in its settings (``tenants.settings["actions"]``; ``app.actions.bank``);
-these are its defaults for the demo tenant and ``kefu fake-bank``."""
+secret, SMS gateway, token keys) is set by its admins (``/admin/bank-connection``;
+``app.actions.bank_settings``); the demo ones here serve the demo tenant and ``kefu fake-bank``, in
+ENVIRONMENT local / test only."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class ActionsConfig(BaseModel):
     # Run the demo bank inside the app's process (``make run`` sets it): no second command for the demo.
     demo_bank_in_process: bool = False
     demo_bank_secret: SecretStr = SecretStr("demo-bank-secret-change-me")
-    # The demo tenant's key for customer tokens (HS256); a real tenant gets its own (admin settings).
+    # The demo tenant's key for customer tokens (HS256); a real tenant sets its own (HS256 and/or RS256)
+    # through ``PUT /admin/bank-connection``.
     demo_token_key: SecretStr = SecretStr("demo-customer-token-key-change-me-0123456789")
     # A bank call's deadline; reads (GET) are retried this many times more, writes never (their
     # idempotency key makes a retry by the customer safe, not a silent retry by us).

@@ -430,6 +430,7 @@ def _first_invalid(action: Action, args: dict[str, str]) -> str | None:
 
 async def prepare(container: Container, *, tenant_id: str, conversation_id: str) -> ActionTurn | None:
     """The turn's action step for a tenant with actions in its catalogue; None for one without."""
+    from app.actions import bank_settings
     from app.actions import catalogue as catalogues
 
     async with container.sessions() as session:
@@ -437,8 +438,12 @@ async def prepare(container: Container, *, tenant_id: str, conversation_id: str)
         if not cat.actions:
             return None
         demo = container.settings.environment in DEV_ENVIRONMENTS
-        conn = await catalogues.connection(
-            session, tenant_id=tenant_id, config=container.settings.actions, demo_secrets=demo
+        conn = await bank_settings.connection(
+            session,
+            tenant_id=tenant_id,
+            config=container.settings.actions,
+            secret_key=container.settings.secret_key.get_secret_value(),
+            demo_secrets=demo,
         )
     if not conn.secret:  # no bank credentials: the tenant's actions are not offered
         return None

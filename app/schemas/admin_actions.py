@@ -120,3 +120,43 @@ class ActionPublic(BaseModel):
     templates: Templates
     created_at: datetime
     updated_at: datetime
+
+
+# --- the tenant's bank connection (``/admin/bank-connection``) ---------------------------------------------
+
+_URL = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+
+
+class BankConnectionCreate(BaseModel):
+    """The tenant's bank: where its API and SMS gateway answer, the secret calls carry, and the key(s) its
+    site signs customer tokens with. Secrets are stored sealed and never returned."""
+
+    bank_url: str = Field(min_length=8, max_length=500, pattern=_URL)
+    # The SMS gateway (one-time codes); default ``{bank_url}/sms/send``.
+    sms_url: str | None = Field(default=None, min_length=8, max_length=500, pattern=_URL)
+    # Sent as a bearer token on every bank and SMS call; stored sealed, never returned.
+    bank_secret: str = Field(min_length=16, max_length=1000)
+    # HS256 customer tokens: the shared key (at least 32 characters); stored sealed, never returned.
+    token_key: str | None = Field(default=None, min_length=32, max_length=1000)
+    # RS256 customer tokens: the bank's public key(s), a PEM ``PUBLIC KEY`` or a JWKS document (JSON).
+    token_public_keys: str | None = Field(default=None, min_length=20, max_length=20000)
+
+
+class BankConnectionUpdate(BaseModel):
+    """Only the fields given change; ``""`` for ``token_key`` / ``token_public_keys`` removes it."""
+
+    bank_url: str | None = Field(default=None, min_length=8, max_length=500, pattern=_URL)
+    sms_url: str | None = Field(default=None, min_length=8, max_length=500, pattern=_URL)
+    bank_secret: str | None = Field(default=None, min_length=16, max_length=1000)
+    token_key: str | None = Field(default=None, max_length=1000)
+    token_public_keys: str | None = Field(default=None, max_length=20000)
+
+
+class BankConnectionPublic(BaseModel):
+    bank_url: str
+    sms_url: str
+    bank_secret_set: bool
+    token_key_set: bool
+    token_public_keys: str
+    # The customer-token algorithms this tenant accepts now (HS256 with a key, RS256 with public keys).
+    token_algorithms: list[str]

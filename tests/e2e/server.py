@@ -80,6 +80,8 @@ def e2e_settings(workdir: Path, port: int, **overrides: Any) -> Settings:
         "log_json": False,
         "log_level": "WARNING",
         "cookie_secure": False,
+        # The demo bank inside the server's process, on a port of its own: the demo tenant's actions work.
+        "actions": {"demo_bank_in_process": True, "fake_bank_port": free_port()},
         # Generous model deadlines: on a loaded CI machine the stream guard's checks can outlast the
         # production ones, and a fallback answer arrives whole (no token events). The deadlines themselves
         # are tested in tests/reliability/test_faults_llm.py.

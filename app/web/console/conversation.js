@@ -130,7 +130,7 @@ export class Conversation {
     const box = $("transcript");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     clear(box);
-    for (const m of this.transcript.messages) box.appendChild(this.line(m));
+    for (const item of this.timeline()) box.appendChild(item.step ? this.actionLine(item) : this.line(item));
     if (ctx.mode === "closed") box.appendChild(h("div", { class: "sys-note", text: this.t("statusClosed") }));
     if (atBottom || !this.rendered) box.scrollTop = box.scrollHeight;
     this.rendered = true;
@@ -145,6 +145,55 @@ export class Conversation {
       h("div", { class: "who" }, h("span", { text: who }), h("span", { text: formatTime(m.created_at, this.app.i18n.lang) })),
       h("div", { class: "bubble" }, this.withChips(m.text)),
       cites);
+  }
+
+  // Messages with the action steps between them: the customer's own steps (requested, confirmed, cancelled)
+  // right after the message that took them, the assistant's (read back, finished) right before its reply
+  // (each the message of its side nearest in time: a step and its message are written in one turn), the
+  // verification at the start (the token came with the conversation).
+  timeline() {
+    const msgs = this.transcript.messages;
+    const ms = (iso) => Date.parse(iso);
+    const head = [], tail = [], before = msgs.map(() => []), after = msgs.map(() => []);
+    // The message written in the same turn: the nearest in time of the right side (customer / assistant).
+    const nearest = (at, mine) => {
+      let best = -1;
+      msgs.forEach((m, n) => {
+        if (mine(m) && (best < 0 || Math.abs(ms(m.created_at) - at) < Math.abs(ms(msgs[best].created_at) - at))) best = n;
+      });
+      return best;
+    };
+    for (const a of this.transcript.actions || []) {
+      const at = ms(a.at);
+      if (a.step === "verified") { head.push(a); continue; }
+      if (["requested", "confirmed", "cancelled"].includes(a.step)) {
+        const i = nearest(at, (m) => m.role === "user");
+        (i >= 0 ? after[i] : head).push(a);
+      } else {
+        const i = nearest(at, (m) => m.role !== "user" && ms(m.created_at) >= at - 1000);
+        (i >= 0 ? before[i] : tail).push(a);
+      }
+    }
+    const out = [...head];
+    msgs.forEach((m, n) => out.push(...before[n], m, ...after[n]));
+    return out.concat(tail);
+  }
+
+  // One step of an action: what (the action's name), which step, its detail (the outcome, masked values), by whom.
+  actionLine(a) {
+    const steps = this.t("actionSteps");
+    const label = a.step === "finished" ? (steps.outcomes[a.detail] || a.detail) : steps[a.step] || a.step;
+    const detail = a.step === "finished" ? "" : a.step === "cancelled" ? (steps.reasons[a.detail] || a.detail) : a.detail;
+    const by = a.by ? a.by.replace(/^customer:/, this.t("customer") + " ") : a.step === "verified" ? "" : this.t("botName");
+    const outcome = a.step === "finished" ? a.detail : "";
+    return h("div", { class: "action-step " + a.step + (outcome ? " " + outcome : ""), role: "note",
+      dataset: { seq: String(a.seq), step: a.step, action: a.action, outcome } },
+      h("span", { class: "action-tag", text: this.t("actionLabel") }),
+      a.action ? h("code", { class: "action-name", text: a.action }) : null,
+      h("span", { class: "action-what", text: label }),
+      detail ? h("span", { class: "action-detail", text: detail }) : null,
+      by ? h("span", { class: "action-by", text: this.t("actionBy", { who: by }) }) : null,
+      h("span", { class: "action-at", text: formatTime(a.at, this.app.i18n.lang) }));
   }
 
   // Masked text with each placeholder as a chip (a button that reveals it, for those allowed).

@@ -29,6 +29,12 @@ export const MESSAGES = {
     revealReason: "查看原因", revealReasonPlaceholder: "例如：回拨客户核实身份", revealed: "已显示，30 秒后自动隐藏",
     placeholder: "个人信息占位符 {p}", live: "实时", offline: "连接中断", error: "操作失败：{e}",
     conflict: "该会话已由其他坐席处理", closedConv: "会话已结束", forbidden: "没有权限",
+    actionLabel: "业务办理", actionBy: "操作人：{who}",
+    actionSteps: {
+      verified: "客户身份已验证", requested: "客户请求办理", read_back: "已向客户复述，待确认", confirmed: "客户已确认", cancelled: "已取消",
+      outcomes: { executed: "已执行", failed: "执行失败", refused_unverified: "未验证身份，已拒绝", refused_locked: "验证码已锁定，已拒绝", rejected: "银行拒绝", not_found: "未找到" },
+      reasons: { declined: "客户拒绝", changed: "客户更改了信息", expired: "确认超时", not_confirmed: "未明确确认", customer: "客户取消", new_request: "客户改办其他业务" }
+    },
     reasons: {
       explicit_request: "客户要求人工", urgent_topic: "紧急/合规事项", frustration: "客户情绪不满",
       repeated_failure: "多次未答出", llm_unavailable: "模型不可用", agent_initiated: "坐席主动接入", none: "—"
@@ -63,6 +69,12 @@ export const MESSAGES = {
     revealReason: "Reason", revealReasonPlaceholder: "e.g. call back to verify identity", revealed: "Shown; hidden again in 30 s",
     placeholder: "Personal data placeholder {p}", live: "Live", offline: "Disconnected", error: "Failed: {e}",
     conflict: "Another agent has this conversation", closedConv: "The conversation is closed", forbidden: "Not permitted",
+    actionLabel: "Action", actionBy: "by {who}",
+    actionSteps: {
+      verified: "Customer verified", requested: "Requested by the customer", read_back: "Read back, awaiting confirmation", confirmed: "Confirmed by the customer", cancelled: "Cancelled",
+      outcomes: { executed: "Executed", failed: "Failed", refused_unverified: "Refused: not verified", refused_locked: "Refused: code locked", rejected: "Rejected by the bank", not_found: "Not found" },
+      reasons: { declined: "declined", changed: "a value changed", expired: "confirmation timed out", not_confirmed: "not confirmed", customer: "stopped by the customer", new_request: "another request" }
+    },
     reasons: {
       explicit_request: "Asked for a person", urgent_topic: "Urgent / regulated", frustration: "Frustrated customer",
       repeated_failure: "Bot failed repeatedly", llm_unavailable: "Model unavailable", agent_initiated: "Agent stepped in", none: "—"

@@ -14,7 +14,9 @@ import httpx
 import jwt
 import pytest
 
+from app.actions import bank_settings
 from app.actions.catalogue import seed_demo_actions
+from app.auth.sso.sealing import seal
 from app.container import Container
 from tests.unit.app.helpers import Tenant
 
@@ -92,10 +94,12 @@ async def actions_tenant(container: Container, tenant: Tenant, bank: BankProcess
 
         t = await crud_tenancy.get_tenant(session, tenant_id=tenant.id)
         assert t is not None
-        t.settings = {
-            **t.settings,
-            "actions": {**t.settings["actions"], "bank_secret": SECRET, "token_key": TOKEN_KEY},
+        sk = container.settings.secret_key.get_secret_value()
+        sealed = {
+            "bank_secret_sealed": seal(sk, bank_settings.SECRET_PURPOSE, SECRET),
+            "token_key_sealed": seal(sk, bank_settings.TOKEN_KEY_PURPOSE, TOKEN_KEY),
         }
+        t.settings = {**t.settings, "actions": {**t.settings["actions"], **sealed}}
         await session.commit()
     container.settings.actions.bank_timeout_s = 1.0
     return tenant
