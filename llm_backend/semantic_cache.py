@@ -147,7 +147,7 @@ class SemanticAnswerCache:
             bucket.entries.move_to_end(key)
             self._count("hit_exact")
             entry = bucket.entries[key]
-            return CacheHit(entry.answer, "exact", 1.0, entry.question)
+            return CacheHit(entry.answer, "exact", 1.0, entry.question, entry.origin)
         if bucket is None or not bucket.entries:
             self._count("miss")
             return None
@@ -166,7 +166,7 @@ class SemanticAnswerCache:
             if entry.signature == wanted:
                 bucket.entries.move_to_end(keys[int(i)])
                 self._count("hit_semantic")
-                return CacheHit(entry.answer, "semantic", float(sims[i]), entry.question)
+                return CacheHit(entry.answer, "semantic", float(sims[i]), entry.question, entry.origin)
         self._count("miss")
         return None
 

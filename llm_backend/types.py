@@ -82,3 +82,4 @@ class CacheHit:
     kind: Literal["exact", "semantic"]
     similarity: float
     matched_question: str = field(default="")
+    origin: str | None = None  # the conversation the cached question was first asked in

@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analytics import aggregates
 from app.analytics.unanswered import Asked, QuestionGroup, group_questions
 from app.db import crud_analytics
-from app.db.crud_analytics import ConversationFacts, FeedbackRow
 from app.errors import AppError, ErrorCode
 from app.runtime.metrics import STAGES
 
@@ -198,99 +198,51 @@ async def report(
     asked = [Asked(u.text, u.lang, u.reason, u.asked_at) for u in unanswered]
     groups = await asyncio.to_thread(group_questions, asked, top=top)
 
-    active = [f for f in facts if f.user_messages > 0]
-    latest = _latest_feedback(feedback)
-    handed = {h.conversation_id for h in handoffs} & {f.id for f in active}
-    taken = {h.conversation_id for h in handoffs if h.assigned_at is not None}
-    status = {f.id: resolution_status(f, latest.get(f.id), f.id in handed, window, now) for f in active}
-
+    live = aggregates.tally(
+        facts,
+        feedback,
+        handoffs,
+        [(None, d, r, n) for d, r, n in decisions],
+        [(None, o) for o in outcomes],
+        window=window,
+        now=now,
+    )
+    kept = await crud_analytics.aggregates(session, tenant_id=tenant_id, start=start, end=end)
+    merged = aggregates.merge(live, aggregates.stored(kept))
+    n = aggregates.totals(merged)
+    conversations = int(n[("conversations", "")])
+    handed = int(n[("handed_off", "")])
     return Report(
         start=period.start,
         end=period.end,
         tz=period.tz.key,
         generated_at=now,
-        conversations=len(active),
-        empty_conversations=len(facts) - len(active),
-        per_day=_per_day(period, active, status, handed),
-        resolution=_resolution(status, window),
+        conversations=conversations,
+        empty_conversations=int(n[("empty", "")]),
+        per_day=_per_day(period, merged),
+        resolution=_resolution(n, window),
         handoffs=Handoffs(
-            conversations=len(handed),
-            rate=_rate(len(handed), len(active)),
-            reasons=_counts(Counter(h.reason for h in handoffs)),
+            conversations=handed,
+            rate=_rate(handed, conversations),
+            reasons=_counts(_keyed(n, "handoff_reason")),
         ),
-        dont_know=_dont_know(decisions),
-        csat=_csat(feedback, active),
-        handling_time=_handling(active, taken),
+        dont_know=_dont_know(n),
+        csat=_csat(n),
+        handling_time=HandlingTime(bot_only=_avg(n, "bot"), agent_joined=_avg(n, "agent")),
         latency=stage_latency(timings),
         latency_sample=latency_sample,
         unanswered=groups,
-        actions=_action_counts(outcomes),
+        actions=_action_counts(n),
     )
 
 
-def _action_counts(outcomes: Sequence[str]) -> dict[str, int]:
-    n = Counter("completed" if o == "executed" else o for o in outcomes)
+def _keyed(n: aggregates.Counts, metric: str) -> Counter[str]:
+    return Counter({k: int(v) for (m, k), v in n.items() if m == metric and v})
+
+
+def _action_counts(n: aggregates.Counts) -> dict[str, int]:
     keys = ("completed", "failed", "cancelled", "refused_unverified", "refused_locked")
-    return {k: n.get(k, 0) for k in keys}
-
-
-@dataclass(frozen=True, slots=True)
-class LatestFeedback:
-    thumbs: str | None  # the latest thumbs given
-    thumbs_at: datetime | None
-    csat: int | None  # the latest CSAT given
-    csat_at: datetime | None
-
-    @property
-    def verdict(self) -> str | None:
-        """ "positive" / "negative" / None from the most recent signal (a CSAT of 3 says neither)."""
-        signals: list[tuple[datetime, str | None]] = []
-        if self.thumbs is not None and self.thumbs_at is not None:
-            signals.append((self.thumbs_at, "positive" if self.thumbs == "up" else "negative"))
-        if self.csat is not None and self.csat_at is not None:
-            csat_verdict = "positive" if self.csat >= 4 else "negative" if self.csat <= 2 else None
-            signals.append((self.csat_at, csat_verdict))
-        if not signals:
-            return None
-        return max(signals, key=lambda s: s[0])[1]
-
-
-def _latest_feedback(rows: Sequence[FeedbackRow]) -> dict[str, LatestFeedback]:
-    out: dict[str, LatestFeedback] = {}
-    for r in rows:  # oldest first: later rows overwrite
-        cur = out.get(r.conversation_id, LatestFeedback(None, None, None, None))
-        if r.thumbs is not None:
-            cur = LatestFeedback(r.thumbs, r.created_at, cur.csat, cur.csat_at)
-        if r.csat is not None:
-            cur = LatestFeedback(cur.thumbs, cur.thumbs_at, r.csat, r.created_at)
-        out[r.conversation_id] = cur
-    return out
-
-
-def resolution_status(
-    f: ConversationFacts,
-    feedback: LatestFeedback | None,
-    handed_off: bool,
-    window: timedelta,
-    now: datetime,
-) -> str:
-    """``confirmed`` | ``assumed`` | ``unresolved`` | ``pending`` (see the module docstring)."""
-    verdict = feedback.verdict if feedback is not None else None
-    if verdict == "positive":
-        return "confirmed"
-    if verdict == "negative":
-        return "unresolved"
-    if f.outcome == "resolved":
-        return "confirmed"
-    if f.outcome in ("not_resolved", "abandoned") or handed_off:
-        return "unresolved"
-    answered_last = (
-        f.last_answer_at is not None and f.last_user_at is not None and f.last_answer_at >= f.last_user_at
-    )
-    if not answered_last:
-        return "unresolved"
-    assert f.last_answer_at is not None
-    return "assumed" if now - f.last_answer_at >= window else "pending"
+    return {k: int(n[("action", k)]) for k in keys}
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -301,24 +253,22 @@ def _counts(counter: Counter[str]) -> list[Count]:
     return [Count(k, n) for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _per_day(
-    period: Period, active: Sequence[ConversationFacts], status: dict[str, str], handed: set[str]
-) -> list[DayFigures]:
+def _per_day(period: Period, t: aggregates.Tally) -> list[DayFigures]:
     rows: dict[date, list[int]] = {d: [0, 0, 0, 0] for d in period.days()}
-    for f in active:
-        row = rows.get(f.created_at.astimezone(period.tz).date())
+    for at, c in t.items():
+        row = rows.get(at.astimezone(period.tz).date()) if at is not None else None
         if row is None:
             continue
-        row[0] += 1
-        row[1] += f.id in handed
-        row[2] += status[f.id] == "confirmed"
-        row[3] += status[f.id] == "assumed"
+        row[0] += int(c[("conversations", "")])
+        row[1] += int(c[("handed_off", "")])
+        row[2] += int(c[("status", "confirmed")])
+        row[3] += int(c[("status", "assumed")])
     return [DayFigures(d, *v) for d, v in rows.items()]
 
 
-def _resolution(status: dict[str, str], window: timedelta) -> Resolution:
-    c = Counter(status.values())
-    settled = len(status) - c["pending"]
+def _resolution(n: aggregates.Counts, window: timedelta) -> Resolution:
+    c = {k: int(n[("status", k)]) for k in ("confirmed", "assumed", "unresolved", "pending")}
+    settled = sum(c.values()) - c["pending"]
     return Resolution(
         confirmed=c["confirmed"],
         assumed=c["assumed"],
@@ -332,51 +282,30 @@ def _resolution(status: dict[str, str], window: timedelta) -> Resolution:
     )
 
 
-def _dont_know(decisions: Sequence[tuple[str, str, int]]) -> DontKnow:
-    total = sum(n for _, _, n in decisions)
-    reasons: Counter[str] = Counter()
-    for decision, reason, n in decisions:
-        if decision == "dont_know":
-            reasons[reason or "none"] += n
+def _dont_know(n: aggregates.Counts) -> DontKnow:
+    total = int(n[("bot_replies", "")])
+    reasons = _keyed(n, "dont_know")
     count = sum(reasons.values())
     return DontKnow(replies=count, bot_replies=total, rate=_rate(count, total), reasons=_counts(reasons))
 
 
-def _csat(rows: Sequence[FeedbackRow], active: Sequence[ConversationFacts]) -> Csat:
-    ids = {f.id for f in active}
-    latest: dict[str, int] = {}
-    up = down = 0
-    for r in rows:
-        if r.conversation_id not in ids:
-            continue
-        if r.csat is not None:
-            latest[r.conversation_id] = r.csat
-        up += r.thumbs == "up"
-        down += r.thumbs == "down"
-    dist = Counter(latest.values())
-    n = len(latest)
+def _csat(n: aggregates.Counts) -> Csat:
+    dist = {str(k): int(n[("csat", str(k))]) for k in range(1, 6)}
+    responses = sum(dist.values())
+    score = sum(k * dist[str(k)] for k in range(1, 6))
     return Csat(
-        responses=n,
-        average=round(sum(latest.values()) / n, 2) if n else None,
-        distribution={str(k): dist[k] for k in range(1, 6)},
-        thumbs_up=up,
-        thumbs_down=down,
+        responses=responses,
+        average=round(score / responses, 2) if responses else None,
+        distribution=dist,
+        thumbs_up=int(n[("thumbs", "up")]),
+        thumbs_down=int(n[("thumbs", "down")]),
     )
 
 
-def _handling(active: Sequence[ConversationFacts], taken: set[str]) -> HandlingTime:
-    bot: list[float] = []
-    agent: list[float] = []
-    for f in active:
-        if f.first_message_at is None or f.last_message_at is None:
-            continue
-        seconds = (f.last_message_at - f.first_message_at).total_seconds()
-        (agent if f.agent_messages > 0 or f.id in taken else bot).append(seconds)
-    return HandlingTime(bot_only=_avg(bot), agent_joined=_avg(agent))
-
-
-def _avg(values: Sequence[float]) -> HandlingGroup:
-    return HandlingGroup(len(values), round(sum(values) / len(values), 1) if values else None)
+def _avg(n: aggregates.Counts, group: str) -> HandlingGroup:
+    count = int(n[("handling_n", group)])
+    seconds = n[("handling_s", group)]
+    return HandlingGroup(count, round(seconds / count, 1) if count else None)
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:

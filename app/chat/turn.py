@@ -192,7 +192,12 @@ class ChatTurn:
         cache, question = self._c.answer_cache, user.track.standalone_query
         with clock.stage("generate"):
             cached = await answer_cache.lookup(
-                cache, tenant_id=tenant_id, kb_version=version, question=question
+                cache,
+                tenant_id=tenant_id,
+                kb_version=version,
+                question=question,
+                redis=self._c.redis,
+                namespace=self._c.settings.redis_namespace,
             )
         if cached is not None:
             yield TokenChunk(cached.restored)

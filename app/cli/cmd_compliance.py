@@ -100,7 +100,8 @@ def register(cli: Clis) -> None:
         conversation: str = typer.Option("", help="Conversation id"),
         out: Path = typer.Option(None, help="Write the JSON here (default: standard output)"),
     ) -> None:
-        """Export a customer's (or one conversation's) data as one JSON document."""
+        """Export a customer's (or one conversation's) data as one JSON document. Allowed under a legal
+        hold (an export changes nothing)."""
         from app.compliance import dsr as service
 
         async def go(c: Container, tenant_id: str | None) -> Any:

@@ -5,8 +5,10 @@
   same way), the audit events about it (what staff and the system did), timestamps.
 - **erasure**: every conversation of the subject, everywhere: hot state, vault, rate-limit key and
   answer-cache entries first (``app.compliance.hot``), then in one transaction per batch the rows
-  (messages, dialog events, feedback, handoffs, the audit events about them, the conversation). Figures
-  keep counts only: the request's row and its ``dsr.erase`` audit event hold counts, never text.
+  (messages, dialog events, feedback, handoffs, the audit events about them, the conversation), after
+  adding what the admin analytics report of them to the tenant's aggregates (``app.analytics.aggregates``:
+  counts and sums per hour, no text, no ids), so the figures do not change. The request's row and its
+  ``dsr.erase`` audit event hold counts, never text.
 
 Both are audited and idempotent (erasing again finds nothing more to erase and says so). An erasure
 records its progress per batch on its ``dsr_requests`` row; an interrupted one is resumed by the same
@@ -23,8 +25,10 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
+from app.analytics.aggregates import fold
 from app.auth.audit import record_by
 from app.compliance.holds import refusal
 from app.compliance.hot import forget_hot
@@ -126,6 +130,13 @@ async def erase(
             )
             if held:  # placed while this erasure ran: stop here, the request stays open
                 raise refusal(held)
+            await fold(
+                session,
+                tenant_id=tenant_id,
+                conversation_ids=chunk,
+                window=timedelta(minutes=container.settings.admin.resolution_window_minutes),
+                now=utcnow(),
+            )
             rows = await crud_compliance.delete_conversations(
                 session, tenant_id=tenant_id, conversation_ids=chunk, with_audit=True
             )

@@ -1,6 +1,6 @@
 """The copies of a conversation outside SQL: its hot dialog state (Redis or in-process), its vault (the
 customer's clear values), its rate-limit key, and the semantic answer cache entries its questions
-became. Dropped by the retention purge and by an erasure, always before the SQL rows, so an interrupted
+became (with Redis, in every process: ``answer_cache.forget_conversations``). Dropped by the retention purge and by an erasure, always before the SQL rows, so an interrupted
 run leaves nothing a rerun would not find again."""
 
 from __future__ import annotations
@@ -26,7 +26,12 @@ async def forget_hot(
     if container.redis is not None:
         ns = container.settings.redis_namespace
         await container.redis.delete(*[f"{ns}:ratelimit:conv:{cid}" for cid in ids])
-    cached = answer_cache.forget_conversations(
-        container.answer_cache, tenant_id=tenant_id, conversation_ids=ids
+    cached = await answer_cache.forget_conversations(
+        container.answer_cache,
+        tenant_id=tenant_id,
+        conversation_ids=ids,
+        redis=container.redis,
+        namespace=container.settings.redis_namespace,
+        keep_s=container.settings.llm.cache.ttl_s,
     )
     return {"hot_states": len(ids), "vaults": len(ids), "answer_cache": cached}

@@ -3,8 +3,9 @@
 Per tenant, in this order (each step in batches of ``COMPLIANCE__BATCH_SIZE``, one transaction each):
 
 1. conversations last active more than ``transcripts_days`` ago: hot state, vault, rate-limit key and
-   answer-cache entries first, then the rows (messages, dialog events, feedback, handoffs, the
-   conversation);
+   answer-cache entries first, then, in one transaction, what the admin analytics report of them is
+   added to the tenant's counts-only aggregates (``app.analytics.aggregates.fold``) and the rows
+   (messages, dialog events, feedback, handoffs, the conversation) are deleted;
 2. vaults and hot state of conversations idle more than ``vault_days`` (the masked transcript stays);
 3. feedback older than ``feedback_days``; handoff packages (the context copy) older than
    ``handoff_packages_days`` — the handoff row itself (reason, status, times) stays for the figures;
@@ -30,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analytics.aggregates import fold
 from app.auth.audit import record_by
 from app.compliance.config import RetentionPolicy, tenant_policy
 from app.compliance.hot import forget_hot
@@ -88,9 +90,23 @@ async def purge_tenant(
         report.cutoffs[name] = at.isoformat()
         return at
 
+    window = timedelta(minutes=container.settings.admin.resolution_window_minutes)
+
+    async def fold_and_delete(
+        session: AsyncSession, *, tenant_id: str, conversation_ids: list[str]
+    ) -> dict[str, int]:
+        """The analytics of the conversations kept as counts, then their rows deleted (one transaction)."""
+        kept = await fold(
+            session, tenant_id=tenant_id, conversation_ids=conversation_ids, window=window, now=now
+        )
+        rows = await crud_compliance.delete_conversations(
+            session, tenant_id=tenant_id, conversation_ids=conversation_ids
+        )
+        return {**rows, "analytics_aggregates": kept}
+
     await _in_batches(
         container, report, tenant_id, cutoff("transcripts", policy.transcripts_days),
-        crud_compliance.expired_conversation_ids, crud_compliance.delete_conversations,
+        crud_compliance.expired_conversation_ids, fold_and_delete,
     )  # fmt: skip
     await _in_batches(
         container, report, tenant_id, cutoff("vault", policy.vault_days),

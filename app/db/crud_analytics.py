@@ -9,16 +9,19 @@ PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db.models import Conversation, DialogEventRow, Feedback, Handoff, Message
+from app.db.models import AnalyticsAggregate, Conversation, DialogEventRow, Feedback, Handoff, Message
 
 # Bot replies that left the customer's question without an answer from the knowledge base.
 UNANSWERED_DONT_KNOW_EXCLUDED = ("conversation_closed",)
@@ -63,7 +66,14 @@ class UnansweredRow:
     asked_at: datetime
 
 
-def _in_period(tenant_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+def _in_period(
+    tenant_id: str, start: datetime | None, end: datetime | None, ids: Sequence[str] | None = None
+) -> ColumnElement[bool]:
+    """The period's cohort, or (``ids`` given) those conversations of the tenant."""
+    if ids is not None:
+        return and_(Conversation.tenant_id == tenant_id, Conversation.id.in_(list(ids)))
+    assert start is not None
+    assert end is not None
     return and_(
         Conversation.tenant_id == tenant_id,
         Conversation.created_at >= start,
@@ -72,7 +82,12 @@ def _in_period(tenant_id: str, start: datetime, end: datetime) -> ColumnElement[
 
 
 async def conversation_facts(
-    session: AsyncSession, *, tenant_id: str, start: datetime, end: datetime
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    conversation_ids: Sequence[str] | None = None,
 ) -> list[ConversationFacts]:
     """One row per conversation of the period, with its message counts and key timestamps."""
     m = Message
@@ -95,7 +110,7 @@ async def conversation_facts(
         )
         .select_from(Conversation)
         .outerjoin(m, m.conversation_id == Conversation.id)
-        .where(_in_period(tenant_id, start, end))
+        .where(_in_period(tenant_id, start, end, conversation_ids))
         .group_by(Conversation.id, Conversation.created_at, Conversation.closed_at, Conversation.outcome)
         .order_by(Conversation.created_at, Conversation.id)
     )
@@ -118,25 +133,35 @@ async def conversation_facts(
 
 
 async def feedback_rows(
-    session: AsyncSession, *, tenant_id: str, start: datetime, end: datetime
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    conversation_ids: Sequence[str] | None = None,
 ) -> list[FeedbackRow]:
     """Thumbs and CSAT given in the period's conversations, oldest first."""
     stmt = (
         select(Feedback.conversation_id, Feedback.thumbs, Feedback.csat, Feedback.created_at)
         .join(Conversation, Conversation.id == Feedback.conversation_id)
-        .where(_in_period(tenant_id, start, end), Feedback.tenant_id == tenant_id)
+        .where(_in_period(tenant_id, start, end, conversation_ids), Feedback.tenant_id == tenant_id)
         .order_by(Feedback.created_at, Feedback.id)
     )
     return [FeedbackRow(*r) for r in (await session.execute(stmt)).all()]
 
 
 async def handoff_rows(
-    session: AsyncSession, *, tenant_id: str, start: datetime, end: datetime
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    conversation_ids: Sequence[str] | None = None,
 ) -> list[HandoffRow]:
     stmt = (
         select(Handoff.conversation_id, Handoff.reason, Handoff.created_at, Handoff.assigned_at)
         .join(Conversation, Conversation.id == Handoff.conversation_id)
-        .where(_in_period(tenant_id, start, end), Handoff.tenant_id == tenant_id)
+        .where(_in_period(tenant_id, start, end, conversation_ids), Handoff.tenant_id == tenant_id)
         .order_by(Handoff.created_at, Handoff.id)
     )
     return [HandoffRow(*r) for r in (await session.execute(stmt)).all()]
@@ -221,3 +246,72 @@ async def unanswered_questions(
         .limit(limit)
     )
     return [UnansweredRow(*r) for r in (await session.execute(stmt)).all()]
+
+
+async def bot_decisions_of(
+    session: AsyncSession, *, tenant_id: str, conversation_ids: Sequence[str]
+) -> list[tuple[str, str, str, int]]:
+    """(conversation id, decision, reason, count) of these conversations' bot replies."""
+    stmt = (
+        select(Message.conversation_id, Message.decision, Message.decision_reason, func.count())
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(_in_period(tenant_id, None, None, conversation_ids), Message.role == "bot")
+        .group_by(Message.conversation_id, Message.decision, Message.decision_reason)
+    )
+    return [(c, d or "", r or "", int(n)) for c, d, r, n in (await session.execute(stmt)).all()]
+
+
+async def action_outcomes_of(
+    session: AsyncSession, *, tenant_id: str, conversation_ids: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(conversation id, outcome) of these conversations' actions (as ``action_outcomes``)."""
+    stmt = (
+        select(DialogEventRow.conversation_id, DialogEventRow.type, DialogEventRow.payload)
+        .join(Conversation, Conversation.id == DialogEventRow.conversation_id)
+        .where(_in_period(tenant_id, None, None, conversation_ids))
+        .where(DialogEventRow.type.in_(("action_finished", "action_cancelled")))
+    )
+    return [
+        (c, str(p.get("outcome", "")) if t == "action_finished" else "cancelled")
+        for c, t, p in (await session.execute(stmt)).all()
+    ]
+
+
+async def add_aggregates(
+    session: AsyncSession, *, tenant_id: str, rows: Sequence[tuple[datetime, str, str, float]]
+) -> int:
+    """Add (hour, metric, key, value) to the tenant's kept aggregates (a row per hour, metric and key;
+    an existing row grows, in one upsert, so concurrent folds add up)."""
+    if not rows:
+        return 0
+    want: dict[tuple[datetime, str, str], float] = {}
+    for hour, metric, key, value in rows:
+        want[(hour, metric, key)] = want.get((hour, metric, key), 0.0) + value
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(AnalyticsAggregate).values(
+        [
+            {"tenant_id": tenant_id, "hour": h, "metric": m, "key": k, "value": v}
+            for (h, m, k), v in sorted(want.items())
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "hour", "metric", "key"],
+        set_={"value": AnalyticsAggregate.value + stmt.excluded.value},
+    )
+    await session.execute(stmt)
+    return len(want)
+
+
+async def aggregates(
+    session: AsyncSession, *, tenant_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, str, str, float]]:
+    """The kept aggregates of the hours in ``[start, end)``."""
+    stmt = select(
+        AnalyticsAggregate.hour, AnalyticsAggregate.metric, AnalyticsAggregate.key, AnalyticsAggregate.value
+    ).where(
+        AnalyticsAggregate.tenant_id == tenant_id,
+        AnalyticsAggregate.hour >= start,
+        AnalyticsAggregate.hour < end,
+    )
+    return [(h, m, k, float(v)) for h, m, k, v in (await session.execute(stmt)).all()]

@@ -40,6 +40,8 @@ async def redis_dump(redis: Redis, ns: str) -> dict[str, str]:
             value = await redis.lrange(key, 0, -1)  # type: ignore[misc]
         elif kind == "hash":
             value = await redis.hgetall(key)  # type: ignore[misc]
+        elif kind == "zset":
+            value = await redis.zrange(key, 0, -1)
         else:
             value = await redis.get(key)
         out[key.decode()] = repr(value)

@@ -84,7 +84,10 @@ async def release_hold(
 
 @router.post("/dsr/export")
 async def export_subject(body: SubjectIn, admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
-    """One JSON document with the subject's conversations (values restored), feedback, handoffs, actions."""
+    """One JSON document with the subject's conversations (values restored), feedback, handoffs, actions.
+    Allowed while a legal hold applies (an export changes nothing; a hold only stops deletion); audited
+    as ``dsr.export``. Values whose vault has expired (``PRIVACY__VAULT_TTL_S``, or the vault period of
+    the retention policy) come back as their placeholders."""
     subject = dsr.Subject(customer_id=body.customer_id, conversation_id=body.conversation_id)
     return await dsr.export(container, tenant_id=admin.tenant_id, subject=subject, actor=actor_of(admin))
 

@@ -2,6 +2,7 @@
 
 from app.db.models.actions import ActionDef
 from app.db.models.agent_desk import CannedResponse, CuratedAnswer
+from app.db.models.analytics import AnalyticsAggregate
 from app.db.models.audit import AuditEvent
 from app.db.models.compliance import DsrRequest, LegalHold
 from app.db.models.conversations import Conversation, DialogEventRow, Feedback, Handoff, Message
@@ -21,6 +22,7 @@ from app.db.models.tenancy import ApiKey, AuthSession, Tenant, User, WidgetKey
 
 __all__ = [
     "ActionDef",
+    "AnalyticsAggregate",
     "ApiKey",
     "AuditEvent",
     "AuthSession",
