@@ -225,7 +225,12 @@ async def _embedder(settings: Settings) -> Embedder:
     from retrieval.embedders import build_embedder
 
     embedder = QueryMemoEmbedder(
-        build_embedder(settings.retrieval.embedder, cache_dir=settings.data_dir / "embeddings")
+        build_embedder(
+            settings.retrieval.embedder,
+            cache_dir=settings.data_dir / "embeddings",
+            query_engine=settings.retrieval.query_engine,
+            models_dir=settings.data_dir / "models",
+        )
     )
     await asyncio.to_thread(embedder.warm_up)
     return embedder

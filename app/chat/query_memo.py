@@ -31,6 +31,11 @@ class QueryMemoEmbedder:
         self._inner.warm_up()
         self.name, self.dim = self._inner.name, self._inner.dim  # final once the model is loaded
 
+    def clear(self) -> None:
+        """Forget every remembered query (benchmarks of new text)."""
+        with self._lock:
+            self._memo.clear()
+
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         return self._inner.embed_passages(texts)
 

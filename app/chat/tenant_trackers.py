@@ -6,8 +6,10 @@ are in-scope examples, and the product names it gives one card type imply that t
 
 Training embeds every example, so trackers are cached per tenant and rebuilt only when the intents change.
 Each replica notices a change by re-reading the tenant's intents at most every ``refresh_s`` seconds,
-in a background task beside the turn (a hash of the rows; the replica where the admin saved drops its
-cached hash at once, and its next turn reads them before answering). The first turn
+in a background task beside the turn, only when a turn asks (an idle replica reads nothing). A re-read
+that finds the same rows (a digest of them, computed in a worker thread) and the same KB version stops
+there: no validation, hashing or training data is built on the event loop (the replica where the admin
+saved re-reads at once, and its next turn reads them before answering). The first turn
 of a tenant with its own intents on a replica waits for its tracker to be trained (a tenant on the default
 set is served by the default tracker meanwhile); after a change (intents or KB version) the previous
 tracker keeps serving while the new one trains in a worker thread, then replaces it. An intent set that does not
@@ -57,6 +59,7 @@ class _Entry:
     kb_version: str = ""  # id of the active KB version the profile was read from ("" none)
     kb: KBProfile | None = None
     spare: set[asyncio.Task[None]] = field(default_factory=set)
+    seen: tuple[str, str] | None = None  # (digest of the rows, KB version id) the last read acted on
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,15 @@ def revision_of(intents: IntentSet) -> str:
         json.dumps(spec.model_dump(mode="json"), ensure_ascii=False, sort_keys=True) for spec in intents
     )
     return hashlib.sha256("\n".join(data).encode()).hexdigest()[:16]
+
+
+def _raw(row: Intent) -> tuple[Any, ...]:
+    return (row.name, row.description, row.examples, row.handoff, row.required_slots, row.topic)
+
+
+def _digest(raw: list[tuple[Any, ...]]) -> str:
+    """A hash of the rows exactly as read (before validation): equal rows, equal digest."""
+    return hashlib.sha256(json.dumps(raw, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
 def intent_set_of(rows: Sequence[Intent]) -> IntentSet:
@@ -117,6 +129,8 @@ class TenantTrackers:
         self._default_revision: str | None = None
         self._refresh_s = refresh_s
         self._entries: dict[str, _Entry] = {}
+        self.reads = 0  # reads of a tenant's intents (periodic or forced)
+        self.changes = 0  # reads that found rows or a KB version other than the last read's
 
     async def get(self, tenant_id: str) -> Tracker:
         if self._build is None:
@@ -191,6 +205,21 @@ class TenantTrackers:
             rows = list(await crud_kb.list_intents(session, tenant_id=tenant_id))
             await self._read_kb(session, tenant_id, entry)
         entry.checked = time.monotonic()
+        self.reads += 1
+        # The periodic re-read almost always finds what it found last time: a digest of the raw rows
+        # (hashed in a worker thread) and the KB version id end it there, so a replica whose intents and
+        # KB do not change pays one small SELECT per ``refresh_s``, with no validation or hashing of the
+        # set on the event loop.
+        raw = [_raw(r) for r in rows]
+        seen = (await asyncio.to_thread(_digest, raw), entry.kb_version)
+        if seen == entry.seen:
+            return
+        await self._apply(tenant_id, entry, rows)
+        entry.seen = seen
+
+    async def _apply(self, tenant_id: str, entry: _Entry, rows: list[Intent]) -> None:
+        """Act on rows that differ from the last read: validate, hash, and train if the revision changed."""
+        self.changes += 1
         kb = entry.kb if entry.kb is not None and entry.kb.examples else None
         default = await self._default_set()
         if not rows and (kb is None or default is None):

@@ -2,6 +2,8 @@
 
     python bench/turn/ab.py --a /path/to/before --b /path/to/after --data-dir var-bench [--rounds 4 --turns 50]
     python bench/turn/ab.py --a . --b . --b-env PRIVACY__OUTPUT_MEMO_SIZE=0 --data-dir var-bench   # a setting
+    python bench/turn/ab.py --a . --b . --b-env RETRIEVAL__QUERY_ENGINE=onnx-int8 --data-dir var-bench \
+        --fresh-queries --turns 40    # every question new text to the query embedder (query memo emptied)
 
 Starts one worker process per checkout (``PYTHONPATH`` = the checkout, so each runs its own code), each
 with its own copy of ``--data-dir`` (a data directory seeded by ``kefu migrate && kefu demo``: SQLite, the
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _worker(tenant_slug: str, backend: str) -> None:
+def _worker(tenant_slug: str, backend: str, fresh_queries: bool = False) -> None:
     """Read "run N" lines from stdin; answer each with one JSON line on stdout."""
     from app.db import crud_tenancy
     from app.demo import golden_queries
@@ -76,6 +78,10 @@ def _worker(tenant_slug: str, backend: str) -> None:
                 if not line.strip():
                     return
                 turns = int(line.split()[1])
+                if fresh_queries:  # every question of the round is new text to the query embedder
+                    forget = getattr(container.embedder, "clear", None)
+                    if forget is not None:
+                        forget()
                 cpu0, wall0 = time.process_time(), time.perf_counter()
                 report = await bench_turn.run(
                     container, tenant_id=tenant.id, questions=questions, turns=turns
@@ -93,7 +99,14 @@ def _worker(tenant_slug: str, backend: str) -> None:
 
 class _Side:
     def __init__(
-        self, name: str, checkout: Path, data_dir: Path, tenant: str, backend: str, extra_env: dict[str, str]
+        self,
+        name: str,
+        checkout: Path,
+        data_dir: Path,
+        tenant: str,
+        backend: str,
+        extra_env: dict[str, str],
+        fresh_queries: bool = False,
     ) -> None:
         env = dict(os.environ, PYTHONPATH=str(checkout), DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")
         env.update(extra_env)
@@ -107,6 +120,7 @@ class _Side:
                 tenant,
                 "--backend",
                 backend,
+                *(["--fresh-queries"] if fresh_queries else []),
             ],
             cwd=checkout,
             env=env,
@@ -172,9 +186,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--turns", type=int, default=50)
     ap.add_argument("--warm-turns", type=int, default=20)
+    ap.add_argument(
+        "--fresh-queries",
+        action="store_true",
+        help="empty the query memo before each round: each question is embedded once per round, as new "
+        "text (use --turns <= the number of golden questions, 40)",
+    )
     args = ap.parse_args()
     if args.worker:
-        _worker(args.tenant, args.backend)
+        _worker(args.tenant, args.backend, args.fresh_queries)
         return
     if not (args.a and args.b and args.data_dir):
         ap.error("--a, --b and --data-dir are required")
@@ -184,7 +204,9 @@ def main() -> None:
             data = Path(tmp) / name
             shutil.copytree(args.data_dir, data)
             extra = dict(kv.split("=", 1) for kv in env)
-            sides.append(_Side(name, checkout.resolve(), data, args.tenant, args.backend, extra))
+            sides.append(
+                _Side(name, checkout.resolve(), data, args.tenant, args.backend, extra, args.fresh_queries)
+            )
         try:
             for side in sides:
                 side.wait_ready()
@@ -217,6 +239,7 @@ def main() -> None:
                 },
                 "b_over_a": ratio,
                 "backend": args.backend,
+                "fresh_queries": args.fresh_queries,
                 "rounds": args.rounds,
                 "turns_per_round": args.turns,
                 "loadavg_before": [round(x, 2) for x in load_before],

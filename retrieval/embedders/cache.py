@@ -60,7 +60,10 @@ class CachedEmbedder:
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         if not self.cache_queries:
             return self.inner.embed_queries(texts)
-        return self._cached(texts, b"q:", self.inner.embed_queries)
+        # another query engine (int8 ONNX) gives other query vectors: keyed apart from torch's
+        engine = getattr(self.inner, "query_engine", "torch")
+        prefix = b"q:" if engine == "torch" else f"q[{engine}]:".encode()
+        return self._cached(texts, prefix, self.inner.embed_queries)
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         return self._cached(texts, b"", self.inner.embed_passages)

@@ -56,7 +56,10 @@ def register(cli: Clis) -> None:
         settings = get_settings()
         config = settings.retrieval
         emb = build_embedder(
-            embedder or config.embedder, cache_dir=settings.data_dir / "cache" / "embeddings"
+            embedder or config.embedder,
+            cache_dir=settings.data_dir / "cache" / "embeddings",
+            query_engine=config.query_engine,
+            models_dir=settings.data_dir / "models",
         )
         analyzer = KeywordAnalyzer()
 
@@ -115,7 +118,11 @@ def register(cli: Clis) -> None:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
         settings = get_settings()
         config = settings.retrieval
-        inner = build_embedder(embedder or config.embedder)
+        inner = build_embedder(
+            embedder or config.embedder,
+            query_engine=config.query_engine,
+            models_dir=settings.data_dir / "models",
+        )
         emb = CachedEmbedder(inner, settings.data_dir / "cache" / "embeddings", cache_queries=True)
         analyzer = KeywordAnalyzer()
         emb.warm_up()
@@ -198,7 +205,9 @@ def _eval_dataset(name: str, as_json: bool, embedder: str | None, floor: bool) -
         raise typer.Exit(2) from None
     except KeyError:
         raise typer.BadParameter(f"unknown dataset {name!r}") from None
-    inner = build_embedder(embedder or config.embedder)
+    inner = build_embedder(
+        embedder or config.embedder, query_engine=config.query_engine, models_dir=settings.data_dir / "models"
+    )
     emb = CachedEmbedder(inner, settings.data_dir / "cache" / "embeddings", cache_queries=True)
     analyzer = KeywordAnalyzer()
     emb.warm_up()
