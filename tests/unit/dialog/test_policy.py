@@ -59,7 +59,10 @@ def state_of(*events: Event) -> DialogState:
         (state_of(RetrievalMissed()), track(), BAD, "handoff", "repeated_failure"),
         (state_of(RetrievalMissed()), track(), GOOD, "answer", None),
         (state_of(ConversationClosed()), track(), GOOD, "dont_know", "conversation_closed"),
-        (state_of(HandoffRequested(reason="explicit_request")), track(), GOOD, "handoff", "agent_handling"),
+        # handed off, no agent yet: the KB's answer (then the notice), or the notice alone; no new handoff
+        (state_of(HandoffRequested(reason="explicit_request")), track(), GOOD, "answer", "awaiting_agent"),
+        (state_of(HandoffRequested(reason="explicit_request")), track(), BAD, "handoff", "awaiting_agent"),
+        (state_of(HandoffRequested(reason="x")), track(explicit_handoff=True), GOOD, "handoff", "awaiting_agent"),
         (state_of(HandoffRequested(reason="x"), AgentJoined(agent_id="a")), track(), GOOD, "handoff", "agent_handling"),
         # the agent handed back: state intact, triggers start afresh
         (state_of(RetrievalMissed(), HandoffRequested(reason="repeated_failure"), AgentJoined(agent_id="a"),
