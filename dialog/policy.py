@@ -24,7 +24,8 @@ Order of the rules (the first that fires decides):
 9. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row); a slot
    the message settles by naming a product (白金卡: a credit card, ``dialog.kb_profile``) is not missing
 10. retrieval not good enough -> ``handoff`` / ``repeated_failure`` on the N-th consecutive miss, else
-   ``dont_know`` (``out_of_scope`` or ``no_answer``); a confident out-of-scope intent counts as a miss,
+   ``dont_know`` (``out_of_scope`` when the classifier is confident, else ``no_answer``); a confident
+   out-of-scope intent counts as a miss,
    unless a passage clearly answers (``RetrievalSignal.clear``) and the message gives the assistant no
    instructions (``dialog.injection``): the evidence decides, not the classifier
 11. the LLM backend down -> ``handoff`` / ``llm_unavailable``
@@ -154,16 +155,16 @@ class Policy:
                     return Decision(
                         "clarify", "missing_slot", clarify_slot=slot, message=self._clarify(slot, lang)
                     )
-        confident_oos = (
-            track.out_of_scope
-            and track.confidence >= c.out_of_scope_confidence
-            and not self._evidence_in_scope(track, signal)
-        )
+        sure_oos = track.out_of_scope and track.confidence >= c.out_of_scope_confidence
+        confident_oos = sure_oos and not self._evidence_in_scope(track, signal)
         if not signal.good_enough or confident_oos:
             misses = state.failed_retrievals + 1
             if c.handoff_on_repeated_failure and misses >= c.max_failed_retrievals:
                 return self._handoff("repeated_failure", lang)
-            if track.out_of_scope:
+            # "Outside what I can help with" only when the classifier is sure; an unsure one under the
+            # floor is as often a casual in-scope question ("信用咔逾期了会上征信吗"): "no reliable answer,
+            # rephrase or ask for an agent" is true of both.
+            if sure_oos:
                 return Decision("dont_know", "out_of_scope", message=self._msg("out_of_scope", lang))
             return Decision("dont_know", "no_answer", message=self._msg("dont_know", lang))
         if not llm_available and c.handoff_on_llm_unavailable:

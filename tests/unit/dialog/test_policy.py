@@ -53,7 +53,9 @@ def state_of(*events: Event) -> DialogState:
         (DialogState(), track(intent="card_fees", required_slots=("card_type",)), GOOD, "clarify", "missing_slot"),
         (DialogState(), track(intent="card_fees", required_slots=("card_type",), slots={"card_type": "credit"}), GOOD, "answer", None),
         (DialogState(), track(), BAD, "dont_know", "no_answer"),
-        (DialogState(), track(intent="out_of_scope", confidence=0.3), BAD, "dont_know", "out_of_scope"),
+        # an unsure out-of-scope verdict under the floor: "no reliable answer", not "outside what I do"
+        (DialogState(), track(intent="out_of_scope", confidence=0.3), BAD, "dont_know", "no_answer"),
+        (DialogState(), track(intent="out_of_scope", confidence=0.9), BAD, "dont_know", "out_of_scope"),
         (DialogState(), track(intent="out_of_scope", confidence=0.9), GOOD, "dont_know", "out_of_scope"),
         (DialogState(), track(intent="out_of_scope", confidence=0.3), GOOD, "answer", None),  # the KB knows
         (state_of(RetrievalMissed()), track(), BAD, "handoff", "repeated_failure"),
