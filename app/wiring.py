@@ -127,6 +127,10 @@ async def _build(settings: Settings, role: Role, closers: list[Any]) -> Containe
     from app.compliance.schedule import start_purge_scheduler
 
     start_purge_scheduler(container, role=role)
+    if role == "app":
+        from app.chat.tenant_trackers import start_warm_up
+
+        start_warm_up(container)
     if role == "app" and settings.actions.demo_bank_in_process:
         from app.actions.embedded import start_demo_bank
 

@@ -63,6 +63,16 @@ CANNED: Mapping[str, Mapping[str, str]] = {
         "zh": "人工客服正在为您服务，请稍候。",
         "en": "A member of our team is looking after this conversation, please hold on.",
     },
+    "handoff:awaiting_agent": {
+        "zh": "您已在人工客服队列中，客服人员接入后会看到您的留言，请稍候。",
+        "en": "You're in the queue for a member of our team; they will see your messages when they join, "
+        "please hold on.",
+    },
+    "handoff:awaiting_agent:position": {
+        "zh": "您已在人工客服队列中（前面还有{ahead}位），客服人员接入后会看到您的留言，请稍候。",
+        "en": "You're in the queue for a member of our team ({ahead} ahead of you); they will see your "
+        "messages when they join, please hold on.",
+    },
     "smalltalk:greeting": {
         "zh": "您好！我是智能客服，请问有什么可以帮您？",
         "en": "Hello! I'm the virtual assistant. How can I help you today?",

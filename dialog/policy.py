@@ -4,7 +4,11 @@ tenant's ``PolicyConfig`` -> ``Decision`` (answer / clarify / dont_know / handof
 Order of the rules (the first that fires decides):
 
 1. conversation closed -> ``dont_know`` / ``conversation_closed``; an agent has it -> ``handoff`` /
-   ``agent_handling`` (the bot stays quiet; the app routes the message to the agent)
+   ``agent_handling`` (the bot stays quiet; the app routes the message to the agent); handed off and no
+   agent has joined yet -> ``awaiting_agent`` with the notice that a person is coming in ``message`` (the
+   app adds the queue position): ``answer`` when the rules below would answer the new question from the
+   knowledge base (the turn answers, then appends the notice), else ``handoff`` (the notice alone); no
+   second handoff is opened (``opens_handoff``)
 2. explicit request for a human -> ``handoff`` / ``explicit_request``
 3. urgent or regulated topic -> ``handoff`` / ``urgent_topic``
 4. frustration high, or rising -> ``handoff`` / ``frustration``
@@ -20,7 +24,8 @@ Order of the rules (the first that fires decides):
 9. a required slot of the intent missing -> ``clarify`` / ``missing_slot`` (each slot once in a row); a slot
    the message settles by naming a product (白金卡: a credit card, ``dialog.kb_profile``) is not missing
 10. retrieval not good enough -> ``handoff`` / ``repeated_failure`` on the N-th consecutive miss, else
-   ``dont_know`` (``out_of_scope`` or ``no_answer``); a confident out-of-scope intent counts as a miss,
+   ``dont_know`` (``out_of_scope`` when the classifier is confident, else ``no_answer``); a confident
+   out-of-scope intent counts as a miss,
    unless a passage clearly answers (``RetrievalSignal.clear``) and the message gives the assistant no
    instructions (``dialog.injection``): the evidence decides, not the classifier
 11. the LLM backend down -> ``handoff`` / ``llm_unavailable``
@@ -32,7 +37,9 @@ has after persisting the customer message); a state without them is accepted too
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import Literal
 
 from dialog.config import PolicyConfig
 from dialog.events import ClarificationAsked, Event, HandoffRequested, RetrievalMissed, SlotSet
@@ -43,6 +50,13 @@ from dialog.scope import check as scope_check
 from dialog.scope import topic_label
 from dialog.slots import SLOT_LABELS
 from dialog.state import DialogState
+
+AWAITING_AGENT = "awaiting_agent"
+
+
+def opens_handoff(decision: Decision) -> bool:
+    """The decision hands the conversation to a person now (not one already with or waiting for one)."""
+    return decision.action == "handoff" and decision.reason not in ("agent_handling", AWAITING_AGENT)
 
 
 def _includes_this_turn(state: DialogState, track: TrackResult) -> bool:
@@ -106,8 +120,16 @@ class Policy:
             return Decision(
                 "dont_know", "conversation_closed", message=self._msg("conversation_closed", lang)
             )
-        if state.mode in ("agent", "waiting_agent"):
+        if state.mode == "agent":
             return Decision("handoff", "agent_handling", message=None)
+        if state.mode == "waiting_agent":
+            # What the bot would do with this message; only a plain answer from the KB is given.
+            notice = self._msg("handoff:awaiting_agent", lang)
+            inner = self(dataclasses.replace(state, mode="bot"), track, signal, llm_available=llm_available)
+            action: Literal["answer", "handoff"] = (
+                "answer" if inner.action == "answer" and inner.message is None else "handoff"
+            )
+            return Decision(action, AWAITING_AGENT, message=notice)
         if c.handoff_on_explicit_request and track.explicit_handoff:
             return self._handoff("explicit_request", lang)
         if c.handoff_on_urgent_topic and track.urgent:
@@ -133,16 +155,16 @@ class Policy:
                     return Decision(
                         "clarify", "missing_slot", clarify_slot=slot, message=self._clarify(slot, lang)
                     )
-        confident_oos = (
-            track.out_of_scope
-            and track.confidence >= c.out_of_scope_confidence
-            and not self._evidence_in_scope(track, signal)
-        )
+        sure_oos = track.out_of_scope and track.confidence >= c.out_of_scope_confidence
+        confident_oos = sure_oos and not self._evidence_in_scope(track, signal)
         if not signal.good_enough or confident_oos:
             misses = state.failed_retrievals + 1
             if c.handoff_on_repeated_failure and misses >= c.max_failed_retrievals:
                 return self._handoff("repeated_failure", lang)
-            if track.out_of_scope:
+            # "Outside what I can help with" only when the classifier is sure; an unsure one under the
+            # floor is as often a casual in-scope question ("信用咔逾期了会上征信吗"): "no reliable answer,
+            # rephrase or ask for an agent" is true of both.
+            if sure_oos:
                 return Decision("dont_know", "out_of_scope", message=self._msg("out_of_scope", lang))
             return Decision("dont_know", "no_answer", message=self._msg("dont_know", lang))
         if not llm_available and c.handoff_on_llm_unavailable:
@@ -224,6 +246,6 @@ def events_for_decision(decision: Decision, signal: RetrievalSignal, *, summary:
         events.append(RetrievalMissed())
     if decision.action == "clarify" and decision.clarify_slot:
         events.append(ClarificationAsked(slot=decision.clarify_slot))
-    if decision.action == "handoff" and decision.reason != "agent_handling":
+    if opens_handoff(decision):
         events.append(HandoffRequested(reason=decision.reason or "policy", summary=summary))
     return events

@@ -48,6 +48,7 @@ class Analysis:
     urgent: bool
     has_content: bool
     reports_repetition: bool = False
+    about_agents: bool = False  # asks about the agents or the hotline (``TriggerRules.asks_about_agents``)
 
     @property
     def classifiable(self) -> bool:
@@ -165,6 +166,7 @@ class LocalTracker:
             urgent=self._triggers.urgent(text),
             has_content=content,
             reports_repetition=reports_repetition(text),
+            about_agents=self._triggers.asks_about_agents(text),
         )
 
     def _implied(self, named: Mapping[str, SlotMatch]) -> dict[str, str]:
@@ -240,7 +242,7 @@ class LocalTracker:
             slots=merged,
             frustration=found.frustration,
             retrieval_filters=filters,
-            explicit_handoff=found.explicit_handoff or intent == HUMAN_AGENT,
+            explicit_handoff=found.explicit_handoff or (intent == HUMAN_AGENT and not found.about_agents),
             reports_repetition=found.reports_repetition,
             urgent=found.urgent or bool(spec and spec.handoff and intent != HUMAN_AGENT),
             required_slots=spec.required_slots if spec else (),

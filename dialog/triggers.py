@@ -63,6 +63,18 @@ _NOT_HUMAN_EN = re.compile(
     r"(?:\s+or\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|bot|robot|machine|ai))?\s*\?",
     re.IGNORECASE,
 )
+# A question about the agents themselves -- their hours, the hotline's number -- not a request for one:
+# "human agent chat hours", "customer service phone number", "人工客服几点上班", "客服热线是多少".
+_ABOUT_HUMAN_ZH = re.compile(
+    r"(?:人工|真人|客服)(?:客服|服务|坐席)?(?:的)?"
+    r"(?:电话|热线|号码|专线|时间|几点|工作时间|上班|下班|营业|在线时间|服务时间)"
+)
+_ABOUT_HUMAN_EN = re.compile(
+    r"(?<![a-z])(?:human|live|real|agent|customer\s+service|support|chat|hotline|call\s+cent(?:er|re)|staff"
+    r"|phone|helpline)s?(?:\s+(?:agent|chat|support|service|team|line|banking|phone|helpline)s?){0,3}\s+"
+    r"(?:opening\s+|working\s+|service\s+)?(?:hours|times|number|availability)(?![a-z])",
+    re.IGNORECASE,
+)
 _HUMAN_EN_SHORT = re.compile(
     r"^\W*(?:a\s+)?(?:human|agent|representative|operator|real person|person|customer service|manager|"
     r"supervisor)\W*(?:please)?\W*$",
@@ -108,14 +120,19 @@ class TriggerRules:
 
         Not: a word that merely contains 人工 (人工智能, 人工费), a question about the hotline's number or
         hours (人工客服电话是多少), asking whether this is a bot, money sent "to another person"."""
-        stripped = _NOT_HUMAN_ZH.sub(" ", text)
+        stripped = _NOT_HUMAN_ZH.sub(" ", _ABOUT_HUMAN_ZH.sub(" ", text))
         if any(t in stripped for t in self._zh_human) or _HUMAN_ZH.search(stripped):  # type: ignore[attr-defined]
             return True
-        english = _NOT_HUMAN_EN.sub(" ", text)
+        english = _NOT_HUMAN_EN.sub(" ", _ABOUT_HUMAN_EN.sub(" ", text))
         if _HUMAN_EN_SHORT.match(english) or _HUMAN_EN.search(english):
             return True
         extra = self._en_human  # type: ignore[attr-defined]
         return bool(extra is not None and extra.search(english))
+
+    def asks_about_agents(self, text: str) -> bool:
+        """The message asks about the agents or the hotline (hours, number), which the knowledge base
+        answers: an intent classifier's "human agent" verdict on it is not a request for one."""
+        return bool(_ABOUT_HUMAN_ZH.search(text) or _ABOUT_HUMAN_EN.search(text))
 
     def urgent(self, text: str) -> bool:
         """Lost or stolen card, fraud, complaint: regulated or urgent topics."""

@@ -25,7 +25,7 @@ from app.db.models import Conversation, Handoff
 from app.errors import AppError, ErrorCode
 from dialog.events import BotSaid, Event, UserSaid
 from dialog.handoff import summarise
-from dialog.policy import events_for_decision
+from dialog.policy import events_for_decision, opens_handoff
 from dialog.protocols import RetrievalSignal, TrackResult
 from dialog.state import DialogState
 from privacy.audit import audit_event, turn_audit
@@ -77,7 +77,7 @@ async def accept_user_message(
             with clock.stage("mask"):
                 masked, vault = await mask_message(c.masker, c.vaults, conversation_id, text)
         track = None
-        if state.mode == "bot":
+        if state.mode in ("bot", "waiting_agent"):  # waiting: the bot still acknowledges (dialog.policy)
             with clock.stage("track"):
                 tracker = await tenant_trackers.for_container(c).get(tenant_id)
                 track = await tracker.track(state, masked.text)
@@ -85,7 +85,8 @@ async def accept_user_message(
         lang = track.lang if track else state.lang
         events: list[Event] = [UserSaid(text=masked.text, lang=lang, message_id=message_id)]
         events += list(track.events) if track else []
-        return events + (extra(state, masked.text) if extra is not None and track is not None else [])
+        acts = extra is not None and track is not None and state.mode == "bot"
+        return events + (extra(state, masked.text) if extra is not None and acts else [])
 
     async def rows(session: AsyncSession, conv: Conversation, appended: Appended) -> None:
         nonlocal context
@@ -253,7 +254,7 @@ async def _write_bot_rows(
             target_id=bot_id,
             data={"leaked": generated.leaked},
         )
-    if decision.action != "handoff":
+    if not opens_handoff(decision):  # not one already waiting for or with an agent
         return None
     context = handoffs.context_package(appended.state, reason=decision.reason or "policy", cited=citations)
     return await handoffs.open_handoff(

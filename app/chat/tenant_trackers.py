@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +131,39 @@ class TenantTrackers:
         self._entries: dict[str, _Entry] = {}
         self.reads = 0  # reads of a tenant's intents (periodic or forced)
         self.changes = 0  # reads that found rows or a KB version other than the last read's
+        self._warming: asyncio.Task[None] | None = None
+        self._warm_deadline = float("inf")
+
+    def warm_up(self, tenant_ids: Callable[[], Awaitable[list[str]]], *, limit_s: float) -> None:
+        """Train the trackers of the tenants ``tenant_ids()`` names now, one after another, in the
+        background (server start-up: the first customer after a restart gets the answer of the hundredth).
+        ``warmed`` is False until that is done or ``limit_s`` has passed; turns meanwhile are answered as
+        ``get`` always answers them (the default tracker serves a tenant on the default set)."""
+        if self._build is None or self._warming is not None:
+            return
+        self._warm_deadline = time.monotonic() + limit_s
+        self._warming = asyncio.create_task(self._warm(tenant_ids))
+
+    def warmed(self) -> bool:
+        """The start-up warm-up is over (finished, failed or out of time), or none was started."""
+        if self._warming is None or self._warming.done():
+            return True
+        return time.monotonic() >= self._warm_deadline
+
+    async def _warm(self, tenant_ids: Callable[[], Awaitable[list[str]]]) -> None:
+        t0 = time.perf_counter()
+        try:
+            tenants = await tenant_ids()
+        except Exception:
+            logger.exception("tracker warm-up: listing the tenants failed")
+            return
+        for tenant_id in tenants:
+            try:
+                await self.get(tenant_id)
+                await self.wait_ready(tenant_id)
+            except Exception:  # that tenant trains on its first turn instead
+                logger.exception("tenant %s: tracker warm-up failed", tenant_id)
+        logger.info("tracker warm-up: %d tenants in %.1f s", len(tenants), time.perf_counter() - t0)
 
     async def get(self, tenant_id: str) -> Tracker:
         if self._build is None:
@@ -308,6 +341,8 @@ class TenantTrackers:
 
     async def aclose(self) -> None:
         tasks = [t for e in self._entries.values() for t in (e.task, e.poll, *e.spare) if t is not None]
+        if self._warming is not None:
+            tasks.append(self._warming)
         for t in tasks:
             t.cancel()
         for t in tasks:
@@ -340,3 +375,15 @@ def for_container(container: Any) -> TenantTrackers:
         container.trackers = trackers
         container.closers.append(trackers.aclose)
     return trackers
+
+
+def start_warm_up(container: Any) -> None:
+    """At server start-up: train, in the background, the tracker of every tenant with an active
+    knowledge-base version (``SERVER__TRACKER_WARM_UP_S`` bounds how long readiness waits for it)."""
+    from app.db import crud_ops
+
+    async def tenants() -> list[str]:
+        async with container.sessions() as session:
+            return sorted({tenant_id for tenant_id, _ in await crud_ops.active_versions(session)})
+
+    for_container(container).warm_up(tenants, limit_s=container.settings.server.tracker_warm_up_s)

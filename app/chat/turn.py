@@ -19,6 +19,7 @@ from app.actions import flow as action_flow
 from app.actions.flow import ActionReply
 from app.answering import answer_cache, citing
 from app.answering.generation import AnswerGenerator, Generated
+from app.chat import waiting
 from app.chat.decision import Reply, answers_first, generates, settle, with_handoff_notice
 from app.chat.records import AcceptedTurn, Recorded, accept_user_message, record_reply
 from app.chat.search import search_for_turn
@@ -34,6 +35,7 @@ from app.chat.types import (
 )
 from app.container import Container
 from app.runtime.metrics import STAGES
+from dialog.policy import AWAITING_AGENT
 from dialog.protocols import Decision
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
@@ -77,7 +79,7 @@ class ChatTurn:
         if user.track is None:  # an agent has (or is about to take) the conversation: no bot reply
             yield _outcome(conversation_id, user, clock)
             return
-        if actions is not None:
+        if actions is not None and user.state.mode == "bot":  # not while waiting for an agent
             with clock.stage("action"):
                 action_reply = await actions.respond(user)
             if action_reply is not None:  # an action's turn: no retrieval, no model
@@ -94,8 +96,11 @@ class ChatTurn:
 
         lang = _prompt_lang(user.track.lang)
         answered_first = answers_first(decision, good_enough=result.good_enough)
+        if decision.reason == AWAITING_AGENT:
+            decision = await waiting.notice(self._c, tenant_id, conversation_id, decision, lang or "en")
+            answered_first = decision.action == "answer"  # the KB's answer, then the notice
         generated: Generated | None = None
-        if generates(decision, good_enough=result.good_enough):
+        if generates(decision, good_enough=result.good_enough) or answered_first:
             async for item in self._answer(tenant_id, conversation_id, version, user, result, lang, clock):
                 if isinstance(item, Generated):
                     generated = item

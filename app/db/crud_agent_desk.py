@@ -193,3 +193,28 @@ async def user_names(session: AsyncSession, *, tenant_id: str, user_ids: Sequenc
         return {}
     stmt = select(User.id, User.display_name, User.email).where(User.tenant_id == tenant_id, User.id.in_(ids))
     return {uid: (name or email) for uid, name, email in (await session.execute(stmt)).all()}
+
+
+async def waiting_ahead(session: AsyncSession, *, tenant_id: str, conversation_id: str) -> int | None:
+    """How many of the tenant's waiting handoffs are ahead of this conversation's (older ones: the queue
+    is served oldest first); None when the conversation has no waiting handoff."""
+    mine = (
+        await session.execute(
+            select(Handoff.created_at)
+            .where(
+                Handoff.tenant_id == tenant_id,
+                Handoff.conversation_id == conversation_id,
+                Handoff.status == "waiting",
+            )
+            .order_by(Handoff.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if mine is None:
+        return None
+    ahead = await session.execute(
+        select(func.count())
+        .select_from(Handoff)
+        .where(Handoff.tenant_id == tenant_id, Handoff.status == "waiting", Handoff.created_at < mine)
+    )
+    return int(ahead.scalar_one())

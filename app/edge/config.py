@@ -62,3 +62,7 @@ class ServerConfig(BaseModel):
     # with 1 (14 -> 16 ms of wall time on an idle machine), and under load the CPU is what runs out
     # (docs/BENCHMARKS.md, "Load"). Ingestion in ``kefu worker`` keeps torch's default.
     model_threads: int = Field(default=1, ge=0, le=64)
+    # At start-up each tenant with an active knowledge base gets its KB-aware tracker trained before the
+    # replica reports ready (``/readyz`` check ``trackers``), for at most this long (s); a turn that
+    # arrives meanwhile is still answered, by the tracker ``get`` gives it (``app.chat.tenant_trackers``).
+    tracker_warm_up_s: float = Field(default=120.0, ge=0)

@@ -8,6 +8,10 @@ Checks, each with its own deadline (``CHECK_TIMEOUT_S``):
   or unreadable copy is rebuilt from SQL first, which can take a while after a deploy; until then the
   replica is not ready, so no customer waits for it). Versions once opened are remembered, so later
   probes cost one query;
+- ``trackers``: the start-up training of each tenant's KB-aware tracker is over, or
+  ``SERVER__TRACKER_WARM_UP_S`` has passed (``app.chat.tenant_trackers.start_warm_up``): until then a
+  customer would be read by the default tracker, and the first one after a restart would get other
+  answers than the hundredth;
 - ``llm``: the model server answers. Reported, but it does not make the replica unready: every replica
   shares the model server, and with it down the turn still answers (extractive fallback or handoff);
   taking every replica out of the load balancer would turn a degraded service into no service.
@@ -67,8 +71,10 @@ class ReadinessChecker:
             await run("index", lambda: self._indexes(container), INDEX_TIMEOUT_S)
         else:
             checks["index"] = False
+        trackers = getattr(container, "trackers", None)
+        checks["trackers"] = trackers is None or trackers.warmed()
         await run("llm", container.llm.health, CHECK_TIMEOUT_S)
-        ready = checks["database"] and checks.get("redis", True) and checks["index"]
+        ready = checks["database"] and checks.get("redis", True) and checks["index"] and checks["trackers"]
         return Readiness(ready=ready, checks=checks, detail=detail)
 
     async def _indexes(self, container: Container) -> bool:

@@ -3,9 +3,11 @@ histograms on /metrics, JSON log lines that carry the request and conversation i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import threading
 
 import httpx
 import pytest
@@ -13,11 +15,16 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from app.chat.tenant_trackers import TenantTrackers, start_warm_up
 from app.container import Container
 from app.db import crud_kb
 from app.edge.security_headers import SecurityHeadersMiddleware
 from app.runtime.logs import configure_logging
 from app.runtime.metrics import STAGES
+from dialog.intents import IntentSet, load_intents_yaml
+from dialog.kb_profile import KBProfile
+from dialog.protocols import Tracker
+from dialog.testing import DEMO_INTENTS, local_tracker
 from retrieval.errors import IndexUnavailable
 from tests.unit.app.fakes import StaticKnowledgeBases
 from tests.unit.app.helpers import METRICS_AUTH, Tenant, send_message, start_conversation
@@ -27,7 +34,113 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> 
     assert (await client.get("/healthz")).json() == {"status": "ok", "pid": os.getpid()}
     r = await client.get("/readyz")
     assert r.status_code == 200, r.text
-    assert r.json() == {"status": "ready", "checks": {"database": True, "index": True, "llm": True}}
+    assert r.json() == {
+        "status": "ready",
+        "checks": {"database": True, "index": True, "trackers": True, "llm": True},
+    }
+
+
+async def _publish_faq(container: Container, tenant: Tenant, rows: list[tuple[str, str]]) -> None:
+    """An active KB version of FAQ chunks (question, answer), as ingestion stores them."""
+    import hashlib
+
+    from retrieval.types import ChunkRecord
+
+    async with container.sessions() as s:
+        coll = await crud_kb.get_or_create_collection(s, tenant_id=tenant.id, name="default")
+        raw = "\n".join(q + "," + a for q, a in rows).encode()
+        doc = await crud_kb.create_document(
+            s, tenant_id=tenant.id, collection_id=coll.id, job_id=None, source="faq.csv", mime_type="text/csv",
+            content_hash=hashlib.sha256(raw).hexdigest(), raw=raw,
+        )  # fmt: skip
+        chunks = [
+            ChunkRecord(chunk_id=f"{doc.id}-{i}", document_id=doc.id, text=f"{q}\n{a}", embed_text=q,
+                        title="faq.csv", lang="zh", metadata={"kind": "faq", "question": q})
+            for i, (q, a) in enumerate(rows)
+        ]  # fmt: skip
+        await crud_kb.add_chunks(s, tenant_id=tenant.id, document_id=doc.id, chunks=chunks)
+        v = await crud_kb.create_version(
+            s, tenant_id=tenant.id, document_ids=[doc.id], embedder="hash", chunk_count=len(chunks)
+        )
+        await crud_kb.activate_version(s, tenant_id=tenant.id, version_id=v.id)
+        await s.commit()
+
+
+def _gated_trackers(container: Container, gate: threading.Event) -> TenantTrackers:
+    """The real per-tenant trackers (local tracker, model-free embedding) whose training waits for
+    ``gate``: a slow start-up training, held open for as long as the test needs."""
+
+    def build(intents: IntentSet, kb: KBProfile | None) -> Tracker:
+        assert gate.wait(timeout=30)
+        return local_tracker(intents, kb=kb)
+
+    trackers = TenantTrackers(
+        default=container.tracker,
+        sessions=container.sessions,
+        build=build,
+        default_intents=lambda: load_intents_yaml(DEMO_INTENTS),
+    )
+    container.trackers = trackers
+    return trackers
+
+
+async def test_not_ready_until_the_tenant_trackers_are_warm(
+    container: Container, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """At start-up each tenant with an active KB gets its KB-aware tracker trained; until then the replica
+    is not ready (the first customer after a restart would meet the default tracker), but a turn that
+    arrives meanwhile is still answered at once. Then ready, and the tenant's turns use the trained one."""
+    await _publish_faq(
+        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
+    )
+    gate = threading.Event()
+    trackers = _gated_trackers(container, gate)
+    try:
+        container.settings.server.tracker_warm_up_s = 60
+        start_warm_up(container)
+        r = await client.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["checks"]["trackers"] is False
+        # A turn during the warm-up is not held back: the default tracker reads it.
+        cid, headers = await start_conversation(client, tenant)
+        answered = await asyncio.wait_for(send_message(client, cid, headers, "hello"), timeout=20)
+        assert answered.status_code == 200, answered.text
+        assert (await trackers.get(tenant.id)) is container.tracker
+        assert (await client.get("/readyz")).status_code == 503
+    finally:
+        gate.set()
+    for _ in range(200):
+        if trackers.warmed():
+            break
+        await asyncio.sleep(0.05)
+    r = await client.get("/readyz")
+    assert r.status_code == 200, r.text
+    assert r.json()["checks"]["trackers"] is True
+    warm = await trackers.get(tenant.id)
+    assert warm is not container.tracker
+    assert "白金卡的年费是多少？" in warm.kb.examples  # type: ignore[attr-defined]
+
+
+async def test_a_warm_up_that_overruns_its_time_stops_gating(
+    container: Container, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """``SERVER__TRACKER_WARM_UP_S`` bounds the wait: a training that never ends does not keep the
+    replica out of the load balancer forever."""
+    await _publish_faq(
+        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
+    )
+    gate = threading.Event()
+    trackers = _gated_trackers(container, gate)
+    try:
+        container.settings.server.tracker_warm_up_s = 0.3
+        start_warm_up(container)
+        assert not trackers.warmed()
+        await asyncio.sleep(0.4)
+        assert trackers.warmed()
+        r = await client.get("/readyz")
+        assert r.status_code == 200, r.text
+    finally:
+        gate.set()
 
 
 class _Unloadable(StaticKnowledgeBases):

@@ -53,13 +53,18 @@ def state_of(*events: Event) -> DialogState:
         (DialogState(), track(intent="card_fees", required_slots=("card_type",)), GOOD, "clarify", "missing_slot"),
         (DialogState(), track(intent="card_fees", required_slots=("card_type",), slots={"card_type": "credit"}), GOOD, "answer", None),
         (DialogState(), track(), BAD, "dont_know", "no_answer"),
-        (DialogState(), track(intent="out_of_scope", confidence=0.3), BAD, "dont_know", "out_of_scope"),
+        # an unsure out-of-scope verdict under the floor: "no reliable answer", not "outside what I do"
+        (DialogState(), track(intent="out_of_scope", confidence=0.3), BAD, "dont_know", "no_answer"),
+        (DialogState(), track(intent="out_of_scope", confidence=0.9), BAD, "dont_know", "out_of_scope"),
         (DialogState(), track(intent="out_of_scope", confidence=0.9), GOOD, "dont_know", "out_of_scope"),
         (DialogState(), track(intent="out_of_scope", confidence=0.3), GOOD, "answer", None),  # the KB knows
         (state_of(RetrievalMissed()), track(), BAD, "handoff", "repeated_failure"),
         (state_of(RetrievalMissed()), track(), GOOD, "answer", None),
         (state_of(ConversationClosed()), track(), GOOD, "dont_know", "conversation_closed"),
-        (state_of(HandoffRequested(reason="explicit_request")), track(), GOOD, "handoff", "agent_handling"),
+        # handed off, no agent yet: the KB's answer (then the notice), or the notice alone; no new handoff
+        (state_of(HandoffRequested(reason="explicit_request")), track(), GOOD, "answer", "awaiting_agent"),
+        (state_of(HandoffRequested(reason="explicit_request")), track(), BAD, "handoff", "awaiting_agent"),
+        (state_of(HandoffRequested(reason="x")), track(explicit_handoff=True), GOOD, "handoff", "awaiting_agent"),
         (state_of(HandoffRequested(reason="x"), AgentJoined(agent_id="a")), track(), GOOD, "handoff", "agent_handling"),
         # the agent handed back: state intact, triggers start afresh
         (state_of(RetrievalMissed(), HandoffRequested(reason="repeated_failure"), AgentJoined(agent_id="a"),

@@ -93,6 +93,10 @@ def test_triggers(tracker: LocalTracker) -> None:
     en = tracker.track_sync(DialogState(), "my credit card was stolen, I need an agent")
     assert en.urgent
     assert en.explicit_handoff
+    # a question about the agents themselves is not a request for one, whatever the classifier says
+    for text in ("human agent chat hours", "人工客服几点上班"):
+        about = tracker.track_sync(DialogState(), text)
+        assert not about.explicit_handoff, (text, about.intent)
 
 
 def test_placeholders_are_slot_evidence_never_unmasked(tracker: LocalTracker) -> None:

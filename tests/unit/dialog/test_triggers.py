@@ -53,10 +53,32 @@ RULES = TriggerRules()
         ("do I need to be there in person to open an account", False),
         ("does a large cash withdrawal need a manager's approval", False),
         ("what's your customer service phone number?", False),
+        ("human agent chat hours", False),
+        ("live chat hours?", False),
+        ("人工客服几点上班", False),
+        ("live agent hours? ok, connect me to a live agent", True),
     ],
 )
 def test_explicit_request_for_a_human(text: str, human: bool) -> None:
     assert RULES.wants_human(text) is human
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("human agent chat hours", True),
+        ("customer service phone number", True),
+        ("what are the support hours", True),
+        ("客服热线是多少", True),
+        ("人工客服几点上班", True),
+        ("转人工", False),
+        ("talk to a human", False),
+        ("what are your branch opening hours", False),
+    ],
+)
+def test_a_question_about_the_agents_is_told_apart(text: str, about: bool) -> None:
+    """The classifier's "human agent" verdict on these does not hand off (``dialog.tracker_local``)."""
+    assert RULES.asks_about_agents(text) is about
 
 
 @pytest.mark.parametrize(

@@ -175,11 +175,11 @@ async def test_feedback_and_human_request(
     async with container.sessions() as s:
         h = (await s.execute(select(Handoff).where(Handoff.conversation_id == cid))).scalar_one()
     assert h.context["transcript"][0]["text"] == "What are your branch opening hours?"
-    # while waiting for an agent, the bot stays quiet; the message is kept for the agent
+    # while waiting for an agent, the bot says a person is coming (tests/unit/app/chat/test_waiting_for_agent.py)
     r = await send_message(client, cid, headers, "hello?")
     assert r.status_code == 200
-    assert r.json()["decision"] == "with_agent"
-    assert r.json()["message_id"] is None
+    assert (r.json()["decision"], r.json()["reason"]) == ("handoff", "awaiting_agent")
+    assert r.json()["handoff_id"] is None
 
 
 async def test_turn_handoff_decision_creates_handoff_with_context(
