@@ -55,7 +55,10 @@ def search_for_turn(
     prefer: Mapping[str, str] | None = None,
     analyzer: Analyzer | None = None,
 ) -> SearchResult:
-    """At most ``k`` hits for ``query``, best first, none labelled with another value of a ``prefer`` key.
+    """At most ``k`` hits for ``query``, best first, none labelled with another value of a ``prefer`` key
+    unless it holds every keyword of the question (with an ``analyzer``): the preference is the tracker's
+    guess from a word or two ("网银" -> mobile banking), and a passage that names everything the customer
+    asked ("网银页面出现一段代码怎么办" in a security FAQ row) is not dropped for its label.
 
     ``good_enough`` is the retriever's verdict on the query (its floor reads the configured top-k, not
     ``k``), or, with an ``analyzer``, True when a hit holds every keyword of the question (``covered``);
@@ -65,6 +68,10 @@ def search_for_turn(
         kept = result.hits
     else:
         result = retriever.search(query, k=k * WIDEN)
-        kept = [h for h in result.hits if compatible(h, prefer)][:k]
+        kept = [
+            h
+            for h in result.hits
+            if compatible(h, prefer) or (analyzer is not None and covered(query, [h], analyzer))
+        ][:k]
     good = result.good_enough or (analyzer is not None and covered(query, kept, analyzer))
     return SearchResult(hits=kept, good_enough=good and bool(kept), version=result.version)

@@ -91,3 +91,21 @@ def test_a_missing_keyword_or_a_one_word_question_is_not_enough(
 ) -> None:
     retriever = _UnderTheFloor(FEES, floor=0.0)
     assert not search_for_turn(retriever, question, k=2, analyzer=analyzer).good_enough
+
+
+def test_another_products_row_holding_every_keyword_is_kept(analyzer: KeywordAnalyzer) -> None:
+    """The preference is a guess from a word ("网银" -> mobile banking); a row labelled otherwise that holds
+    every keyword of the question is the answer, and stays (the e2e markup question hit this)."""
+    rows = [
+        _chunk("security", "网银页面出现一段代码怎么办？ 请清除浏览器缓存后重新登录网上银行。", "security"),
+        _chunk("mobile", "手机丢了，手机银行怎么办？ 请拨打95396暂停手机银行服务。", "mobile_banking"),
+        _chunk("other", "银行卡密码输错被锁了怎么办？ 次日自动解锁。", "security"),
+    ]
+    retriever = KeywordRetriever(rows, floor=0.0)
+    question = "网银页面出现一段代码怎么办"
+    kept = search_for_turn(retriever, question, k=3, prefer={"product": "mobile_banking"}, analyzer=analyzer)
+    ids = [h.chunk.chunk_id for h in kept.hits]
+    assert ids[0] == "security"
+    assert "other" not in ids  # labelled otherwise and not holding every keyword: still dropped
+    without = search_for_turn(retriever, question, k=3, prefer={"product": "mobile_banking"})
+    assert "security" not in [h.chunk.chunk_id for h in without.hits]  # no analyzer: the label decides
