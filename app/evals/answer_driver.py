@@ -10,6 +10,8 @@ one customer's, without queueing behind the evaluation's own other cases.
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -47,6 +49,9 @@ class CaseRun:
     @property
     def last(self) -> TurnResult:
         return self.turns[-1] if self.turns else TurnResult(detail="no turn ran")
+
+
+RATE_LIMITED = 429
 
 
 def _error_of(body: bytes) -> tuple[str | None, str]:
@@ -166,13 +171,21 @@ async def run_cases(
     timeout_s: float = 180.0,
     origin: str | None = None,
     progress: Callable[[int, int, CaseRun], None] | None = None,
+    backoff_s: float = 5.0,
+    max_waits: int = 24,
 ) -> list[CaseRun]:
-    """The cases one at a time, in order."""
+    """The cases one at a time, in order. A case the server's rate limit refused (429 at its start or at a
+    turn: one client address asking as fast as it can is what the per-IP limit is for) is run again, as a
+    fresh conversation, after ``backoff_s``, at most ``max_waits`` times; then its 429 is its result."""
     runs: list[CaseRun] = []
     for i, case in enumerate(cases, start=1):
-        run = await run_case(
-            client, case, widget_key=widget_key, route=route, timeout_s=timeout_s, origin=origin
-        )
+        for waited in range(max_waits + 1):
+            run = await run_case(
+                client, case, widget_key=widget_key, route=route, timeout_s=timeout_s, origin=origin
+            )
+            if waited == max_waits or not any(t.status == RATE_LIMITED for t in run.turns):
+                break
+            await asyncio.sleep(backoff_s)
         runs.append(run)
         if progress is not None:
             progress(i, len(cases), run)

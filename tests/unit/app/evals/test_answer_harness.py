@@ -93,3 +93,27 @@ async def test_a_bad_widget_key_is_an_http_error_not_a_crash(
     assert not v.passed
     assert v.reason == "http_error"
     assert v.status == 401
+
+
+async def test_a_case_the_rate_limit_refused_is_run_again(
+    container, tenant: Tenant, llm: ScriptedLLM
+) -> None:  # type: ignore[no-untyped-def]
+    """One client asking as fast as it can meets the per-IP limit (the dev set's last 47 cases got 429 once
+    the turns became fast): the driver waits and runs the case again instead of grading the 429."""
+    from app.edge.config import RateLimit, RateLimitConfig
+    from app.main import create_app
+
+    limits = RateLimitConfig(ip=RateLimit(count=3, period_s=1.0))  # a burst of 3, then one every 1/3 s
+    settings = container.settings.model_copy(update={"rate_limit": limits})
+    app = create_app(settings, container)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    llm._script = ["Branches open 9:00-17:00 Monday to Friday [1]."] * 4  # type: ignore[attr-defined]
+    cases = [
+        Case(f"h{i}", "t", "en", ("what time do branches open?",), "answer", facts=(("9:00",),))
+        for i in range(4)
+    ]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        refused = await run_cases(c, cases[:2], widget_key=tenant.widget_key, origin=ORIGIN, max_waits=0)
+        assert any(t.status == 429 for r in refused for t in r.turns)  # the limit is real
+        runs = await run_cases(c, cases, widget_key=tenant.widget_key, origin=ORIGIN, backoff_s=0.5)
+    assert all(t.status == 200 for r in runs for t in r.turns), [[t.status for t in r.turns] for r in runs]
