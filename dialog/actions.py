@@ -40,8 +40,13 @@ class ActionSpec:
 # --- the request -------------------------------------------------------------------------------------------
 
 _HOWTO = re.compile(
-    r"^\s*(how\s+(do|can|would|should|long)\s+|how\s+to|what\s+is|what'?s|what\s+happens|why|如何|怎么|怎样|是什么)"
-    r"|怎么办|为什么|什么意思|多久|what\s+should\s+i\s+do|what\s+happens",
+    r"^\s*(how\s+(do|can|would|should|long)\s+|how\s+to|what\s+is|what'?s|what\s+happens|why|是什么)"
+    r"|怎么办|为什么|什么意思|多久|what\s+should\s+i\s+do|what\s+happens"
+    # a question about a fact, wherever it sits in the sentence (Chinese puts the question word late):
+    # "借记卡电话挂失有效期几天", "挂失前的能赔吗", "社保卡丢了怎么补办", "can i still use it"
+    r"|如何|怎么(?!样)|怎样|几天|几个|几次|多少|多长|要不要|还要|干嘛|是否|吗\s*[?？]?\s*$"
+    r"|how\s+(far|much|many|often)|\b(can|could|should)\s+i\s+still\b|\bis\s+there\b|\bare\s+there\b"
+    r"|\bdo\s+i\s+need\b",
     re.IGNORECASE,
 )
 _DO_IT = re.compile(r"(for me|please|can you|could you|help me|帮我|给我|请|麻烦|我要|我想)", re.IGNORECASE)

@@ -48,6 +48,16 @@ SPECS = [
         ("我的卡被冻结了怎么办", None),
         ("what are your opening hours", None),
         ("how do I freeze my card? can you do it for me", "freeze_card"),
+        # questions about a fact, the question word late in the sentence: the knowledge base's
+        ("借记卡电话挂失有效期几天", None),
+        ("经典卡被盗刷了 挂失前的能赔吗 最多赔多少", None),
+        ("社保卡丢了怎么补办", None),
+        ("i reported my credit card lost but then found it, can i still use it", None),
+        ("gold card stolen, how far back does lost card protection cover", None),
+        # ... but the customer's own things, or asked to be done, are requests
+        ("我的转账TR20261206003怎么样了", "transfer_status"),
+        ("能帮我冻结尾号8888的卡吗", "freeze_card"),
+        ("信用卡丢了", "report_lost_card"),
     ],
 )
 def test_recognise(text: str, expected: str | None) -> None:
