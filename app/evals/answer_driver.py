@@ -11,7 +11,6 @@ one customer's, without queueing behind the evaluation's own other cases.
 from __future__ import annotations
 
 import asyncio
-
 import json
 import time
 from collections.abc import Callable, Sequence
