@@ -153,6 +153,9 @@ def test_customer_formats_are_masked_by_the_real_masker(
 ALLOWED_GET_QUERY = {
     "action", "action_prefix", "actor_id", "before_id", "end", "lang", "limit", "since", "start", "status",
     "target_id", "target_type", "top", "tz", "until", "view", "window_minutes",
+    # staff sign-in through the tenant's IdP: the organisation's slug, a page from a fixed list, and the
+    # OAuth 2.0 redirect's own parameters (RFC 6749 4.1.2: the IdP puts state, code and error in the query)
+    "org", "next", "state", "code", "error",
 }  # fmt: skip
 
 
