@@ -40,8 +40,9 @@ SINKS = {
 ADDRESS = re.compile(
     r"""(?:\b(?:href|src|formaction)\s*:\s*|setAttribute\(\s*["'](?:href|src|formaction)["']\s*,\s*)(\S+)"""
 )
-# A fixed path, the page's base, or the widget's one checked converter of a web page's address (below).
-SAFE_ADDRESS = re.compile(r"""^(?:["'`][#/]|BASE\b|webPage\()""")
+# A fixed path, the page's base, the widget's one checked converter of a web page's address (below), or a
+# blob: address the page made itself from data it holds (a download: the admin's data-subject export).
+SAFE_ADDRESS = re.compile(r"""^(?:["'`][#/]|BASE\b|webPage\(|URL\.createObjectURL\()""")
 
 
 def code_of(path: Path) -> str:

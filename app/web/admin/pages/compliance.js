@@ -144,10 +144,10 @@ export default {
       if (!s) return;
       try {
         const doc = await api("/admin/compliance/dsr/export", { method: "POST", body: s });
-        const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 1)], { type: "application/json" }));
-        const link = h("a", { href: url, download: "dsr-export-" + doc.request_id + ".json" });
+        const blob = new Blob([JSON.stringify(doc, null, 1)], { type: "application/json" });
+        const link = h("a", { href: URL.createObjectURL(blob), download: "dsr-export-" + doc.request_id + ".json" });
         document.body.appendChild(link); link.click(); link.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10000);
+        setTimeout(() => URL.revokeObjectURL(link.href), 10000);
       } catch (err) { ctx.fail(err); }
       load();
     }
