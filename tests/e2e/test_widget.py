@@ -193,3 +193,40 @@ def test_keyboard_only_thumbs_end_and_csat(
         (status,) = db.execute("SELECT status FROM conversations WHERE id = ?", (cid,)).fetchone()
     assert rows == [("up", None), (None, 4)]
     assert status == "closed"
+
+
+def test_a_first_message_handoff_is_not_undone_by_the_live_feeds_late_catch_up(page: Any) -> None:
+    """CI once saw 转人工 as the first message answered, yet the panel back in bot mode: the live feed's
+    catch-up (GET …/messages on ``ready``) was asked for before the handoff turn committed and answered
+    after it. Here the order is forced: the turn is held until the catch-up has been read (status
+    ``bot``), and the catch-up's answer is held until the handoff reply is on screen."""
+    catch_up: list[tuple[Any, Any]] = []
+    turn: list[Any] = []
+
+    def hold_catch_up(route: Any) -> None:
+        if route.request.method == "GET" and not catch_up:
+            catch_up.append((route, route.fetch()))
+        else:
+            route.fallback()
+
+    def hold_turn(route: Any) -> None:
+        turn.append(route)
+
+    page.route("**/api/v1/chat/conversations/*/messages", hold_catch_up)
+    page.route("**/api/v1/chat/conversations/*/messages/stream", hold_turn)
+    box = open_widget(page)
+    box.fill("转人工")
+    box.press("Enter")
+    for _ in range(200):
+        if catch_up and turn:
+            break
+        page.wait_for_timeout(100)
+    assert catch_up, "the live feed never asked for the transcript"
+    assert turn, "the message was never sent"
+    route, response = catch_up[0]
+    assert response.json()["status"] == "bot"  # read before the turn
+    turn[0].continue_()
+    page.locator(f"{W} .panel[data-mode='waiting_agent']").wait_for()
+    route.fulfill(response=response)
+    page.wait_for_timeout(1500)  # the widget has read the late catch-up
+    assert page.locator(f"{W} .panel").get_attribute("data-mode") == "waiting_agent"

@@ -122,6 +122,9 @@
   // --- state -------------------------------------------------------------------------------------------
   var conv = loadConv(); // {id, token}
   var mode = "bot";
+  // Each mode change bumps modeSeq: a transcript snapshot requested before a change (sync()) is stale for the
+  // mode and must not undo it (a first message's handoff reply can land before the live stream's catch-up).
+  var modeSeq = 0;
   var rendered = {}; // message ids on screen
   var busy = false;
   var live = null; // AbortController of the live feed
@@ -249,6 +252,7 @@
   }
 
   function setMode(next) {
+    if (next !== mode) modeSeq += 1;
     mode = next;
     statusLine.textContent = t({ bot: "statusBot", waiting_agent: "statusWaiting", agent: "statusAgent", closed: "statusClosed" }[next] || "statusBot");
     panel.setAttribute("data-mode", next);
@@ -653,9 +657,10 @@
 
   function sync() {
     if (!conv) return Promise.resolve();
+    var asked = modeSeq;
     return call("GET", "/" + conv.id + "/messages").then(function (tr) {
       tr.messages.forEach(function (m) { if (m.role === "agent") renderStored(m); });
-      if (tr.status !== mode) {
+      if (tr.status !== mode && asked === modeSeq) {
         if (tr.status === "closed") closed(); else setMode(tr.status);
       }
     }).catch(function () { /* the next reconnect tries again */ });
