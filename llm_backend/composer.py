@@ -24,7 +24,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
@@ -247,8 +247,10 @@ class Composer(Protocol):
     """Composes an answer from passages, deterministically, without a model, in milliseconds.
 
     ``passages`` are numbered ``[1]..[n]`` in the order given; ``ranks[i]`` is passage i's retrieval rank
-    (0 best; default: its position). Never raises on odd input (empty question, no passages, emoji):
-    the result is then the no-answer phrase or the best passage's first clauses."""
+    (0 best; default: its position). ``urgent``: the customer needs to act now (a lost card, fraud): what
+    to do and whom to call is asked besides whatever the question asks. Never raises on odd input (empty
+    question, no passages, emoji): the result is then the no-answer phrase or the best passage's first
+    clauses."""
 
     def compose(
         self,
@@ -257,6 +259,7 @@ class Composer(Protocol):
         *,
         lang: Lang | None = None,
         ranks: Sequence[int] | None = None,
+        urgent: bool = False,
     ) -> Composition: ...
 
 
@@ -429,9 +432,12 @@ class ClauseComposer:
         *,
         lang: Lang | None = None,
         ranks: Sequence[int] | None = None,
+        urgent: bool = False,
     ) -> Composition:
         lang = lang or detect_language(question)
         asked = read_question(question)
+        if urgent and not asked.attributes - {"how", "contact"}:  # "卡丢了!!!": what to do, whom to call
+            asked = replace(asked, attributes=asked.attributes | {"how", "contact"})
         usable = [(i, p) for i, p in enumerate(passages) if p.text.strip()]
         if not usable or _missing_product_line(asked, passages):
             return Composition(no_answer_text(lang), lang=lang, no_answer=True, question=question)

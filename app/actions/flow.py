@@ -60,6 +60,9 @@ class ActionReply:
     events: list[Event] = field(default_factory=list)
     action: str = ""  # the action this reply is about
     args: dict[str, str] = field(default_factory=dict)  # its parameters so far (masked)
+    # The knowledge base answers first (how the customer can do it themselves: the app, the hotline), then
+    # this reply follows: an unverified customer's request, which the assistant may not do for them.
+    kb_first: bool = False
 
     @property
     def outcome(self) -> str:
@@ -151,7 +154,7 @@ class ActionTurn:
         reply = await self._respond(action, s, lang, user, mine, cancelled)
         args = {**s.action.args, **{e.name: e.value for e in self._pre() if isinstance(e, SlotSet)}}
         shown = {k: v for k, v in args.items() if k in action.parameters.get("properties", {})}
-        return ActionReply(reply.masked, reply.decision, reply.events, action.name, shown)
+        return ActionReply(reply.masked, reply.decision, reply.events, action.name, shown, reply.kb_first)
 
     async def _respond(
         self,
@@ -172,15 +175,12 @@ class ActionTurn:
         what = replies.what(action, lang, dict(s.action.args))
         if action.verification != "none" and not s.identity.customer_id:
             finish = ActionFinished(name=action.name, outcome="refused_unverified")
+            text = replies.say("unverified", lang, what=what)
             if action.handoff_after:  # a lost card is urgent: a person takes it from here
-                text = replies.say("unverified", lang, what=what)
-                return ActionReply(
-                    text, Decision(action="handoff", reason="urgent_topic", message=text), [finish]
-                )
-            return ActionReply(
-                replies.say("unverified", lang, what=what), Decision(action="answer", reason="action_unverified"),
-                [finish],
-            )  # fmt: skip
+                urgent = Decision(action="handoff", reason="urgent_topic", message=text)
+                return ActionReply(text, urgent, [finish], kb_first=True)
+            refused = Decision(action="answer", reason="action_unverified", message=text)
+            return ActionReply(text, refused, [finish], kb_first=True)
         # The confirming turn executes what was read back (checked then): no new question now.
         reply = None if confirmed_now else await self._collect(action, s, lang, user)
         if reply is None:
@@ -191,7 +191,9 @@ class ActionTurn:
                 if confirmed_now or not action.confirm
                 else self._read_back(action, s, lang)
             )
-        return ActionReply(prefix + reply.masked, reply.decision, reply.events) if prefix else reply
+        if not prefix:
+            return reply
+        return ActionReply(prefix + reply.masked, reply.decision, reply.events, kb_first=reply.kb_first)
 
     async def _cards(self, customer_id: str) -> list[dict[str, Any]] | None:
         listing = self.catalogue.actions.get("card_list")

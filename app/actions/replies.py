@@ -3,6 +3,7 @@ bank's answer through the catalogue's template (only the fields a template names
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -71,6 +72,15 @@ _WHAT: dict[str, dict[str, str]] = {
     "card_list": {"en": "show your cards", "zh": "查询您名下的卡"},
     "transfer_status": {"en": "check that transfer", "zh": "查询该转账"},
 }  # fmt: skip
+# The same before the customer has named the card or the amount (an unverified request is refused before
+# anything is asked): never "the card ending -".
+_WHAT_UNNAMED: dict[str, dict[str, str]] = {
+    "freeze_card": {"en": "freeze a card", "zh": "冻结卡片"},
+    "unfreeze_card": {"en": "unfreeze a card", "zh": "解冻卡片"},
+    "report_lost_card": {"en": "report a card lost and block it", "zh": "挂失并停用卡片"},
+    "set_contactless_limit": {"en": "change a card's contactless limit", "zh": "调整卡片的免密支付限额"},
+}  # fmt: skip
+_FIELD = re.compile(r"\{([a-z_0-9.]+)\}")
 
 
 def say(key: str, lang: str, **values: Any) -> str:
@@ -81,7 +91,11 @@ def what(action: Action, lang: str, args: dict[str, str]) -> str:
     """The read-back's verb phrase: the catalogue's own for the demo actions, else its description."""
     table = _WHAT.get(action.name)
     if table is not None:
-        return _Safe(args).render(table[_lang(lang)])
+        template = table[_lang(lang)]
+        unnamed = _WHAT_UNNAMED.get(action.name)
+        if unnamed is not None and any(not args.get(f) for f in _FIELD.findall(template)):
+            return unnamed[_lang(lang)]
+        return _Safe(args).render(template)
     desc = action.description.get(_lang(lang)) or action.name
     shown = ", ".join(f"{k}={v}" for k, v in args.items() if k in action.parameters.get("properties", {}))
     return f"{desc} ({shown})" if shown else desc

@@ -67,13 +67,18 @@ class Generated:
 
 
 def compose_for(
-    composer: Composer, built: BuiltPrompt, passages: Sequence[Passage], question: str
+    composer: Composer,
+    built: BuiltPrompt,
+    passages: Sequence[Passage],
+    question: str,
+    *,
+    urgent: bool = False,
 ) -> Composition:
     """The composer's answer over the passages as the prompt numbers them (``built.shown``), this turn's
     retrieval rank kept as a prior (carried passages come first in the prompt but rank after)."""
     rank = {p.ref: i for i, p in enumerate(passages)}
     ranks = [rank.get(p.ref, len(passages)) for p in built.shown]
-    return composer.compose(question, built.shown, lang=built.lang, ranks=ranks)
+    return composer.compose(question, built.shown, lang=built.lang, ranks=ranks, urgent=urgent)
 
 
 def is_slow(error: LLMError) -> bool:
@@ -110,12 +115,14 @@ class AnswerGenerator:
         clock: StageClock,
         carried: Sequence[Passage] = (),
         standalone: str = "",
+        urgent: bool = False,
     ) -> AsyncIterator[TokenChunk | Generated]:
         """Yields ``TokenChunk``s as safe text becomes available, then exactly one ``Generated``.
 
         ``carried``: the passages the previous answer's prompt showed (``Generated.refs``), in order.
         ``standalone``: the question with a follow-up's ellipsis resolved (what the composer reads; the
-        model gets ``question`` and the history)."""
+        model gets ``question`` and the history). ``urgent``: an urgent topic's answer before the handoff
+        (the composer looks for what to do now and whom to call)."""
         cfg = self._config
         started = time.perf_counter()
         guard_ms = 0.0
@@ -143,7 +150,7 @@ class AnswerGenerator:
             )
             # the composer's evidence goes after the question: the composer backend answers with it,
             # a model phrases its answer from it (and is checked against it in ``settle_answer``)
-            composition = compose_for(self._composer, built, passages, standalone or question)
+            composition = compose_for(self._composer, built, passages, standalone or question, urgent=urgent)
             built = with_evidence(
                 built,
                 composition.text,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from app.actions import flow as action_flow
 from app.actions.flow import ActionReply
@@ -40,6 +40,7 @@ from dialog.protocols import Decision
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
 from llm_backend.types import ChatMessage, Lang
+from privacy.types import VaultState
 from retrieval.types import Hit, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,13 @@ class ChatTurn:
         if user.track is None:  # an agent has (or is about to take) the conversation: no bot reply
             yield _outcome(conversation_id, user, clock)
             return
+        kb_first: ActionReply | None = None  # the KB's answer, then this action reply (a refusal)
         if actions is not None and user.state.mode == "bot":  # not while waiting for an agent
             with clock.stage("action"):
                 action_reply = await actions.respond(user)
-            if action_reply is not None:  # an action's turn: no retrieval, no model
+            if action_reply is not None and action_reply.kb_first:
+                kb_first = action_reply
+            elif action_reply is not None:  # an action's turn: no retrieval, no model
                 async for out in self._action(tenant_id, conversation_id, user, action_reply, clock):
                     yield out
                 return
@@ -99,15 +103,28 @@ class ChatTurn:
         if decision.reason == AWAITING_AGENT:
             decision = await waiting.notice(self._c, tenant_id, conversation_id, decision, lang or "en")
             answered_first = decision.action == "answer"  # the KB's answer, then the notice
+        if kb_first is not None:
+            # What the KB says to do (the app, the hotline), then why the assistant cannot do it here; an
+            # urgent request (a lost card) the policy hands off too keeps the policy's handoff notice.
+            if not (kb_first.decision.action == "handoff" and decision.action == "handoff"):
+                decision = kb_first.decision
+            answered_first = result.good_enough
         generated: Generated | None = None
         if generates(decision, good_enough=result.good_enough) or answered_first:
-            async for item in self._answer(tenant_id, conversation_id, version, user, result, lang, clock):
+            urgent = answered_first and decision.reason == "urgent_topic"
+            answer = self._answer(
+                tenant_id, conversation_id, version, user, result, lang, clock, urgent=urgent
+            )
+            async for item in answer:
                 if isinstance(item, Generated):
                     generated = item
                 else:
                     yield item
             assert generated is not None
-            if answered_first:
+            if answered_first and kb_first is not None and generated.no_answer:
+                generated = Generated(masked=decision.message or "", restored=decision.message or "")
+                yield TokenChunk("\n\n" + generated.restored)  # the KB had nothing: the refusal alone
+            elif answered_first:
                 notice, generated = with_handoff_notice(generated, decision)
                 yield TokenChunk(notice)
             decision = settle(decision, generated, answered_first=answered_first)
@@ -127,6 +144,7 @@ class ChatTurn:
                 result=result,
                 reply=reply,
                 clock=clock,
+                extra_events=kb_first.events if kb_first is not None else (),
             )
         self._c.metrics.turns.labels(decision=decision.action).inc()
         logger.info(
@@ -140,9 +158,12 @@ class ChatTurn:
             clock.total_ms(),
         )
         clock.observe(self._c.metrics, STAGES)
-        yield _outcome(
+        outcome = _outcome(
             conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
         )
+        if kb_first is not None:
+            _describe_action(outcome, kb_first, self._c.masker.unmask, user)
+        yield outcome
 
     async def _action(
         self,
@@ -177,9 +198,7 @@ class ChatTurn:
         outcome = _outcome(
             conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
         )
-        # The customer's own values, restored (as in the text they see).
-        args = {k: self._c.masker.unmask(v, user.vault) for k, v in action_reply.args.items()}
-        outcome.state["action"] = {"name": action_reply.action, "args": args, "outcome": action_reply.outcome}
+        _describe_action(outcome, action_reply, self._c.masker.unmask, user)
         yield outcome
 
     async def _answer(
@@ -191,8 +210,11 @@ class ChatTurn:
         result: SearchResult,
         lang: Lang | None,
         clock: StageClock,
+        *,
+        urgent: bool = False,
     ) -> AsyncIterator[TokenChunk | Generated]:
-        """A grounded answer: from the answer cache when a fresh one exists, else from the model."""
+        """A grounded answer: from the answer cache when a fresh one exists, else from the model
+        (``urgent``: see ``AnswerGenerator.stream``)."""
         assert user.track is not None
         cache, question = self._c.answer_cache, user.track.standalone_query
         with clock.stage("generate"):
@@ -220,6 +242,7 @@ class ChatTurn:
             lang=lang,
             vault=user.vault,
             clock=clock,
+            urgent=urgent,
         ):
             if isinstance(item, Generated):
                 got = item
@@ -313,3 +336,12 @@ def _history(state: DialogState) -> list[ChatMessage]:
     """Earlier turns (masked), oldest first, without the message being answered now (the last one)."""
     turns = state.history[:-1] if state.history and state.history[-1].role == "user" else state.history
     return [ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in turns]
+
+
+def _describe_action(
+    outcome: TurnOutcome, reply: ActionReply, unmask: Callable[[str, VaultState], str], user: AcceptedTurn
+) -> None:
+    """The turn's action in the outcome's state: its name, where it stands, and its parameters as the
+    customer gave them (restored, as in the text they see)."""
+    args = {k: unmask(v, user.vault) for k, v in reply.args.items()}
+    outcome.state["action"] = {"name": reply.action, "args": args, "outcome": reply.outcome}

@@ -131,6 +131,27 @@ async def test_unverified_customer_gets_a_way_to_verify_and_the_bank_hears_nothi
     assert log["reads"] == []
 
 
+async def test_unverified_request_gets_the_kbs_self_service_answer_first_then_the_way_to_verify(
+    client: httpx.AsyncClient, actions_tenant: Tenant, bank: BankProcess
+) -> None:
+    """The assistant may not freeze a card for someone it does not know, but the knowledge base says how
+    they can do it themselves right now: that answer comes first (cited), then the refusal; the card is
+    never named as "ending -" before the customer said which."""
+    conv = await _start(client, actions_tenant)
+    reply = await _say(client, conv, "can you freeze my card")
+    assert reply["reason"] == "action_unverified"
+    assert reply["state"]["action"]["outcome"] == "refused_unverified"
+    kb, _, refusal = reply["text"].partition("\n\n")
+    assert "95555" in kb  # the Lost card passage
+    assert reply["citations"], reply
+    assert "sign in" in refusal
+    assert "freeze a card" in refusal
+    assert "ending -" not in reply["text"]
+    log = bank.log()
+    assert log["writes"] == []
+    assert log["reads"] == []
+
+
 async def test_a_bad_customer_token_is_refused_and_nothing_is_written(
     client: httpx.AsyncClient, actions_tenant: Tenant
 ) -> None:
