@@ -47,6 +47,25 @@ CANNED: Mapping[str, Mapping[str, str]] = {
         "en": "This needs one of our staff right away, so I'm connecting you now. If your card is lost or "
         "stolen, you can freeze it in the mobile app in the meantime.",
     },
+    # The same handoff, with the advice for the kind of urgent topic (``TrackResult.urgent_kind``); a
+    # tenant that reworded ``handoff:urgent_topic`` alone keeps its wording for every kind.
+    "handoff:urgent_topic:card": {
+        "zh": "这个问题需要人工客服尽快为您处理，正在为您转接，请稍候。如果卡片丢失或被盗，建议您先在手机银行中冻结卡片。",
+        "en": "This needs one of our staff right away, so I'm connecting you now. If your card is lost or "
+        "stolen, you can freeze it in the mobile app in the meantime.",
+    },
+    "handoff:urgent_topic:fraud": {
+        "zh": "这个问题需要人工客服尽快为您处理，正在为您转接，请稍候。在此期间请不要向任何人透露验证码或密码，"
+        "也不要再向对方转账；如卡片被盗刷，可先在手机银行中冻结卡片。",
+        "en": "This needs one of our staff right away, so I'm connecting you now. In the meantime, don't share "
+        "any code or password with anyone and don't send the other party any more money; if your card was "
+        "misused, you can freeze it in the mobile app.",
+    },
+    "handoff:urgent_topic:complaint": {
+        "zh": "很抱歉给您带来不好的体验。正在为您转接人工客服处理您的投诉，请稍候。",
+        "en": "I'm sorry about your experience. I'm connecting you with a member of our team who will take "
+        "your complaint, please hold on.",
+    },
     "handoff:frustration": {
         "zh": "非常抱歉给您带来不便，我马上为您转接人工客服。",
         "en": "I'm sorry this has been frustrating. I'm connecting you with a member of our team now.",

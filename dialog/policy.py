@@ -106,6 +106,15 @@ class Policy:
     def _handoff(self, reason: str, lang: str) -> Decision:
         return Decision(action="handoff", reason=reason, message=self._msg(f"handoff:{reason}", lang))
 
+    def _urgent(self, kind: str, lang: str) -> Decision:
+        """The urgent handoff, its notice with the advice for ``kind`` (the tenant's own general wording,
+        when it has one and no wording for the kind, wins)."""
+        key = f"handoff:urgent_topic:{kind}" if kind else "handoff:urgent_topic"
+        own = self.config.messages or {}
+        if kind and "handoff:urgent_topic" in own and key not in own:
+            key = "handoff:urgent_topic"
+        return Decision(action="handoff", reason="urgent_topic", message=self._msg(key, lang))
+
     def __call__(
         self,
         state: DialogState,
@@ -133,7 +142,7 @@ class Policy:
         if c.handoff_on_explicit_request and track.explicit_handoff:
             return self._handoff("explicit_request", lang)
         if c.handoff_on_urgent_topic and track.urgent:
-            return self._handoff("urgent_topic", lang)
+            return self._urgent(track.urgent_kind, lang)
         if c.handoff_on_frustration and is_frustrated(frustration_trend(state, track), c):
             return self._handoff("frustration", lang)
         if c.handoff_on_repeated_failure and (track.reports_repetition or _going_nowhere(state, track)):

@@ -54,6 +54,7 @@ class TrackResult:
     # The customer says the bot repeats itself or they have asked several times ("same thing again").
     reports_repetition: bool = False
     urgent: bool = False  # urgent or regulated topic: a handoff intent, or lost/stolen card, fraud, complaint
+    urgent_kind: str = ""  # fraud | complaint | card when the message says which (the notice's advice)
     required_slots: tuple[str, ...] = ()  # of the detected intent, known or not
     has_content: bool = True  # False for an emoji-only or empty message
     degraded: bool = False  # the LLM path failed and the local path answered instead

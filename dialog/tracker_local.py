@@ -46,6 +46,7 @@ class Analysis:
     frustration: float
     explicit_handoff: bool
     urgent: bool
+    urgent_kind: str
     has_content: bool
     reports_repetition: bool = False
     about_agents: bool = False  # asks about the agents or the hotline (``TriggerRules.asks_about_agents``)
@@ -164,6 +165,7 @@ class LocalTracker:
             frustration=frustration_score(text, self._previous_user_texts(state, text)),
             explicit_handoff=self._triggers.wants_human(text),
             urgent=self._triggers.urgent(text),
+            urgent_kind=self._triggers.urgent_kind(text),
             has_content=content,
             reports_repetition=reports_repetition(text),
             about_agents=self._triggers.asks_about_agents(text),
@@ -245,6 +247,7 @@ class LocalTracker:
             explicit_handoff=found.explicit_handoff or (intent == HUMAN_AGENT and not found.about_agents),
             reports_repetition=found.reports_repetition,
             urgent=found.urgent or bool(spec and spec.handoff and intent != HUMAN_AGENT),
+            urgent_kind=found.urgent_kind,
             required_slots=spec.required_slots if spec else (),
             has_content=found.has_content,
         )

@@ -93,6 +93,21 @@ URGENT_TERMS_EN = (
 )  # fmt: skip
 
 
+# Which kind of urgent topic a message is about, for the handoff notice's advice (the first kind that
+# matches: a stolen card used for payments is fraud). Terms not listed here (报警, 被冻结) are urgent with
+# no kind: the general notice.
+URGENT_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("fraud", ("盗刷", "诈骗", "被骗", "骗子", "冒用", "异常交易", "不是我本人", "不是我操作", "不是本人操作",
+               "没有授权", "未经授权", "钓鱼", "盗用", "fraud", "fraudulent", "scam", "scammed", "unauthorized",
+               "unauthorised", "didn't make this", "did not make this", "don't recognize", "don't recognise",
+               "do not recognize", "not recognise", "hacked", "identity theft", "phishing",
+               "someone used my card")),
+    ("complaint", ("投诉", "complaint", "complain")),
+    ("card", ("被盗", "被偷", "卡丢了", "卡掉了", "丢了卡", "丢失", "挂失", "stolen", "stole", "lost my card",
+              "lost card", "card is lost", "card was lost", "missing card")),
+)  # fmt: skip
+
+
 def _en_pattern(terms: Iterable[str]) -> re.Pattern[str]:
     alts = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in sorted(set(terms), key=len, reverse=True))
     return re.compile(rf"(?<![a-z])(?:{alts})", re.IGNORECASE)
@@ -139,3 +154,19 @@ class TriggerRules:
         if any(t in text for t in self._zh_urgent):  # type: ignore[attr-defined]
             return True
         return bool(self._en_urgent.search(text))  # type: ignore[attr-defined]
+
+    def urgent_kind(self, text: str) -> str:
+        """fraud | complaint | card (lost or stolen) for an urgent message (``URGENT_KINDS``), else ""."""
+        for kind, pattern in _KIND_PATTERNS:
+            if pattern.search(text):
+                return kind
+        return ""
+
+
+def _kind_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    han = [re.escape(t) for t in terms if not t.isascii()]
+    latin = _en_pattern(t for t in terms if t.isascii()).pattern
+    return re.compile("|".join([*han, latin]), re.IGNORECASE)
+
+
+_KIND_PATTERNS = tuple((kind, _kind_pattern(terms)) for kind, terms in URGENT_KINDS)

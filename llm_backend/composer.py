@@ -436,7 +436,7 @@ class ClauseComposer:
     ) -> Composition:
         lang = lang or detect_language(question)
         asked = read_question(question)
-        if urgent and not asked.attributes - {"how", "contact"}:  # "卡丢了!!!": what to do, whom to call
+        if urgent and not asked.attributes:  # "my card was stolen!! what now": what to do, whom to call
             asked = replace(asked, attributes=asked.attributes | {"how", "contact"})
         usable = [(i, p) for i, p in enumerate(passages) if p.text.strip()]
         if not usable or _missing_product_line(asked, passages):

@@ -240,3 +240,47 @@ def test_the_evidence_gate_can_be_switched_off() -> None:
     strict = Policy(PolicyConfig(evidence_gate=False))
     tr = track(**OOS, standalone_query="办张卡得带什么证件啊")
     assert strict(DialogState(), tr, CLEAR).action == "dont_know"
+
+
+def test_the_urgent_notice_gives_the_advice_for_the_kind_of_topic_and_keeps_a_tenants_own_wording() -> None:
+    """A complaint is not told to freeze a lost card; a fraud victim is told not to send more money. A
+    tenant that reworded the general urgent notice keeps its wording for every kind it did not reword."""
+    notice = {
+        kind: POLICY(DialogState(), track(urgent=True, urgent_kind=kind), GOOD).message
+        for kind in ("card", "fraud", "complaint", "")
+    }
+    assert "冻结卡片" in (notice["card"] or "")
+    assert "不要再向对方转账" in (notice["fraud"] or "")
+    assert "投诉" in (notice["complaint"] or "")
+    assert "冻结" not in (notice["complaint"] or "")
+    assert notice[""] == notice["card"]  # no kind (an intent that hands off): the general notice
+
+    own = Policy(PolicyConfig(messages={"handoff:urgent_topic": {"zh": "马上为您转接专员"}}))
+    assert own(DialogState(), track(urgent=True, urgent_kind="fraud"), GOOD).message == "马上为您转接专员"
+    both = Policy(
+        PolicyConfig(
+            messages={
+                "handoff:urgent_topic": {"zh": "马上为您转接专员"},
+                "handoff:urgent_topic:fraud": {"zh": "反诈专员马上接入"},
+            }
+        )
+    )
+    assert both(DialogState(), track(urgent=True, urgent_kind="fraud"), GOOD).message == "反诈专员马上接入"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("卡丢了!!!怎么办 急", "card"),
+        ("my purse was stolen with my card in it", "card"),
+        ("有人冒用我的卡盗刷了好几笔", "fraud"),
+        ("got a phishing sms pretending to be you", "fraud"),
+        ("我要投诉你们网点的服务态度", "complaint"),
+        ("I want to make a complaint about the branch", "complaint"),
+        ("报警有用吗", ""),
+    ],
+)
+def test_the_tracker_reads_which_kind_of_urgent_topic(text: str, kind: str) -> None:
+    from dialog.triggers import TriggerRules
+
+    assert TriggerRules().urgent_kind(text) == kind
