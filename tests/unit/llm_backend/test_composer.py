@@ -398,3 +398,32 @@ def test_a_named_variant_the_passages_offer_is_answered(question: str, refs: lis
     composed = ClauseComposer().compose(question, passages(*refs), lang="zh")
     assert not composed.no_answer
     assert present in composed.text
+
+
+def test_an_urgent_question_that_asks_nothing_itself_gets_what_to_do_and_whom_to_call() -> None:
+    """"my card was stolen!! what now" asks no attribute: as a plain question the best-ranked passage's
+    best row answers it; as the answer before an urgent handoff the passage that says how to report it
+    and whom to call is quoted as well."""
+    protection = Passage(
+        "p1",
+        "Lost-card protection covers unauthorised transactions before your report.\n"
+        "Card: Harbor Classic Card; Period before the report: 48 hours; Maximum covered: RMB 5,000\n"
+        "Card: Harbor Gold Card; Period before the report: 72 hours; Maximum covered: RMB 20,000",
+        "Credit cards › Lost-card protection",
+    )
+    report = Passage(
+        "p2",
+        "Report it at once, 24 hours a day: in the app tap Cards > Report Lost, or call 95396 and press 0 "
+        "(from outside mainland China +86-400-699-5396), or visit any branch with your ID. Reporting is free.",
+        "How do I report a lost card?",
+    )
+    question = "my purse was stolen with my harbor credit card in it!! what now"
+    plain = ClauseComposer().compose(question, [protection, report])
+    urgent = ClauseComposer().compose(question, [protection, report], urgent=True)
+    assert "95396" not in plain.text
+    assert "95396" in urgent.text
+    assert "press 0" in urgent.text
+    assert urgent.text.rstrip().endswith("[2]")
+    # a question that asks for something keeps asking for it
+    timing = "my card was stolen, how long does a new one take"
+    assert ClauseComposer().compose(timing, [protection, report], urgent=True).attributes == frozenset({"time"})
