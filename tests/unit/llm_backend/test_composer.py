@@ -401,7 +401,7 @@ def test_a_named_variant_the_passages_offer_is_answered(question: str, refs: lis
 
 
 def test_an_urgent_question_that_asks_nothing_itself_gets_what_to_do_and_whom_to_call() -> None:
-    """"my card was stolen!! what now" asks no attribute: as a plain question the best-ranked passage's
+    """ "my card was stolen!! what now" asks no attribute: as a plain question the best-ranked passage's
     best row answers it; as the answer before an urgent handoff the passage that says how to report it
     and whom to call is quoted as well."""
     protection = Passage(
@@ -426,4 +426,6 @@ def test_an_urgent_question_that_asks_nothing_itself_gets_what_to_do_and_whom_to
     assert urgent.text.rstrip().endswith("[2]")
     # a question that asks for something keeps asking for it
     timing = "my card was stolen, how long does a new one take"
-    assert ClauseComposer().compose(timing, [protection, report], urgent=True).attributes == frozenset({"time"})
+    assert ClauseComposer().compose(timing, [protection, report], urgent=True).attributes == frozenset(
+        {"time"}
+    )
