@@ -30,6 +30,7 @@ from typing import Protocol, runtime_checkable
 
 from llm_backend.cache_guard import signature
 from llm_backend.composer_lexicon import (
+    EN_STOPWORDS,
     FIGURE_KINDS,
     answers_attribute,
     attributes_asked,
@@ -62,66 +63,9 @@ _CAPS_HEADING = re.compile(r"^[A-Z][A-Z&/ -]{3,60}$")  # CREDIT CARD PAYMENTS (a
 _ENDS = ("。", "！", "？", ".", "!", "?", ":", "：", ";", "；", "…", "）", ")")
 _LABEL = re.compile(r"^[^：:，,。.]{1,16}[：:]\s?\S")  # 电话办理： 拨打… / Branch: bring…
 _LEAD = re.compile(r"^[^：:，,]{1,24}[：:]\s*")
-_STOP = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "for",
-        "you",
-        "your",
-        "are",
-        "is",
-        "be",
-        "can",
-        "with",
-        "this",
-        "that",
-        "from",
-        "have",
-        "has",
-        "will",
-        "not",
-        "but",
-        "our",
-        "all",
-        "any",
-        "was",
-        "were",
-        "its",
-        "also",
-        "may",
-        "more",
-        "when",
-        "what",
-        "how",
-        "which",
-        "who",
-        "into",
-        "out",
-        "per",
-        "do",
-        "does",
-        "i",
-        "my",
-        "me",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "it",
-        "by",
-        "if",
-        "there",
-        "their",
-        "please",
-        "much",
-        "many",
-    ]
-)
+_STOP = EN_STOPWORDS | frozenset(
+    ["a", "an", "or", "is", "be", "do", "does", "i", "my", "me", "to", "of", "in", "on", "at", "it", "by", "if", "there", "their", "please", "much", "many"]
+)  # fmt: skip
 _QUESTION_BIGRAMS = frozenset(
     [
         "多少",

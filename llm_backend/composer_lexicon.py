@@ -17,6 +17,11 @@ from llm_backend.figures import EN_NUMBER_WORDS, cn_number
 
 Attribute = str  # one of ATTRIBUTES' keys
 
+# English words that carry no content: left out when words of a question and a passage are compared.
+EN_STOPWORDS = frozenset(
+    ["the", "and", "for", "you", "your", "are", "can", "with", "this", "that", "from", "have", "has", "will", "not", "but", "our", "all", "any", "was", "were", "its", "also", "may", "more", "when", "what", "how", "which", "who", "into", "out", "per"]
+)  # fmt: skip
+
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "limit": (
         "限额", "额度", "上限", "最多", "最高", "不超过", "累计", "能取多少", "能转多少", "可以取多少",

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from dialog.numbers import parse_amount
 from llm_backend.cache_guard import signature
+from llm_backend.composer_lexicon import EN_STOPWORDS as _STOP
 
 _LATIN = re.compile(r"[a-z]{2,}")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
@@ -30,43 +31,6 @@ _MARK = re.compile(r"\[\d+\]")
 _FIGURE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?[万千kK]?|\d+(?:\.\d+)?[万千kK]?")
 _CN_FIGURE = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
 _LIST_MARKER = re.compile(r"(?m)^\s*\d{1,2}\s*[.、)）]\s*")
-_STOP = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "you",
-        "your",
-        "are",
-        "can",
-        "with",
-        "this",
-        "that",
-        "from",
-        "have",
-        "has",
-        "will",
-        "not",
-        "but",
-        "our",
-        "all",
-        "any",
-        "was",
-        "were",
-        "its",
-        "also",
-        "may",
-        "more",
-        "when",
-        "what",
-        "how",
-        "which",
-        "who",
-        "into",
-        "out",
-        "per",
-    ]
-)
 
 MIN_COVERAGE = 0.35  # share of the answer's terms a passage must contain to be cited
 ECHO_COVERAGE = 0.8  # an answer this covered by the question, and not longer, only repeats it
