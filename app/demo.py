@@ -19,7 +19,7 @@ DEMO_SLUG = "harbor"
 DEMO_NAME = "Harbor Bank 海港银行"
 ADMIN_EMAIL = "admin@harbor.example"
 AGENT_EMAIL = "agent@harbor.example"
-# The demo bank's own published contact points: never PII, so never masked in answers (see wiring).
+# The demo bank's own published contact points and product names: never PII, so never masked (see wiring).
 PUBLIC_VALUES = [
     "+86-400-699-5396",
     "complaints@harborbank.example",
@@ -27,6 +27,10 @@ PUBLIC_VALUES = [
     "Harbor City",
     "Harbour City",
     "海港市",
+    # The card tiers' names: the English NER reads "the Gold credit card" as a place.
+    "Classic",
+    "Gold",
+    "Platinum",
 ]
 # Files of the demo folder that describe the KB rather than belong to it.
 NOT_CONTENT = {"README.md", "golden_questions.jsonl", "answer_eval.jsonl"}

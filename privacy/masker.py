@@ -50,6 +50,26 @@ _NER_TYPES = frozenset({"PERSON", "LOCATION"})  # all that privacy.engine maps s
 _CITATION_MARK = re.compile(r"\[\d{1,3}\]")
 
 
+# Everyday words of banking questions that are also given names, which spaCy's English NER takes for a
+# PERSON in lower-case text ("whats the max late fee"): such a finding is not kept unless a name cue comes
+# just before it ("my name is max", "i'm will").
+_WORDS_NOT_NAMES = frozenset(
+    ["max", "min", "bill", "will", "mark", "grant", "chase", "penny", "frank", "cash", "sterling", "rich",
+     "pat", "art", "ray", "rob", "jack", "may", "june", "april", "august", "summer", "hope", "faith", "joy"]
+)  # fmt: skip
+_NAME_CUE = re.compile(
+    r"(?:name\s+is|name's|i\s*'?\s*m|i\s+am|this\s+is|called|mr|mrs|ms|miss|dr|dear|hi|hello)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _word_not_name(text: str, start: int, end: int) -> bool:
+    span = text[start:end]
+    return (
+        span.islower() and span in _WORDS_NOT_NAMES and not _NAME_CUE.search(text[max(0, start - 20) : start])
+    )
+
+
 def _allow_key(value: str) -> str:
     return fold_width(value).translate(_ALLOW_SEPARATORS).lower()
 
@@ -150,6 +170,7 @@ class PresidioMasker:
             for c in candidates
             if not any(c.start < e and s < c.end for s, e in skip)
             and _allow_key(folded[c.start : c.end]) not in self._allow
+            and not (c.entity_type == "PERSON" and _word_not_name(folded, c.start, c.end))
         ]
         return [Finding(c.entity_type, c.start, c.end, round(c.score, 3)) for c in resolve_overlaps(kept)]
 

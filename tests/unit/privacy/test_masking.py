@@ -123,3 +123,21 @@ def test_nothing_runs_before_warm_up(tmp_path: Path) -> None:
 def test_empty_text(masker: PresidioMasker) -> None:
     assert masker.analyze("") == []
     assert masker.mask("", VaultState()).text == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("whats the max late fee on a credit card", "whats the max late fee on a credit card"),
+        ("max i can send abroad in the app per remittance", "max i can send abroad in the app per remittance"),
+        ("can i pay my bill by cash", "can i pay my bill by cash"),
+        ("my name is max", "my name is <PERSON_1>"),  # a name cue before it: a name
+        ("I am Max Chen and my card is lost", "I am <PERSON_1> and my card is lost"),
+    ],
+)
+def test_an_everyday_word_that_is_also_a_name_is_not_masked_without_a_name_cue(
+    masker: PresidioMasker, text: str, masked: str
+) -> None:
+    """spaCy's English NER reads "max" in "whats the max late fee" as a person; masking it left the
+    question without its subject and the customer without an answer."""
+    assert masker.mask(text, VaultState()).text == masked
