@@ -560,6 +560,8 @@ def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None
     if asked.attributes:
         states = sum(_states(u, a) for a in asked.attributes)
         score += 0.8 * states / len(asked.attributes) if states else -0.3
+        if not asked.attributes & {"fee", "amount"} and _FEE_CLAUSE.search(u.text):
+            score -= 0.3  # a fee's minimum is not the limit asked for ("取现手续费…最低10元")
     quals = _row_qualifiers(u) if u.cells else qualifiers(u.text)
     context_quals = qualifiers(u.context)
     matched = 0.0
@@ -584,6 +586,7 @@ def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None
     u.score = score
 
 
+_FEE_CLAUSE = re.compile(r"手续费|服务费|年费|工本费|\bfees?\b|\bcharges?\b", re.IGNORECASE)
 _DEFINES = re.compile(r"^(?:the |a |an |your )?([^，,。.；;：:]{2,40}?)(?:\s*[：:]|为|是| is | are )", re.I)
 
 

@@ -84,7 +84,7 @@ ANSWER_CUES: dict[str, tuple[str, ...]] = {
 
 # Figure kinds that state each attribute (an answer's figure of such a kind must agree with the evidence).
 FIGURE_KINDS: dict[str, frozenset[str]] = {
-    "limit": frozenset({"amount"}),
+    "limit": frozenset({"amount", "rate"}),  # "up to 50% of your credit limit"
     "fee": frozenset({"amount", "rate"}),
     "rate": frozenset({"rate"}),
     "time": frozenset({"duration", "clock"}),
