@@ -47,9 +47,14 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> 
     }
 
 
-def _gated_trackers(container: Container, gate: threading.Event) -> TenantTrackers:
-    """The real per-tenant trackers (local tracker, model-free embedding) whose training waits for
-    ``gate``: a slow start-up training, held open for as long as the test needs."""
+async def _gated_kb_tenant(container: Container, tenant: Tenant) -> tuple[TenantTrackers, threading.Event]:
+    """The tenant gets an active KB version (two FAQ pairs), and the real per-tenant trackers (local tracker,
+    model-free embedding) whose training waits for the returned gate: a slow start-up training, held open
+    for as long as the test needs."""
+    await publish_faq(
+        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
+    )
+    gate = threading.Event()
 
     def build(intents: IntentSet, kb: KBProfile | None) -> Tracker:
         assert gate.wait(timeout=30)
@@ -57,7 +62,7 @@ def _gated_trackers(container: Container, gate: threading.Event) -> TenantTracke
 
     trackers = demo_trackers(container, build)
     container.trackers = trackers
-    return trackers
+    return trackers, gate
 
 
 async def test_not_ready_until_the_tenant_trackers_are_warm(
@@ -66,11 +71,7 @@ async def test_not_ready_until_the_tenant_trackers_are_warm(
     """At start-up each tenant with an active KB gets its KB-aware tracker trained; until then the replica
     is not ready (the first customer after a restart would meet the default tracker), but a turn that
     arrives meanwhile is still answered at once. Then ready, and the tenant's turns use the trained one."""
-    await publish_faq(
-        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
-    )
-    gate = threading.Event()
-    trackers = _gated_trackers(container, gate)
+    trackers, gate = await _gated_kb_tenant(container, tenant)
     try:
         container.settings.server.tracker_warm_up_s = 60
         start_warm_up(container)
@@ -102,11 +103,7 @@ async def test_a_warm_up_that_overruns_its_time_stops_gating(
 ) -> None:
     """``SERVER__TRACKER_WARM_UP_S`` bounds the wait: a training that never ends does not keep the
     replica out of the load balancer forever."""
-    await publish_faq(
-        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
-    )
-    gate = threading.Event()
-    trackers = _gated_trackers(container, gate)
+    trackers, gate = await _gated_kb_tenant(container, tenant)
     try:
         container.settings.server.tracker_warm_up_s = 0.3
         start_warm_up(container)
