@@ -59,6 +59,27 @@ def _topic(state: DialogState, intents: IntentSet | None, lang: str) -> str:
     return "未识别" if lang == "zh" else "not identified"
 
 
+# The summary's sentences per language; ``join`` puts them together.
+_SUMMARY: Mapping[str, Mapping[str, str]] = {
+    "zh": {
+        "why": "转人工原因：{why}。",
+        "topic": "咨询主题：{topic}。",
+        "question": "客户最后的问题：{question}",
+        "known": "已知信息：{known}。",
+        "counts": "客户共发言{turns}次，连续未答出{failed}次。",
+        "join": "",
+    },
+    "en": {
+        "why": "Handoff because {why}.",
+        "topic": "Topic: {topic}.",
+        "question": "Last question: {question}",
+        "known": "Known: {known}.",
+        "counts": "{turns} customer messages; {failed} unanswered in a row.",
+        "join": " ",
+    },
+}
+
+
 def summarise(state: DialogState, reason: str, intents: IntentSet | None = None) -> str:
     """One short paragraph in the conversation's language (zh or en) for the agent's queue."""
     lang = "zh" if state.lang == "zh" else "en"
@@ -69,21 +90,14 @@ def summarise(state: DialogState, reason: str, intents: IntentSet | None = None)
     question = state.standalone_query or next(
         (t.text for t in reversed(state.history) if t.role == "user"), ""
     )
-    if lang == "zh":
-        parts = [f"转人工原因：{why}。", f"咨询主题：{_topic(state, intents, lang)}。"]
-        if question:
-            parts.append(f"客户最后的问题：{question[:200]}")
-        if known:
-            parts.append(f"已知信息：{known}。")
-        parts.append(f"客户共发言{turns}次，连续未答出{state.failed_retrievals}次。")
-        return "".join(parts)
-    parts = [f"Handoff because {why}.", f"Topic: {_topic(state, intents, lang)}."]
+    text = _SUMMARY[lang]
+    parts = [text["why"].format(why=why), text["topic"].format(topic=_topic(state, intents, lang))]
     if question:
-        parts.append(f"Last question: {question[:200]}")
+        parts.append(text["question"].format(question=question[:200]))
     if known:
-        parts.append(f"Known: {known}.")
-    parts.append(f"{turns} customer messages; {state.failed_retrievals} unanswered in a row.")
-    return " ".join(parts)
+        parts.append(text["known"].format(known=known))
+    parts.append(text["counts"].format(turns=turns, failed=state.failed_retrievals))
+    return text["join"].join(parts)
 
 
 def build_handoff_package(

@@ -15,7 +15,9 @@ import re
 import uuid
 from contextvars import ContextVar
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.edge.asgi import HttpMiddleware
 
 request_id: ContextVar[str | None] = ContextVar("kefu_request_id", default=None)
 conversation_id: ContextVar[str | None] = ContextVar("kefu_conversation_id", default=None)
@@ -43,14 +45,8 @@ class LogContext(logging.Filter):
         return True
 
 
-class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestContextMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = None
         for key, value in scope.get("headers", []):
             if key == b"x-request-id":

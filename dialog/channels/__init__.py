@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 
 def encode_payload(payload: Mapping[str, Any]) -> str:
@@ -17,3 +17,29 @@ def encode_payload(payload: Mapping[str, Any]) -> str:
 def check_topic(topic: str) -> None:
     if not isinstance(topic, str) or not topic or len(topic) > 300:
         raise ValueError("topic must be a non-empty string of at most 300 characters")
+
+
+class ClosableSubscription:
+    """What the subscriptions share (``dialog.protocols.Subscription``): an async iterator and an async
+    context manager whose exit closes it; ``aclose`` runs the subclass's ``_close`` once, however often it
+    is called. Subclasses set ``self._closed = False`` and define ``__anext__`` and ``_close``."""
+
+    _closed: bool
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._close()
+
+    async def _close(self) -> None:
+        raise NotImplementedError

@@ -8,14 +8,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from dialog.channels import check_topic, encode_payload
+from dialog.channels import ClosableSubscription, check_topic, encode_payload
 
 logger = logging.getLogger(__name__)
 
 _CLOSED = object()
 
 
-class MemorySubscription:
+class MemorySubscription(ClosableSubscription):
     """Registered with its channel as soon as it is created, so nothing published afterwards is missed."""
 
     def __init__(self, channel: MemoryEventChannel, topic: str, maxsize: int) -> None:
@@ -37,9 +37,6 @@ class MemorySubscription:
                 logger.warning("subscriber on %s is behind; %d payloads dropped", self.topic, self.dropped)
         self._queue.put_nowait(payload)
 
-    def __aiter__(self) -> MemorySubscription:
-        return self
-
     async def __anext__(self) -> dict[str, Any]:
         if self._closed:
             raise StopAsyncIteration
@@ -50,16 +47,7 @@ class MemorySubscription:
         out: dict[str, Any] = json.loads(item)
         return out
 
-    async def __aenter__(self) -> MemorySubscription:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    async def _close(self) -> None:
         self._channel._unregister(self)
         self._queue.put_nowait(_CLOSED)  # wakes a reader blocked in __anext__
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
-from dialog.channels import check_topic, encode_payload
+from dialog.channels import ClosableSubscription, check_topic, encode_payload
 from dialog.errors import ChannelUnavailable
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_PREFIX = "kefu:events:"
 
 
-class RedisSubscription:
+class RedisSubscription(ClosableSubscription):
     """Subscribes on ``__aenter__`` (or on the first ``__anext__``); ``aclose`` unsubscribes."""
 
     def __init__(self, client: Redis, channel: str) -> None:
@@ -46,9 +46,6 @@ class RedisSubscription:
             raise ChannelUnavailable(f"event channel: cannot subscribe to {self.channel}: {exc}") from exc
         self._pubsub = pubsub
         return pubsub
-
-    def __aiter__(self) -> RedisSubscription:
-        return self
 
     async def __anext__(self) -> dict[str, Any]:
         if self._closed:
@@ -77,13 +74,7 @@ class RedisSubscription:
         await self._start()
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    async def _close(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
         if pubsub is None:
             return

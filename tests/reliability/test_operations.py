@@ -21,13 +21,20 @@ from app.db import crud_kb
 from app.edge.security_headers import SecurityHeadersMiddleware
 from app.runtime.logs import configure_logging
 from app.runtime.metrics import STAGES
-from dialog.intents import IntentSet, load_intents_yaml
+from dialog.intents import IntentSet
 from dialog.kb_profile import KBProfile
 from dialog.protocols import Tracker
-from dialog.testing import DEMO_INTENTS, local_tracker
+from dialog.testing import local_tracker
 from retrieval.errors import IndexUnavailable
 from tests.unit.app.fakes import StaticKnowledgeBases
-from tests.unit.app.helpers import METRICS_AUTH, Tenant, send_message, start_conversation
+from tests.unit.app.helpers import (
+    METRICS_AUTH,
+    Tenant,
+    demo_trackers,
+    publish_faq,
+    send_message,
+    start_conversation,
+)
 
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -40,48 +47,22 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient, tenant: Tenant) -> 
     }
 
 
-async def _publish_faq(container: Container, tenant: Tenant, rows: list[tuple[str, str]]) -> None:
-    """An active KB version of FAQ chunks (question, answer), as ingestion stores them."""
-    import hashlib
-
-    from retrieval.types import ChunkRecord
-
-    async with container.sessions() as s:
-        coll = await crud_kb.get_or_create_collection(s, tenant_id=tenant.id, name="default")
-        raw = "\n".join(q + "," + a for q, a in rows).encode()
-        doc = await crud_kb.create_document(
-            s, tenant_id=tenant.id, collection_id=coll.id, job_id=None, source="faq.csv", mime_type="text/csv",
-            content_hash=hashlib.sha256(raw).hexdigest(), raw=raw,
-        )  # fmt: skip
-        chunks = [
-            ChunkRecord(chunk_id=f"{doc.id}-{i}", document_id=doc.id, text=f"{q}\n{a}", embed_text=q,
-                        title="faq.csv", lang="zh", metadata={"kind": "faq", "question": q})
-            for i, (q, a) in enumerate(rows)
-        ]  # fmt: skip
-        await crud_kb.add_chunks(s, tenant_id=tenant.id, document_id=doc.id, chunks=chunks)
-        v = await crud_kb.create_version(
-            s, tenant_id=tenant.id, document_ids=[doc.id], embedder="hash", chunk_count=len(chunks)
-        )
-        await crud_kb.activate_version(s, tenant_id=tenant.id, version_id=v.id)
-        await s.commit()
-
-
-def _gated_trackers(container: Container, gate: threading.Event) -> TenantTrackers:
-    """The real per-tenant trackers (local tracker, model-free embedding) whose training waits for
-    ``gate``: a slow start-up training, held open for as long as the test needs."""
+async def _gated_kb_tenant(container: Container, tenant: Tenant) -> tuple[TenantTrackers, threading.Event]:
+    """The tenant gets an active KB version (two FAQ pairs), and the real per-tenant trackers (local tracker,
+    model-free embedding) whose training waits for the returned gate: a slow start-up training, held open
+    for as long as the test needs."""
+    await publish_faq(
+        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
+    )
+    gate = threading.Event()
 
     def build(intents: IntentSet, kb: KBProfile | None) -> Tracker:
         assert gate.wait(timeout=30)
         return local_tracker(intents, kb=kb)
 
-    trackers = TenantTrackers(
-        default=container.tracker,
-        sessions=container.sessions,
-        build=build,
-        default_intents=lambda: load_intents_yaml(DEMO_INTENTS),
-    )
+    trackers = demo_trackers(container, build)
     container.trackers = trackers
-    return trackers
+    return trackers, gate
 
 
 async def test_not_ready_until_the_tenant_trackers_are_warm(
@@ -90,11 +71,7 @@ async def test_not_ready_until_the_tenant_trackers_are_warm(
     """At start-up each tenant with an active KB gets its KB-aware tracker trained; until then the replica
     is not ready (the first customer after a restart would meet the default tracker), but a turn that
     arrives meanwhile is still answered at once. Then ready, and the tenant's turns use the trained one."""
-    await _publish_faq(
-        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
-    )
-    gate = threading.Event()
-    trackers = _gated_trackers(container, gate)
+    trackers, gate = await _gated_kb_tenant(container, tenant)
     try:
         container.settings.server.tracker_warm_up_s = 60
         start_warm_up(container)
@@ -126,11 +103,7 @@ async def test_a_warm_up_that_overruns_its_time_stops_gating(
 ) -> None:
     """``SERVER__TRACKER_WARM_UP_S`` bounds the wait: a training that never ends does not keep the
     replica out of the load balancer forever."""
-    await _publish_faq(
-        container, tenant, [("白金卡的年费是多少？", "1200元"), ("信用卡分期怎么申请？", "在App办理")]
-    )
-    gate = threading.Event()
-    trackers = _gated_trackers(container, gate)
+    trackers, gate = await _gated_kb_tenant(container, tenant)
     try:
         container.settings.server.tracker_warm_up_s = 0.3
         start_warm_up(container)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +107,11 @@ async def _user_id(c: httpx.AsyncClient, admin: dict[str, str], email: str) -> s
     return str(next(u["id"] for u in users if u["email"] == email))
 
 
-async def _watch_queue(
-    c: httpx.AsyncClient, who: dict[str, str], revoke: Any, tenant: dict[str, str]
+async def _revoked_while_watching(
+    c: httpx.AsyncClient, who: dict[str, str], revoke: Callable[[], Awaitable[None]], tenant: dict[str, str]
 ) -> list[str]:
     """Open ``/agent/events`` as ``who``, revoke (the callable), then cause a handoff; the events seen
-    until the stream ends (or 10 s pass)."""
+    until the stream ends (or 10 s pass), checked to hold no handoff and to end with ``session_ended``."""
     seen: list[str] = []
 
     async def read() -> None:
@@ -128,7 +128,21 @@ async def _watch_queue(
         await asyncio.wait_for(read(), timeout=10)
     except TimeoutError:
         seen.append("<still open>")
+    assert "handoff" not in seen, seen
+    assert seen[-1] == "session_ended", seen
     return seen
+
+
+def _patch_user(
+    c: httpx.AsyncClient, admin: dict[str, str], user_id: str, change: dict[str, Any]
+) -> Callable[[], Awaitable[None]]:
+    """An admin's change to a user (``PATCH /admin/users/{id}``), to run when the test wants it."""
+
+    async def patch() -> None:
+        r = await c.patch(f"/api/v1/admin/users/{user_id}", json=change, headers=admin)
+        assert r.status_code == 200, r.text
+
+    return patch
 
 
 async def test_a_deactivated_agents_open_queue_stream_gets_no_more_handoffs(served: Served) -> None:
@@ -137,15 +151,9 @@ async def test_a_deactivated_agents_open_queue_stream_gets_no_more_handoffs(serv
         admin = await _login(c, tenant["admin_email"])
         agent = await _login(c, tenant["agent_email"])
         agent_id = await _user_id(c, admin, tenant["agent_email"])
-
-        async def deactivate() -> None:
-            r = await c.patch(f"/api/v1/admin/users/{agent_id}", json={"is_active": False}, headers=admin)
-            assert r.status_code == 200, r.text
-
-        seen = await _watch_queue(c, agent, deactivate, tenant)
+        deactivate = _patch_user(c, admin, agent_id, {"is_active": False})
+        seen = await _revoked_while_watching(c, agent, deactivate, tenant)
     assert seen[0] == "ready"
-    assert "handoff" not in seen, seen
-    assert seen[-1] == "session_ended", seen
 
 
 async def test_a_signed_out_session_loses_its_stream(served: Served) -> None:
@@ -157,9 +165,7 @@ async def test_a_signed_out_session_loses_its_stream(served: Served) -> None:
             r = await c.post("/api/v1/auth/logout", headers=agent)
             assert r.status_code == 204
 
-        seen = await _watch_queue(c, agent, sign_out, tenant)
-    assert "handoff" not in seen, seen
-    assert seen[-1] == "session_ended", seen
+        await _revoked_while_watching(c, agent, sign_out, tenant)
 
 
 async def test_a_role_change_ends_the_stream(served: Served) -> None:
@@ -167,17 +173,11 @@ async def test_a_role_change_ends_the_stream(served: Served) -> None:
     async with httpx.AsyncClient(base_url=served.base) as c:
         admin = await _login(c, tenant["admin_email"])
         agent_id = await _user_id(c, admin, tenant["agent_email"])
-        promoted = await c.patch(f"/api/v1/admin/users/{agent_id}", json={"role": "admin"}, headers=admin)
-        assert promoted.status_code == 200
+        await _patch_user(c, admin, agent_id, {"role": "admin"})()
         other_admin = await _login(c, tenant["agent_email"])  # now an admin, watching the agent queue
-
-        async def demote() -> None:
-            r = await c.patch(f"/api/v1/admin/users/{agent_id}", json={"role": "agent"}, headers=admin)
-            assert r.status_code == 200, r.text
-
-        seen = await _watch_queue(c, other_admin, demote, tenant)
-    assert "handoff" not in seen, seen
-    assert seen[-1] == "session_ended", seen
+        await _revoked_while_watching(
+            c, other_admin, _patch_user(c, admin, agent_id, {"role": "agent"}), tenant
+        )
 
 
 async def test_an_idle_stream_ends_within_the_recheck_interval(served: Served) -> None:

@@ -49,9 +49,7 @@ async def put_retention(body: RetentionPolicy, admin: AdminDep, container: Conta
 async def purge_now(admin: AdminDep, container: ContainerDep) -> PurgeReportPublic:
     """Run the tenant's retention purge now (it also runs on its own, daily); returns its report."""
     [report] = await run_purge(container, tenant_id=admin.tenant_id, actor=actor_of(admin))
-    return PurgeReportPublic(
-        tenant_id=report.tenant_id, counts=report.counts, seconds=report.seconds, cutoffs=report.cutoffs
-    )
+    return PurgeReportPublic.model_validate(report, from_attributes=True)
 
 
 @router.get("/holds", response_model=list[HoldPublic])
@@ -98,13 +96,7 @@ async def erase_subject(body: SubjectIn, admin: AdminDep, container: ContainerDe
     repeating it is harmless, and resumes an interrupted erasure."""
     subject = dsr.Subject(customer_id=body.customer_id, conversation_id=body.conversation_id)
     out = await dsr.erase(container, tenant_id=admin.tenant_id, subject=subject, actor=actor_of(admin))
-    return ErasurePublic(
-        request_id=out.request_id,
-        status=out.status,
-        conversations=out.conversations,
-        counts=out.counts,
-        resumed=out.resumed,
-    )
+    return ErasurePublic.model_validate(out, from_attributes=True)
 
 
 @router.get("/dsr", response_model=list[DsrRequestPublic])
@@ -141,13 +133,4 @@ async def put_disclosure(body: DisclosureText, admin: AdminDep, container: Conta
 
 
 def _hold(h: LegalHold) -> HoldPublic:
-    return HoldPublic(
-        id=h.id,
-        conversation_id=h.conversation_id,
-        customer_id=h.customer_id,
-        reason=h.reason,
-        created_by=h.created_by,
-        created_at=h.created_at,
-        released_at=h.released_at,
-        released_by=h.released_by,
-    )
+    return HoldPublic.model_validate(h, from_attributes=True)

@@ -6,39 +6,37 @@
 //     group: "kb" | "dialog" | "insight" | "access",   // nav section (GROUPS below)
 //     order: 20,                             // position in its section
 //     title: { zh: "文档", en: "Documents" },
-//     messages: { zh: {...}, en: {...} },    // optional: the page's labels for ctx.t
+//     messages: { zh: {...}, en: {...} },    // optional: the page's labels for ctx.t (bilingual() from the kit
+//                                            //   builds them from one table of [zh, en] pairs)
 //     mount(root, ctx) }                     // render into root; may be async; may return a cleanup fn
 // ctx: t(key, vars), lang, me ({tenant_id, role, email}), params (the hash query), signal (aborted when the
 // page is left), navigate(id, params), fail(err) (toast + logout on 401), confirm({title, body, ok,
 // danger}) -> Promise<boolean>, form({title, body, ok, validate, onOk}) (the shared modal dialog),
 // and the kit: api, sse, h, clear, toast, formatTime.
 // Text from the API (documents, chunks, answers) is only ever set as text (h({text}) / textContent).
-import { api, auth, clear, createI18n, formatTime, h, sse, toast, ApiError } from "/static/kit/kit.js";
+import { api, auth, clear, createI18n, formatTime, h, sse, toast, ApiError, bilingual } from "/static/kit/kit.js";
 import { bindSignIn, showApp, showSignIn, ssoLanding } from "/static/kit/staff.js";
 import { openDialog } from "/static/console/dialog.js";
 
-const SHELL = {
-  zh: {
-    brand: "海港银行", product: "管理后台", login: "登录", loginTitle: "管理员登录", loginHint: "使用管理员账号登录。",
-    email: "邮箱", password: "密码", logout: "退出", loginFailed: "邮箱或密码错误", lang: "English",
-    notAdmin: "该账号不是管理员，无法进入管理后台。", error: "操作失败：{e}", forbidden: "没有权限",
-    conflict: "与当前状态冲突，请刷新后重试", notFound: "对象不存在或已被删除", noPages: "暂无可用页面",
-    loadFailed: "页面加载失败", confirm: "确认", cancel: "取消", save: "保存", delete: "删除",
-    groups: { kb: "知识库", dialog: "对话", insight: "运营分析", access: "账号与权限", other: "其他" },
-    ssoOr: "或通过本机构的统一身份认证登录：", ssoOrg: "机构代码", ssoButton: "统一身份认证（SSO）", ssoOnly: "本机构仅支持单点登录，请使用下方的单点登录。",
-    ssoFailed: "单点登录失败（{r}）", ssoNoRole: "您的账号未被授权使用本系统，请联系管理员。", ssoNotConfigured: "该机构未开通单点登录。",
+const SHELL = bilingual({
+  brand: ["海港银行", "Harbor Bank"], product: ["管理后台", "Admin console"], login: ["登录", "Log in"], loginTitle: ["管理员登录", "Admin login"],
+  loginHint: ["使用管理员账号登录。", "Use an admin account."], email: ["邮箱", "Email"], password: ["密码", "Password"], logout: ["退出", "Log out"],
+  loginFailed: ["邮箱或密码错误", "Wrong email or password"], lang: ["English", "中文"],
+  notAdmin: ["该账号不是管理员，无法进入管理后台。", "This account is not an admin: the admin console is closed to it."], error: ["操作失败：{e}", "Failed: {e}"],
+  forbidden: ["没有权限", "Not permitted"], conflict: ["与当前状态冲突，请刷新后重试", "Conflicts with the current state: reload and try again"],
+  notFound: ["对象不存在或已被删除", "Not found (deleted?)"], noPages: ["暂无可用页面", "No pages"], loadFailed: ["页面加载失败", "The page failed to load"],
+  confirm: ["确认", "Confirm"], cancel: ["取消", "Cancel"], save: ["保存", "Save"], delete: ["删除", "Delete"],
+  groups: {
+    kb: ["知识库", "Knowledge base"], dialog: ["对话", "Dialog"], insight: ["运营分析", "Insights"], access: ["账号与权限", "Access"],
+    other: ["其他", "Other"],
   },
-  en: {
-    brand: "Harbor Bank", product: "Admin console", login: "Log in", loginTitle: "Admin login", loginHint: "Use an admin account.",
-    email: "Email", password: "Password", logout: "Log out", loginFailed: "Wrong email or password", lang: "中文",
-    notAdmin: "This account is not an admin: the admin console is closed to it.", error: "Failed: {e}", forbidden: "Not permitted",
-    conflict: "Conflicts with the current state: reload and try again", notFound: "Not found (deleted?)", noPages: "No pages",
-    loadFailed: "The page failed to load", confirm: "Confirm", cancel: "Cancel", save: "Save", delete: "Delete",
-    groups: { kb: "Knowledge base", dialog: "Dialog", insight: "Insights", access: "Access", other: "Other" },
-    ssoOr: "Or sign in through your organisation's identity provider:", ssoOrg: "Organisation", ssoButton: "Sign in with SSO", ssoOnly: "Your organisation signs in with SSO only: use single sign-on below.",
-    ssoFailed: "Single sign-on failed ({r})", ssoNoRole: "Your account is not allowed to use this console: ask an admin.", ssoNotConfigured: "This organisation has no single sign-on.",
-  },
-};
+  ssoOr: ["或通过本机构的统一身份认证登录：", "Or sign in through your organisation's identity provider:"], ssoOrg: ["机构代码", "Organisation"],
+  ssoButton: ["统一身份认证（SSO）", "Sign in with SSO"],
+  ssoOnly: ["本机构仅支持单点登录，请使用下方的单点登录。", "Your organisation signs in with SSO only: use single sign-on below."],
+  ssoFailed: ["单点登录失败（{r}）", "Single sign-on failed ({r})"],
+  ssoNoRole: ["您的账号未被授权使用本系统，请联系管理员。", "Your account is not allowed to use this console: ask an admin."],
+  ssoNotConfigured: ["该机构未开通单点登录。", "This organisation has no single sign-on."],
+});
 const GROUPS = ["kb", "dialog", "insight", "access", "other"];
 
 const i18n = createI18n(SHELL);

@@ -4,6 +4,7 @@
 //   sse(path, options)          async iterator of {event, data, id} from a Server-Sent Events response (fetch);
 //                               options.lastEventId resumes a stream (Last-Event-ID)
 //   createI18n(messages)        t(key, vars), lang, setLang(lang), onChange(fn); zh/en, remembered
+//   bilingual(table)            { key: [zh, en], group: { key: [zh, en] } } -> { zh: {...}, en: {...} }
 //   auth                        the console login token (sessionStorage)
 //   toast(text, kind), formatWait(seconds, lang), formatTime(iso, lang)
 
@@ -130,6 +131,19 @@ function parseBlock(block) {
 
 // --- i18n --------------------------------------------------------------------------------------------
 const LANG_KEY = "kefu.lang";
+
+// One table of labels, each key written once with its Chinese and English text (nested groups allowed),
+// split into the { zh, en } messages that createI18n and the admin pages take.
+export function bilingual(table) {
+  const out = { zh: {}, en: {} };
+  for (const [key, value] of Object.entries(table)) {
+    const split = Array.isArray(value) ? { zh: value[0], en: value[1] } : bilingual(value);
+    out.zh[key] = split.zh;
+    out.en[key] = split.en;
+  }
+  return out;
+}
+
 export function createI18n(messages, fallback) {
   const listeners = [];
   const stored = localStorage.getItem(LANG_KEY);

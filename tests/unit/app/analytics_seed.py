@@ -26,7 +26,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.container import Container
 from app.db import crud_conversations
+from tests.unit.app.helpers import Tenant, seed_tenant
 
 NOW = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=60)
@@ -271,6 +273,14 @@ EXPECTED: dict[str, Any] = {
         {"text": CARD_Q, "count": 1, "langs": ["en"], "reasons": {"no_answer": 1}, "variants": []},
     ],
 }
+
+
+async def seed_with_other_bank(container: Container, tenant: Tenant) -> Tenant:
+    """``seed`` into ``tenant`` and into a second tenant ("other-bank", created here), which is returned."""
+    other = await seed_tenant(container, "other-bank")
+    async with container.sessions() as s:
+        await seed(s, tenant.id, other.id)
+    return other
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -12,18 +13,21 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.credentials import hash_password, new_widget_key
+from app.chat.tenant_trackers import Build, TenantTrackers
 from app.container import Container
-from app.db import crud_tenancy
+from app.db import crud_kb, crud_tenancy
 from app.kb.knowledge import IndexedKnowledgeBases
 from app.runtime.jobs import InProcessJobQueue
 from app.runtime.metrics import Metrics
 from app.settings import Settings
 from app.worker import JOB_FUNCTIONS
 from dialog.channels.memory import MemoryEventChannel
+from dialog.intents import IntentSet, load_intents_yaml
+from dialog.kb_profile import KBProfile
 from dialog.policy import Policy
 from dialog.protocols import DialogStore, EventChannel, Tracker
 from dialog.stores.memory import MemoryDialogStore
-from dialog.testing import local_tracker
+from dialog.testing import DEMO_INTENTS, local_tracker
 from llm_backend.testing import ScriptedLLM
 from llm_backend.tokens import EstimatingCounter
 from privacy.config import PrivacyConfig
@@ -34,6 +38,7 @@ from retrieval.index.store import IndexStore
 from retrieval.protocols import Embedder
 from retrieval.testing import HashEmbedder, KeywordRetriever
 from retrieval.text import KeywordAnalyzer
+from retrieval.types import ChunkRecord
 from tests.unit.app.fakes import MemoryIndexStore, StaticKnowledgeBases, chunks_of
 
 ORIGIN = "https://bank.example"
@@ -199,3 +204,51 @@ def parse_sse(text: str) -> list[tuple[str, dict]]:
         if event:
             out.append((event, json.loads("\n".join(data))))
     return out
+
+
+async def publish_faq(container: Container, tenant: Tenant, rows: list[tuple[str, str]]) -> None:
+    """A published (active) KB version of FAQ chunks (question, answer), as ingestion stores them."""
+    async with container.sessions() as s:
+        coll = await crud_kb.get_or_create_collection(s, tenant_id=tenant.id, name="default")
+        raw = "\n".join(q + "," + a for q, a in rows).encode()
+        doc = await crud_kb.create_document(
+            s, tenant_id=tenant.id, collection_id=coll.id, job_id=None, source="faq.csv", mime_type="text/csv",
+            content_hash=hashlib.sha256(raw).hexdigest(), raw=raw,
+        )  # fmt: skip
+        chunks = [
+            ChunkRecord(chunk_id=f"{doc.id}-{i}", document_id=doc.id, text=f"{q}\n{a}", embed_text=q,
+                        title="faq.csv", lang="zh", metadata={"kind": "faq", "question": q})
+            for i, (q, a) in enumerate(rows)
+        ]  # fmt: skip
+        await crud_kb.add_chunks(s, tenant_id=tenant.id, document_id=doc.id, chunks=chunks)
+        version = await crud_kb.create_version(
+            s, tenant_id=tenant.id, document_ids=[doc.id], embedder="hash", chunk_count=len(chunks)
+        )
+        await crud_kb.activate_version(s, tenant_id=tenant.id, version_id=version.id)
+        await s.commit()
+
+
+def demo_trackers(container: Container, build: Build, **options: float) -> TenantTrackers:
+    """The per-tenant trackers as the app wires them (the demo intents are the default set) that train with
+    ``build``; ``options``: ``refresh_s``."""
+    return TenantTrackers(
+        default=container.tracker,
+        sessions=container.sessions,
+        build=build,
+        default_intents=lambda: load_intents_yaml(DEMO_INTENTS),
+        **options,
+    )
+
+
+def counting_trackers(container: Container, **options: float) -> TenantTrackers:
+    """``demo_trackers`` training the real local tracker (model-free embedding); ``.builds`` lists the size
+    of each intent set trained, in order."""
+    builds: list[int] = []
+
+    def build(intents: IntentSet, kb: KBProfile | None = None) -> Tracker:
+        builds.append(len(intents))
+        return local_tracker(intents, kb=kb)
+
+    trackers = demo_trackers(container, build, **options)
+    trackers.builds = builds  # type: ignore[attr-defined]
+    return trackers

@@ -4,6 +4,7 @@
 // questions (masked text). The period lives in the hash (#/analytics?start=..&end=..&tz=..&window=..).
 import { hBars, pairedBars, splitBar, stackedBars, svg } from "/static/admin/charts.js";
 import { dateTime, duration, ms, pct, useStyles } from "/static/admin/insight.js";
+import { bilingual } from "/static/kit/kit.js";
 
 const ZONES = ["UTC", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Europe/London", "America/New_York"];
 
@@ -11,44 +12,39 @@ export default {
   group: "insight",
   order: 10,
   title: { zh: "运营分析", en: "Analytics" },
-  messages: {
-    zh: {
-      start: "开始日期", end: "结束日期", tz: "时区", window: "假定解决窗口（分钟）", apply: "查询", last7: "近7天", last30: "近30天",
-      conversations: "会话数", resolution: "解决率", confirmed: "确认解决", assumed: "假定解决", unresolved: "未解决", pending: "待定",
-      handoffRate: "转人工率", dontKnowRate: "“不知道”比例", csat: "满意度 (CSAT)", aht: "平均处理时长",
-      botOnly: "仅机器人", agentJoined: "有坐席参与", perDay: "每日会话", other: "其他",
-      resolutionTitle: "解决情况", resolutionNote: "确认 = 客户点赞 / CSAT≥4 / 坐席标记已解决；假定 = 回答后 {w} 分钟内客户未再发消息。待定的会话不计入比例。",
-      handoffTitle: "转人工原因", dontKnowTitle: "“不知道”原因", csatTitle: "满意度分布", ahtTitle: "平均处理时长",
-      latencyTitle: "各阶段延迟", latencyNote: "最近 {n} 条机器人回复的 p50 / p95（毫秒）。", unansweredTitle: "未解答的高频问题",
-      unansweredNote: "客户原话（已脱敏），相近的问法合并。", question: "问题", times: "次数", last: "最近", reasons: "原因",
-      asTable: "以表格查看", day: "日期", handedOff: "转人工", none: "该时段没有数据。", responses: "{n} 份评价", convs: "{n} 个会话", replies: "{n}/{m} 条回复", thumbs: "点赞 {u} · 点踩 {d}",
-      empty: "另有 {n} 个会话打开后未发言（不计入）。", badRange: "开始日期不能晚于结束日期", generated: "生成于 {t}（{tz}）",
-      reasonNames: {
-        explicit_request: "客户要求", urgent_topic: "紧急事项", frustration: "客户不满", repeated_failure: "多次未答出",
-        llm_unavailable: "模型不可用", policy: "策略", no_answer: "知识库无答案", out_of_scope: "超出范围",
-        unsupported_language: "不支持的语言", conversation_closed: "会话已结束", none: "未注明",
-      },
-      stages: { load_state: "加载状态", mask: "脱敏", track: "理解", persist_user: "保存提问", retrieve: "检索", policy: "决策", generate: "生成", check_output: "输出检查", persist: "保存回复", first_token: "首字", total: "合计" },
+  messages: bilingual({
+    start: ["开始日期", "From"], end: ["结束日期", "To"], tz: ["时区", "Time zone"], window: ["假定解决窗口（分钟）", "Assumed-resolution window (min)"],
+    apply: ["查询", "Show"], last7: ["近7天", "Last 7 days"], last30: ["近30天", "Last 30 days"], conversations: ["会话数", "Conversations"],
+    resolution: ["解决率", "Resolution rate"], confirmed: ["确认解决", "Confirmed"], assumed: ["假定解决", "Assumed"],
+    unresolved: ["未解决", "Unresolved"], pending: ["待定", "Pending"], handoffRate: ["转人工率", "Hand-off rate"],
+    dontKnowRate: ["“不知道”比例", "\"Don't know\" rate"], csat: ["满意度 (CSAT)", "CSAT"], aht: ["平均处理时长", "Avg. handling time"],
+    botOnly: ["仅机器人", "Bot only"], agentJoined: ["有坐席参与", "Agent joined"], perDay: ["每日会话", "Conversations per day"],
+    other: ["其他", "Other"], resolutionTitle: ["解决情况", "Resolution"],
+    resolutionNote: ["确认 = 客户点赞 / CSAT≥4 / 坐席标记已解决；假定 = 回答后 {w} 分钟内客户未再发消息。待定的会话不计入比例。", "Confirmed = thumbs-up / CSAT ≥ 4 / agent closed as resolved; assumed = no further customer message within {w} min of an answer. Pending conversations are left out of the rates."],
+    handoffTitle: ["转人工原因", "Hand-off reasons"], dontKnowTitle: ["“不知道”原因", "\"Don't know\" reasons"],
+    csatTitle: ["满意度分布", "CSAT distribution"], ahtTitle: ["平均处理时长", "Average handling time"], latencyTitle: ["各阶段延迟", "Latency per stage"],
+    latencyNote: ["最近 {n} 条机器人回复的 p50 / p95（毫秒）。", "p50 / p95 over the most recent {n} bot replies (ms)."],
+    unansweredTitle: ["未解答的高频问题", "Top unanswered questions"],
+    unansweredNote: ["客户原话（已脱敏），相近的问法合并。", "The customers' words (masked); near-duplicates grouped."], question: ["问题", "Question"],
+    times: ["次数", "Times"], last: ["最近", "Last asked"], reasons: ["原因", "Why"], asTable: ["以表格查看", "Show as a table"], day: ["日期", "Day"],
+    handedOff: ["转人工", "Handed off"], none: ["该时段没有数据。", "No data in this period."], responses: ["{n} 份评价", "{n} ratings"],
+    convs: ["{n} 个会话", "{n} conversations"], replies: ["{n}/{m} 条回复", "{n}/{m} replies"],
+    thumbs: ["点赞 {u} · 点踩 {d}", "thumbs up {u} · down {d}"],
+    empty: ["另有 {n} 个会话打开后未发言（不计入）。", "{n} more conversations were opened without a message (not counted)."],
+    badRange: ["开始日期不能晚于结束日期", "The start is after the end"], generated: ["生成于 {t}（{tz}）", "Generated {t} ({tz})"],
+    reasonNames: {
+      explicit_request: ["客户要求", "Customer asked"], urgent_topic: ["紧急事项", "Urgent topic"], frustration: ["客户不满", "Frustration"],
+      repeated_failure: ["多次未答出", "Repeated misses"], llm_unavailable: ["模型不可用", "Model unavailable"], policy: ["策略", "Policy"],
+      no_answer: ["知识库无答案", "No answer in KB"], out_of_scope: ["超出范围", "Out of scope"],
+      unsupported_language: ["不支持的语言", "Unsupported language"], conversation_closed: ["会话已结束", "Conversation closed"],
+      none: ["未注明", "Unspecified"],
     },
-    en: {
-      start: "From", end: "To", tz: "Time zone", window: "Assumed-resolution window (min)", apply: "Show", last7: "Last 7 days", last30: "Last 30 days",
-      conversations: "Conversations", resolution: "Resolution rate", confirmed: "Confirmed", assumed: "Assumed", unresolved: "Unresolved", pending: "Pending",
-      handoffRate: "Hand-off rate", dontKnowRate: "\"Don't know\" rate", csat: "CSAT", aht: "Avg. handling time",
-      botOnly: "Bot only", agentJoined: "Agent joined", perDay: "Conversations per day", other: "Other",
-      resolutionTitle: "Resolution", resolutionNote: "Confirmed = thumbs-up / CSAT ≥ 4 / agent closed as resolved; assumed = no further customer message within {w} min of an answer. Pending conversations are left out of the rates.",
-      handoffTitle: "Hand-off reasons", dontKnowTitle: "\"Don't know\" reasons", csatTitle: "CSAT distribution", ahtTitle: "Average handling time",
-      latencyTitle: "Latency per stage", latencyNote: "p50 / p95 over the most recent {n} bot replies (ms).", unansweredTitle: "Top unanswered questions",
-      unansweredNote: "The customers' words (masked); near-duplicates grouped.", question: "Question", times: "Times", last: "Last asked", reasons: "Why",
-      asTable: "Show as a table", day: "Day", handedOff: "Handed off", none: "No data in this period.", responses: "{n} ratings", convs: "{n} conversations", replies: "{n}/{m} replies", thumbs: "thumbs up {u} · down {d}",
-      empty: "{n} more conversations were opened without a message (not counted).", badRange: "The start is after the end", generated: "Generated {t} ({tz})",
-      reasonNames: {
-        explicit_request: "Customer asked", urgent_topic: "Urgent topic", frustration: "Frustration", repeated_failure: "Repeated misses",
-        llm_unavailable: "Model unavailable", policy: "Policy", no_answer: "No answer in KB", out_of_scope: "Out of scope",
-        unsupported_language: "Unsupported language", conversation_closed: "Conversation closed", none: "Unspecified",
-      },
-      stages: { load_state: "Load state", mask: "Mask", track: "Track", persist_user: "Save question", retrieve: "Retrieve", policy: "Policy", generate: "Generate", check_output: "Check output", persist: "Save reply", first_token: "First token", total: "Total" },
+    stages: {
+      load_state: ["加载状态", "Load state"], mask: ["脱敏", "Mask"], track: ["理解", "Track"], persist_user: ["保存提问", "Save question"],
+      retrieve: ["检索", "Retrieve"], policy: ["决策", "Policy"], generate: ["生成", "Generate"], check_output: ["输出检查", "Check output"],
+      persist: ["保存回复", "Save reply"], first_token: ["首字", "First token"], total: ["合计", "Total"],
     },
-  },
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

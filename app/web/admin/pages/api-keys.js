@@ -1,27 +1,23 @@
 // API keys for servers (kefu_sk_...): create with a role — the key is shown once, in a dialog, and only
 // its hash is stored — list (prefix, role, last use) and revoke.
 import { copyButton, dateTime, useStyles } from "/static/admin/insight.js";
+import { bilingual } from "/static/kit/kit.js";
 
 export default {
   group: "access",
   order: 20,
   title: { zh: "API 密钥", en: "API keys" },
-  messages: {
-    zh: {
-      create: "创建密钥", name: "名称", role: "角色", prefix: "前缀", created: "创建时间", lastUsed: "最近使用", state: "状态", actions: "操作",
-      admin: "管理员", agent: "坐席", live: "有效", revoked: "已吊销", revoke: "吊销", never: "从未", empty: "还没有 API 密钥。",
-      shownOnce: "请立即复制并妥善保存：此密钥只显示这一次，服务器只保存其哈希。", keyTitle: "新的 API 密钥", done: "我已保存",
-      copy: "复制", copied: "已复制", copyFailed: "请手动复制", revokeTitle: "吊销密钥", revokeBody: "使用「{n}」的服务器将立即无法访问。",
-      revokedToast: "已吊销「{n}」", needName: "请填写名称。", usage: "用法：Authorization: Bearer <密钥>",
-    },
-    en: {
-      create: "Create key", name: "Name", role: "Role", prefix: "Prefix", created: "Created", lastUsed: "Last used", state: "State", actions: "Actions",
-      admin: "Admin", agent: "Agent", live: "Live", revoked: "Revoked", revoke: "Revoke", never: "never", empty: "No API keys yet.",
-      shownOnce: "Copy it now and keep it safe: this key is shown only once; the server stores only its hash.", keyTitle: "New API key", done: "I have saved it",
-      copy: "Copy", copied: "Copied", copyFailed: "Copy it by hand", revokeTitle: "Revoke key", revokeBody: "Servers using “{n}” lose access at once.",
-      revokedToast: "Revoked “{n}”", needName: "Enter a name.", usage: "Use: Authorization: Bearer <key>",
-    },
-  },
+  messages: bilingual({
+    create: ["创建密钥", "Create key"], name: ["名称", "Name"], role: ["角色", "Role"], prefix: ["前缀", "Prefix"], created: ["创建时间", "Created"],
+    lastUsed: ["最近使用", "Last used"], state: ["状态", "State"], actions: ["操作", "Actions"], admin: ["管理员", "Admin"], agent: ["坐席", "Agent"],
+    live: ["有效", "Live"], revoked: ["已吊销", "Revoked"], revoke: ["吊销", "Revoke"], never: ["从未", "never"],
+    empty: ["还没有 API 密钥。", "No API keys yet."],
+    shownOnce: ["请立即复制并妥善保存：此密钥只显示这一次，服务器只保存其哈希。", "Copy it now and keep it safe: this key is shown only once; the server stores only its hash."],
+    keyTitle: ["新的 API 密钥", "New API key"], done: ["我已保存", "I have saved it"], copy: ["复制", "Copy"], copied: ["已复制", "Copied"],
+    copyFailed: ["请手动复制", "Copy it by hand"], revokeTitle: ["吊销密钥", "Revoke key"],
+    revokeBody: ["使用「{n}」的服务器将立即无法访问。", "Servers using “{n}” lose access at once."], revokedToast: ["已吊销「{n}」", "Revoked “{n}”"],
+    needName: ["请填写名称。", "Enter a name."], usage: ["用法：Authorization: Bearer <密钥>", "Use: Authorization: Bearer <key>"],
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

@@ -1,6 +1,7 @@
 // Audit log: who did what to which object (entity types and counts, never PII values), newest first,
 // filtered by action and day range, paged with "load more" (GET /admin/audit; before_id cursor).
 import { dateTime, useStyles } from "/static/admin/insight.js";
+import { bilingual } from "/static/kit/kit.js";
 
 const PAGE = 50;
 
@@ -8,18 +9,12 @@ export default {
   group: "access",
   order: 40,
   title: { zh: "审计日志", en: "Audit log" },
-  messages: {
-    zh: {
-      action: "操作", all: "全部", since: "起始日期", until: "截止日期", target: "对象", apply: "筛选", time: "时间", actor: "操作者",
-      details: "详情", more: "加载更多", empty: "没有符合条件的记录。", end: "已到最早记录。", system: "系统", widget: "客户挂件",
-      api_key: "API 密钥", user: "用户",
-    },
-    en: {
-      action: "Action", all: "All", since: "From", until: "To", target: "Object", apply: "Filter", time: "Time", actor: "Actor",
-      details: "Details", more: "Load more", empty: "No matching entries.", end: "That is the oldest entry.", system: "System", widget: "Widget",
-      api_key: "API key", user: "User",
-    },
-  },
+  messages: bilingual({
+    action: ["操作", "Action"], all: ["全部", "All"], since: ["起始日期", "From"], until: ["截止日期", "To"], target: ["对象", "Object"],
+    apply: ["筛选", "Filter"], time: ["时间", "Time"], actor: ["操作者", "Actor"], details: ["详情", "Details"], more: ["加载更多", "Load more"],
+    empty: ["没有符合条件的记录。", "No matching entries."], end: ["已到最早记录。", "That is the oldest entry."], system: ["系统", "System"],
+    widget: ["客户挂件", "Widget"], api_key: ["API 密钥", "API key"], user: ["用户", "User"],
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

@@ -2,6 +2,7 @@
 // data-subject requests (export as a JSON file, erasure after a confirmation). Every change is audited by the
 // server; everything from the API is set as text.
 import { dateTime, useStyles } from "/static/admin/insight.js";
+import { bilingual } from "/static/kit/kit.js";
 
 const FIELDS = ["vault_days", "transcripts_days", "feedback_days", "handoff_packages_days", "uploaded_originals_days", "job_records_days", "audit_days"];
 
@@ -9,30 +10,23 @@ export default {
   group: "other",
   order: 10,
   title: { zh: "合规", en: "Compliance" },
-  messages: {
-    zh: {
-      retention: "数据保留期限（天）", vault_days: "客户敏感信息（保险库）", transcripts_days: "对话记录与事件", feedback_days: "评价",
-      handoff_packages_days: "转人工资料包", uploaded_originals_days: "已删除文档的原件", job_records_days: "任务记录", audit_days: "审计日志",
-      save: "保存", saved: "已保存", purge: "立即清理", purged: "清理完成：{c}（{s} 秒）", nothing: "没有到期数据",
-      disclosure: "AI 身份提示（挂件首屏）", zh: "中文", en: "English",
-      holds: "法律保全", conversationId: "会话 ID", customerId: "客户 ID", reason: "原因", place: "设置保全", release: "解除",
-      subject: "对象", since: "开始时间", noHolds: "当前没有法律保全。", placed: "已设置保全", released: "已解除保全",
-      dsr: "数据主体请求", export: "导出 (JSON)", erase: "删除全部数据", eraseTitle: "删除该客户的全部数据",
-      eraseBody: "将从数据库、Redis、保险库和缓存中永久删除，无法恢复。统计只保留计数。", erased: "已删除 {n} 个会话",
-      requests: "最近的请求", kind: "类型", status: "状态", conversations: "会话数", when: "时间", needSubject: "请填写客户 ID 或会话 ID。",
-    },
-    en: {
-      retention: "Retention (days)", vault_days: "Customer values (vault)", transcripts_days: "Transcripts and events", feedback_days: "Feedback",
-      handoff_packages_days: "Hand-off packages", uploaded_originals_days: "Originals of removed documents", job_records_days: "Job records", audit_days: "Audit log",
-      save: "Save", saved: "Saved", purge: "Purge now", purged: "Purged: {c} ({s} s)", nothing: "nothing had expired",
-      disclosure: "AI disclosure (shown first in the widget)", zh: "中文", en: "English",
-      holds: "Legal holds", conversationId: "Conversation id", customerId: "Customer id", reason: "Reason", place: "Place hold", release: "Release",
-      subject: "Subject", since: "Since", noHolds: "No active legal hold.", placed: "Hold placed", released: "Hold released",
-      dsr: "Data-subject requests", export: "Export (JSON)", erase: "Erase everything", eraseTitle: "Erase this customer's data",
-      eraseBody: "Deleted for good from the database, Redis, the vault and the caches. Figures keep counts only.", erased: "Erased {n} conversations",
-      requests: "Recent requests", kind: "Kind", status: "Status", conversations: "Conversations", when: "When", needSubject: "Enter a customer id or a conversation id.",
-    },
-  },
+  messages: bilingual({
+    retention: ["数据保留期限（天）", "Retention (days)"], vault_days: ["客户敏感信息（保险库）", "Customer values (vault)"],
+    transcripts_days: ["对话记录与事件", "Transcripts and events"], feedback_days: ["评价", "Feedback"],
+    handoff_packages_days: ["转人工资料包", "Hand-off packages"], uploaded_originals_days: ["已删除文档的原件", "Originals of removed documents"],
+    job_records_days: ["任务记录", "Job records"], audit_days: ["审计日志", "Audit log"], save: ["保存", "Save"], saved: ["已保存", "Saved"],
+    purge: ["立即清理", "Purge now"], purged: ["清理完成：{c}（{s} 秒）", "Purged: {c} ({s} s)"], nothing: ["没有到期数据", "nothing had expired"],
+    disclosure: ["AI 身份提示（挂件首屏）", "AI disclosure (shown first in the widget)"], zh: ["中文", "中文"], en: ["English", "English"],
+    holds: ["法律保全", "Legal holds"], conversationId: ["会话 ID", "Conversation id"], customerId: ["客户 ID", "Customer id"],
+    reason: ["原因", "Reason"], place: ["设置保全", "Place hold"], release: ["解除", "Release"], subject: ["对象", "Subject"],
+    since: ["开始时间", "Since"], noHolds: ["当前没有法律保全。", "No active legal hold."], placed: ["已设置保全", "Hold placed"],
+    released: ["已解除保全", "Hold released"], dsr: ["数据主体请求", "Data-subject requests"], export: ["导出 (JSON)", "Export (JSON)"],
+    erase: ["删除全部数据", "Erase everything"], eraseTitle: ["删除该客户的全部数据", "Erase this customer's data"],
+    eraseBody: ["将从数据库、Redis、保险库和缓存中永久删除，无法恢复。统计只保留计数。", "Deleted for good from the database, Redis, the vault and the caches. Figures keep counts only."],
+    erased: ["已删除 {n} 个会话", "Erased {n} conversations"], requests: ["最近的请求", "Recent requests"], kind: ["类型", "Kind"],
+    status: ["状态", "Status"], conversations: ["会话数", "Conversations"], when: ["时间", "When"],
+    needSubject: ["请填写客户 ID 或会话 ID。", "Enter a customer id or a conversation id."],
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

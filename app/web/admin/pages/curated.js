@@ -1,22 +1,18 @@
 // Curated answers: question-and-answer pairs agents proposed from real conversations ("save as curated
 // answer" in the console). Approving (optionally after editing) adds an FAQ entry to the KB draft; it goes
 // live when the draft is published. Rejecting drops it.
+import { bilingual } from "/static/kit/kit.js";
 export default {
   group: "kb",
   order: 60,
   title: { zh: "精选答案审核", en: "Curated answers" },
-  messages: {
-    zh: {
-      pending: "待审核", approved: "已通过", rejected: "已拒绝", question: "问题", answer: "答案", approve: "通过并加入草稿",
-      reject: "拒绝", rejectedToast: "已拒绝", approvedToast: "已加入草稿（{s}），发布后生效", empty: "没有此状态的精选答案。",
-      from: "来自会话 #{c} · {t}", decidedAt: "处理于 {t}", publish: "去发布", piiRemoved: "已移除个人信息：{n} 处",
-    },
-    en: {
-      pending: "Pending", approved: "Approved", rejected: "Rejected", question: "Question", answer: "Answer", approve: "Approve into the draft",
-      reject: "Reject", rejectedToast: "Rejected", approvedToast: "Added to the draft ({s}); live once published", empty: "No curated answers in this state.",
-      from: "From conversation #{c} · {t}", decidedAt: "Decided {t}", publish: "Publish", piiRemoved: "Personal data removed: {n}",
-    },
-  },
+  messages: bilingual({
+    pending: ["待审核", "Pending"], approved: ["已通过", "Approved"], rejected: ["已拒绝", "Rejected"], question: ["问题", "Question"],
+    answer: ["答案", "Answer"], approve: ["通过并加入草稿", "Approve into the draft"], reject: ["拒绝", "Reject"], rejectedToast: ["已拒绝", "Rejected"],
+    approvedToast: ["已加入草稿（{s}），发布后生效", "Added to the draft ({s}); live once published"],
+    empty: ["没有此状态的精选答案。", "No curated answers in this state."], from: ["来自会话 #{c} · {t}", "From conversation #{c} · {t}"],
+    decidedAt: ["处理于 {t}", "Decided {t}"], publish: ["去发布", "Publish"], piiRemoved: ["已移除个人信息：{n} 处", "Personal data removed: {n}"],
+  }),
   async mount(root, ctx) {
     const { h, t } = ctx;
     const states = ["pending", "approved", "rejected"];

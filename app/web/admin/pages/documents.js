@@ -1,27 +1,23 @@
 // Documents of the knowledge base: status (with the failure reason), chunks, language, PII findings, whether
 // the live version or the draft holds it; delete and re-index (each builds a new draft).
 import { BUSY, STATUS, formatBytes, piiText } from "/static/admin/common.js";
+import { bilingual } from "/static/kit/kit.js";
 
 export default {
   group: "kb",
   order: 20,
   title: { zh: "文档", en: "Documents" },
-  messages: {
-    zh: {
-      upload: "上传文件", refresh: "刷新", current: "当前文档", all: "含历史", document: "文档", status: "状态",
-      chunks: "分块", language: "语言", pii: "个人信息", where: "所在版本", actions: "操作", live: "线上",
-      draft: "草稿", reindex: "重新索引", empty: "知识库还没有文档。", deleteTitle: "删除文档",
-      deleteBody: "将生成不含《{t}》的新草稿；线上版本在发布前仍包含它。", reindexed: "已开始重新索引",
-      deleted: "已删除，发布草稿后生效", nothing: "无需重建", publishHint: "草稿有未发布的变更。", toVersions: "去发布",
-    },
-    en: {
-      upload: "Upload files", refresh: "Refresh", current: "Current", all: "With history", document: "Document", status: "Status",
-      chunks: "Chunks", language: "Language", pii: "Personal data", where: "Version", actions: "Actions", live: "Live",
-      draft: "Draft", reindex: "Re-index", empty: "The knowledge base has no documents yet.", deleteTitle: "Delete document",
-      deleteBody: "A new draft without “{t}” is built; the live version keeps it until you publish.", reindexed: "Re-indexing started",
-      deleted: "Deleted: publish the draft to take it live", nothing: "Nothing to rebuild", publishHint: "The draft has unpublished changes.", toVersions: "Publish",
-    },
-  },
+  messages: bilingual({
+    upload: ["上传文件", "Upload files"], refresh: ["刷新", "Refresh"], current: ["当前文档", "Current"], all: ["含历史", "With history"],
+    document: ["文档", "Document"], status: ["状态", "Status"], chunks: ["分块", "Chunks"], language: ["语言", "Language"],
+    pii: ["个人信息", "Personal data"], where: ["所在版本", "Version"], actions: ["操作", "Actions"], live: ["线上", "Live"], draft: ["草稿", "Draft"],
+    reindex: ["重新索引", "Re-index"], empty: ["知识库还没有文档。", "The knowledge base has no documents yet."],
+    deleteTitle: ["删除文档", "Delete document"],
+    deleteBody: ["将生成不含《{t}》的新草稿；线上版本在发布前仍包含它。", "A new draft without “{t}” is built; the live version keeps it until you publish."],
+    reindexed: ["已开始重新索引", "Re-indexing started"], deleted: ["已删除，发布草稿后生效", "Deleted: publish the draft to take it live"],
+    nothing: ["无需重建", "Nothing to rebuild"], publishHint: ["草稿有未发布的变更。", "The draft has unpublished changes."],
+    toVersions: ["去发布", "Publish"],
+  }),
   async mount(root, ctx) {
     const { h, t, api } = ctx;
     let view = ctx.params.view === "all" ? "all" : "current";

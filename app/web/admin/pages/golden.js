@@ -1,23 +1,20 @@
 // Golden questions: the questions a new KB version must still answer from the right documents (publishing
 // runs them on the draft and on the live version and refuses a drop in recall@5). Add, edit, delete.
+import { bilingual } from "/static/kit/kit.js";
+
 export default {
   group: "kb",
   order: 50,
   title: { zh: "黄金问题", en: "Golden questions" },
-  messages: {
-    zh: {
-      add: "新增黄金问题", edit: "编辑", question: "问题", lang: "语言", any: "自动", expected: "应命中的文档",
-      expectedHint: "选择能回答该问题的文档（至少一个）。", empty: "还没有黄金问题。发布时将只检查知识库能否加载。",
-      saved: "已保存", deleted: "已删除", deleteTitle: "删除黄金问题", deleteBody: "删除“{q}”？", actions: "操作",
-      missing: "文档已删除或失败", needDoc: "请至少选择一个文档", needQuestion: "请填写问题", docsEmpty: "知识库中还没有可选的文档。",
-    },
-    en: {
-      add: "Add golden question", edit: "Edit", question: "Question", lang: "Language", any: "Auto", expected: "Documents that should answer it",
-      expectedHint: "Pick the documents that answer the question (at least one).", empty: "No golden questions yet: publishing only checks that the KB loads.",
-      saved: "Saved", deleted: "Deleted", deleteTitle: "Delete golden question", deleteBody: "Delete “{q}”?", actions: "Actions",
-      missing: "document deleted or failed", needDoc: "Pick at least one document", needQuestion: "Write the question", docsEmpty: "No documents to pick from yet.",
-    },
-  },
+  messages: bilingual({
+    add: ["新增黄金问题", "Add golden question"], edit: ["编辑", "Edit"], question: ["问题", "Question"], lang: ["语言", "Language"],
+    any: ["自动", "Auto"], expected: ["应命中的文档", "Documents that should answer it"],
+    expectedHint: ["选择能回答该问题的文档（至少一个）。", "Pick the documents that answer the question (at least one)."],
+    empty: ["还没有黄金问题。发布时将只检查知识库能否加载。", "No golden questions yet: publishing only checks that the KB loads."], saved: ["已保存", "Saved"],
+    deleted: ["已删除", "Deleted"], deleteTitle: ["删除黄金问题", "Delete golden question"], deleteBody: ["删除“{q}”？", "Delete “{q}”?"],
+    actions: ["操作", "Actions"], missing: ["文档已删除或失败", "document deleted or failed"], needDoc: ["请至少选择一个文档", "Pick at least one document"],
+    needQuestion: ["请填写问题", "Write the question"], docsEmpty: ["知识库中还没有可选的文档。", "No documents to pick from yet."],
+  }),
   async mount(root, ctx) {
     const { h, t } = ctx;
     const list = h("div", { class: "k-card table-wrap" });

@@ -1,23 +1,21 @@
 // Hit-testing: a query against a KB version (the live one, the draft or any earlier one) → the ranked
 // chunks with the fused score the ranking uses and the dense (cosine) and BM25 scores and ranks behind it.
+import { bilingual } from "/static/kit/kit.js";
+
 export default {
   group: "kb",
   order: 40,
   title: { zh: "命中测试", en: "Hit testing" },
-  messages: {
-    zh: {
-      query: "测试问题", queryPlaceholder: "输入客户可能会问的问题，如：如何申请信用卡分期？", run: "测试", version: "版本",
-      active: "线上版本", draft: "草稿", k: "返回条数", rank: "排名", passage: "命中段落", fused: "融合分", dense: "向量分",
-      bm25: "BM25 分", good: "可以作答：机器人会基于这些段落回答。", weak: "相关度不足：机器人会回答“不知道”或转人工。",
-      elapsed: "耗时 {ms} 毫秒 · 版本 {v}", empty: "没有命中任何段落。", rankOf: "第 {r} 名", lang: "语言", anyLang: "不限", noVersion: "该版本不存在（还没有发布过？）",
-    },
-    en: {
-      query: "Question", queryPlaceholder: "A question a customer might ask, e.g. How do I pay by instalments?", run: "Test", version: "Version",
-      active: "Live version", draft: "Draft", k: "Results", rank: "Rank", passage: "Passage", fused: "Fused", dense: "Dense",
-      bm25: "BM25", good: "Answerable: the bot would answer from these passages.", weak: "Not relevant enough: the bot would say it doesn't know, or hand off.",
-      elapsed: "{ms} ms · version {v}", empty: "No passage matched.", rankOf: "rank {r}", lang: "Language", anyLang: "Any", noVersion: "No such version (nothing published yet?)",
-    },
-  },
+  messages: bilingual({
+    query: ["测试问题", "Question"],
+    queryPlaceholder: ["输入客户可能会问的问题，如：如何申请信用卡分期？", "A question a customer might ask, e.g. How do I pay by instalments?"],
+    run: ["测试", "Test"], version: ["版本", "Version"], active: ["线上版本", "Live version"], draft: ["草稿", "Draft"], k: ["返回条数", "Results"],
+    rank: ["排名", "Rank"], passage: ["命中段落", "Passage"], fused: ["融合分", "Fused"], dense: ["向量分", "Dense"], bm25: ["BM25 分", "BM25"],
+    good: ["可以作答：机器人会基于这些段落回答。", "Answerable: the bot would answer from these passages."],
+    weak: ["相关度不足：机器人会回答“不知道”或转人工。", "Not relevant enough: the bot would say it doesn't know, or hand off."],
+    elapsed: ["耗时 {ms} 毫秒 · 版本 {v}", "{ms} ms · version {v}"], empty: ["没有命中任何段落。", "No passage matched."], rankOf: ["第 {r} 名", "rank {r}"],
+    lang: ["语言", "Language"], anyLang: ["不限", "Any"], noVersion: ["该版本不存在（还没有发布过？）", "No such version (nothing published yet?)"],
+  }),
   async mount(root, ctx) {
     const { h, t } = ctx;
     const query = h("input", { class: "k-input", id: "hit-query", type: "search", maxlength: "1000", placeholder: t("queryPlaceholder"), value: ctx.params.q || "" });

@@ -1,30 +1,27 @@
 // Intents: what the bot recognises in a customer's message (examples train the tenant's tracker), which
 // ones go straight to a person (handoff), the details a request needs (required slots). Saving retrains the
 // tracker in the background; the status line says when the new one serves.
+import { bilingual } from "/static/kit/kit.js";
 export default {
   group: "dialog",
   order: 10,
   title: { zh: "意图", en: "Intents" },
-  messages: {
-    zh: {
-      add: "新增意图", importStd: "导入标准意图集", imported: "已导入标准意图集", edit: "编辑", name: "名称", nameHint: "小写字母、数字、下划线，如 card_lost",
-      description: "说明", examples: "示例问法", examplesHint: "每行一句，中英文均可", handoff: "直接转人工", slots: "必需信息",
-      slotsHint: "逗号分隔，如 card_last4, amount", topicZh: "主题（中文）", topicEn: "主题（英文）", count: "{n} 句",
-      actions: "操作", empty: "本租户还没有自定义意图，正在使用标准意图集。", saved: "已保存，正在重新训练…", deleted: "已删除",
-      deleteTitle: "删除意图", deleteBody: "删除意图 {n}？", yes: "是", no: "否",
-      statusDefault: "识别模型：标准意图集", statusTenant: "识别模型：本租户的 {n} 个意图", training: "训练中（旧模型继续服务）", ready: "已生效",
-      statusError: "意图集有问题，继续使用上一个模型：{e}", needExamples: "请至少填写一句示例", needName: "名称格式不正确",
-    },
-    en: {
-      add: "Add intent", importStd: "Import the standard set", imported: "Standard set imported", edit: "Edit", name: "Name", nameHint: "lower case, digits, underscores, e.g. card_lost",
-      description: "Description", examples: "Example messages", examplesHint: "One per line, Chinese or English", handoff: "Hand off to a person", slots: "Required details",
-      slotsHint: "comma-separated, e.g. card_last4, amount", topicZh: "Topic (Chinese)", topicEn: "Topic (English)", count: "{n} examples",
-      actions: "Actions", empty: "No intents of this tenant yet: the standard set is in use.", saved: "Saved; retraining…", deleted: "Deleted",
-      deleteTitle: "Delete intent", deleteBody: "Delete the intent {n}?", yes: "yes", no: "no",
-      statusDefault: "Tracker: the standard intent set", statusTenant: "Tracker: this tenant's {n} intents", training: "training (the previous one serves)", ready: "live",
-      statusError: "The intents have a problem; the previous tracker keeps serving: {e}", needExamples: "Write at least one example", needName: "The name is not valid",
-    },
-  },
+  messages: bilingual({
+    add: ["新增意图", "Add intent"], importStd: ["导入标准意图集", "Import the standard set"], imported: ["已导入标准意图集", "Standard set imported"],
+    edit: ["编辑", "Edit"], name: ["名称", "Name"], nameHint: ["小写字母、数字、下划线，如 card_lost", "lower case, digits, underscores, e.g. card_lost"],
+    description: ["说明", "Description"], examples: ["示例问法", "Example messages"],
+    examplesHint: ["每行一句，中英文均可", "One per line, Chinese or English"], handoff: ["直接转人工", "Hand off to a person"],
+    slots: ["必需信息", "Required details"], slotsHint: ["逗号分隔，如 card_last4, amount", "comma-separated, e.g. card_last4, amount"],
+    topicZh: ["主题（中文）", "Topic (Chinese)"], topicEn: ["主题（英文）", "Topic (English)"], count: ["{n} 句", "{n} examples"],
+    actions: ["操作", "Actions"], empty: ["本租户还没有自定义意图，正在使用标准意图集。", "No intents of this tenant yet: the standard set is in use."],
+    saved: ["已保存，正在重新训练…", "Saved; retraining…"], deleted: ["已删除", "Deleted"], deleteTitle: ["删除意图", "Delete intent"],
+    deleteBody: ["删除意图 {n}？", "Delete the intent {n}?"], yes: ["是", "yes"], no: ["否", "no"],
+    statusDefault: ["识别模型：标准意图集", "Tracker: the standard intent set"],
+    statusTenant: ["识别模型：本租户的 {n} 个意图", "Tracker: this tenant's {n} intents"],
+    training: ["训练中（旧模型继续服务）", "training (the previous one serves)"], ready: ["已生效", "live"],
+    statusError: ["意图集有问题，继续使用上一个模型：{e}", "The intents have a problem; the previous tracker keeps serving: {e}"],
+    needExamples: ["请至少填写一句示例", "Write at least one example"], needName: ["名称格式不正确", "The name is not valid"],
+  }),
   async mount(root, ctx) {
     const { h, t } = ctx;
     const status = h("p", { class: "notice", id: "intent-status", role: "status" });

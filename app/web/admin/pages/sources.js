@@ -3,6 +3,7 @@
 // stream breaks) and read each run's report: added, changed, removed, unchanged, failed (with the reason
 // per URL or file), the time taken and the golden-question gate's result.
 import { dateTime, useStyles } from "/static/admin/insight.js";
+import { bilingual } from "/static/kit/kit.js";
 
 const DONE = ["succeeded", "failed"];
 
@@ -10,32 +11,28 @@ export default {
   group: "kb",
   order: 15,
   title: { zh: "数据源同步", en: "Sources" },
-  messages: {
-    zh: {
-      add: "添加网站", name: "名称", kind: "类型", where: "地址", schedule: "计划", items: "页面/文件", last: "上次同步", actions: "操作",
-      sync: "立即同步", syncing: "同步中…", history: "同步记录", empty: "还没有数据源。添加帮助中心网站，或用 kefu source add folder 添加服务器目录。",
-      url: "起始网址", sitemap: "站点地图 sitemap.xml", include: "包含（每行一个，如 /help/*）", exclude: "排除（每行一个）",
-      maxPages: "页面上限", delay: "请求间隔（秒）", every: "每隔（分钟，0 = 仅手动）", autoPublish: "通过黄金问题检查后自动发布",
-      needUrl: "请填写起始网址或站点地图。", manual: "手动", everyN: "每 {n} 分钟",
-      added: "新增", changed: "变更", removed: "删除", unchanged: "未变", failed: "失败", took: "耗时 {s} 秒",
-      gatePassed: "黄金问题检查通过", gateRefused: "黄金问题检查未通过", version: "版本 {v}", active: "已生效", draft: "草稿待发布",
-      stage: "阶段：{s}", key: "网址 / 文件", outcome: "结果", reason: "原因", started: "开始于", never: "从未同步",
-      privateNote: "私有或本机地址只能由运维在命令行添加（--allow-private）。", report: "报告", capped: "已达页面上限",
-      disable: "停用", enable: "启用", remove: "移除", removeTitle: "移除数据源", removeBody: "移除「{n}」及其同步记录；已入库的文档默认保留。", removeDocs: "同时从知识库删除它的文档（生成不含这些文档的草稿）",
-    },
-    en: {
-      add: "Add website", name: "Name", kind: "Kind", where: "Where", schedule: "Schedule", items: "Pages/files", last: "Last sync", actions: "Actions",
-      sync: "Sync now", syncing: "Syncing…", history: "Sync history", empty: "No sources yet. Add your help-centre website, or a server folder with kefu source add folder.",
-      url: "Start URL", sitemap: "Sitemap (sitemap.xml)", include: "Include (one per line, e.g. /help/*)", exclude: "Exclude (one per line)",
-      maxPages: "Page cap", delay: "Seconds between requests", every: "Every (minutes, 0 = only by hand)", autoPublish: "Publish by itself when the golden questions pass",
-      needUrl: "Enter a start URL or a sitemap.", manual: "by hand", everyN: "every {n} min",
-      added: "Added", changed: "Changed", removed: "Removed", unchanged: "Unchanged", failed: "Failed", took: "took {s} s",
-      gatePassed: "Golden questions passed", gateRefused: "Golden questions refused it", version: "version {v}", active: "active", draft: "draft waiting to be published",
-      stage: "Stage: {s}", key: "URL / file", outcome: "Outcome", reason: "Reason", started: "Started", never: "never synced",
-      privateNote: "Private and loopback addresses are allowed by the operator only (kefu source add web --allow-private).", report: "Report", capped: "page cap reached",
-      disable: "Disable", enable: "Enable", remove: "Remove", removeTitle: "Remove source", removeBody: "Removes “{n}” and its sync history; by default its documents stay in the knowledge base.", removeDocs: "Also delete its documents from the knowledge base (a draft without them is built)",
-    },
-  },
+  messages: bilingual({
+    add: ["添加网站", "Add website"], name: ["名称", "Name"], kind: ["类型", "Kind"], where: ["地址", "Where"], schedule: ["计划", "Schedule"],
+    items: ["页面/文件", "Pages/files"], last: ["上次同步", "Last sync"], actions: ["操作", "Actions"], sync: ["立即同步", "Sync now"],
+    syncing: ["同步中…", "Syncing…"], history: ["同步记录", "Sync history"],
+    empty: ["还没有数据源。添加帮助中心网站，或用 kefu source add folder 添加服务器目录。", "No sources yet. Add your help-centre website, or a server folder with kefu source add folder."],
+    url: ["起始网址", "Start URL"], sitemap: ["站点地图 sitemap.xml", "Sitemap (sitemap.xml)"],
+    include: ["包含（每行一个，如 /help/*）", "Include (one per line, e.g. /help/*)"], exclude: ["排除（每行一个）", "Exclude (one per line)"],
+    maxPages: ["页面上限", "Page cap"], delay: ["请求间隔（秒）", "Seconds between requests"],
+    every: ["每隔（分钟，0 = 仅手动）", "Every (minutes, 0 = only by hand)"],
+    autoPublish: ["通过黄金问题检查后自动发布", "Publish by itself when the golden questions pass"],
+    needUrl: ["请填写起始网址或站点地图。", "Enter a start URL or a sitemap."], manual: ["手动", "by hand"], everyN: ["每 {n} 分钟", "every {n} min"],
+    added: ["新增", "Added"], changed: ["变更", "Changed"], removed: ["删除", "Removed"], unchanged: ["未变", "Unchanged"],
+    failed: ["失败", "Failed"], took: ["耗时 {s} 秒", "took {s} s"], gatePassed: ["黄金问题检查通过", "Golden questions passed"],
+    gateRefused: ["黄金问题检查未通过", "Golden questions refused it"], version: ["版本 {v}", "version {v}"], active: ["已生效", "active"],
+    draft: ["草稿待发布", "draft waiting to be published"], stage: ["阶段：{s}", "Stage: {s}"], key: ["网址 / 文件", "URL / file"],
+    outcome: ["结果", "Outcome"], reason: ["原因", "Reason"], started: ["开始于", "Started"], never: ["从未同步", "never synced"],
+    privateNote: ["私有或本机地址只能由运维在命令行添加（--allow-private）。", "Private and loopback addresses are allowed by the operator only (kefu source add web --allow-private)."],
+    report: ["报告", "Report"], capped: ["已达页面上限", "page cap reached"], disable: ["停用", "Disable"], enable: ["启用", "Enable"],
+    remove: ["移除", "Remove"], removeTitle: ["移除数据源", "Remove source"],
+    removeBody: ["移除「{n}」及其同步记录；已入库的文档默认保留。", "Removes “{n}” and its sync history; by default its documents stay in the knowledge base."],
+    removeDocs: ["同时从知识库删除它的文档（生成不含这些文档的草稿）", "Also delete its documents from the knowledge base (a draft without them is built)"],
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

@@ -1,34 +1,26 @@
 // Single sign-on: the tenant's OpenID Connect identity provider (GET/PUT/PATCH/DELETE /admin/sso; audited).
 // The client secret is write-only: the page never sees it, and leaving the field empty keeps it.
 import { copyButton, dateTime, useStyles } from "/static/admin/insight.js";
-import { ApiError } from "/static/kit/kit.js";
+import { ApiError, bilingual } from "/static/kit/kit.js";
 
 export default {
   group: "access",
   order: 40,
   title: { zh: "单点登录", en: "Single sign-on" },
-  messages: {
-    zh: {
-      intro: "员工通过本机构的身份认证系统（OpenID Connect）登录；首次登录时按所属组自动创建账号。",
-      notSet: "尚未配置单点登录。", issuer: "Issuer（颁发者 URL）", clientId: "Client ID", clientSecret: "Client secret",
-      secretKept: "已保存（留空则不变）", scopes: "Scopes", roleClaim: "角色声明（claim）", roleMap: "组 → 角色",
-      roleMapHint: "每行一个：组名 = admin 或 agent", checkS: "重新校验间隔（秒）", enabled: "启用单点登录",
-      noPasswords: "禁止本地密码登录（仅单点登录；API 密钥仍可用）", save: "保存", remove: "删除配置",
-      removeTitle: "删除单点登录配置", removeBody: "所有通过单点登录的会话将立即结束，本地密码登录恢复可用。",
-      redirect: "回调地址（在身份认证系统中登记）", signIn: "员工登录链接", updated: "更新时间", saved: "已保存",
-      removed: "已删除", badMap: "组映射格式错误：{l}", copy: "复制", copied: "已复制", copyFailed: "请手动复制",
-    },
-    en: {
-      intro: "Staff sign in through your organisation's identity provider (OpenID Connect); accounts are made at the first sign-in from the person's groups.",
-      notSet: "Single sign-on is not set up.", issuer: "Issuer URL", clientId: "Client ID", clientSecret: "Client secret",
-      secretKept: "Stored (leave empty to keep it)", scopes: "Scopes", roleClaim: "Role claim", roleMap: "Group → role",
-      roleMapHint: "One per line: group = admin or agent", checkS: "Re-check every (seconds)", enabled: "Single sign-on enabled",
-      noPasswords: "Refuse local passwords (SSO only; API keys still work)", save: "Save", remove: "Remove",
-      removeTitle: "Remove single sign-on", removeBody: "Every SSO login ends at once; local password logins work again.",
-      redirect: "Redirect URI (register it at the IdP)", signIn: "Staff sign-in link", updated: "Updated", saved: "Saved",
-      removed: "Removed", badMap: "Not a mapping line: {l}", copy: "Copy", copied: "Copied", copyFailed: "Copy it by hand",
-    },
-  },
+  messages: bilingual({
+    intro: ["员工通过本机构的身份认证系统（OpenID Connect）登录；首次登录时按所属组自动创建账号。", "Staff sign in through your organisation's identity provider (OpenID Connect); accounts are made at the first sign-in from the person's groups."],
+    notSet: ["尚未配置单点登录。", "Single sign-on is not set up."], issuer: ["Issuer（颁发者 URL）", "Issuer URL"], clientId: ["Client ID", "Client ID"],
+    clientSecret: ["Client secret", "Client secret"], secretKept: ["已保存（留空则不变）", "Stored (leave empty to keep it)"],
+    scopes: ["Scopes", "Scopes"], roleClaim: ["角色声明（claim）", "Role claim"], roleMap: ["组 → 角色", "Group → role"],
+    roleMapHint: ["每行一个：组名 = admin 或 agent", "One per line: group = admin or agent"], checkS: ["重新校验间隔（秒）", "Re-check every (seconds)"],
+    enabled: ["启用单点登录", "Single sign-on enabled"],
+    noPasswords: ["禁止本地密码登录（仅单点登录；API 密钥仍可用）", "Refuse local passwords (SSO only; API keys still work)"], save: ["保存", "Save"],
+    remove: ["删除配置", "Remove"], removeTitle: ["删除单点登录配置", "Remove single sign-on"],
+    removeBody: ["所有通过单点登录的会话将立即结束，本地密码登录恢复可用。", "Every SSO login ends at once; local password logins work again."],
+    redirect: ["回调地址（在身份认证系统中登记）", "Redirect URI (register it at the IdP)"], signIn: ["员工登录链接", "Staff sign-in link"],
+    updated: ["更新时间", "Updated"], saved: ["已保存", "Saved"], removed: ["已删除", "Removed"], badMap: ["组映射格式错误：{l}", "Not a mapping line: {l}"],
+    copy: ["复制", "Copy"], copied: ["已复制", "Copied"], copyFailed: ["请手动复制", "Copy it by hand"],
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

@@ -1,7 +1,7 @@
 // Upload several files at once and watch each one live: queued → parsing → embedding → indexed, or failed
 // with the reason. The job is followed over SSE (/admin/kb/jobs/{id}/events), with a poll as fallback.
 import { BUSY, STATUS, formatBytes } from "/static/admin/common.js";
-import { auth, ApiError } from "/static/kit/kit.js";
+import { auth, ApiError, bilingual } from "/static/kit/kit.js";
 
 const ACCEPT = ".pdf,.docx,.html,.htm,.md,.markdown,.txt,.csv,.tsv,.xlsx";
 
@@ -9,26 +9,20 @@ export default {
   group: "kb",
   order: 10,
   title: { zh: "上传文件", en: "Upload" },
-  messages: {
-    zh: {
-      pick: "选择文件", drop: "拖放文件到这里，或点击选择（可多选）", formats: "支持 PDF、Word、HTML、Markdown、文本、CSV/Excel 问答表",
-      start: "开始上传", uploading: "上传中…", chosen: "已选择 {n} 个文件", none: "尚未选择文件", clearFiles: "清空",
-      file: "文件", status: "状态", detail: "说明", chunks: "分块", progress: "总进度", stage: "阶段：{s}",
-      skipped: "内容重复，已跳过：{names}", done: "处理完成：{ok} 个已索引，{failed} 个失败。", inDraft: "新内容在草稿中，发布后对客户生效。",
-      hitTest: "命中测试草稿", publish: "去发布", recent: "最近任务", job: "任务", when: "时间", kind: "类型",
-      uploadingState: "上传中", pii: "PII 策略", piiDefault: "默认", piiFlag: "标记", piiMask: "脱敏", piiReject: "拒收",
-      jobFailed: "任务失败：{e}",
-    },
-    en: {
-      pick: "Choose files", drop: "Drop files here, or click to choose (several at once)", formats: "PDF, Word, HTML, Markdown, text, CSV/Excel FAQ tables",
-      start: "Upload", uploading: "Uploading…", chosen: "{n} files chosen", none: "No files chosen", clearFiles: "Clear",
-      file: "File", status: "Status", detail: "Detail", chunks: "Chunks", progress: "Progress", stage: "Stage: {s}",
-      skipped: "Same content already in the knowledge base, skipped: {names}", done: "Done: {ok} indexed, {failed} failed.", inDraft: "The new content is in the draft; customers see it once you publish.",
-      hitTest: "Hit-test the draft", publish: "Publish", recent: "Recent jobs", job: "Job", when: "When", kind: "Kind",
-      uploadingState: "Uploading", pii: "PII policy", piiDefault: "Default", piiFlag: "Flag", piiMask: "Mask", piiReject: "Reject",
-      jobFailed: "The job failed: {e}",
-    },
-  },
+  messages: bilingual({
+    pick: ["选择文件", "Choose files"], drop: ["拖放文件到这里，或点击选择（可多选）", "Drop files here, or click to choose (several at once)"],
+    formats: ["支持 PDF、Word、HTML、Markdown、文本、CSV/Excel 问答表", "PDF, Word, HTML, Markdown, text, CSV/Excel FAQ tables"],
+    start: ["开始上传", "Upload"], uploading: ["上传中…", "Uploading…"], chosen: ["已选择 {n} 个文件", "{n} files chosen"],
+    none: ["尚未选择文件", "No files chosen"], clearFiles: ["清空", "Clear"], file: ["文件", "File"], status: ["状态", "Status"],
+    detail: ["说明", "Detail"], chunks: ["分块", "Chunks"], progress: ["总进度", "Progress"], stage: ["阶段：{s}", "Stage: {s}"],
+    skipped: ["内容重复，已跳过：{names}", "Same content already in the knowledge base, skipped: {names}"],
+    done: ["处理完成：{ok} 个已索引，{failed} 个失败。", "Done: {ok} indexed, {failed} failed."],
+    inDraft: ["新内容在草稿中，发布后对客户生效。", "The new content is in the draft; customers see it once you publish."],
+    hitTest: ["命中测试草稿", "Hit-test the draft"], publish: ["去发布", "Publish"], recent: ["最近任务", "Recent jobs"], job: ["任务", "Job"],
+    when: ["时间", "When"], kind: ["类型", "Kind"], uploadingState: ["上传中", "Uploading"], pii: ["PII 策略", "PII policy"],
+    piiDefault: ["默认", "Default"], piiFlag: ["标记", "Flag"], piiMask: ["脱敏", "Mask"], piiReject: ["拒收", "Reject"],
+    jobFailed: ["任务失败：{e}", "The job failed: {e}"],
+  }),
   async mount(root, ctx) {
     const { h, t } = ctx;
     let chosen = [];

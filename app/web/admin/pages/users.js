@@ -1,29 +1,25 @@
 // Users and roles: list the tenant's admins and agents, add one, change a role, deactivate / reactivate
 // (PATCH /admin/users/{id}; audited; the last active admin is refused by the server with 409).
 import { dateTime, useStyles } from "/static/admin/insight.js";
+import { bilingual } from "/static/kit/kit.js";
 
 export default {
   group: "access",
   order: 10,
   title: { zh: "用户与角色", en: "Users & roles" },
-  messages: {
-    zh: {
-      add: "添加用户", user: "用户", role: "角色", state: "状态", lastLogin: "最近登录", created: "创建时间", actions: "操作",
-      admin: "管理员", agent: "坐席", active: "启用", inactive: "已停用", deactivate: "停用", reactivate: "启用", never: "从未",
-      you: "（你）", email: "邮箱", name: "显示名", password: "初始密码（至少 10 位）", makeAdmin: "设为管理员", makeAgent: "设为坐席",
-      added: "已添加 {e}", roleChanged: "{e} 现在是{r}", deactivated: "已停用 {e}，其登录已失效", reactivated: "已启用 {e}",
-      deactivateTitle: "停用账号", deactivateBody: "{e} 将立即退出登录，且无法再登录。", roleTitle: "更改角色", roleBody: "将 {e} 的角色改为{r}？",
-      lastAdmin: "不能移除最后一位启用的管理员。", invalid: "请填写有效的邮箱和至少 10 位的密码。", empty: "暂无用户。",
-    },
-    en: {
-      add: "Add user", user: "User", role: "Role", state: "State", lastLogin: "Last login", created: "Created", actions: "Actions",
-      admin: "Admin", agent: "Agent", active: "Active", inactive: "Deactivated", deactivate: "Deactivate", reactivate: "Reactivate", never: "never",
-      you: " (you)", email: "Email", name: "Display name", password: "Initial password (10+ characters)", makeAdmin: "Make admin", makeAgent: "Make agent",
-      added: "Added {e}", roleChanged: "{e} is now {r}", deactivated: "{e} deactivated; their sessions ended", reactivated: "{e} reactivated",
-      deactivateTitle: "Deactivate account", deactivateBody: "{e} is logged out at once and cannot log in again.", roleTitle: "Change role", roleBody: "Change {e}'s role to {r}?",
-      lastAdmin: "The last active admin cannot be removed.", invalid: "Enter a valid email and a password of at least 10 characters.", empty: "No users.",
-    },
-  },
+  messages: bilingual({
+    add: ["添加用户", "Add user"], user: ["用户", "User"], role: ["角色", "Role"], state: ["状态", "State"], lastLogin: ["最近登录", "Last login"],
+    created: ["创建时间", "Created"], actions: ["操作", "Actions"], admin: ["管理员", "Admin"], agent: ["坐席", "Agent"], active: ["启用", "Active"],
+    inactive: ["已停用", "Deactivated"], deactivate: ["停用", "Deactivate"], reactivate: ["启用", "Reactivate"], never: ["从未", "never"],
+    you: ["（你）", " (you)"], email: ["邮箱", "Email"], name: ["显示名", "Display name"],
+    password: ["初始密码（至少 10 位）", "Initial password (10+ characters)"], makeAdmin: ["设为管理员", "Make admin"], makeAgent: ["设为坐席", "Make agent"],
+    added: ["已添加 {e}", "Added {e}"], roleChanged: ["{e} 现在是{r}", "{e} is now {r}"],
+    deactivated: ["已停用 {e}，其登录已失效", "{e} deactivated; their sessions ended"], reactivated: ["已启用 {e}", "{e} reactivated"],
+    deactivateTitle: ["停用账号", "Deactivate account"],
+    deactivateBody: ["{e} 将立即退出登录，且无法再登录。", "{e} is logged out at once and cannot log in again."], roleTitle: ["更改角色", "Change role"],
+    roleBody: ["将 {e} 的角色改为{r}？", "Change {e}'s role to {r}?"], lastAdmin: ["不能移除最后一位启用的管理员。", "The last active admin cannot be removed."],
+    invalid: ["请填写有效的邮箱和至少 10 位的密码。", "Enter a valid email and a password of at least 10 characters."], empty: ["暂无用户。", "No users."],
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

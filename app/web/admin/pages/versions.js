@@ -1,33 +1,30 @@
 // KB versions: what the draft changes, publishing it through the golden-question gate (the report is shown
 // whether the gate lets it through or refuses it), discarding it, and rolling back to an earlier version.
+import { bilingual } from "/static/kit/kit.js";
+
 export default {
   group: "kb",
   order: 30,
   title: { zh: "版本与发布", en: "Versions" },
-  messages: {
-    zh: {
-      draftTitle: "草稿", noDraft: "没有待发布的草稿。上传、删除或重新索引文档都会生成草稿。", added: "新增", replaced: "替换", removed: "移除",
-      publish: "发布草稿", publishing: "正在运行黄金问题集…", discard: "丢弃草稿", discardTitle: "丢弃草稿",
-      discardBody: "草稿中的变更将被丢弃，线上版本不受影响。", discarded: "草稿已丢弃", published: "已发布 {v}",
-      refused: "发布被拒绝：{r}", report: "黄金问题报告", recall: "召回率@5：草稿 {c} / 线上 {a}（允许下降 {m}）",
-      question: "问题", change: "变化", before: "发布前", after: "发布后", worse: "变差", better: "变好", reordered: "排序变化",
-      noChanges: "所有黄金问题结果不变。", versions: "版本历史", label: "版本", state: "状态", docs: "文档", chunks: "分块",
-      created: "创建", publishedAt: "发布", actions: "操作", rollback: "回滚到此版本", rollbackTitle: "回滚",
-      rollbackBody: "将 {v} 重新设为线上版本（草稿保留）。", rolledBack: "已回滚到 {v}", active: "线上", draft: "草稿", previous: "历史",
-      discardedState: "已丢弃", golden: "黄金问题", noGolden: "未运行", toGolden: "管理黄金问题", expected: "应命中", found: "前5名命中（发布前 → 发布后）",
-    },
-    en: {
-      draftTitle: "Draft", noDraft: "No draft waiting. Uploading, deleting or re-indexing documents builds one.", added: "Added", replaced: "Replaced", removed: "Removed",
-      publish: "Publish draft", publishing: "Running the golden questions…", discard: "Discard draft", discardTitle: "Discard draft",
-      discardBody: "The draft's changes are dropped; the live version is untouched.", discarded: "Draft discarded", published: "Published {v}",
-      refused: "Publishing refused: {r}", report: "Golden-question report", recall: "Recall@5: draft {c} / live {a} (allowed drop {m})",
-      question: "Question", change: "Change", before: "Before", after: "After", worse: "worse", better: "better", reordered: "reordered",
-      noChanges: "Every golden question gives the same result.", versions: "History", label: "Version", state: "State", docs: "Documents", chunks: "Chunks",
-      created: "Created", publishedAt: "Published", actions: "Actions", rollback: "Roll back to this", rollbackTitle: "Roll back",
-      rollbackBody: "Make {v} the live version again (the draft stays).", rolledBack: "Rolled back to {v}", active: "Live", draft: "Draft", previous: "Earlier",
-      discardedState: "Discarded", golden: "Golden questions", noGolden: "not run", toGolden: "Golden questions", expected: "Expected", found: "Top 5 found (before → after)",
-    },
-  },
+  messages: bilingual({
+    draftTitle: ["草稿", "Draft"],
+    noDraft: ["没有待发布的草稿。上传、删除或重新索引文档都会生成草稿。", "No draft waiting. Uploading, deleting or re-indexing documents builds one."],
+    added: ["新增", "Added"], replaced: ["替换", "Replaced"], removed: ["移除", "Removed"], publish: ["发布草稿", "Publish draft"],
+    publishing: ["正在运行黄金问题集…", "Running the golden questions…"], discard: ["丢弃草稿", "Discard draft"],
+    discardTitle: ["丢弃草稿", "Discard draft"],
+    discardBody: ["草稿中的变更将被丢弃，线上版本不受影响。", "The draft's changes are dropped; the live version is untouched."],
+    discarded: ["草稿已丢弃", "Draft discarded"], published: ["已发布 {v}", "Published {v}"], refused: ["发布被拒绝：{r}", "Publishing refused: {r}"],
+    report: ["黄金问题报告", "Golden-question report"],
+    recall: ["召回率@5：草稿 {c} / 线上 {a}（允许下降 {m}）", "Recall@5: draft {c} / live {a} (allowed drop {m})"], question: ["问题", "Question"],
+    change: ["变化", "Change"], before: ["发布前", "Before"], after: ["发布后", "After"], worse: ["变差", "worse"], better: ["变好", "better"],
+    reordered: ["排序变化", "reordered"], noChanges: ["所有黄金问题结果不变。", "Every golden question gives the same result."],
+    versions: ["版本历史", "History"], label: ["版本", "Version"], state: ["状态", "State"], docs: ["文档", "Documents"], chunks: ["分块", "Chunks"],
+    created: ["创建", "Created"], publishedAt: ["发布", "Published"], actions: ["操作", "Actions"], rollback: ["回滚到此版本", "Roll back to this"],
+    rollbackTitle: ["回滚", "Roll back"], rollbackBody: ["将 {v} 重新设为线上版本（草稿保留）。", "Make {v} the live version again (the draft stays)."],
+    rolledBack: ["已回滚到 {v}", "Rolled back to {v}"], active: ["线上", "Live"], draft: ["草稿", "Draft"], previous: ["历史", "Earlier"],
+    discardedState: ["已丢弃", "Discarded"], golden: ["黄金问题", "Golden questions"], noGolden: ["未运行", "not run"],
+    toGolden: ["管理黄金问题", "Golden questions"], expected: ["应命中", "Expected"], found: ["前5名命中（发布前 → 发布后）", "Top 5 found (before → after)"],
+  }),
   async mount(root, ctx) {
     const { h, t } = ctx;
     const draftBox = h("section", { class: "k-card", "aria-labelledby": "draft-title" });

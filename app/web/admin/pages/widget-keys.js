@@ -1,29 +1,24 @@
 // Widget keys: the public key a bank's site embeds (with its <script> snippet) and the origins allowed to
 // use it; create, edit the origins, disable / re-enable (PATCH /admin/widget-keys/{id}; audited).
 import { copyButton, dateTime, useStyles } from "/static/admin/insight.js";
+import { bilingual } from "/static/kit/kit.js";
 
 export default {
   group: "access",
   order: 30,
   title: { zh: "挂件密钥", en: "Widget keys" },
-  messages: {
-    zh: {
-      create: "创建挂件密钥", name: "名称", key: "公钥", origins: "允许的来源", state: "状态", created: "创建时间", actions: "操作",
-      active: "启用", disabled: "已停用", edit: "编辑来源", disable: "停用", enable: "启用", empty: "还没有挂件密钥。",
-      originsHint: "每行一个：https://www.bank.example（协议 + 域名 [+ 端口]）；* 表示任意网站（不建议）。",
-      snippet: "嵌入代码", copy: "复制", copied: "已复制", copyFailed: "请手动复制", saved: "已保存", disableTitle: "停用挂件密钥",
-      disableBody: "使用「{n}」的网站上的聊天挂件将立即停止工作（包括进行中的会话）。", needOrigins: "请至少填写一个来源。",
-      enabled: "已启用「{n}」", disabledToast: "已停用「{n}」",
-    },
-    en: {
-      create: "Create widget key", name: "Name", key: "Public key", origins: "Allowed origins", state: "State", created: "Created", actions: "Actions",
-      active: "Active", disabled: "Disabled", edit: "Edit origins", disable: "Disable", enable: "Enable", empty: "No widget keys yet.",
-      originsHint: "One per line: https://www.bank.example (scheme + host [+ port]); * allows any site (not advised).",
-      snippet: "Embed code", copy: "Copy", copied: "Copied", copyFailed: "Copy it by hand", saved: "Saved", disableTitle: "Disable widget key",
-      disableBody: "The chat widget on sites using “{n}” stops working at once (open conversations included).", needOrigins: "Enter at least one origin.",
-      enabled: "Enabled “{n}”", disabledToast: "Disabled “{n}”",
-    },
-  },
+  messages: bilingual({
+    create: ["创建挂件密钥", "Create widget key"], name: ["名称", "Name"], key: ["公钥", "Public key"], origins: ["允许的来源", "Allowed origins"],
+    state: ["状态", "State"], created: ["创建时间", "Created"], actions: ["操作", "Actions"], active: ["启用", "Active"],
+    disabled: ["已停用", "Disabled"], edit: ["编辑来源", "Edit origins"], disable: ["停用", "Disable"], enable: ["启用", "Enable"],
+    empty: ["还没有挂件密钥。", "No widget keys yet."],
+    originsHint: ["每行一个：https://www.bank.example（协议 + 域名 [+ 端口]）；* 表示任意网站（不建议）。", "One per line: https://www.bank.example (scheme + host [+ port]); * allows any site (not advised)."],
+    snippet: ["嵌入代码", "Embed code"], copy: ["复制", "Copy"], copied: ["已复制", "Copied"], copyFailed: ["请手动复制", "Copy it by hand"],
+    saved: ["已保存", "Saved"], disableTitle: ["停用挂件密钥", "Disable widget key"],
+    disableBody: ["使用「{n}」的网站上的聊天挂件将立即停止工作（包括进行中的会话）。", "The chat widget on sites using “{n}” stops working at once (open conversations included)."],
+    needOrigins: ["请至少填写一个来源。", "Enter at least one origin."], enabled: ["已启用「{n}」", "Enabled “{n}”"],
+    disabledToast: ["已停用「{n}」", "Disabled “{n}”"],
+  }),
   async mount(root, ctx) {
     useStyles();
     const { h, t, api } = ctx;

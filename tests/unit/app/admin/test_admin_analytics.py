@@ -18,16 +18,13 @@ from app.container import Container
 from app.schemas.analytics import AnalyticsPublic
 from tests.unit.app import analytics_seed
 from tests.unit.app.analytics_seed import EXPECTED, NOW, WINDOW, comparable
-from tests.unit.app.helpers import Tenant, login, seed_tenant
+from tests.unit.app.helpers import Tenant, login
 
 UTC_PERIOD = Period(date(2026, 3, 1), date(2026, 3, 3), ZoneInfo("UTC"))
 
 
 async def _seeded(container: Container, tenant: Tenant) -> str:
-    other = await seed_tenant(container, "other-bank")
-    async with container.sessions() as s:
-        await analytics_seed.seed(s, tenant.id, other.id)
-    return other.id
+    return (await analytics_seed.seed_with_other_bank(container, tenant)).id
 
 
 async def _report(container: Container, tenant_id: str, period: Period = UTC_PERIOD, **kw: object) -> dict:

@@ -11,9 +11,9 @@ import pytest
 from app.chat.tenant_trackers import TenantTrackers, revision_of
 from app.container import Container
 from dialog.intents import IntentSet, load_intents_yaml
-from dialog.kb_profile import KB_INTENT, KBProfile
+from dialog.kb_profile import KB_INTENT
 from dialog.testing import DEMO_INTENTS, local_tracker
-from tests.unit.app.helpers import Tenant, ask_once, login, seed_tenant
+from tests.unit.app.helpers import Tenant, ask_once, counting_trackers, login, publish_faq, seed_tenant
 
 MORTGAGE = {
     "name": "mortgage_early_repayment",
@@ -31,22 +31,7 @@ MORTGAGE = {
 
 @pytest.fixture
 def trackers(container: Container) -> TenantTrackers:
-    built: list[int] = []
-
-    def build(
-        intents: IntentSet, kb: KBProfile | None = None
-    ):  # the real local tracker, model-free embedding
-        built.append(len(intents))
-        return local_tracker(intents, kb=kb)
-
-    t = TenantTrackers(
-        default=container.tracker,
-        sessions=container.sessions,
-        build=build,
-        default_intents=lambda: load_intents_yaml(DEMO_INTENTS),
-        refresh_s=60,
-    )
-    t.builds = built  # type: ignore[attr-defined]
+    t = counting_trackers(container, refresh_s=60)
     container.trackers = t
     return t
 
@@ -224,33 +209,6 @@ def test_revision_ignores_order_but_not_content() -> None:
     assert revision_of(changed) != revision_of(demo)
 
 
-async def _publish(container: Container, tenant: Tenant, rows: list[tuple[str, str]]) -> None:
-    """A published KB version of FAQ chunks (question, answer), as ingestion stores them."""
-    import hashlib
-
-    from app.db import crud_kb
-    from retrieval.types import ChunkRecord
-
-    async with container.sessions() as s:
-        coll = await crud_kb.get_or_create_collection(s, tenant_id=tenant.id, name="default")
-        raw = "\n".join(q + "," + a for q, a in rows).encode()
-        doc = await crud_kb.create_document(
-            s, tenant_id=tenant.id, collection_id=coll.id, job_id=None, source="faq.csv", mime_type="text/csv",
-            content_hash=hashlib.sha256(raw).hexdigest(), raw=raw,
-        )  # fmt: skip
-        chunks = [
-            ChunkRecord(chunk_id=f"{doc.id}-{i}", document_id=doc.id, text=f"{q}\n{a}", embed_text=q, title="faq.csv",
-                        lang="zh", metadata={"kind": "faq", "question": q})
-            for i, (q, a) in enumerate(rows)
-        ]  # fmt: skip
-        await crud_kb.add_chunks(s, tenant_id=tenant.id, document_id=doc.id, chunks=chunks)
-        version = await crud_kb.create_version(
-            s, tenant_id=tenant.id, document_ids=[doc.id], embedder="hash", chunk_count=len(chunks)
-        )
-        await crud_kb.activate_version(s, tenant_id=tenant.id, version_id=version.id)
-        await s.commit()
-
-
 async def test_a_published_kb_version_teaches_the_tracker(
     container: Container, tenant: Tenant, trackers: TenantTrackers
 ) -> None:
@@ -259,7 +217,7 @@ async def test_a_published_kb_version_teaches_the_tracker(
     intent written."""
     from dialog.state import DialogState
 
-    await _publish(
+    await publish_faq(
         container, tenant, [("信用卡分期怎么申请？", "在App办理"), ("白金卡的年费是多少？", "1200元")]
     )
     assert (await trackers.get(tenant.id)) is container.tracker  # no wait on the first turn
@@ -271,7 +229,7 @@ async def test_a_published_kb_version_teaches_the_tracker(
 
     question = "保管箱怎么租"
     assert first.track_sync(DialogState(), question).intent != KB_INTENT  # type: ignore[attr-defined]
-    await _publish(container, tenant, [("保管箱怎么租用？", "到网点办理"), ("保管箱租金是多少？", "每年300元"),
+    await publish_faq(container, tenant, [("保管箱怎么租用？", "到网点办理"), ("保管箱租金是多少？", "每年300元"),
                                        ("保管箱可以几个人共用吗？", "最多两人")])  # fmt: skip
     trackers.invalidate(tenant.id)
     assert (await trackers.get(tenant.id)) is first  # the previous one serves while the new one trains

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.container import Container
 from app.db.models import DialogEventRow, Handoff, Message
+from app.runtime.metrics import STAGES
 from llm_backend.testing import ScriptedLLM
 from tests.unit.app.helpers import ORIGIN, Tenant, parse_sse, seed_tenant, send_message, start_conversation
 
@@ -22,17 +23,7 @@ async def test_zh_question_gets_a_cited_answer(client: httpx.AsyncClient, tenant
     assert [c["chunk_id"] for c in body["citations"]] == ["faq-1"]
     assert body["citations"][0]["title"] == "信用卡分期"
     assert body["state"]["lang"] == "zh"
-    for stage in (
-        "load_state",
-        "mask",
-        "track",
-        "persist_user",
-        "retrieve",
-        "policy",
-        "generate",
-        "check_output",
-        "persist",
-    ):
+    for stage in STAGES:  # every stage of the turn, in order
         assert stage in body["timings_ms"], stage
 
 

@@ -12,11 +12,8 @@ import pytest
 from app.chat.tenant_trackers import TenantTrackers
 from app.container import Container
 from app.db import crud_kb
-from dialog.intents import IntentSet, load_intents_yaml
-from dialog.kb_profile import KBProfile
 from dialog.protocols import Tracker
-from dialog.testing import DEMO_INTENTS, local_tracker
-from tests.unit.app.helpers import Tenant
+from tests.unit.app.helpers import Tenant, counting_trackers
 
 CARD = {
     "name": "card_upgrade",
@@ -29,21 +26,9 @@ CARD = {
 
 @pytest.fixture
 def trackers(container: Container) -> TenantTrackers:
-    builds: list[int] = []
-
-    def build(intents: IntentSet, kb: KBProfile | None = None) -> Tracker:
-        builds.append(len(intents))
-        return local_tracker(intents, kb=kb)
-
-    t = TenantTrackers(
-        default=container.tracker,
-        sessions=container.sessions,
-        build=build,
-        default_intents=lambda: load_intents_yaml(DEMO_INTENTS),
-        refresh_s=0.0,  # every get re-reads: the worst case for an idle tenant's turns
-    )
-    t.builds = builds  # type: ignore[attr-defined]
-    return t
+    return counting_trackers(
+        container, refresh_s=0.0
+    )  # every get re-reads: the worst case for an idle tenant
 
 
 async def _poll(trackers: TenantTrackers, tenant_id: str) -> Tracker:

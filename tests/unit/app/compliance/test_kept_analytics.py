@@ -23,7 +23,7 @@ from app.kb.versions import SYSTEM
 from app.schemas.analytics import AnalyticsPublic
 from tests.unit.app import analytics_seed
 from tests.unit.app.analytics_seed import WINDOW, at
-from tests.unit.app.helpers import Tenant, seed_tenant
+from tests.unit.app.helpers import Tenant
 
 NOT_KEPT = ("generated_at", "latency", "unanswered")
 PERIODS = (
@@ -56,9 +56,7 @@ async def _conversations(container: Container, tenant_id: str) -> list[Conversat
 async def test_figures_survive_erasure_and_purge_and_keep_no_text(
     container: Container, tenant: Tenant
 ) -> None:
-    other = await seed_tenant(container, "other-bank")
-    async with container.sessions() as s:
-        await analytics_seed.seed(s, tenant.id, other.id)
+    other = await analytics_seed.seed_with_other_bank(container, tenant)
     now = utcnow()  # every seeded conversation has settled by now
     before = await _reports(container, tenant.id, now)
     before_other = await _reports(container, other.id, now)
@@ -102,9 +100,7 @@ async def test_figures_survive_erasure_and_purge_and_keep_no_text(
 async def test_an_erased_pending_conversation_is_kept_as_assumed(
     container: Container, tenant: Tenant
 ) -> None:
-    other = await seed_tenant(container, "other-bank")
-    async with container.sessions() as s:
-        await analytics_seed.seed(s, tenant.id, other.id)
+    await analytics_seed.seed_with_other_bank(container, tenant)
     c7 = next(c for c in await _conversations(container, tenant.id) if c.created_at == at(3, 11, 30))
     # At the seed's "now" C7 is pending (answered 28 minutes before); erased then, nobody can write in it
     # any more, so it is kept as settled and assumed resolved.
