@@ -23,6 +23,12 @@ from retrieval.types import Hit, SearchResult
 WIDEN = 2
 # A question of at least this many keyword tokens, every one of them in one passage, is answered by it.
 MIN_COVERED_TOKENS = 2
+# Tokens that ask rather than say what about ("总行地址在哪": 哪; "how long does it take": long, take): a
+# passage need not hold them to cover the question.
+QUESTION_TOKENS = frozenset(
+    ["哪", "哪个", "哪里", "哪儿", "哪些", "多少", "几", "几次", "几天", "几个", "多久", "多长", "吗", "呢", "什么",
+     "怎么", "怎样", "如何", "为什么", "能", "会", "可以", "要", "需要", "用", "long", "take", "much", "many"]
+)  # fmt: skip
 
 
 class Analyzer(Protocol):
@@ -35,7 +41,7 @@ def covered(query: str, hits: Sequence[Hit], analyzer: Analyzer) -> bool:
     """One passage holds every keyword token of the question (two or more): "is there an over limit fee"
     and "Over-limit fee: none", "ATM吞卡了" and the debit guide's ATM吞卡 line. The dense similarity of such
     short, casual questions often stays under the floor although the words leave no doubt."""
-    wanted = set(analyzer.analyze(query))
+    wanted = set(analyzer.analyze(query)) - QUESTION_TOKENS
     if len(wanted) < MIN_COVERED_TOKENS:
         return False
     return any(wanted <= set(analyzer.analyze(f"{h.chunk.embed_text}\n{h.chunk.text}")) for h in hits)
