@@ -442,6 +442,17 @@ class ClauseComposer:
                 if u.passage != best.passage and not u.conflict and any(_states(u, a) > 0 for a in missing)
                 and u.score >= best.score - 2 * cfg.margin
             ]  # fmt: skip
+            # the other half of a two-part question ("the minimum payment and when is it due"): a clause of
+            # the same passage that states it with a figure and names what was asked is quoted however the
+            # first half outscored it
+            half = [
+                u for u in ranked
+                if u.passage == best.passage and u not in chosen and not u.conflict and u.score > 0
+                and any(_states(u, a) == 1.0 for a in missing)
+                and sum(weights.get(t, 0.0) for t in u.terms & asked.terms) >= 0.5
+            ]  # fmt: skip
+            if len(asked.attributes) > 1 and half:
+                others = half
             used = sum(len(u.text) for u in chosen)
             if others and used + len(others[0].text) <= cap:
                 chosen.append(others[0])

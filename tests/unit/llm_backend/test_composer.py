@@ -429,3 +429,19 @@ def test_an_urgent_question_that_asks_nothing_itself_gets_what_to_do_and_whom_to
     assert ClauseComposer().compose(timing, [protection, report], urgent=True).attributes == frozenset(
         {"time"}
     )
+
+
+def test_the_other_half_of_a_two_part_question_is_quoted_from_the_same_passage() -> None:
+    """"the minimum payment and when is it due": the minimum-payment sentence shares more of the question's
+    words, but the due date is the other half of what was asked, stated in the same FAQ answer."""
+    faq = Passage(
+        "faq:due",
+        "The payment due date is 20 days after your statement date (the 5th, 10th, 15th, 20th or 25th, as you "
+        "choose). Pay the full statement balance by then and purchases are interest-free for 20 to 50 days. "
+        "The minimum payment is 10% of the statement balance plus any instalment due.",
+        "When is my credit card payment due and how long is the interest-free period?",
+    )
+    got = ClauseComposer().compose("what's the minimum payment and when is it due", [faq])
+    assert "10%" in got.text
+    assert "20 days after your statement date" in got.text
+    assert "interest-free" not in got.text  # not the whole answer
