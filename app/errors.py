@@ -7,8 +7,10 @@ so routes never catch-and-rethrow by hand.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import Enum
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -80,28 +82,27 @@ def translate_domain_error(exc: Exception) -> AppError | None:
     from privacy.errors import PrivacyError, UnknownPlaceholder, VaultConflict
     from retrieval.errors import DocumentRejected, ParseLimitExceeded, RetrievalError
 
-    if isinstance(exc, VersionConflict):
-        return AppError(ErrorCode.CONFLICT, "the conversation changed concurrently; retry")
-    if isinstance(exc, ConversationClosedError):
-        return AppError(ErrorCode.CONVERSATION_CLOSED, "the conversation is closed; start a new one")
-    if isinstance(exc, StoreUnavailable):
-        return AppError(ErrorCode.STORE_UNAVAILABLE, f"dialog store unavailable ({exc.code})")
-    if isinstance(exc, DialogError):
-        return AppError(ErrorCode.INTERNAL_ERROR, f"dialog error ({exc.code})")
-    if isinstance(exc, LLMError):
-        return AppError(ErrorCode.LLM_UNAVAILABLE, f"language model unavailable ({exc.code})")
-    if isinstance(exc, VaultConflict):
-        return AppError(ErrorCode.CONFLICT, "the conversation's vault changed concurrently; retry")
-    if isinstance(exc, UnknownPlaceholder):
-        return AppError(ErrorCode.NOT_FOUND, "no such placeholder in this conversation")
-    if isinstance(exc, PrivacyError):
-        return AppError(ErrorCode.STORE_UNAVAILABLE, f"privacy vault unavailable ({exc.code})")
-    if isinstance(exc, ParseLimitExceeded):
-        return AppError(ErrorCode.PARSE_LIMIT_EXCEEDED, f"{exc.code} ({exc.limit}): {exc.detail}")
-    if isinstance(exc, DocumentRejected):
-        return AppError(ErrorCode.UNSUPPORTED_FILE, f"{exc.code}: {exc.detail}")
-    if isinstance(exc, RetrievalError):
-        return AppError(ErrorCode.INTERNAL_ERROR, f"retrieval error ({exc.code})")
+    # The first rule whose class the exception is an instance of (subclasses before their base).
+    rules: tuple[tuple[type[Exception], ErrorCode, Callable[[Any], str]], ...] = (
+        (VersionConflict, ErrorCode.CONFLICT, lambda e: "the conversation changed concurrently; retry"),
+        (
+            ConversationClosedError,
+            ErrorCode.CONVERSATION_CLOSED,
+            lambda e: "the conversation is closed; start a new one",
+        ),
+        (StoreUnavailable, ErrorCode.STORE_UNAVAILABLE, lambda e: f"dialog store unavailable ({e.code})"),
+        (DialogError, ErrorCode.INTERNAL_ERROR, lambda e: f"dialog error ({e.code})"),
+        (LLMError, ErrorCode.LLM_UNAVAILABLE, lambda e: f"language model unavailable ({e.code})"),
+        (VaultConflict, ErrorCode.CONFLICT, lambda e: "the conversation's vault changed concurrently; retry"),
+        (UnknownPlaceholder, ErrorCode.NOT_FOUND, lambda e: "no such placeholder in this conversation"),
+        (PrivacyError, ErrorCode.STORE_UNAVAILABLE, lambda e: f"privacy vault unavailable ({e.code})"),
+        (ParseLimitExceeded, ErrorCode.PARSE_LIMIT_EXCEEDED, lambda e: f"{e.code} ({e.limit}): {e.detail}"),
+        (DocumentRejected, ErrorCode.UNSUPPORTED_FILE, lambda e: f"{e.code}: {e.detail}"),
+        (RetrievalError, ErrorCode.INTERNAL_ERROR, lambda e: f"retrieval error ({e.code})"),
+    )
+    for kind, code, detail in rules:
+        if isinstance(exc, kind):
+            return AppError(code, detail(exc))
     return None
 
 

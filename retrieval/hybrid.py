@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -27,26 +27,35 @@ def keyword_text(chunk: ChunkRecord, config: RetrievalConfig) -> str:
     return chunk.embed_text
 
 
+def _resolved(setting: float, off: float, calibrated: Callable[[], float]) -> float:
+    """``setting`` if > 0, ``off`` if < 0, else the embedder's calibrated value."""
+    if setting > 0:
+        return setting
+    if setting < 0:
+        return off
+    return calibrated()
+
+
 def resolve_floor(config: RetrievalConfig, embedder: Embedder) -> float:
     """``config.score_floor`` if set (> 0), the embedder's calibrated floor if 0, no floor if < 0."""
-    if config.score_floor > 0:
-        return config.score_floor
-    if config.score_floor < 0:
-        return float("-inf")
-    from retrieval.embedders import default_floor
 
-    return default_floor(embedder.name)
+    def calibrated() -> float:  # imported only when needed
+        from retrieval.embedders import default_floor
+
+        return default_floor(embedder.name)
+
+    return _resolved(config.score_floor, float("-inf"), calibrated)
 
 
 def resolve_margin(config: RetrievalConfig, embedder: Embedder) -> float:
     """``config.score_margin`` if set (> 0), the embedder's calibrated margin if 0, none (inf) if < 0."""
-    if config.score_margin > 0:
-        return config.score_margin
-    if config.score_margin < 0:
-        return float("inf")
-    from retrieval.embedders import default_margin
 
-    return default_margin(embedder.name)
+    def calibrated() -> float:  # imported only when needed
+        from retrieval.embedders import default_margin
+
+        return default_margin(embedder.name)
+
+    return _resolved(config.score_margin, float("inf"), calibrated)
 
 
 def fusion_params(config: RetrievalConfig) -> FusionParams:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -108,15 +109,8 @@ async def accept_user_message(
             pii_counts=masked.counts(),
         )
         if masked.findings:
-            await crud_audit.record(
-                session,
-                tenant_id=tenant_id,
-                actor_type="system",
-                actor_id=None,
-                action="pii.masked",
-                target_type="message",
-                target_id=message_id,
-                data=audit_event(turn_audit(masked, None)),
+            await _audit_message(
+                session, tenant_id, message_id, "pii.masked", audit_event(turn_audit(masked, None))
             )
 
     appended, _ = await c.conversation_writer.write(
@@ -244,16 +238,7 @@ async def _write_bot_rows(
         prompt_refs=prompt_refs,
     )
     if generated.leaked:
-        await crud_audit.record(
-            session,
-            tenant_id=tenant_id,
-            actor_type="system",
-            actor_id=None,
-            action="pii.output_masked",
-            target_type="message",
-            target_id=bot_id,
-            data={"leaked": generated.leaked},
-        )
+        await _audit_message(session, tenant_id, bot_id, "pii.output_masked", {"leaked": generated.leaked})
     if not opens_handoff(decision):  # not one already waiting for or with an agent
         return None
     context = handoffs.context_package(appended.state, reason=decision.reason or "policy", cited=citations)
@@ -263,4 +248,20 @@ async def _write_bot_rows(
         conversation_id=conv.id,
         reason=decision.reason or "policy",
         context=context,
+    )
+
+
+async def _audit_message(
+    session: AsyncSession, tenant_id: str, message_id: str, action: str, data: dict[str, Any]
+) -> None:
+    """The system's audit event about one message (what masking found in it or took out of it)."""
+    await crud_audit.record(
+        session,
+        tenant_id=tenant_id,
+        actor_type="system",
+        actor_id=None,
+        action=action,
+        target_type="message",
+        target_id=message_id,
+        data=data,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,7 @@ from app.auth.service import Principal
 from app.container import Container
 from app.conversations import handoff as handoffs
 from app.conversations import live
+from app.conversations.event_writer import BuildEvents, WriteRows
 from app.conversations.live_events import Closed, QueueChanged
 from app.conversations.live_events import Feedback as LiveFeedback
 from app.conversations.log import Appended
@@ -104,6 +106,19 @@ async def customer_transcript(
     return list(zip(messages, texts, strict=True))
 
 
+T = TypeVar("T")
+
+
+async def _write(
+    container: Container, conversation: Conversation, build: BuildEvents, rows: WriteRows[T]
+) -> T:
+    """Write the customer's events about ``conversation`` and ``rows`` together (``ConversationWriter``)."""
+    _, row = await container.conversation_writer.write(
+        tenant_id=conversation.tenant_id, conversation_id=conversation.id, build=build, rows=rows
+    )
+    return row
+
+
 async def give_feedback(
     container: Container,
     *,
@@ -133,12 +148,7 @@ async def give_feedback(
             csat=csat,
         )
 
-    _, row = await container.conversation_writer.write(
-        tenant_id=conversation.tenant_id,
-        conversation_id=conversation.id,
-        build=build,
-        rows=rows,
-    )
+    row = await _write(container, conversation, build, rows)
     await live.publish(
         container.events,
         live.conversation_topic(conversation.id),
@@ -171,12 +181,7 @@ async def request_human(container: Container, *, conversation: Conversation) -> 
             context=context,
         )
 
-    _, row = await container.conversation_writer.write(
-        tenant_id=conversation.tenant_id,
-        conversation_id=conversation.id,
-        build=build,
-        rows=rows,
-    )
+    row = await _write(container, conversation, build, rows)
     container.metrics.handoffs.labels(reason=row.reason).inc()
     await handoffs.announce(container.events, handoff=row)
     return row
@@ -255,12 +260,7 @@ async def end_conversation(container: Container, *, conversation: Conversation) 
         )
 
     try:
-        await container.conversation_writer.write(
-            tenant_id=conversation.tenant_id,
-            conversation_id=conversation.id,
-            build=build,
-            rows=rows,
-        )
+        await _write(container, conversation, build, rows)
     except _AlreadyClosed:
         return outcome
     closed = Closed(outcome=outcome, by="customer")

@@ -4,15 +4,12 @@ one reveal response, which carries the value the agent was allowed to see."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from app.schemas.agent import ConversationSummary
-from app.schemas.chat import CitationPublic
-
-if TYPE_CHECKING:
-    from app.agent.suggest import Suggestion
+from app.schemas.chat import CitationPublic, PublicOf
 
 
 class AgentMe(BaseModel):
@@ -109,7 +106,7 @@ class RevealPublic(BaseModel):
     value: str
 
 
-class SuggestionPublic(BaseModel):
+class SuggestionPublic(PublicOf):  # of an app.agent.suggest.Suggestion
     text: str  # masked draft; the agent edits it before sending
     citations: list[CitationPublic]
     question: str
@@ -118,19 +115,6 @@ class SuggestionPublic(BaseModel):
     model: str | None
     kb_version: str
     timings_ms: dict[str, float]
-
-    @classmethod
-    def of(cls, s: Suggestion) -> SuggestionPublic:
-        return cls(
-            text=s.text,
-            citations=[CitationPublic.of(c) for c in s.citations],
-            question=s.question,
-            grounded=s.grounded,
-            no_answer=s.no_answer,
-            model=s.model,
-            kb_version=s.kb_version,
-            timings_ms=s.timings_ms,
-        )
 
 
 class KbHitPublic(BaseModel):

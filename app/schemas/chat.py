@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
-
-from app.chat.types import Citation, TurnOutcome
 
 
 class ConversationCreate(BaseModel):
@@ -35,7 +33,15 @@ class MessageCreate(BaseModel):
     text: str
 
 
-class CitationPublic(BaseModel):
+class PublicOf(BaseModel):
+    """A public model of an internal object whose attributes have its field names (nested ones too)."""
+
+    @classmethod
+    def of(cls, obj: object) -> Self:
+        return cls.model_validate(obj, from_attributes=True)
+
+
+class CitationPublic(PublicOf):  # of an app.chat.types.Citation
     n: int
     chunk_id: str
     title: str  # what a reader sees: the FAQ question, or the document title › heading path
@@ -43,14 +49,8 @@ class CitationPublic(BaseModel):
     text: str = ""
     source: str = ""  # the document's file name or URL
 
-    @classmethod
-    def of(cls, c: Citation) -> CitationPublic:
-        return cls(
-            n=c.n, chunk_id=c.chunk_id, title=c.title, document_id=c.document_id, text=c.text, source=c.source
-        )
 
-
-class TurnPublic(BaseModel):
+class TurnPublic(PublicOf):  # of an app.chat.types.TurnOutcome
     conversation_id: str
     user_message_id: str
     message_id: str | None
@@ -63,23 +63,6 @@ class TurnPublic(BaseModel):
     model: str | None
     handoff_id: str | None = None
     pii: dict[str, int] = Field(default_factory=dict)
-
-    @classmethod
-    def of(cls, outcome: TurnOutcome) -> TurnPublic:
-        return cls(
-            conversation_id=outcome.conversation_id,
-            user_message_id=outcome.user_message_id,
-            message_id=outcome.message_id,
-            text=outcome.text,
-            decision=outcome.decision,
-            reason=outcome.reason,
-            citations=[CitationPublic.of(c) for c in outcome.citations],
-            state=outcome.state,
-            timings_ms=outcome.timings_ms,
-            model=outcome.model,
-            handoff_id=outcome.handoff_id,
-            pii=outcome.pii,
-        )
 
 
 class MessagePublic(BaseModel):

@@ -129,24 +129,19 @@ def evaluate(
         ignored = list(sample.ignore) + [g for g in sample.spans if keep is not None and g.type not in keep]
         scored = [p for p in preds if not any(_overlaps(p, i) for i in ignored)]
         for g in gold:
-            c = counts.setdefault(g.type, _Counts())
-            c.gold += 1
-            total.gold += 1
-            if any(p.type == g.type and _overlaps(p, g) for p in preds):
-                c.gold_found += 1
-                total.gold_found += 1
+            found = any(p.type == g.type and _overlaps(p, g) for p in preds)
+            for c in (counts.setdefault(g.type, _Counts()), total):  # the type's counts and the overall ones
+                c.gold += 1
+                c.gold_found += found
             gold_total += 1
             covered += _covered(g, preds, sample.text)
         for p in scored:
-            c = counts.setdefault(p.type, _Counts())
-            c.pred += 1
-            total.pred += 1
-            if any(g.type == p.type and _overlaps(p, g) for g in gold):
-                c.pred_ok += 1
-                total.pred_ok += 1
-            if any(g.type == p.type and g.start == p.start and g.end == p.end for g in gold):
-                c.exact += 1
-                total.exact += 1
+            ok = any(g.type == p.type and _overlaps(p, g) for g in gold)
+            exact = any(g.type == p.type and g.start == p.start and g.end == p.end for g in gold)
+            for c in (counts.setdefault(p.type, _Counts()), total):
+                c.pred += 1
+                c.pred_ok += ok
+                c.exact += exact
         if sample.negative:
             negatives += 1
             untouched += not preds

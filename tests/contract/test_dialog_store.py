@@ -32,6 +32,7 @@ from dialog.recording import append_with_retry, load_state
 from dialog.state import DialogState
 from dialog.stores.memory import MemoryDialogStore
 from dialog.stores.redis_store import RedisDialogStore
+from tests.contract.support import assert_each_raises
 
 StoreFactory = Callable[[float], DialogStore]
 
@@ -221,20 +222,14 @@ class TestRedisDialogStore(DialogStoreContract):
     def test_default_namespace(self, redis_client: Any) -> None:
         assert RedisDialogStore(redis_client, ttl_s=60).key("abc") == "kefu:dialog:abc:events"
 
-    async def test_unreachable_redis_is_loud(self) -> None:
-        from redis.asyncio import Redis
-
-        client = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
-        store = RedisDialogStore(client, ttl_s=60, prefix="kefu:test:down:")
-        try:
-            with pytest.raises(StoreUnavailable):
-                await store.load("c1")
-            with pytest.raises(StoreUnavailable):
-                await store.append("c1", [UserSaid(text="x")], 0)
-            with pytest.raises(StoreUnavailable):
-                await store.delete("c1")
-        finally:
-            await client.aclose()
+    async def test_unreachable_redis_is_loud(self, unreachable_redis: Any) -> None:
+        store = RedisDialogStore(unreachable_redis, ttl_s=60, prefix="kefu:test:down:")
+        await assert_each_raises(
+            StoreUnavailable,
+            lambda: store.load("c1"),
+            lambda: store.append("c1", [UserSaid(text="x")], 0),
+            lambda: store.delete("c1"),
+        )
 
     async def test_a_corrupt_entry_is_reported_not_skipped(
         self, redis_client: Any, redis_prefix: str

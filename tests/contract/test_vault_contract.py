@@ -17,6 +17,7 @@ from privacy.protocols import VaultStore
 from privacy.types import VaultState
 from privacy.vault import MemoryVaultStore, VaultCipher
 from privacy.vault_redis import RedisVaultStore
+from tests.contract.support import assert_each_raises
 
 KEY = "contract-test-vault-key"
 StoreFactory = Callable[[float], VaultStore]
@@ -162,20 +163,14 @@ class TestRedisVaultStore(VaultStoreContract):
         finally:
             await client.aclose()
 
-    async def test_redis_down_is_loud(self) -> None:
-        from redis.asyncio import Redis
-
-        client = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-        store = RedisVaultStore(client, VaultCipher(KEY), ttl_s=60, prefix="kefu:test:down:")
-        try:
-            with pytest.raises(VaultUnavailable):
-                await store.load("c")
-            with pytest.raises(VaultUnavailable):
-                await store.save("c", _vault_with("13800138000"))
-            with pytest.raises(VaultUnavailable):
-                await store.delete("c")
-        finally:
-            await client.aclose()
+    async def test_redis_down_is_loud(self, unreachable_redis: Any) -> None:
+        store = RedisVaultStore(unreachable_redis, VaultCipher(KEY), ttl_s=60, prefix="kefu:test:down:")
+        await assert_each_raises(
+            VaultUnavailable,
+            lambda: store.load("c"),
+            lambda: store.save("c", _vault_with("13800138000")),
+            lambda: store.delete("c"),
+        )
 
     async def test_a_corrupt_entry_is_reported_not_skipped(
         self, redis_client: Any, redis_prefix: str

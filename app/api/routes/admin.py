@@ -3,14 +3,16 @@ modules). Admins only; every query is scoped to the admin's tenant."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth
 from app.auth import widget_keys
 from app.auth.audit import record_audit
 from app.auth.credentials import new_api_key, new_widget_key
+from app.auth.service import Principal
 from app.db import crud_tenancy
 from app.deps import AdminDep, SessionDep
 from app.errors import AppError, ErrorCode
@@ -29,6 +31,19 @@ from app.schemas.auth import (
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
+async def _audit(
+    session: AsyncSession,
+    admin: Principal,
+    action: str,
+    target_type: str,
+    target_id: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Record what the admin did to one key or user and commit it with the change."""
+    await record_audit(session, admin, action=action, target_type=target_type, target_id=target_id, data=data)
+    await session.commit()
+
+
 @router.get("/users", response_model=list[UserPublic])
 async def list_users(admin: AdminDep, session: SessionDep) -> list[UserPublic]:
     users = await crud_tenancy.list_users(session, tenant_id=admin.tenant_id)
@@ -45,15 +60,7 @@ async def create_user(body: UserCreate, admin: AdminDep, session: SessionDep) ->
         role=body.role,
         display_name=body.display_name,
     )
-    await record_audit(
-        session,
-        admin,
-        action="user.create",
-        target_type="user",
-        target_id=user.id,
-        data={"role": user.role},
-    )
-    await session.commit()
+    await _audit(session, admin, "user.create", "user", user.id, {"role": user.role})
     return UserPublic.model_validate(user, from_attributes=True)
 
 
@@ -87,15 +94,7 @@ async def create_api_key(body: ApiKeyCreate, admin: AdminDep, session: SessionDe
         role=body.role,
         created_by=admin.actor_id if admin.actor_type == "user" else None,
     )
-    await record_audit(
-        session,
-        admin,
-        action="api_key.create",
-        target_type="api_key",
-        target_id=row.id,
-        data={"role": row.role},
-    )
-    await session.commit()
+    await _audit(session, admin, "api_key.create", "api_key", row.id, {"role": row.role})
     public = ApiKeyPublic.model_validate(row, from_attributes=True)
     return ApiKeyCreated(**public.model_dump(), key=new.key)
 
@@ -104,14 +103,7 @@ async def create_api_key(body: ApiKeyCreate, admin: AdminDep, session: SessionDe
 async def revoke_api_key(key_id: str, admin: AdminDep, session: SessionDep) -> None:
     if not await crud_tenancy.revoke_api_key(session, tenant_id=admin.tenant_id, key_id=key_id):
         raise AppError(ErrorCode.NOT_FOUND, "no such live API key")
-    await record_audit(
-        session,
-        admin,
-        action="api_key.revoke",
-        target_type="api_key",
-        target_id=key_id,
-    )
-    await session.commit()
+    await _audit(session, admin, "api_key.revoke", "api_key", key_id)
 
 
 @router.get("/widget-keys", response_model=list[WidgetKeyPublic])
@@ -130,15 +122,7 @@ async def create_widget_key(body: WidgetKeyCreate, admin: AdminDep, session: Ses
         name=body.name,
         allowed_origins=origins,
     )
-    await record_audit(
-        session,
-        admin,
-        action="widget_key.create",
-        target_type="widget_key",
-        target_id=row.id,
-        data={"origins": origins},
-    )
-    await session.commit()
+    await _audit(session, admin, "widget_key.create", "widget_key", row.id, {"origins": origins})
     return WidgetKeyPublic.model_validate(row, from_attributes=True)
 
 
