@@ -432,7 +432,7 @@ def test_an_urgent_question_that_asks_nothing_itself_gets_what_to_do_and_whom_to
 
 
 def test_the_other_half_of_a_two_part_question_is_quoted_from_the_same_passage() -> None:
-    """"the minimum payment and when is it due": the minimum-payment sentence shares more of the question's
+    """ "the minimum payment and when is it due": the minimum-payment sentence shares more of the question's
     words, but the due date is the other half of what was asked, stated in the same FAQ answer."""
     faq = Passage(
         "faq:due",

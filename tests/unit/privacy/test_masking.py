@@ -129,7 +129,10 @@ def test_empty_text(masker: PresidioMasker) -> None:
     ("text", "masked"),
     [
         ("whats the max late fee on a credit card", "whats the max late fee on a credit card"),
-        ("max i can send abroad in the app per remittance", "max i can send abroad in the app per remittance"),
+        (
+            "max i can send abroad in the app per remittance",
+            "max i can send abroad in the app per remittance",
+        ),
         ("can i pay my bill by cash", "can i pay my bill by cash"),
         ("my name is max", "my name is <PERSON_1>"),  # a name cue before it: a name
         ("I am Max Chen and my card is lost", "I am <PERSON_1> and my card is lost"),
