@@ -118,6 +118,22 @@ PRODUCT_LINES: Mapping[str, tuple[str, ...]] = {
         "ethereum",
     ),
     "safe_deposit": ("保险箱", "保管箱", "safe deposit", "safe-deposit"),
+    "business": (
+        "对公",
+        "企业账户",
+        "公司账户",
+        "单位账户",
+        "企业开户",
+        "公司开户",
+        "单位开户",
+        "企业网银",
+        "business account",
+        "business banking",
+        "corporate account",
+        "corporate banking",
+        "company account",
+    ),  # fmt: skip
+    "cheque": ("支票", "cheque", "cheques", "chequebook", "checkbook", "check book"),
 }
 # Compounds that contain a product-line term but are about something else.
 NOT_PRODUCT_LINES: tuple[str, ...] = (
@@ -134,6 +150,8 @@ TOPIC_LABELS: Mapping[str, Mapping[str, str]] = {
     "gold": {"zh": "黄金和贵金属", "en": "gold and precious metals"},
     "crypto": {"zh": "加密货币", "en": "cryptocurrencies"},
     "safe_deposit": {"zh": "保管箱", "en": "safe-deposit boxes"},
+    "business": {"zh": "对公（企业）业务", "en": "business banking"},
+    "cheque": {"zh": "支票", "en": "cheques"},
 }
 
 # Words that make the named institution the other side of a transfer or the owner of an ATM the

@@ -57,6 +57,11 @@ KB = (
         ("Can I rent a safe deposit box at Harbor Bank?", "not_covered", "safe_deposit"),
         ("海港银行的股票代码是多少", "not_covered", "stock"),
         ("Does the app let me buy Bitcoin?", "not_covered", "crypto"),
+        ("i want a business account for my company, what do i need", "not_covered", "business"),
+        ("公司开户需要什么材料", "not_covered", "business"),
+        ("how long does it take to get a cheque book", "not_covered", "cheque"),
+        ("你们能开支票吗", "not_covered", "cheque"),
+        ("转账几个工作日到账 (business days?)", None, None),  # business days are working days
         ("金卡的年费是多少", None, None),  # the Gold card is not gold
         ("How much is a refund of the annual fee?", None, None),  # "refund" is not a fund
     ],
