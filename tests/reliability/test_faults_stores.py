@@ -55,12 +55,26 @@ async def send(client: httpx.AsyncClient, cid: str, headers: dict[str, str], tex
     return await send_message(client, cid, headers, text)
 
 
-async def durable(container: Container, cid: str) -> tuple[list[str], int, list[Event]]:
-    """The conversation as the database has it: message roles, event_version, and its event log."""
+async def _version(container: Container, cid: str) -> int | None:
     async with container.sessions() as s:
-        roles = [m.role for m in await crud_conversations.list_messages(s, conversation_id=cid)]
         conv = await crud_conversations.find_conversation(s, conversation_id=cid)
-        rows = await crud_conversations.load_events(s, conversation_id=cid)
+        return None if conv is None else conv.event_version
+
+
+async def durable(container: Container, cid: str) -> tuple[list[str], int, list[Event]]:
+    """The conversation as the database has it: message roles, event_version, and its event log.
+
+    Read while a turn may be committing (the polls below): each statement of a READ COMMITTED session
+    sees the latest commit, so the read is taken again until the version is the same before and after
+    it (a commit between them would pair one commit's version with the next one's events)."""
+    for _ in range(50):
+        before = await _version(container, cid)
+        async with container.sessions() as s:
+            roles = [m.role for m in await crud_conversations.list_messages(s, conversation_id=cid)]
+            conv = await crud_conversations.find_conversation(s, conversation_id=cid)
+            rows = await crud_conversations.load_events(s, conversation_id=cid)
+        if before == await _version(container, cid):
+            break
     assert conv is not None
     events = [EVENT_ADAPTER.validate_python(r.payload) for r in rows]
     # the log, its version and the state folded from it never disagree
