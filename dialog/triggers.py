@@ -81,21 +81,8 @@ _HUMAN_EN_SHORT = re.compile(
     re.I,
 )
 
-URGENT_TERMS_ZH = (
-    "盗刷", "被盗", "被偷", "卡丢了", "卡掉了", "丢了卡", "丢失", "挂失", "诈骗", "被骗", "骗子", "投诉", "冒用",
-    "异常交易", "不是我本人", "不是我操作", "不是本人操作", "没有授权", "未经授权", "报警", "钓鱼", "盗用", "被冻结",
-)  # fmt: skip
-URGENT_TERMS_EN = (
-    "stolen", "stole", "lost my card", "lost card", "card is lost", "card was lost", "missing card", "fraud",
-    "fraudulent", "scam", "scammed", "unauthorized", "unauthorised", "didn't make this", "did not make this",
-    "don't recognize", "don't recognise", "do not recognize", "not recognise", "complaint", "complain",
-    "hacked", "identity theft", "phishing", "someone used my card",
-)  # fmt: skip
-
-
-# Which kind of urgent topic a message is about, for the handoff notice's advice (the first kind that
-# matches: a stolen card used for payments is fraud). Terms not listed here (报警, 被冻结) are urgent with
-# no kind: the general notice.
+# Urgent topics by kind, for the handoff notice's advice (the first kind that matches: a stolen card used
+# for payments is fraud). ``_URGENT_NO_KIND`` (报警, 被冻结) are urgent with no kind: the general notice.
 URGENT_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("fraud", ("盗刷", "诈骗", "被骗", "骗子", "冒用", "异常交易", "不是我本人", "不是我操作", "不是本人操作",
                "没有授权", "未经授权", "钓鱼", "盗用", "fraud", "fraudulent", "scam", "scammed", "unauthorized",
@@ -106,6 +93,12 @@ URGENT_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("card", ("被盗", "被偷", "卡丢了", "卡掉了", "丢了卡", "丢失", "挂失", "stolen", "stole", "lost my card",
               "lost card", "card is lost", "card was lost", "missing card")),
 )  # fmt: skip
+
+
+# Every urgent term: those of a kind, and those that are urgent with no kind of their own.
+_URGENT_NO_KIND = ("报警", "被冻结")
+URGENT_TERMS_ZH = tuple(t for _, terms in URGENT_KINDS for t in terms if not t.isascii()) + _URGENT_NO_KIND
+URGENT_TERMS_EN = tuple(t for _, terms in URGENT_KINDS for t in terms if t.isascii())
 
 
 def _en_pattern(terms: Iterable[str]) -> re.Pattern[str]:
