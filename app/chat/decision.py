@@ -34,10 +34,23 @@ def generates(decision: Decision, *, good_enough: bool) -> bool:
     )
 
 
-def with_handoff_notice(generated: Generated, decision: Decision) -> tuple[str, Generated]:
+def after_action_refusal(policy: Decision, refusal: Decision) -> Decision:
+    """The decision of a turn that answers from the KB before an action's refusal (an unverified
+    customer's request, ``ActionReply.kb_first``): the refusal's, unless both hand off (a lost card the
+    policy finds urgent too), when the policy's handoff notice stands."""
+    return policy if policy.action == "handoff" and refusal.action == "handoff" else refusal
+
+
+def with_handoff_notice(
+    generated: Generated, decision: Decision, *, alone_without_answer: bool = False
+) -> tuple[str, Generated]:
     """The urgent answer followed by the policy's hand-off notice: the notice (streamed after the answer)
-    and the reply with it appended."""
+    and the reply with it appended. ``alone_without_answer``: when generation found no answer, the reply is
+    the notice alone (an action's refusal needs no "I couldn't find that" before it)."""
     notice = "\n\n" + (decision.message or "")
+    if alone_without_answer and generated.no_answer:
+        alone = decision.message or ""
+        return notice, Generated(masked=alone, restored=alone)
     return notice, dataclasses.replace(
         generated, masked=generated.masked + notice, restored=generated.restored + notice
     )

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from app.actions import flow as action_flow
 from app.actions.flow import ActionReply
 from app.answering import answer_cache, citing
 from app.answering.generation import AnswerGenerator, Generated
 from app.chat import waiting
-from app.chat.decision import Reply, answers_first, generates, settle, with_handoff_notice
+from app.chat.decision import (
+    Reply,
+    after_action_refusal,
+    answers_first,
+    generates,
+    settle,
+    with_handoff_notice,
+)
 from app.chat.records import AcceptedTurn, Recorded, accept_user_message, record_reply
 from app.chat.search import search_for_turn
 from app.chat.timing import StageClock
@@ -40,7 +47,6 @@ from dialog.protocols import Decision
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
 from llm_backend.types import ChatMessage, Lang
-from privacy.types import VaultState
 from retrieval.types import Hit, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -103,11 +109,8 @@ class ChatTurn:
         if decision.reason == AWAITING_AGENT:
             decision = await waiting.notice(self._c, tenant_id, conversation_id, decision, lang or "en")
             answered_first = decision.action == "answer"  # the KB's answer, then the notice
-        if kb_first is not None:
-            # What the KB says to do (the app, the hotline), then why the assistant cannot do it here; an
-            # urgent request (a lost card) the policy hands off too keeps the policy's handoff notice.
-            if not (kb_first.decision.action == "handoff" and decision.action == "handoff"):
-                decision = kb_first.decision
+        if kb_first is not None:  # what the KB says to do (the app, the hotline), then the refusal
+            decision = after_action_refusal(decision, kb_first.decision)
             answered_first = result.good_enough
         generated: Generated | None = None
         if generates(decision, good_enough=result.good_enough) or answered_first:
@@ -121,11 +124,10 @@ class ChatTurn:
                 else:
                     yield item
             assert generated is not None
-            if answered_first and kb_first is not None and generated.no_answer:
-                generated = Generated(masked=decision.message or "", restored=decision.message or "")
-                yield TokenChunk("\n\n" + generated.restored)  # the KB had nothing: the refusal alone
-            elif answered_first:
-                notice, generated = with_handoff_notice(generated, decision)
+            if answered_first:
+                notice, generated = with_handoff_notice(
+                    generated, decision, alone_without_answer=kb_first is not None
+                )
                 yield TokenChunk(notice)
             decision = settle(decision, generated, answered_first=answered_first)
         else:
@@ -162,7 +164,7 @@ class ChatTurn:
             conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
         )
         if kb_first is not None:
-            _describe_action(outcome, kb_first, self._c.masker.unmask, user)
+            self._describe_action(outcome, kb_first, user)
         yield outcome
 
     async def _action(
@@ -198,8 +200,14 @@ class ChatTurn:
         outcome = _outcome(
             conversation_id, user.with_state(recorded.state), clock, reply=reply, recorded=recorded
         )
-        _describe_action(outcome, action_reply, self._c.masker.unmask, user)
+        self._describe_action(outcome, action_reply, user)
         yield outcome
+
+    def _describe_action(self, outcome: TurnOutcome, reply: ActionReply, user: AcceptedTurn) -> None:
+        """The turn's action in the outcome's state: its name, where it stands, and its parameters as the
+        customer gave them (restored, as in the text they see)."""
+        args = {k: self._c.masker.unmask(v, user.vault) for k, v in reply.args.items()}
+        outcome.state["action"] = {"name": reply.action, "args": args, "outcome": reply.outcome}
 
     async def _answer(
         self,
@@ -336,12 +344,3 @@ def _history(state: DialogState) -> list[ChatMessage]:
     """Earlier turns (masked), oldest first, without the message being answered now (the last one)."""
     turns = state.history[:-1] if state.history and state.history[-1].role == "user" else state.history
     return [ChatMessage("user" if t.role == "user" else "assistant", t.text) for t in turns]
-
-
-def _describe_action(
-    outcome: TurnOutcome, reply: ActionReply, unmask: Callable[[str, VaultState], str], user: AcceptedTurn
-) -> None:
-    """The turn's action in the outcome's state: its name, where it stands, and its parameters as the
-    customer gave them (restored, as in the text they see)."""
-    args = {k: unmask(v, user.vault) for k, v in reply.args.items()}
-    outcome.state["action"] = {"name": reply.action, "args": args, "outcome": reply.outcome}

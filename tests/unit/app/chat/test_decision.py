@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.answering.generation import Generated
-from app.chat.decision import answers_first, generates, settle, with_handoff_notice
+from app.chat.decision import after_action_refusal, answers_first, generates, settle, with_handoff_notice
 from dialog.protocols import Decision
 
 ANSWER = Decision("answer")
@@ -71,3 +71,27 @@ def test_urgent_answer_keeps_the_handoff_and_appends_the_notice() -> None:
     # even a generation that would hand off on its own leaves the policy's urgent handoff as it is
     interrupted = Generated(masked="x", restored="x", reason="llm_interrupted")
     assert settle(URGENT, interrupted, answered_first=True) == URGENT
+
+
+def test_an_action_refusal_after_the_kbs_answer() -> None:
+    """An unverified customer's request: the refusal decides, unless the policy hands off too (a lost card),
+    when the policy's notice stands; with no answer from the KB the reply is the refusal alone."""
+    refusal = Decision("answer", "action_unverified", message="Please sign in.")
+    lost = Decision("handoff", "urgent_topic", message="Please sign in, or ask for an agent.")
+    urgent = Decision("handoff", "urgent_topic", message="Connecting you now.")
+    plain = Decision("answer")
+    assert after_action_refusal(plain, refusal) is refusal
+    assert after_action_refusal(urgent, refusal) is refusal
+    assert after_action_refusal(plain, lost) is lost
+    assert after_action_refusal(urgent, lost) is urgent
+
+    found = Generated(masked="Freeze it in the app. [1]", restored="Freeze it in the app. [1]")
+    nothing = Generated(masked="Sorry.", restored="Sorry.", no_answer=True)
+    assert with_handoff_notice(found, refusal, alone_without_answer=True)[1].restored == (
+        "Freeze it in the app. [1]\n\nPlease sign in."
+    )
+    notice, alone = with_handoff_notice(nothing, refusal, alone_without_answer=True)
+    assert (notice, alone.restored, alone.no_answer) == ("\n\nPlease sign in.", "Please sign in.", False)
+    assert (
+        with_handoff_notice(nothing, refusal)[1].restored == "Sorry.\n\nPlease sign in."
+    )  # urgent: as before
