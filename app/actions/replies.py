@@ -3,7 +3,6 @@ bank's answer through the catalogue's template (only the fields a template names
 
 from __future__ import annotations
 
-import re
 import string
 from typing import Any
 
@@ -80,7 +79,6 @@ _WHAT_UNNAMED: dict[str, dict[str, str]] = {
     "report_lost_card": {"en": "report a card lost and block it", "zh": "挂失并停用卡片"},
     "set_contactless_limit": {"en": "change a card's contactless limit", "zh": "调整卡片的免密支付限额"},
 }  # fmt: skip
-_FIELD = re.compile(r"\{([a-z_0-9.]+)\}")
 
 
 def say(key: str, lang: str, **values: Any) -> str:
@@ -93,7 +91,9 @@ def what(action: Action, lang: str, args: dict[str, str]) -> str:
     if table is not None:
         template = table[_lang(lang)]
         unnamed = _WHAT_UNNAMED.get(action.name)
-        if unnamed is not None and any(not args.get(f) for f in _FIELD.findall(template)):
+        if unnamed is not None and any(
+            f and not args.get(f) for _, f, _, _ in string.Formatter().parse(template)
+        ):
             return unnamed[_lang(lang)]
         return _Safe(args).render(template)
     desc = action.description.get(_lang(lang)) or action.name
