@@ -61,7 +61,7 @@ class ClarificationAsked(_Event):
 
 
 class RetrievalMissed(_Event):
-    """The turn's retrieval found nothing good enough (feeds the repeated-failure handoff rule)."""
+    """The turn found nothing good enough, or refused (feeds the repeated-failure handoff rule)."""
 
     type: Literal["retrieval_missed"] = "retrieval_missed"
 

@@ -157,6 +157,8 @@ class Policy:
             return Decision("answer", "smalltalk", message=self._msg(f"smalltalk:{track.intent}", lang))
         scope = self._scope(track, signal, lang)
         if scope is not None:
+            if c.handoff_on_repeated_failure and state.failed_retrievals + 1 >= c.max_failed_retrievals:
+                return self._handoff("repeated_failure", lang)  # "not what we offer", again
             return scope
         if c.require_slots:
             for slot in track.missing_slots:
@@ -166,7 +168,9 @@ class Policy:
                     )
         sure_oos = track.out_of_scope and track.confidence >= c.out_of_scope_confidence
         confident_oos = sure_oos and not self._evidence_in_scope(track, signal)
-        if not signal.good_enough or confident_oos:
+        # a message that tries to instruct the assistant is not answered on the strength of its banking words
+        instructs = looks_like_injection(track.standalone_query)
+        if not signal.good_enough or confident_oos or instructs:
             misses = state.failed_retrievals + 1
             if c.handoff_on_repeated_failure and misses >= c.max_failed_retrievals:
                 return self._handoff("repeated_failure", lang)
@@ -239,11 +243,12 @@ def events_for_decision(decision: Decision, signal: RetrievalSignal, *, summary:
     """The events the app appends for this decision, before its ``BotSaid``.
 
     A retrieval miss counts (``RetrievalMissed``) only on turns the bot tried to answer from the knowledge
-    base, so asking "which card?" or handing off does not add to the repeated-failure count.
+    base, so asking "which card?" or handing off does not add to the repeated-failure count; a refusal
+    ("not a product we offer", "no answer in the passages") counts however well the search scored.
     """
     events: list[Event] = []
     if (
-        not signal.good_enough
+        (not signal.good_enough or decision.action == "dont_know")
         and decision.action in ("answer", "dont_know")
         and decision.reason
         not in (

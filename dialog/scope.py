@@ -134,6 +134,10 @@ PRODUCT_LINES: Mapping[str, tuple[str, ...]] = {
         "company account",
     ),  # fmt: skip
     "cheque": ("支票", "cheque", "cheques", "chequebook", "checkbook", "check book"),
+    "housing_fund": ("公积金", "provident fund"),
+    "social_security": ("社保卡", "社保", "医保卡", "social security card"),
+    "top_up": ("top up", "top-up", "topup", "top ups", "top-ups", "topping up"),
+    "virtual_card": ("虚拟卡", "virtual card", "disposable card", "single-use card"),
 }
 # Compounds that contain a product-line term but are about something else.
 NOT_PRODUCT_LINES: tuple[str, ...] = (
@@ -152,6 +156,10 @@ TOPIC_LABELS: Mapping[str, Mapping[str, str]] = {
     "safe_deposit": {"zh": "保管箱", "en": "safe-deposit boxes"},
     "business": {"zh": "对公（企业）业务", "en": "business banking"},
     "cheque": {"zh": "支票", "en": "cheques"},
+    "housing_fund": {"zh": "住房公积金", "en": "the housing provident fund"},
+    "social_security": {"zh": "社保卡", "en": "social security cards"},
+    "top_up": {"zh": "账户充值", "en": "top-ups"},
+    "virtual_card": {"zh": "虚拟卡", "en": "virtual cards"},
 }
 
 # Words that make the named institution the other side of a transfer or the owner of an ATM the
