@@ -393,6 +393,8 @@ class ClauseComposer:
         for u in units:
             _score(u, asked, weights, rank_of[u.passage] if u.passage < len(rank_of) else u.passage)
         chosen = self._select(units, asked, lang, weights)
+        if _about_something_else(asked, chosen, [passages[i] for i in {u.passage for u in chosen}]):
+            return Composition(no_answer_text(lang), lang=lang, no_answer=True, question=question)
         evidence: list[Evidence] = []
         for i in dict.fromkeys(u.passage for u in chosen):
             mine = [u for u in chosen if u.passage == i]
@@ -532,6 +534,25 @@ def _asked_variant_missing(asked: Asked, units: list[_Unit]) -> bool:
     # both asked (a 3-year HKD deposit): some unit must name them together, when units name each
     together = any(all(n.get(d, frozenset()) & v for d, v in asked_dims.items()) for n in named)
     return not together and all(any(len(n.get(d, ())) for n in named) for d in asked_dims)
+
+
+_GENERIC = frozenset({"银行", "你们", "我们", "你好", "请问", "bank", "banks", "you", "your", "our", "hi", "hello"})
+_GENERIC_CHARS = frozenset("银行你我们的了吗呢吧啊是有在个多少么什怎")
+
+
+def _about_something_else(asked: Asked, chosen: Sequence[_Unit], passages: Sequence[Passage]) -> bool:
+    """The clauses were picked for the attribute alone ("你们银行有多少员工" -> a clause with a limit in
+    it) and would answer another question: not one word of the question (a Latin word, a Chinese
+    character pair; not a word every bank's question has) is in the passages quoted, and the quoted
+    clauses and their headings share not even a character with it (今年还能买多少外汇 ~ 每年购汇 does)."""
+    content = {t for t in asked.terms if len(t) > 1 and t not in _GENERIC}
+    if not content:
+        return False
+    said = frozenset().union(*(_terms(p.title + " " + p.text) for p in passages))
+    if content & said:
+        return False
+    near = frozenset().union(*(_terms(u.text) | _terms(u.context) for u in chosen))
+    return not (asked.terms - _GENERIC - _GENERIC_CHARS) & near
 
 
 def _missing_product_line(asked: Asked, passages: Sequence[Passage]) -> bool:

@@ -445,3 +445,14 @@ def test_the_other_half_of_a_two_part_question_is_quoted_from_the_same_passage()
     assert "10%" in got.text
     assert "20 days after your statement date" in got.text
     assert "interest-free" not in got.text  # not the whole answer
+
+
+def test_clauses_picked_for_the_attribute_alone_are_not_an_answer() -> None:
+    """A limit clause has "a figure" for 多少, but nothing of the question is in it or its passage: no
+    answer. A paraphrase that shares only a character with its clause (今年…外汇 ~ 每年购汇) still is."""
+    limits = Passage("limits", "手机银行转账限额是多少？\n短信验证码：单笔5000元，日累计2万元；海港盾：单笔50万元，日累计100万元。")
+    fx = Passage("fx", "每年可以购汇多少？\n每人每年购汇额度为等值5万美元，结汇额度也为等值5万美元。")
+    staff = ClauseComposer().compose("你们银行有多少员工", [limits])
+    assert staff.no_answer and staff.text == NO_ANSWER_ZH
+    quota = ClauseComposer().compose("今年还能买多少外汇", [fx])
+    assert not quota.no_answer and "5万美元" in quota.text
