@@ -15,8 +15,9 @@ Which new passages a turn adds is the block layout's carry policy with the kept 
 carried ones (``prompts.new_passages``): a follow-up adds the new passages that outrank the best one
 already shown (and the extras that ride along), a change of topic adds them all. This turn's passages are
 capped at ``max_passages`` and ``passages_tokens``; the kept turns (their passages, questions and
-answers) at ``history_tokens + passages_tokens`` and what the window leaves. When they overflow, the
-oldest whole turns go, ``history_trim_step`` messages at a time, so the kept prefix then holds for a
+answers) at ``history_tokens + passages_tokens`` and what the window leaves. When they overflow, this
+turn's optional new passages (those the policy shows only where they fit) go first, then the oldest
+whole turns, ``history_trim_step`` messages at a time, so the kept prefix then holds for a
 few turns (the kept turns are numbered from [1] again: the prefix is recomputed anyway); a dropped
 turn's passage retrieved again is new again. Then, as in the block layout, this turn's least useful
 passages down to the best one, the question, that passage. This turn's best passage is always shown:
@@ -153,15 +154,21 @@ def build_append_prompt(
         while len(slots) > 1 and cost(last_message(slots, number, q_text)) - question_only > budget:
             drop_least_useful(slots)
 
-    # 1. the kept turns: within their budget beside this turn, oldest whole turns dropped in steps
+    # 1. the kept turns: within their budget beside this turn; this turn's optional new passages make
+    # room first (a trim recomputes every turn kept), then the oldest whole turns go, in steps
     start = floor
     while True:
         messages, turns, number = kept(start)
         slots = slots_for(turns)
         fit_passages(slots, number, config.passages_tokens)
-        room = available - system_cost - cost(last_message(slots, number, q_text))
-        budget = min(config.history_tokens + config.passages_tokens, max(room, 0))
-        if sum(cost(m.content) for m in messages) <= budget or start >= len(entries):
+        while True:
+            room = available - system_cost - cost(last_message(slots, number, q_text))
+            budget = min(config.history_tokens + config.passages_tokens, max(room, 0))
+            fits = sum(cost(m.content) for m in messages) <= budget
+            if fits or not any(s.optional for s in slots):
+                break
+            drop_least_useful(slots)  # the last optional one
+        if fits or start >= len(entries):
             break
         start = _next_start(entries, start, config.history_trim_step)
 

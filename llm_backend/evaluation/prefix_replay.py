@@ -68,6 +68,7 @@ LAYOUTS: dict[str, Layout] = {
     # The append-only layout, the carry policy's defaults (``prompt_append``).
     "kefu-append": Layout(carry=True, config={"layout": "append"}),
     "kefu-append-extra-0": Layout(carry=True, config={"layout": "append", "follow_up_extra_passages": 0}),
+    "kefu-append-extra-1": Layout(carry=True, config={"layout": "append", "follow_up_extra_passages": 1}),
     "kefu-block": Layout(carry=True, config={"layout": "block"}),
 }
 

@@ -152,6 +152,20 @@ def test_overflow_drops_the_oldest_whole_turns_in_steps_and_the_prefix_then_hold
         assert count_messages(COUNTER, list(b.messages)) == b.usage.total
 
 
+def test_optional_new_passages_make_room_before_a_turn_is_dropped() -> None:
+    config = PromptConfig(layout="append", topic_change_new_passages=1)  # the second new one is optional
+    t1 = build("第1个问题是什么？", [_long(1)], config=config)
+    history = [ChatMessage("user", "第1个问题是什么？"), ChatMessage("assistant", "答 [1]")]
+    roomy = build("另一个问题？", [_long(2), _long(3)], previous=t1, history=history, config=config)
+    assert roomy.citations == ("p1", "p2", "p3")
+    tight = build(
+        "另一个问题？", [_long(2), _long(3)], previous=t1, history=history, config=config, context_tokens=1600
+    )
+    assert tight.citations == ("p1", "p2")
+    assert tight.usage.dropped_history_messages == 0
+    assert tight.messages[:2] == t1.messages
+
+
 def test_a_passage_of_a_dropped_turn_retrieved_again_is_new_again() -> None:
     config = PromptConfig(layout="append", history_tokens=300, passages_tokens=600)
     turns = [(f"第{i}个问题是什么？", [_long(i)]) for i in range(1, 6)]
