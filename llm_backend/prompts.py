@@ -1,5 +1,8 @@
 """The RAG prompt builder: a pure function from (question, passages, history) to chat messages.
 
+Two layouts (``PromptConfig.layout``): "append" is built by ``prompt_append`` (each customer turn with the
+passages new on it, append-only); "block", the default, is the one below.
+
 Layout, for prefix caching (vLLM ``--enable-prefix-caching``, llama.cpp's KV reuse):
 
 1. ``system``  the policy + tenant instructions — byte-identical on every turn of every conversation;
