@@ -25,14 +25,14 @@ _QUESTION = re.compile(r"<question>\n(.*?)\n</question>", re.DOTALL)
 
 
 def read_passages(messages: Sequence[ChatMessage]) -> tuple[list[Passage], str]:
-    """All numbered passages (ref = their number) and the last question of a ``build_rag_prompt`` prompt."""
+    """All numbered passages (ref = their number) and the last question of a ``build_rag_prompt`` prompt:
+    its one passage block (block layout) or every turn's (append layout, numbered on across them)."""
     passages: list[Passage] = []
     question = ""
     for m in messages:
         if m.role != "user":
             continue
-        block = _PASSAGES.search(m.content)
-        if block and not passages:
+        for block in _PASSAGES.finditer(m.content):
             body = block.group(1)
             heads = list(_ONE.finditer(body))
             for i, head in enumerate(heads):

@@ -11,8 +11,16 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 FallbackMode = Literal["extractive", "handoff"]
 
 
+# "block": system, one block of passages (carried ones first), history, question (``prompts``);
+# "append": system, then each customer turn with the passages new on it before its question, then the
+# answer, append-only (``prompt_append``).
+PromptLayout = Literal["block", "append"]
+
+
 class PromptConfig(BaseModel):
     """Token budget per prompt part (env ``LLM__PROMPT__*``). History is trimmed first, then passages."""
+
+    layout: PromptLayout = "block"
 
     tenant_instructions_tokens: int = Field(default=200, ge=0)
     passages_tokens: int = Field(default=900, ge=64)

@@ -1,5 +1,8 @@
 """The RAG prompt builder: a pure function from (question, passages, history) to chat messages.
 
+Two layouts (``PromptConfig.layout``): "append" is built by ``prompt_append`` (each customer turn with the
+passages new on it, append-only); "block", the default, is the one below.
+
 Layout, for prefix caching (vLLM ``--enable-prefix-caching``, llama.cpp's KV reuse):
 
 1. ``system``  the policy + tenant instructions — byte-identical on every turn of every conversation;
@@ -38,14 +41,14 @@ from llm_backend.prompt_text import (
     system_text,
 )
 from llm_backend.tokens import MESSAGE_OVERHEAD, REPLY_OVERHEAD, TokenCounter
-from llm_backend.types import BuiltPrompt, ChatMessage, Lang, Passage, PromptUsage
+from llm_backend.types import BuiltPrompt, ChatMessage, Lang, Passage, PromptTurn, PromptUsage
 
-_MIN_QUESTION_TOKENS = 16
-_MIN_PASSAGE_TOKENS = 32
+MIN_QUESTION_TOKENS = 16
+MIN_PASSAGE_TOKENS = 32
 
 
 @dataclass(frozen=True, slots=True)
-class _Slot:
+class Slot:
     passage: Passage
     retrieved_rank: int | None  # rank in this turn's retrieval; None: carried from an earlier turn only
     optional: bool = False  # a new passage shown only if there is room, without evicting carried ones
@@ -70,7 +73,7 @@ def truncate_to_tokens(text: str, limit: int, counter: TokenCounter) -> str:
     return text[:cut].rstrip() + "…" if cut > 0 else ""
 
 
-def _new_passages(
+def new_passages(
     passages: Sequence[Passage], carried: Sequence[Passage], config: PromptConfig
 ) -> tuple[list[Passage], int]:
     """The new (not carried) passages to append, best first, and how many of them may evict carried ones.
@@ -97,28 +100,26 @@ def _new_passages(
     return [p for p in new if p in outranking or p in extra], len(outranking)  # rank order: outranking first
 
 
-def _order_slots(
-    passages: Sequence[Passage], carried: Sequence[Passage], config: PromptConfig
-) -> list[_Slot]:
+def _order_slots(passages: Sequence[Passage], carried: Sequence[Passage], config: PromptConfig) -> list[Slot]:
     rank = {p.ref: i for i, p in enumerate(passages)}
     current = {p.ref: p for p in passages}
-    new, guaranteed = _new_passages(passages, carried, config)
-    slots: list[_Slot] = []
+    new, guaranteed = new_passages(passages, carried, config)
+    slots: list[Slot] = []
     seen: set[str] = set()
     for p in carried:
         if p.ref not in seen:
-            slots.append(_Slot(current.get(p.ref, p), rank.get(p.ref)))
+            slots.append(Slot(current.get(p.ref, p), rank.get(p.ref)))
             seen.add(p.ref)
     for i, p in enumerate(new):
         if p.ref not in seen:
-            slots.append(_Slot(p, rank[p.ref], optional=i >= guaranteed))
+            slots.append(Slot(p, rank[p.ref], optional=i >= guaranteed))
             seen.add(p.ref)
     while len(slots) > config.max_passages:
-        _drop_least_useful(slots)
+        drop_least_useful(slots)
     return slots
 
 
-def _drop_least_useful(slots: list[_Slot]) -> None:
+def drop_least_useful(slots: list[Slot]) -> None:
     """Drop the last optional new passage (it was appended last: the prefix before it holds); else the
     last carried passage not retrieved now; else the lowest-ranked retrieved one."""
     for kind in (lambda s: s.optional, lambda s: s.retrieved_rank is None):
@@ -153,6 +154,7 @@ def build_rag_prompt(
     answer_tokens: int,
     history: Sequence[ChatMessage] = (),
     carried: Sequence[Passage] = (),
+    earlier: Sequence[PromptTurn] = (),
     tenant_instructions: str = "",
     lang: Lang | None = None,
 ) -> BuiltPrompt:
@@ -160,8 +162,19 @@ def build_rag_prompt(
 
     ``passages`` are this turn's retrieval, best first; ``history`` is the conversation so far, oldest
     first, with the customer's messages as they were asked (masked); ``carried`` is the previous turn's
-    ``BuiltPrompt.shown``. Pure: the same inputs give the same bytes.
+    ``BuiltPrompt.shown`` (block layout), ``earlier`` its ``BuiltPrompt.turns`` (``config.layout ==
+    "append"``: ``prompt_append.build_append_prompt``, which ignores ``carried``). Pure: the same inputs
+    give the same bytes.
     """
+    if config.layout == "append":
+        # imported here: prompt_append builds on this module's carry policy and trimming helpers
+        from llm_backend.prompt_append import build_append_prompt
+
+        return build_append_prompt(
+            question, passages, counter=counter, config=config, context_tokens=context_tokens,
+            answer_tokens=answer_tokens, history=history, earlier=earlier,
+            tenant_instructions=tenant_instructions, lang=lang,
+        )  # fmt: skip
     lang = lang or detect_language(question)
     available = context_tokens - answer_tokens - REPLY_OVERHEAD
 
@@ -188,7 +201,7 @@ def build_rag_prompt(
         ]
 
     while slots and passages_cost(rendered) > config.passages_tokens:
-        _drop_least_useful(slots)
+        drop_least_useful(slots)
         rendered = rerender()
 
     shown_history = [
@@ -213,15 +226,15 @@ def build_rag_prompt(
         return system_cost + passages_cost(rendered) + sum(costs[start:]) + question_cost(q_text)
 
     while total() > available and len(slots) > 1:  # 2. the least useful passages (history is gone)
-        _drop_least_useful(slots)
+        drop_least_useful(slots)
         rendered = rerender()
     if total() > available:  # 3. the question, down to a short head
         room = available - system_cost - passages_cost(rendered) - question_cost("")
-        q_text = truncate_to_tokens(q_text, max(room, _MIN_QUESTION_TOKENS), counter)
+        q_text = truncate_to_tokens(q_text, max(room, MIN_QUESTION_TOKENS), counter)
         truncated_question = True
     if total() > available and rendered:  # 4. the one passage left, cut to what remains
         room = available - system_cost - passages_cost([]) - question_cost(q_text)
-        cut = truncate_to_tokens(rendered[0], room, counter) if room >= _MIN_PASSAGE_TOKENS else ""
+        cut = truncate_to_tokens(rendered[0], room, counter) if room >= MIN_PASSAGE_TOKENS else ""
         rendered = [cut] if cut else []
         if not cut:
             slots.clear()

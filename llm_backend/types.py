@@ -53,11 +53,29 @@ class PromptUsage:
 
 
 @dataclass(frozen=True, slots=True)
+class PromptTurn:
+    """One customer turn of an append-layout prompt (``PromptConfig.layout = "append"``): what it asked and
+    the passages it introduced, enough to render its message again byte for byte on later turns.
+
+    ``asked`` is the customer's message as it stands in the history (masked, stripped; how a later turn
+    finds it there), ``question`` what the prompt showed of it (cut to ``question_tokens``), ``passages``
+    the passages this turn added, in number order (numbered on from the turns kept before it).
+    """
+
+    asked: str
+    question: str
+    lang: Lang
+    passages: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class BuiltPrompt:
     """The output of the prompt builder: messages to send, and how to read the answer's citations.
 
     ``citations[n - 1]`` is the ``ref`` of passage ``[n]``. ``shown`` is the passages in prompt order: pass
-    it back as ``carried`` on the next turn of the same conversation to keep the prefix cache warm.
+    it back as ``carried`` on the next turn of the same conversation to keep the prefix cache warm (block
+    layout). ``turns``: the append layout's kept customer turns, this one last, each with the passages it
+    introduced: pass it back as ``earlier`` on the next turn (empty in the block layout).
     """
 
     messages: tuple[ChatMessage, ...]
@@ -65,6 +83,7 @@ class BuiltPrompt:
     shown: tuple[Passage, ...]
     lang: Lang
     usage: PromptUsage
+    turns: tuple[PromptTurn, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.answering.attribution import (
     attribute,
@@ -36,7 +36,7 @@ from llm_backend.prompt_text import cited_numbers, is_no_answer
 from llm_backend.prompts import build_rag_prompt, with_evidence
 from llm_backend.protocols import LLMClient
 from llm_backend.tokens import TokenCounter
-from llm_backend.types import BuiltPrompt, ChatMessage, Lang, Passage
+from llm_backend.types import BuiltPrompt, ChatMessage, Lang, Passage, PromptTurn
 from privacy.protocols import PiiMasker
 from privacy.types import VaultState
 
@@ -56,6 +56,9 @@ class Generated:
     cited: list[tuple[int, str]] = field(default_factory=list)
     # refs[n - 1] is the chunk id of passage [n] as the model saw it (for caching the answer with them)
     refs: tuple[str, ...] = ()
+    # the append layout's customer turns as the prompt kept them (``BuiltPrompt.turns``), stored with
+    # ``refs`` so the next turn renders them again byte for byte (empty in the block layout)
+    turns: tuple[PromptTurn, ...] = ()
     model: str | None = None
     # llm_fallback (model down) | llm_slow (model too slow: the composed answer, no outage lead) |
     # llm_unsupported | llm_contradiction | llm_instruction_leak | llm_interrupted | llm_unavailable
@@ -114,12 +117,14 @@ class AnswerGenerator:
         vault: VaultState,
         clock: StageClock,
         carried: Sequence[Passage] = (),
+        earlier: Sequence[PromptTurn] = (),
         standalone: str = "",
         urgent: bool = False,
     ) -> AsyncIterator[TokenChunk | Generated]:
         """Yields ``TokenChunk``s as safe text becomes available, then exactly one ``Generated``.
 
-        ``carried``: the passages the previous answer's prompt showed (``Generated.refs``), in order.
+        ``carried``: the passages the previous answer's prompt showed (``Generated.refs``), in order;
+        ``earlier``: its customer turns (``Generated.turns``; the append layout renders them again).
         ``standalone``: the question with a follow-up's ellipsis resolved (what the composer reads; the
         model gets ``question`` and the history). ``urgent``: an urgent topic's answer before the handoff
         (the composer looks for what to do now and whom to call)."""
@@ -129,6 +134,7 @@ class AnswerGenerator:
         began = False  # the model produced text (shown, or held back by the guard)
         failure: LLMError | None = None
         refs: tuple[str, ...] = ()
+        turns: tuple[PromptTurn, ...] = ()
         shown_texts: list[str] = []
         system = ""
         composition: Composition | None = None
@@ -145,6 +151,7 @@ class AnswerGenerator:
                 answer_tokens=cfg.max_tokens,
                 history=history,
                 carried=carried,
+                earlier=earlier,
                 tenant_instructions=cfg.tenant_instructions,
                 lang=lang,
             )
@@ -158,7 +165,7 @@ class AnswerGenerator:
                 context_tokens=self._llm.context_tokens,
                 answer_tokens=cfg.max_tokens,
             )
-            refs, lang = built.citations, built.lang
+            refs, turns, lang = built.citations, built.turns, built.lang
             system = built.messages[0].content
             shown_texts = [p.text for p in built.shown]
             deltas = self._llm.stream(built.messages, max_tokens=cfg.max_tokens, temperature=cfg.temperature)
@@ -224,7 +231,8 @@ class AnswerGenerator:
                 logger.warning("model answer withheld (%s); composing from the passages", settled.withheld)
             if settled.marks:  # the model used the passages but did not mark it: cite them at the end
                 yield TokenChunk(settled.marks)
-            yield settled.generated
+            answered = settled.generated
+            yield replace(answered, turns=turns) if answered.refs and turns else answered
         elif began:
             notice = _INTERRUPTED[ans_lang]
             yield TokenChunk(notice)

@@ -218,9 +218,14 @@ async def _write_bot_rows(
     )
     lang = user.track.lang if user.track else ""
     # The passages this answer's prompt showed, for the next turn's prompt (``ChatTurn._carried``).
-    prompt_refs = (
+    prompt_refs: dict[str, Any] | None = (
         {"kb_version": kb_version, "refs": list(generated.refs)} if kb_version and generated.refs else None
     )
+    if prompt_refs is not None and generated.turns:  # the append layout's turns (``read_context``)
+        prompt_refs["turns"] = [
+            {"asked": t.asked, "question": t.question, "lang": t.lang, "refs": [p.ref for p in t.passages]}
+            for t in generated.turns
+        ]
     await crud_conversations.add_message(
         session,
         message_id=bot_id,

@@ -46,7 +46,7 @@ from dialog.policy import AWAITING_AGENT
 from dialog.protocols import Decision
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
-from llm_backend.types import ChatMessage, Lang
+from llm_backend.types import ChatMessage, Lang, PromptTurn
 from retrieval.types import Hit, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -240,6 +240,10 @@ class ChatTurn:
             return
         passages = [citing.passage_of(h.chunk) for h in result.hits]
         carried = [citing.passage_of(c) for c in user.context.carried]
+        earlier = [
+            PromptTurn(t.asked, t.question, t.lang, tuple(citing.passage_of(c) for c in t.chunks))
+            for t in user.context.earlier
+        ]
         got: Generated | None = None
         async for item in self._generator.stream(
             question=user.masked.text,
@@ -247,6 +251,7 @@ class ChatTurn:
             passages=passages,
             history=_history(user.state),
             carried=carried,
+            earlier=earlier,
             lang=lang,
             vault=user.vault,
             clock=clock,

@@ -12,7 +12,9 @@ the bank-wide policy and never each other's passages):
 - ``kefu-no-carry``: our layout, passages in this turn's retrieval order;
 - ``context-last``: the common "stuff" layout — policy, history, then passages + question in the last
   message;
-- ``kefu-prev``, ``kefu-max-10-topic-4``, ...: our layout with the carry policy's knobs spelled out.
+- ``kefu-prev``, ``kefu-max-10-topic-4``, ...: our layout with the carry policy's knobs spelled out;
+- ``kefu-append``: the append-only layout (``PromptConfig.layout = "append"``): each turn's new passages
+  before its question, after the history (``earlier=previous.turns``).
 
 Besides the hit rate, per layout: how often the passage that answers the question (the FAQ entry asked)
 and this turn's retrieved passages are in the prompt (what a carry policy could cost in answer quality),
@@ -43,11 +45,11 @@ from llm_backend.types import BuiltPrompt, ChatMessage, Passage
 class Layout:
     carry: bool  # pass the previous turn's ``shown`` passages as ``carried``
     context_last: bool = False  # policy, history, then passages + question in the last message
-    config: dict[str, int] = field(default_factory=dict)  # ``PromptConfig`` overrides
+    config: dict[str, int | str] = field(default_factory=dict)  # ``PromptConfig`` overrides
 
 
 def _policy(max_passages: int, topic_change: int, extra: int) -> Layout:
-    config = {"max_passages": max_passages, "topic_change_new_passages": topic_change}
+    config: dict[str, int | str] = {"max_passages": max_passages, "topic_change_new_passages": topic_change}
     return Layout(carry=True, config={**config, "follow_up_extra_passages": extra})
 
 
@@ -63,6 +65,11 @@ LAYOUTS: dict[str, Layout] = {
     "kefu-max-6-topic-1": _policy(6, 1, 0),
     "kefu-max-10-topic-2-extra-3": _policy(10, 2, 3),
     "kefu-max-10-topic-4-extra-3": _policy(10, 4, 3),
+    # The append-only layout, the carry policy's defaults (``prompt_append``).
+    "kefu-append": Layout(carry=True, config={"layout": "append"}),
+    "kefu-append-extra-0": Layout(carry=True, config={"layout": "append", "follow_up_extra_passages": 0}),
+    "kefu-append-extra-1": Layout(carry=True, config={"layout": "append", "follow_up_extra_passages": 1}),
+    "kefu-block": Layout(carry=True, config={"layout": "block"}),
 }
 
 
@@ -107,12 +114,16 @@ def first_change(previous: Sequence[ChatMessage], current: Sequence[ChatMessage]
     ``none``: the previous prompt is a prefix (only the answer, history and the new question follow);
     ``passages appended``: the passage block only gained passages at its end; ``passages changed``: a
     passage was dropped or replaced; ``history``: the kept history no longer starts where it did
-    (trimmed); ``system``: the system part changed (never, by design).
+    (trimmed); ``system``: the system part changed (never, by design). Append layout (its first user
+    message holds the question too): ``none`` when every previous message comes back unchanged, else
+    ``history`` (the oldest turns were trimmed).
     """
     if not previous:
         return "first turn"
     if current[0] != previous[0]:
         return "system"
+    if "<question>" in previous[1].content:  # append layout
+        return "none" if list(current[: len(previous)]) == list(previous) else "history"
     before, now = previous[1].content, current[1].content
     if now != before:
         head = before.removesuffix("</passages>")
@@ -306,7 +317,7 @@ async def replay_prefix(
 
         for name in layouts:
             layout = LAYOUTS[name]
-            cfg = PromptConfig(**layout.config)
+            cfg = PromptConfig.model_validate(layout.config)
             tenant = f"本行代号：{name}。"
             for conv in conversations:
                 history: list[ChatMessage] = []
@@ -320,6 +331,7 @@ async def replay_prefix(
                         question, passages, counter=client.token_counter, config=cfg,
                         context_tokens=client.context_tokens, answer_tokens=64, history=history,
                         carried=previous.shown if previous and layout.carry else (),
+                        earlier=previous.turns if previous and layout.carry else (),
                         tenant_instructions=tenant, lang="zh",
                     )  # fmt: skip
                     messages = list(built.messages)

@@ -22,7 +22,7 @@ import pytest
 from app.answering.generation import AnswerGenerator
 from app.container import Container
 from app.evals.bench_injection import run_attacks
-from llm_backend.config import LLMConfig, PromptConfig
+from llm_backend.config import LLMConfig, PromptConfig, PromptLayout
 from llm_backend.evaluation.injection import (
     ATTACKS,
     CI_SUBSET,
@@ -43,12 +43,12 @@ from tests.unit.app.helpers import Tenant, login, parse_sse, send_message, start
 IDS = [a.id for a in ATTACKS]
 
 
-def _prompt(attack: Attack) -> list[str]:
+def _prompt(attack: Attack, layout: PromptLayout = "block") -> list[str]:
     built = build_rag_prompt(
         attack.question,
         attack.passages,
         counter=EstimatingCounter(),
-        config=PromptConfig(),
+        config=PromptConfig(layout=layout),
         context_tokens=4096,
         answer_tokens=256,
         lang=attack.lang,
@@ -56,10 +56,16 @@ def _prompt(attack: Attack) -> list[str]:
     return [m.content for m in built.messages]
 
 
+@pytest.mark.parametrize("layout", ["block", "append"])
 @pytest.mark.parametrize("attack", ATTACKS, ids=IDS)
-def test_the_attack_stays_data_inside_its_block(attack: Attack) -> None:
-    system, passages, *rest = _prompt(attack)
-    question = rest[-1]
+def test_the_attack_stays_data_inside_its_block(attack: Attack, layout: PromptLayout) -> None:
+    if layout == "block":
+        system, passages, *rest = _prompt(attack, layout)
+        question = rest[-1]
+    else:  # one message: the passage block, then the question
+        system, last = _prompt(attack, layout)
+        passages, question = last.split("</passages>\n\n", 1)
+        passages += "</passages>"
     assert system == system_text("") == POLICY  # the instructions do not change with the input
     for text in (passages, question):
         assert "<|" not in text  # no chat-template control token survives in data

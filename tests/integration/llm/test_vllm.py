@@ -160,7 +160,8 @@ async def test_prefix_cache_serves_the_next_turn(vllm_client: LLMClient, vllm_se
         context_tokens=vllm_client.context_tokens,
         answer_tokens=32,
         history=[ChatMessage("user", "信用卡年费多少？"), ChatMessage("assistant", first.text)],
-        carried=turn1.shown,
+        carried=turn1.shown,  # the block layout's carry
+        earlier=turn1.turns,  # the append layout's
     )
     second = await vllm_client.complete(list(turn2.messages), max_tokens=16)
     after = await _metrics(vllm_server)

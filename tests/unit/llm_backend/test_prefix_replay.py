@@ -25,6 +25,14 @@ def test_first_change_names_the_part_that_moved() -> None:
     assert first_change([], turn1) == "first turn"
 
 
+def test_first_change_in_the_append_layout_is_none_unless_earlier_turns_were_trimmed() -> None:
+    turn1 = [SYSTEM, ChatMessage("user", BLOCK + "\n\n<question>\nq1\n</question>")]
+    turn2 = [*turn1, ChatMessage("assistant", "a1"), ChatMessage("user", BLOCK.replace("[1]", "[3]") + "q2")]
+    assert first_change(turn1, turn2) == "none"
+    trimmed = [SYSTEM, turn2[-1], ChatMessage("assistant", "a2"), ChatMessage("user", "q3")]
+    assert first_change(turn2, trimmed) == "history"
+
+
 def _turn(prompt: list[int], output: list[int]) -> TurnStat:
     return TurnStat("kefu", 1, len(prompt), 0, 0.0, 0.0, prompt_ids=prompt, output_ids=output)
 

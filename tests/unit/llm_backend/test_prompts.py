@@ -12,7 +12,7 @@ from llm_backend.tokens import EstimatingCounter, count_messages
 from llm_backend.types import ChatMessage, Passage
 
 COUNTER = EstimatingCounter()
-CFG = PromptConfig()
+CFG = PromptConfig(layout="block")  # this file: the block layout (the append one: test_prompt_append.py)
 P = [
     Passage("c1", "信用卡年费为每年200元，首年免年费。", "信用卡年费"),
     Passage("c2", "挂失请拨打客服热线95555。", "挂失"),
@@ -75,7 +75,7 @@ def test_carried_passages_keep_numbers_and_new_ones_are_appended() -> None:
 
 def test_stale_carried_passages_go_first_when_too_many() -> None:
     carried = tuple(Passage(f"old{i}", f"旧资料{i}") for i in range(5))
-    cfg = PromptConfig(max_passages=4)
+    cfg = PromptConfig(layout="block", max_passages=4)
     out = build(passages=[P[0], Passage("old1", "旧资料1")], carried=carried, config=cfg)
     assert out.citations == ("old0", "old1", "old2", "c1")  # old3, old4: stale and last, dropped
 
@@ -84,7 +84,7 @@ def test_history_is_trimmed_first_oldest_first_in_steps() -> None:
     history = []
     for i in range(20):
         history += [ChatMessage("user", f"第{i}个问题" + "啊" * 40), ChatMessage("assistant", "回答" * 30)]
-    out = build(history=history, config=PromptConfig(history_tokens=400, history_trim_step=4))
+    out = build(history=history, config=PromptConfig(layout="block", history_tokens=400, history_trim_step=4))
     kept = out.messages[2:-1]
     assert kept
     assert kept[0].role == "user"
@@ -96,7 +96,7 @@ def test_history_is_trimmed_first_oldest_first_in_steps() -> None:
     # The cut point moves in steps: one more turn keeps the same first message most of the time.
     more = build(
         history=[*history, ChatMessage("user", "再问"), ChatMessage("assistant", "好")],
-        config=PromptConfig(history_tokens=400, history_trim_step=4),
+        config=PromptConfig(layout="block", history_tokens=400, history_trim_step=4),
     )
     assert more.usage.dropped_history_messages >= out.usage.dropped_history_messages
 
@@ -171,7 +171,7 @@ def test_follow_up_adds_only_new_passages_that_outrank_the_carried_ones() -> Non
     assert same_topic.citations == ("c1", "c2")  # best passage already shown: the block is unchanged
     assert same_topic.messages[1] == turn1.messages[1]
     better = Passage("c9", "外币汇款手续费为0.1%。")
-    only = PromptConfig(follow_up_extra_passages=0)
+    only = PromptConfig(layout="block", follow_up_extra_passages=0)
     outranked = build("汇款手续费？", passages=[better, lower, P[0]], carried=turn1.shown, config=only)
     assert outranked.citations == ("c1", "c2", "c9")  # one new passage that beats the carried ones
     with_extra = build("汇款手续费？", passages=[better, lower, P[0]], carried=turn1.shown)
@@ -189,13 +189,13 @@ NEW = [Passage(f"new{i}", f"新话题资料{i}。") for i in range(3)]
 
 def test_topic_change_evicts_stale_passages_only_for_the_best_new_ones() -> None:
     carried = _stale(4)
-    turn1 = build(passages=list(carried), config=PromptConfig(max_passages=4))
+    turn1 = build(passages=list(carried), config=PromptConfig(layout="block", max_passages=4))
     for guaranteed, expected in [
         (1, ("old0", "old1", "old2", "new0")),
         (2, ("old0", "old1", "new0", "new1")),
         (4, ("old0", "new0", "new1", "new2")),  # every new passage: stale ones evicted down to one
     ]:
-        cfg = PromptConfig(max_passages=4, topic_change_new_passages=guaranteed)
+        cfg = PromptConfig(layout="block", max_passages=4, topic_change_new_passages=guaranteed)
         out = build("转账多久到账？", passages=NEW, carried=turn1.shown, config=cfg)
         assert out.citations == expected
         kept = len(carried) - sum(ref.startswith("new") for ref in expected)
@@ -204,7 +204,7 @@ def test_topic_change_evicts_stale_passages_only_for_the_best_new_ones() -> None
 
 def test_topic_change_appends_the_other_new_passages_where_they_fit() -> None:
     turn1 = build(passages=list(_stale(2)))
-    cfg = PromptConfig(max_passages=4, topic_change_new_passages=1)
+    cfg = PromptConfig(layout="block", max_passages=4, topic_change_new_passages=1)
     out = build("转账多久到账？", passages=NEW, carried=turn1.shown, config=cfg)
     assert out.citations == ("old0", "old1", "new0", "new1")  # new2 has no room and evicts nobody
     assert out.messages[1].content.startswith(turn1.messages[1].content.removesuffix("\n</passages>"))
@@ -216,7 +216,7 @@ def test_topic_change_extra_new_passages_give_way_to_the_token_budget_first() ->
     long_new = [Passage(f"long{i}", "新话题的很长资料。" * 12) for i in range(3)]
     one = build_rag_prompt("x", [], counter=COUNTER, config=CFG, context_tokens=2048, answer_tokens=256)
     budget = one.usage.passages + 3 * 30 + 2 * COUNTER.count(f"[9]\n{long_new[0].text}") + 20
-    cfg = PromptConfig(passages_tokens=budget, topic_change_new_passages=1)
+    cfg = PromptConfig(layout="block", passages_tokens=budget, topic_change_new_passages=1)
     out = build("转账多久到账？", passages=long_new, carried=turn1.shown, config=cfg)
     assert out.citations[:4] == ("old0", "old1", "old2", "long0")  # carried kept, the best new one in
     assert "long2" not in out.citations  # an extra new passage went before any carried one
@@ -225,7 +225,7 @@ def test_topic_change_extra_new_passages_give_way_to_the_token_budget_first() ->
 
 def test_follow_up_extras_ride_along_only_where_they_fit() -> None:
     turn1 = build(passages=list(_stale(3)))
-    cfg = PromptConfig(max_passages=5, follow_up_extra_passages=3)
+    cfg = PromptConfig(layout="block", max_passages=5, follow_up_extra_passages=3)
     out = build(
         "汇款手续费？",
         passages=[NEW[0], turn1.shown[1], *NEW[1:]],

@@ -1,4 +1,4 @@
-"""A follow-up turn's prompt starts with the passages the previous answer's prompt showed, with the same
+"""Block layout: a follow-up turn's prompt starts with the passages the previous answer's prompt showed, with the same
 numbers and bytes (the prefix the model server's cache holds): the turn stores the prompt's refs on the
 bot message and carries them, but only within one KB version. Real ingestion into SQL, the real prompt
 builder; the index store is the seam's fake, the model the scripted one."""
@@ -6,6 +6,8 @@ builder; the index store is the seam's fake, the model the scripted one."""
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +16,10 @@ from sqlalchemy import select
 from app.container import Container
 from app.db.models import Message
 from app.kb import ingest as kb_ingest
+from app.settings import Settings
+from llm_backend.config import LLMConfig, PromptConfig
 from llm_backend.testing import ScriptedLLM
+from tests.unit.app.conftest import make_settings
 from tests.unit.app.helpers import Tenant, seed_tenant, send_message, start_conversation, use_memory_index
 
 FAQ = (
@@ -24,6 +29,13 @@ FAQ = (
     "What are the branch opening hours?,Branches open 9:00-17:00 on weekdays.,en\n"
 )
 MORE = "question,answer,lang\nWhat is the rate of a one-year deposit?,A one-year time deposit pays 1.5% a year.,en\n"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_template: Path) -> Settings:
+    """The block layout (the append layout's carry: test_prompt_append_carry.py)."""
+    shutil.copy(sqlite_template, tmp_path / "kefu.db")
+    return make_settings(tmp_path, llm=LLMConfig(prompt=PromptConfig(layout="block")))
 
 
 @pytest.fixture
