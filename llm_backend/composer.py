@@ -545,10 +545,12 @@ def _about_something_else(asked: Asked, chosen: Sequence[_Unit], passages: Seque
     it) and would answer another question: not one word of the question (a Latin word, a Chinese
     character pair; not a word every bank's question has) is in the passages quoted, and the quoted
     clauses and their headings share not even a character with it (今年还能买多少外汇 ~ 每年购汇 does)."""
-    content = {t for t in asked.terms if len(t) > 1 and t not in _GENERIC}
+    text = " ".join(p.title + " " + p.text for p in passages)
+    cjk = bool(_CJK_RUN.search(text))  # a Chinese question over English passages shares no words by design
+    content = {t for t in asked.terms if len(t) > 1 and t not in _GENERIC and bool(_CJK_RUN.match(t)) <= cjk}
     if not content:
         return False
-    said = frozenset().union(*(_terms(p.title + " " + p.text) for p in passages))
+    said = _terms(text)
     if content & said:
         return False
     near = frozenset().union(*(_terms(u.text) | _terms(u.context) for u in chosen))

@@ -40,7 +40,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "多久", "多长时间", "几天", "几个工作日", "什么时候", "何时", "几点", "时间", "到账", "营业", "期限",
         "有效期", "截止", "how long", "when", "what time", "hours", "how soon", "how quickly", "how fast",
         "arrive", "arrival", "deadline", "cut-off", "cutoff", "by when", "timing", "take to", "opening hours",
-        "open on", "days", "until", "提前多久", "how far ahead", "how far in advance", "how many days",
+        "open on", "days", "until", "啥时候", "啥时", "哪天", "提前多久", "how far ahead", "how far in advance", "how many days",
     ),
     "how": (
         "如何", "怎么", "怎样", "步骤", "流程", "办理", "怎么办", "该怎么", "how do", "how can", "how to",
@@ -51,7 +51,10 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "number to", "what number", "which number", "phone number",
     ),
     "age": ("多大", "几岁", "年龄", "周岁", "how old", "what age", "minimum age", "age limit"),
-    "documents": ("证件", "材料", "带什么", "资料", "documents", "document", "bring", "papers", "id card"),
+    "documents": (
+        "证件", "材料", "带什么", "带啥", "资料", "什么信息", "哪些信息", "documents", "document", "bring", "papers",
+        "id card", "what information", "what details", "what info",
+    ),
     "where": ("哪里", "在哪", "哪儿", "地址", "哪个网点", "哪些网点", "where", "address", "located", "location"),
     "condition": (
         "条件", "免年费", "怎样可以免", "要求", "满足", "waive", "waived", "requirement", "requirements",
@@ -242,6 +245,9 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+_COST_PART = re.compile(r"(?:\band|,|，)\s*how much\s*(?:is it|does it cost|will it cost)?\s*[?？!.]*$")
+
+
 def attributes_asked(question: str) -> frozenset[str]:
     """The attributes a question asks for. "How" gives way to a figure attribute asked beside it
     ("how much is the fee", "怎么收费" ask for a fee, not for steps)."""
@@ -249,6 +255,8 @@ def attributes_asked(question: str) -> frozenset[str]:
     found = {value for _, value in _ATTR.find(text)}
     if "amount" in found and found - {"amount", "how"}:
         found.discard("amount")  # "多少" beside a fee, a limit, a rate: that is what is asked
+        if _COST_PART.search(text):
+            found.add("fee")  # "how fast can you send it and how much": the other part asks the cost
     if "amount" in found:
         found.discard("how")  # "how much"
     if "how" in found and found & {"fee", "limit", "rate", "time"}:

@@ -250,6 +250,12 @@ def test_rates_and_times_are_checked_by_value_and_unit() -> None:
         ("who do I phone", {"contact"}),
         ("存款保险保多少", {"amount"}),  # a bare "how much": some figure
         ("how much is the annual fee", {"fee"}),
+        ("how fast can you send it and how much", {"time", "fee"}),  # the other part asks the cost
+        ("借记卡活期利息多少 啥时候结息", {"rate", "time"}),
+        ("销户收费吗 要带啥", {"fee", "documents"}),
+        ("你们官方短信号码是多少", {"contact"}),
+        ("how old do i have to be to open an account", {"age"}),
+        ("how far ahead can i book a branch appointment", {"time"}),
     ],
 )
 def test_what_is_asked(question: str, attributes: set[str]) -> None:
@@ -456,3 +462,5 @@ def test_clauses_picked_for_the_attribute_alone_are_not_an_answer() -> None:
     assert staff.no_answer and staff.text == NO_ANSWER_ZH
     quota = ClauseComposer().compose("今年还能买多少外汇", [fx])
     assert not quota.no_answer and "5万美元" in quota.text
+    english = Passage("en", "Branches open 9:00-17:00 Monday to Friday.")  # shares no words by design
+    assert not ClauseComposer().compose("营业时间？", [english]).no_answer
