@@ -589,8 +589,13 @@ def _overlap(weights: dict[str, float], terms: frozenset[str]) -> float:
 def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None:
     u.figs = tuple(figures(u.text))
     own = _overlap(weights, u.terms)
-    ctx = _overlap(weights, _terms(u.context))
+    ctx_terms = _terms(u.context)
+    ctx = _overlap(weights, ctx_terms)
     score = 1.0 * own + 0.5 * ctx + 0.3 / (1 + rank)
+    # an FAQ question about something the customer did not name (手机丢了… for 卡丢了怎么办) fits less
+    named = {t for t in ctx_terms if len(t) > 1}
+    if named:
+        score += 0.3 * len(named & asked.terms) / len(named)
     if asked.attributes:
         states = sum(_states(u, a) for a in asked.attributes)
         score += 0.8 * states / len(asked.attributes) if states else -0.3

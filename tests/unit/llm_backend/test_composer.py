@@ -464,3 +464,11 @@ def test_clauses_picked_for_the_attribute_alone_are_not_an_answer() -> None:
     assert not quota.no_answer and "5万美元" in quota.text
     english = Passage("en", "Branches open 9:00-17:00 Monday to Friday.")  # shares no words by design
     assert not ClauseComposer().compose("营业时间？", [english]).no_answer
+
+
+def test_an_faq_question_about_more_than_was_asked_fits_less() -> None:
+    """Both FAQ questions name the lost debit card; the first also asks about passwords the customer did
+    not mention, so the second's answer is quoted though it was retrieved lower."""
+    other = Passage("pw", "借记卡丢了，手机银行和网上银行的登录密码也要改吗？\n建议同时修改登录密码。")
+    card = Passage("card", "借记卡丢了？\n请拨打95396按0挂失。")
+    assert ClauseComposer().compose("借记卡丢了", [other, card]).text == "请拨打95396按0挂失。 [2]"
