@@ -119,7 +119,7 @@ class DenseIndex:
             new = [int(i) for i in ids]
             if self._live.intersection(new) or len(set(new)) != len(new):
                 raise ValueError("ids must be new and unique (remove an id before re-adding it)")
-            if not self._index.is_trained:
+            if not faiss.downcast_index(self._index.index).is_trained:
                 self._train(vectors)
             self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
             self._live.update(new)
@@ -135,6 +135,8 @@ class DenseIndex:
             rows = np.random.default_rng(0).choice(len(vectors), limit, replace=False)
             vectors = vectors[np.sort(rows)]
         inner.train(vectors)
+        # the ID map copied "untrained" when it was made; left so, it would also be written so
+        self._index.is_trained = True
 
     def remove(self, ids: Iterable[int]) -> None:
         ids = [i for i in (int(x) for x in ids) if i in self._live]

@@ -101,6 +101,17 @@ class TestIvfPq(DenseContract):
         assert idx.spec.nlist == 30  # min(sqrt(1200) = 34, 1200 // 39 = 30)
         assert idx.spec.pq_m == 8
 
+    def test_later_adds_and_a_reloaded_index_keep_the_first_training(self, tmp_path: Path) -> None:
+        x = unit_vectors(N)
+        idx = DenseIndex.create(DIM, N, spec=DenseSpec("ivfpq", pq_m=8, nprobe=8, refine_factor=10))
+        idx.add(np.arange(600), x[:600])
+        idx.add(np.arange(600, 900), x[600:900])  # must not retrain: the first 600 would be lost
+        assert idx.search(x[5], 1)[1].tolist() == [5]
+        idx.save(tmp_path / "d.faiss")
+        back = DenseIndex.load(tmp_path / "d.faiss", DIM, spec=DenseSpec(nprobe=8, refine_factor=10))
+        back.add(np.arange(900, N), x[900:])
+        assert [back.search(x[r], 1)[1].tolist() for r in (5, 700, 1100)] == [[5], [700], [1100]]
+
     def test_first_add_must_be_enough_to_train(self) -> None:
         idx = DenseIndex.create(DIM, N, spec=DenseSpec("ivfpq", pq_m=8))
         with pytest.raises(ValueError, match="needs >= 256 vectors"):
