@@ -48,8 +48,8 @@ class DenseSpec:
     ef_search: int = 128
     nlist: int = 0  # IVF lists; 0: about sqrt(expected size)
     pq_m: int = 48  # PQ sub-quantisers (dim must be a multiple)
-    nprobe: int = 64
-    refine_factor: int = 4  # IVF-PQ candidates re-scored from the SQ8 copy, as a multiple of k
+    nprobe: int = 32
+    refine_factor: int = 10  # IVF-PQ candidates re-scored from the SQ8 copy, as a multiple of k
 
 
 def ivf_lists(expected_size: int, nlist: int = 0) -> int:
