@@ -26,6 +26,7 @@ def register(cli: Clis) -> None:
         nprobes: str = typer.Option("8,16,32,64,128", help="IVF-PQ nprobe sweep"),
         efs: str = typer.Option("64,128,256", help="HNSW efSearch sweep"),
         pq_m: int = typer.Option(48, help="PQ sub-quantisers"),
+        refines: str = typer.Option("", help="Extra IVF-PQ refine factors to measure at nprobe 32"),
         cache: Path = typer.Option(Path.home() / ".cache/kefu/million", help="Real vectors, in parts"),
         out: Path = typer.Option(Path("var/bench/million.json"), help="Where to write the figures"),
         threads: int = typer.Option(
@@ -91,6 +92,7 @@ def register(cli: Clis) -> None:
                 sweep = [replace(base, nprobe=int(n)) for n in nprobes.split(",") if int(n) != 32]
                 sweep += [replace(base, refine_factor=1), replace(base, refine_factor=10),
                           replace(base, nprobe=64, refine_factor=10), replace(base, nprobe=128, refine_factor=10)]  # fmt: skip
+                sweep += [replace(base, refine_factor=int(r)) for r in refines.split(",") if r.strip()]
                 results += million.build_and_measure(base, vectors, qv, truth, tmp, sweep=sweep)
             elif kind == "hnsw":
                 base = DenseSpec("hnsw", hnsw_m=hnsw_m, ef_construction=ef_construction, ef_search=128)
