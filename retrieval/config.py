@@ -51,7 +51,7 @@ class RetrievalConfig(BaseModel):
     ivf_nlist: int = Field(default=0, ge=0)
     ivf_pq_m: int = Field(default=48, ge=1)
     ivf_nprobe: int = Field(default=32, ge=1)
-    ivf_refine_factor: int = Field(default=10, ge=1, le=100)
+    ivf_refine_factor: int = Field(default=20, ge=1, le=100)
     # Candidates each retriever contributes to fusion.
     candidates: int = Field(default=50, ge=5, le=1000)
     # Fusion (retrieval.fusion): convex combination of per-query normalised scores by default; the keyword

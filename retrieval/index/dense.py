@@ -49,7 +49,7 @@ class DenseSpec:
     nlist: int = 0  # IVF lists; 0: about sqrt(expected size)
     pq_m: int = 48  # PQ sub-quantisers (dim must be a multiple)
     nprobe: int = 32
-    refine_factor: int = 10  # IVF-PQ candidates re-scored from the SQ8 copy, as a multiple of k
+    refine_factor: int = 20  # IVF-PQ candidates re-scored from the SQ8 copy, as a multiple of k
 
 
 def ivf_lists(expected_size: int, nlist: int = 0) -> int:
