@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# "auto": by size (retrieval.index.choice); a kind forces it.
+IndexKindSetting = Literal["auto", "flat", "hnsw", "ivfpq"]
+
 
 class RetrievalConfig(BaseModel):
     """Knobs of ingestion, embedding, indexing and search. Defaults are the measured defaults
@@ -40,11 +43,23 @@ class RetrievalConfig(BaseModel):
     # embedder's floor). Off by default: on the demo KB the calibrated floor (0.827) let 12 more of 48
     # unanswerable questions through end to end (docs/BENCHMARKS.md, "The floor per KB version").
     floor_probes: int = Field(default=0, ge=0, le=2000)
+    # Dense index kind of every tenant's KB versions (a tenant's ``settings["index_kind"]`` wins): "auto"
+    # picks flat up to ann_threshold vectors, HNSW up to ivfpq_threshold, IVF-PQ above
+    # (retrieval.index.choice; measured in docs/BENCHMARKS.md, "A million chunks").
+    index_kind: IndexKindSetting = "auto"
     # Above this many vectors an index is built as HNSW instead of exact inner product.
     ann_threshold: int = Field(default=20_000, ge=1)
+    # Above this many, IVF-PQ (codes re-scored from an SQ8 copy) instead of HNSW.
+    ivfpq_threshold: int = Field(default=1_000_000, ge=1)
     hnsw_m: int = Field(default=32, ge=4, le=128)
     hnsw_ef_construction: int = Field(default=200, ge=16)
     hnsw_ef_search: int = Field(default=128, ge=16)
+    # IVF-PQ: inverted lists (0: about sqrt(n)), PQ sub-quantisers (divide the dimension), lists probed,
+    # and candidates re-scored from the SQ8 copy as a multiple of k.
+    ivf_nlist: int = Field(default=0, ge=0)
+    ivf_pq_m: int = Field(default=48, ge=1)
+    ivf_nprobe: int = Field(default=32, ge=1)
+    ivf_refine_factor: int = Field(default=20, ge=1, le=100)
     # Candidates each retriever contributes to fusion.
     candidates: int = Field(default=50, ge=5, le=1000)
     # Fusion (retrieval.fusion): convex combination of per-query normalised scores by default; the keyword

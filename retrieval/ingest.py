@@ -86,6 +86,7 @@ def ingest(
     allow_partial: bool = False,
     progress: ProgressCallback | None = None,
     chunker: Chunker | None = None,
+    index_kind: str | None = None,
 ) -> IngestResult:
     """Build ``kb_key/version`` from ``files`` on top of what the KB already holds.
 
@@ -134,13 +135,14 @@ def ingest(
 
     if base_version is not None:
         info = store.derive_version(kb_key, base_version, version, remove_documents=replaced,
-                                    add_chunks=new_chunks, progress=on_build)  # fmt: skip
+                                    add_chunks=new_chunks, progress=on_build, index_kind=index_kind)  # fmt: skip
     else:
         kept = [c for c in existing_chunks if c.document_id not in replaced]
         if not kept and not new_chunks:
             raise IngestionFailed("nothing to index: no accepted document and no existing chunks", rejected)
         rep.chunks_total = len(kept) + len(new_chunks)
-        info = store.build_version(kb_key, version, [*kept, *new_chunks], progress=on_build)
+        info = store.build_version(kb_key, version, [*kept, *new_chunks], progress=on_build,
+                                   index_kind=index_kind)  # fmt: skip
     rep.chunks = rep.chunks_total
     rep("done", 1, 1)
     return IngestResult(info, docs, duplicates, rejected)

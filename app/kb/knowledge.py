@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import crud_kb
+from app.kb.index_kind import tenant_index_kind
 from retrieval.calibration import apply_floor
 from retrieval.errors import IndexUnavailable, VersionExists
 from retrieval.protocols import Retriever
@@ -66,6 +68,7 @@ class IndexStore(Protocol):
         chunks: Sequence[ChunkRecord],
         *,
         progress: Callable[[str, int, int], None] | None = None,
+        index_kind: str | None = None,
     ) -> object: ...
 
     def open(self, kb_key: str, version: str) -> Retriever: ...
@@ -110,8 +113,11 @@ class IndexedKnowledgeBases:
             )
             async with self._sessions() as session:
                 chunks = await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version_id)
+                kind = await tenant_index_kind(session, tenant_id)
             # An unreadable copy (corrupt, or written in an older index format) is replaced.
             await asyncio.to_thread(self._store.delete_version, tenant_id, label)
             with contextlib.suppress(VersionExists):  # another process rebuilt it meanwhile
-                await asyncio.to_thread(self._store.build_version, tenant_id, label, chunks)
+                await asyncio.to_thread(
+                    functools.partial(self._store.build_version, tenant_id, label, chunks, index_kind=kind)
+                )
             return await asyncio.to_thread(self._store.open, tenant_id, label)

@@ -31,6 +31,7 @@ from app.container import Container
 from app.db import crud_kb, crud_kb_admin
 from app.db.models import KbVersion
 from app.errors import AppError, ErrorCode
+from app.kb.index_kind import tenant_index_kind
 from app.kb.lock import kb_write_lock
 from retrieval.calibration import FloorCalibration, apply_floor, bounds_for, calibrate_floor
 from retrieval.errors import IndexUnavailable, PublishRefused, VersionExists
@@ -207,9 +208,12 @@ async def _build_index(
             if progress is not None:
                 await progress("embedding", latest[0] / latest[1], label)
 
+    async with c.sessions() as session:
+        kind = await tenant_index_kind(session, tenant_id)
     poller = asyncio.create_task(poll())
     try:
-        build = functools.partial(c.index_store.build_version, tenant_id, label, chunks, progress=on_progress)
+        build = functools.partial(c.index_store.build_version, tenant_id, label, chunks, progress=on_progress,
+                                  index_kind=kind)  # fmt: skip
         await asyncio.to_thread(build)
     finally:
         poller.cancel()
@@ -227,9 +231,12 @@ async def open_version(c: Container, tenant_id: str, version: KbVersion) -> Retr
         pass
     async with c.sessions() as session:
         chunks = await crud_kb.chunks_of_version(session, tenant_id=tenant_id, version_id=version.id)
+        kind = await tenant_index_kind(session, tenant_id)
     await asyncio.to_thread(c.index_store.delete_version, tenant_id, version.label)
     with contextlib.suppress(VersionExists):
-        await asyncio.to_thread(c.index_store.build_version, tenant_id, version.label, chunks)
+        await asyncio.to_thread(
+            functools.partial(c.index_store.build_version, tenant_id, version.label, chunks, index_kind=kind)
+        )
     reopened: Retriever = await asyncio.to_thread(c.index_store.open, tenant_id, version.label)
     apply_floor(reopened, version.retrieval_floor, version.retrieval_margin)
     return reopened

@@ -70,16 +70,18 @@ def embed_chunks(
 
 
 def build_dense(
-    vectors: npt.NDArray[np.float32], config: RetrievalConfig, ids: npt.NDArray[np.int64] | None = None
+    vectors: npt.NDArray[np.float32],
+    config: RetrievalConfig,
+    ids: npt.NDArray[np.int64] | None = None,
+    *,
+    index_kind: str | None = None,
 ) -> DenseIndex:
-    dense = DenseIndex.create(
-        vectors.shape[1],
-        len(vectors),
-        ann_threshold=config.ann_threshold,
-        m=config.hnsw_m,
-        ef_construction=config.hnsw_ef_construction,
-        ef_search=config.hnsw_ef_search,
-    )
+    """A dense index of ``vectors`` of the kind ``choose_index_kind`` picks for their number
+    (``index_kind``: the tenant's setting, ``auto`` / None: by size)."""
+    from retrieval.index.choice import choose_index_kind, dense_spec
+
+    choice = choose_index_kind(len(vectors), config, index_kind)
+    dense = DenseIndex.create(vectors.shape[1], len(vectors), spec=dense_spec(choice.kind, config))
     if len(vectors):
         dense.add(np.arange(len(vectors), dtype=np.int64) if ids is None else ids, vectors)
     return dense

@@ -1,7 +1,7 @@
 """Immutable, versioned index snapshots on disk: one directory per (tenant KB, version).
 
 ``root/<kb_key>/<version>/`` holds ``chunks.jsonl`` (records, dense ids and keyword tokens),
-``dense.faiss``, ``tombstones.npy`` (HNSW deletions), ``bm25/`` and ``manifest.json`` (embedder, dim,
+``dense.faiss``, ``tombstones.npy`` (HNSW and IVF-PQ deletions), ``bm25/`` and ``manifest.json`` (embedder, dim,
 counts and the sha256 of every file). A version is built in a hidden temporary directory and renamed into
 place in one step, so a reader sees either no version or a complete one, never a half-built index.
 Opening verifies the manifest's checksums and the embedder; any mismatch raises ``IndexUnavailable``
@@ -32,7 +32,8 @@ from retrieval.embedders.cache import embedder_identity
 from retrieval.errors import DimensionMismatch, IndexUnavailable, VersionExists
 from retrieval.hybrid import HybridRetriever, keyword_text
 from retrieval.index.build import VIEWS, build_dense, embed_chunks
-from retrieval.index.dense import DenseIndex
+from retrieval.index.choice import choose_index_kind, dense_spec
+from retrieval.index.dense import DenseIndex, IndexKind
 from retrieval.index.keyword import KeywordIndex
 from retrieval.protocols import Embedder, Reranker
 from retrieval.text import KeywordAnalyzer
@@ -113,8 +114,10 @@ class IndexStore:
         chunks: Sequence[ChunkRecord],
         *,
         progress: BuildProgress | None = None,
+        index_kind: str | None = None,
     ) -> VersionInfo:
-        """Embed, index and atomically publish ``chunks`` as ``kb_key/version``.
+        """Embed, index and atomically publish ``chunks`` as ``kb_key/version``. ``index_kind``: the
+        tenant's setting (``auto`` / None: by size, ``retrieval.index.choice``).
 
         Raises ``VersionExists`` if that version exists, ``ValueError`` for duplicate chunk ids, and
         whatever the embedder raises; on any failure nothing is left behind.
@@ -128,7 +131,7 @@ class IndexStore:
             chunks, self.embedder, self.config, on_batch=lambda done: report("embedding", done, len(chunks))
         )
         report("indexing", 0, len(chunks))
-        dense = build_dense(vectors, self.config, vector_ids)
+        dense = build_dense(vectors, self.config, vector_ids, index_kind=index_kind)
         ids = np.arange(len(chunks), dtype=np.int64)
         tokens = [self.analyzer.analyze(keyword_text(c, self.config)) for c in chunks]
         info = self._publish(kb_key, version, chunks, ids, tokens, dense, t0, reused=0)
@@ -144,6 +147,7 @@ class IndexStore:
         remove_documents: Iterable[str] = (),
         add_chunks: Sequence[ChunkRecord] = (),
         progress: BuildProgress | None = None,
+        index_kind: str | None = None,
     ) -> VersionInfo:
         """A new version from ``base_version`` minus the chunks of ``remove_documents`` plus
         ``add_chunks``: only the added chunks are embedded and tokenised; removed ids are deleted from a
@@ -158,7 +162,7 @@ class IndexStore:
         keep = [i for i, c in enumerate(base_chunks) if c.document_id not in gone]
         keep_set = set(keep)
         dense = DenseIndex.load(
-            base_dir / "dense.faiss", self.embedder.dim, ef_search=self.config.hnsw_ef_search,
+            base_dir / "dense.faiss", self.embedder.dim, spec=dense_spec("flat", self.config),
             tombstones=np.load(base_dir / "tombstones.npy").tolist(),
         )  # fmt: skip
         dense.remove(
@@ -183,12 +187,9 @@ class IndexStore:
         tokens = [base_tokens[i] for i in keep] + [
             self.analyzer.analyze(keyword_text(c, self.config)) for c in add_chunks
         ]
-        if (
-            dense.kind == "flat"
-            and dense.size > self.config.ann_threshold
-            or len(dense.tombstones) > dense.size // 4
-        ):
-            dense = _compacted(dense, self.config)
+        choice = choose_index_kind(dense.size, self.config, index_kind)
+        if choice.kind != dense.kind or len(dense.tombstones) > dense.size // 4:
+            dense = _compacted(dense, self.config, choice.kind)
         info = self._publish(kb_key, version, chunks, ids, tokens, dense, t0, reused=len(keep))
         report("indexing", len(add_chunks), len(add_chunks))
         return info
@@ -277,7 +278,7 @@ class IndexStore:
         try:
             chunks, ids, _ = _read_chunks(d / "chunks.jsonl")
             dense = DenseIndex.load(
-                d / "dense.faiss", self.embedder.dim, ef_search=self.config.hnsw_ef_search,
+                d / "dense.faiss", self.embedder.dim, spec=dense_spec("flat", self.config),
                 tombstones=np.load(d / "tombstones.npy").tolist(),
             )  # fmt: skip
             keyword = KeywordIndex.load(d / "bm25", self.analyzer)
@@ -324,13 +325,10 @@ class IndexStore:
             return self._key_locks.setdefault((kb_key, version), threading.Lock())
 
 
-def _compacted(dense: DenseIndex, config: RetrievalConfig) -> DenseIndex:
-    live = dense.ids()
-    fresh = DenseIndex.create(dense.dim, len(live), ann_threshold=config.ann_threshold, m=config.hnsw_m,
-                              ef_construction=config.hnsw_ef_construction, ef_search=config.hnsw_ef_search)  # fmt: skip
-    if len(live):
-        fresh.add(live, dense.vectors(live))
-    return fresh
+def _compacted(dense: DenseIndex, config: RetrievalConfig, kind: IndexKind) -> DenseIndex:
+    """The live vectors in a fresh index of ``kind`` (from an IVF-PQ index they come from its SQ8 copy:
+    cosines within about 0.01 of the originals; a rebuild from SQL re-embeds exactly)."""
+    return dense.compact(spec=dense_spec(kind, config))
 
 
 def _write_chunks(

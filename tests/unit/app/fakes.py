@@ -57,10 +57,11 @@ class MemoryIndexStore:
     def __init__(self) -> None:
         self.versions: dict[tuple[str, str], list] = {}
         self.builds: list[tuple[str, str, int]] = []
+        self.index_kinds: list[str | None] = []  # the tenant's setting each build was given
         self.fail_build = False
         self.corrupt: set[tuple[str, str]] = set()  # on disk but unreadable (old format, damaged)
 
-    def build_version(self, kb_key, version, chunks, *, progress=None):
+    def build_version(self, kb_key, version, chunks, *, progress=None, index_kind=None):
         from retrieval.errors import VersionExists
 
         if self.fail_build:
@@ -68,6 +69,7 @@ class MemoryIndexStore:
         if (kb_key, version) in self.versions:
             raise VersionExists(f"{kb_key}/{version}")
         self.builds.append((kb_key, version, len(chunks)))
+        self.index_kinds.append(index_kind)
         if progress is not None:
             progress("embedding", len(chunks), len(chunks))
         self.versions[(kb_key, version)] = list(chunks)

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from app.container import Container
-from app.db import crud_kb
+from app.db import crud_kb, crud_tenancy
 from app.db.models import Chunk, Document, IngestionJob
 from app.kb import ingest as kb_ingest
+from app.kb.index_kind import index_kind_setting
 from tests.unit.app.fakes import MemoryIndexStore
 from tests.unit.app.helpers import Tenant, seed_tenant, use_memory_index
 
@@ -144,6 +145,25 @@ async def test_a_lost_index_is_rebuilt_from_the_database(
     assert kb is not None
     assert kb.retriever.search("信用卡分期", k=1).hits
     assert index_store.builds[-1] == (harbor.id, "v1", 2)
+
+
+async def test_the_tenants_index_kind_reaches_every_build(
+    container: Container, harbor: Tenant, index_store: MemoryIndexStore
+) -> None:
+    async with container.sessions() as s:
+        tenant = await crud_tenancy.get_tenant(s, tenant_id=harbor.id)
+        tenant.settings = {**tenant.settings, "index_kind": "ivfpq"}
+        await s.commit()
+    await _ingest(container, harbor, [kb_ingest.IngestFile("faq.csv", FAQ.encode())])
+    index_store.forget(harbor.id, "v1")
+    assert await container.knowledge.active(harbor.id) is not None  # rebuilt from the database
+    assert index_store.index_kinds == ["ivfpq", "ivfpq"]
+
+
+def test_an_unknown_index_kind_setting_is_ignored() -> None:
+    assert index_kind_setting({"index_kind": "hnsw"}) == "hnsw"
+    assert index_kind_setting({"index_kind": "diskann"}) is None
+    assert index_kind_setting(None) is None
 
 
 async def test_an_unreadable_index_is_replaced_from_the_database(
