@@ -38,6 +38,7 @@ def register(cli: Clis) -> None:
         """flat / HNSW / IVF-PQ over a million e5 vectors: recall@10 vs flat, p50/p95, memory, build."""
         import logging
         import os
+        import tempfile
         from dataclasses import replace
 
         import numpy as np
@@ -82,7 +83,7 @@ def register(cli: Clis) -> None:
         truth = million.exact_truth(vectors, qv)
         typer.echo(f"exact truth in {time.perf_counter() - t0:.0f}s", err=True)
         results: list[million.KindResult] = []
-        tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"million-{os.getpid()}.faiss"
+        tmp = Path(tempfile.gettempdir()) / f"million-{os.getpid()}.faiss"
         todo = [k.strip() for k in kinds.split(",") if k.strip()]
         for kind in todo:
             if kind == "flat":
