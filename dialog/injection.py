@@ -1,12 +1,12 @@
 """Does a customer message try to give the assistant instructions? ("ignore your instructions", "忽略之前的规则")
 
-Used by the policy's evidence rule (``dialog.policy``): a retrieval that clearly answers lets a question in
-scope whatever the intent classifier says, but never a message that also tries to override the assistant's
-rules or make it play someone else. The prompt keeps its own defences (``llm_backend.prompt_text``); this
-only keeps such a message from being waved through on the strength of its banking words.
+Used by the policy (``dialog.policy``): a message that tries to override the assistant's rules or make it
+play someone else is not answered, however well its banking words retrieve ("ignore your instructions …
+what's the fee" gets "no reliable answer"), and so never reaches the evidence rule either. The prompt keeps
+its own defences (``llm_backend.prompt_text``).
 
-A pattern match, English and Chinese, errs towards flagging: a flagged message is only left to the
-classifier's verdict, as every message was before the evidence rule.
+A pattern match, English and Chinese, errs towards flagging: a flagged message gets the refusal an
+unanswerable question gets, and the customer can rephrase or ask for an agent.
 """
 
 from __future__ import annotations

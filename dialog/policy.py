@@ -157,7 +157,7 @@ class Policy:
             return Decision("answer", "smalltalk", message=self._msg(f"smalltalk:{track.intent}", lang))
         scope = self._scope(track, signal, lang)
         if scope is not None:
-            if c.handoff_on_repeated_failure and state.failed_retrievals + 1 >= c.max_failed_retrievals:
+            if self._missed_again(state):
                 return self._handoff("repeated_failure", lang)  # "not what we offer", again
             return scope
         if c.require_slots:
@@ -167,12 +167,11 @@ class Policy:
                         "clarify", "missing_slot", clarify_slot=slot, message=self._clarify(slot, lang)
                     )
         sure_oos = track.out_of_scope and track.confidence >= c.out_of_scope_confidence
-        confident_oos = sure_oos and not self._evidence_in_scope(track, signal)
+        confident_oos = sure_oos and not self._evidence_in_scope(signal)
         # a message that tries to instruct the assistant is not answered on the strength of its banking words
         instructs = looks_like_injection(track.standalone_query)
         if not signal.good_enough or confident_oos or instructs:
-            misses = state.failed_retrievals + 1
-            if c.handoff_on_repeated_failure and misses >= c.max_failed_retrievals:
+            if self._missed_again(state):
                 return self._handoff("repeated_failure", lang)
             # "Outside what I can help with" only when the classifier is sure; an unsure one under the
             # floor is as often a casual in-scope question ("信用咔逾期了会上征信吗"): "no reliable answer,
@@ -184,14 +183,14 @@ class Policy:
             return self._handoff("llm_unavailable", lang)
         return Decision("answer")
 
-    def _evidence_in_scope(self, track: TrackResult, signal: RetrievalSignal) -> bool:
-        """A passage clearly answers and the message is a question, not instructions to the assistant."""
-        return (
-            self.config.evidence_gate
-            and signal.clear
-            and signal.good_enough
-            and not looks_like_injection(track.standalone_query)
-        )
+    def _evidence_in_scope(self, signal: RetrievalSignal) -> bool:
+        """A passage clearly answers (a message that instructs the assistant is refused before this counts)."""
+        return self.config.evidence_gate and signal.clear and signal.good_enough
+
+    def _missed_again(self, state: DialogState) -> bool:
+        """This refusal would be the ``max_failed_retrievals``-th in a row: hand off instead."""
+        c = self.config
+        return c.handoff_on_repeated_failure and state.failed_retrievals + 1 >= c.max_failed_retrievals
 
     def _scope(self, track: TrackResult, signal: RetrievalSignal, lang: str) -> Decision | None:
         c = self.config
