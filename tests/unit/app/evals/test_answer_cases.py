@@ -17,7 +17,7 @@ from app.evals.answer_grading import figures, normalise
 ROOT = Path(__file__).resolve().parents[4]
 DATA = ROOT / "data" / "answers"
 KB = ROOT / "data" / "demo_kb"
-OWN = [DATA / "answers_dev.jsonl", DATA / "answers_heldout.jsonl"]
+OWN = [DATA / "answers_dev.jsonl", DATA / "answers_heldout.jsonl", DATA / "answers_heldout_b.jsonl"]
 
 
 def _kb_text() -> str:
