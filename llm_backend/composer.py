@@ -123,15 +123,34 @@ class Asked:
     terms: frozenset[str]
     product_lines: frozenset[str]
     text: str = ""  # the question, normalised (NFKC, lower case, spaces collapsed)
+    yes_no: bool = False  # "分期有利息吗", "can I use my quota to buy a flat abroad": the answer is yes or no
+
+
+# A yes/no question: Chinese ending in 吗 / A-not-A (能不能, 有没有, 能…不), English opening with an auxiliary.
+_YES_NO_ZH = re.compile(
+    r"[吗嘛么][\s?？!！。.~]*$|(.)[不没]\1|[能可会要有行][^，,。？?]{0,12}不[\s?？!！。.~]*$"
+)
+_YES_NO_EN = re.compile(
+    r"^(?:(?:hi|hello|hey|so|and|but|ok|okay|um|pls|please)[\s,]+)*"
+    r"(?:can|could|may|is|are|am|do|does|did|will|would|should|has|have|must|isn't|aren't|don't|doesn't|won't|can't)\b"
+)
+# What a yes/no answer turns on: a negation, a permission, "free", "only", "in person".
+_POLARITY = re.compile(
+    r"不[能可得会收计需再予用要]|无(?!障碍)|免|没有|禁止|须本人|本人亲自|仅限?|只能|"
+    r"\b(?:not|no|cannot|can't|never|free|only|must|in person|won't|isn't|aren't|don't)\b",
+    re.IGNORECASE,
+)
 
 
 def read_question(question: str) -> Asked:
+    text = " ".join(unicodedata.normalize("NFKC", question).lower().split())
     return Asked(
         attributes=attributes_asked(question),
         qualifiers=qualifiers(question),
         terms=_terms(question),
         product_lines=signature(question)[2] & _PRODUCT_LINES,
-        text=" ".join(unicodedata.normalize("NFKC", question).lower().split()),
+        text=text,
+        yes_no=bool(_YES_NO_ZH.search(text) or _YES_NO_EN.match(text)),
     )
 
 
@@ -536,7 +555,9 @@ def _asked_variant_missing(asked: Asked, units: list[_Unit]) -> bool:
     return not together and all(any(len(n.get(d, ())) for n in named) for d in asked_dims)
 
 
-_GENERIC = frozenset({"银行", "你们", "我们", "你好", "请问", "bank", "banks", "you", "your", "our", "hi", "hello"})
+_GENERIC = frozenset(
+    {"银行", "你们", "我们", "你好", "请问", "bank", "banks", "you", "your", "our", "hi", "hello"}
+)
 _GENERIC_CHARS = frozenset("银行你我们的了吗呢吧啊是有在个多少么什怎")
 
 
@@ -578,7 +599,19 @@ def _states(u: _Unit, attribute: str) -> float:
     need = FIGURE_KINDS.get(attribute)
     if need is not None and kinds & need:
         return 1.0
-    return 0.5 if answers_attribute(u.text, attribute, frozenset()) else 0.0
+    if attribute == "contact" and _PHONE.search(u.text):
+        return 1.0
+    if not answers_attribute(u.text, attribute, frozenset()):
+        return 0.0
+    # a number to call is a number: "通过电话办理的是临时挂失" names the phone and gives none
+    return 0.2 if attribute == "contact" else 0.5
+
+
+# A telephone number: 5+ digits (hyphens allowed, a leading +country code), or 110; not an amount, a
+# date, a rate or a reference with letters (TS20261128001).
+_PHONE = re.compile(
+    r"(?<![A-Za-z0-9_.,¥$])(?<!RMB )(?<!USD )(?:\+\d{1,3}-)?\d(?:-?\d){4,}(?![A-Za-z0-9_.,%元万年月日])|(?<!\d)110(?!\d)"
+)
 
 
 def _overlap(weights: dict[str, float], terms: frozenset[str]) -> float:
@@ -596,9 +629,14 @@ def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None
     named = {t for t in ctx_terms if len(t) > 1}
     if named:
         score += 0.3 * len(named & asked.terms) / len(named)
+    polar = asked.yes_no and own >= 0.2 and bool(_POLARITY.search(u.text))
+    if polar:  # "分期不收利息" for 分期有利息吗: the clause that says yes or no
+        score += 0.5
     if asked.attributes:
         states = sum(_states(u, a) for a in asked.attributes)
-        score += 0.8 * states / len(asked.attributes) if states else -0.3
+        # a yes/no question names its attribute ("有利息吗") more than it asks for the figure
+        weight = 0.4 if asked.yes_no else 0.8
+        score += weight * states / len(asked.attributes) if states else (0.0 if polar else -0.3)
         if not asked.attributes & {"fee", "amount"} and _FEE_CLAUSE.search(u.text):
             score -= 0.3  # a fee's minimum is not the limit asked for ("取现手续费…最低10元")
     quals = _row_qualifiers(u) if u.cells else qualifiers(u.text)

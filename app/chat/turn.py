@@ -47,6 +47,7 @@ from dialog.protocols import Decision
 from dialog.state import DialogState
 from llm_backend.prompt_text import no_answer_text
 from llm_backend.types import ChatMessage, Lang, PromptTurn
+from retrieval import colloquial
 from retrieval.types import Hit, SearchResult
 
 logger = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ class ChatTurn:
         """A grounded answer: from the answer cache when a fresh one exists, else from the model
         (``urgent``: see ``AnswerGenerator.stream``)."""
         assert user.track is not None
-        cache, question = self._c.answer_cache, user.track.standalone_query
+        cache, question = self._c.answer_cache, colloquial.normalise(user.track.standalone_query)
         with clock.stage("generate"):
             cached = await answer_cache.lookup(
                 cache,
@@ -283,7 +284,7 @@ class ChatTurn:
         result = await asyncio.to_thread(
             search_for_turn,
             kb.retriever,
-            track.standalone_query,
+            colloquial.normalise(track.standalone_query),  # the bank's words for slang and typing variants
             k=self._c.settings.retrieval.top_k,
             prefer=track.retrieval_filters,
             analyzer=getattr(kb.retriever, "analyzer", None),  # the hybrid retriever's BM25 analyzer

@@ -166,7 +166,7 @@ def test_policy_order_and_switches() -> None:
 
 
 def test_a_scope_refusal_counts_as_a_miss_and_two_in_a_row_hand_off() -> None:
-    """"Not something we offer" is a turn the customer was not helped, however well the search scored:
+    """ "Not something we offer" is a turn the customer was not helped, however well the search scored:
     it counts towards the repeated-failure handoff, and the second such turn in a row hands off."""
     d = Policy()(DialogState(), _track("招商银行信用卡的年费是多少"), SIGNAL)
     assert d.reason == "other_institution"
@@ -174,7 +174,9 @@ def test_a_scope_refusal_counts_as_a_miss_and_two_in_a_row_hand_off() -> None:
     after = DialogState().apply(RetrievalMissed())
     again = Policy()(after, _track("招商银行信用卡的年费是多少"), SIGNAL)
     assert (again.action, again.reason) == ("handoff", "repeated_failure")
-    patient = Policy(PolicyConfig(max_failed_retrievals=3))(after, _track("招商银行信用卡的年费是多少"), SIGNAL)
+    patient = Policy(PolicyConfig(max_failed_retrievals=3))(
+        after, _track("招商银行信用卡的年费是多少"), SIGNAL
+    )
     assert patient.reason == "other_institution"
 
 

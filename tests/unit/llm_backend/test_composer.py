@@ -456,12 +456,17 @@ def test_the_other_half_of_a_two_part_question_is_quoted_from_the_same_passage()
 def test_clauses_picked_for_the_attribute_alone_are_not_an_answer() -> None:
     """A limit clause has "a figure" for 多少, but nothing of the question is in it or its passage: no
     answer. A paraphrase that shares only a character with its clause (今年…外汇 ~ 每年购汇) still is."""
-    limits = Passage("limits", "手机银行转账限额是多少？\n短信验证码：单笔5000元，日累计2万元；海港盾：单笔50万元，日累计100万元。")
+    limits = Passage(
+        "limits",
+        "手机银行转账限额是多少？\n短信验证码：单笔5000元，日累计2万元；海港盾：单笔50万元，日累计100万元。",
+    )
     fx = Passage("fx", "每年可以购汇多少？\n每人每年购汇额度为等值5万美元，结汇额度也为等值5万美元。")
     staff = ClauseComposer().compose("你们银行有多少员工", [limits])
-    assert staff.no_answer and staff.text == NO_ANSWER_ZH
+    assert staff.no_answer
+    assert staff.text == NO_ANSWER_ZH
     quota = ClauseComposer().compose("今年还能买多少外汇", [fx])
-    assert not quota.no_answer and "5万美元" in quota.text
+    assert not quota.no_answer
+    assert "5万美元" in quota.text
     english = Passage("en", "Branches open 9:00-17:00 Monday to Friday.")  # shares no words by design
     assert not ClauseComposer().compose("营业时间？", [english]).no_answer
 
@@ -472,3 +477,37 @@ def test_an_faq_question_about_more_than_was_asked_fits_less() -> None:
     other = Passage("pw", "借记卡丢了，手机银行和网上银行的登录密码也要改吗？\n建议同时修改登录密码。")
     card = Passage("card", "借记卡丢了？\n请拨打95396按0挂失。")
     assert ClauseComposer().compose("借记卡丢了", [other, card]).text == "请拨打95396按0挂失。 [2]"
+
+
+# data/demo_kb/guides/en/foreign_exchange.md (the quota section) and the zh lost-card guide, as chunked.
+FX_QUOTA_EN = Passage(
+    "guide:fx-en#2",
+    "Under national rules, each person can buy foreign currency up to the equivalent of USD 50,000 per "
+    "calendar year and sell up to the equivalent of USD 50,000 per calendar year. Foreign currency bought "
+    "within the quota may not be used to buy property abroad, or for securities or other investments abroad.",
+    "Foreign Exchange › Annual quota",
+)
+LOST_ZH = Passage(
+    "guide:lost-zh#1",
+    "通过电话或App办理的是临时挂失（口头挂失），有效期为5天。\n"
+    "电话： 拨打客服热线95396，按0进入挂失服务（24小时）。境外请拨打+86-400-699-5396。",
+    "银行卡挂失指南 › 立即挂失",
+)
+
+
+def test_a_yes_no_question_gets_the_clause_that_says_yes_or_no() -> None:
+    """ "Can I use my quota to buy a flat abroad?" is answered by the "may not" clause, not by the quota's
+    size (what the word "quota" alone would pick); a question that asks for the figure still gets it."""
+    composer = ClauseComposer()
+    got = composer.compose("can i use my fx quota to buy an apartment abroad", [FX_QUOTA_EN], lang="en")
+    assert "may not be used to buy property abroad" in got.text
+    figure = composer.compose("how much foreign currency can i buy a year", [FX_QUOTA_EN], lang="en")
+    assert "USD 50,000" in figure.text
+    assert "may not" not in figure.text
+
+
+def test_a_number_to_call_is_a_clause_with_a_number() -> None:
+    """挂失电话: the clause with 95396, not the one that only says 电话 (the temporary loss report's 5 days)."""
+    got = ClauseComposer().compose("挂失电话", [LOST_ZH], lang="zh")
+    assert "95396" in got.text
+    assert "5天" not in got.text
