@@ -165,9 +165,11 @@ def test_default_agreement_floor_is_the_embedders_calibrated_one() -> None:
     class E5Like(HashEmbedder):
         name = "multilingual-e5-small"
 
-    assert resolve_agreement_floor(RetrievalConfig(), E5Like()) == default_agreement_floor(
-        "multilingual-e5-small"
-    ) == 0.85
+    assert (
+        resolve_agreement_floor(RetrievalConfig(), E5Like())
+        == default_agreement_floor("multilingual-e5-small")
+        == 0.85
+    )
     assert resolve_agreement_floor(RetrievalConfig(agreement_floor=0.8), E5Like()) == 0.8
     assert resolve_agreement_floor(RetrievalConfig(agreement_floor=-1), E5Like()) == float("inf")
     assert resolve_agreement_floor(RetrievalConfig(), HashEmbedder()) == float("inf")
