@@ -59,6 +59,15 @@ _ALWAYS: tuple[_Rule, ...] = (
     # an app that ends the session by itself
     _en(r"\b(?:keeps? |kept )?(?:logging|logs|logged|kicking|kicks|kicked|signing|signs|signed|throwing|throws) me out\b",
         "logs me out automatically"),
+    # the same request in other words
+    _en(r"\b(?:delete|terminate|cancel|shut down|get rid of|deactivate)(?= (?:my |the |this |an? )?(?:bank )?account\b)",
+        "close"),
+    _en(r"\bpass ?codes?\b", "password"),
+    _en(r"\b(?:reverse|undo|recall|take back|pull back)(?= (?:my |the |a |this |that )?(?:transaction|payment|transfer)s?\b)",
+        "cancel"),
+    _en(r"\b(?:can't|cannot|can not|couldn't) find my (phone|card|wallet)\b", r"lost my \1"),
+    _en(r"\bpersonal details\b", "personal information"),
+    _en(r"\bfiat currenc(?:y|ies)\b", "currencies"),
     # Chinese: typing variants and chat words
     (re.compile(r"咔"), "卡"),
     (re.compile(r"帐"), "账"),
@@ -74,7 +83,7 @@ _WITH_ATM: tuple[_Rule, ...] = (
     _en(r"\b(?:ate|eaten|eats|eating|gobbled(?: up)?|swallowed up)\b", "swallowed"),
     _en(r"\b(?:took|kept|taken|grabbed|sucked in|held on to)(?= (?:my|the|our|his|her) (?:debit |credit )?card)",
         "swallowed"),
-    _en(r"\b(?:got |is |was |gets )?stuck in\b", "swallowed by"),
+    _en(r"\b(?:got |is |was |gets )?stuck in\b|\b(?:disappeared|vanished|went) in(?:to|side)?\b", "swallowed by"),
     (re.compile(r"吞了|吞掉了?|被吞|吃了|吃掉了?|吃卡|卡住了?|没吐出来|不吐卡|不退卡"), "吞卡"),
 )  # fmt: skip
 

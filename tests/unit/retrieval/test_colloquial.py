@@ -30,6 +30,11 @@ from retrieval.colloquial import normalise
         ("不刷脸最多能转多少", "不人脸识别最多能转多少"),
         ("一年能换多少刀", "一年能换多少美元"),
         ("卡被偷了要报警吗", "卡被盗要报警吗"),
+        ("Your service is terrible. Delete my account", "Your service is terrible. close my account"),
+        ("I need to reverse the transaction now", "I need to cancel the transaction now"),
+        ("I can't find my phone", "I lost my phone"),
+        ("resetting my passcode", "resetting my password"),
+        ("it disappeared in the machine", "it swallowed by the machine"),
     ],
 )
 def test_common_customer_phrasings_become_the_banks_words(said: str, searched: str) -> None:
@@ -41,6 +46,8 @@ def test_common_customer_phrasings_become_the_banks_words(said: str, searched: s
     [
         "I took money from the ATM and it was counted wrong",  # "took" only retains a card
         "the app ate my money",  # no ATM: not a retained card
+        "how do i delete the app",
+        "can the limit be lifted",
         "U.S. dollar deposit rate",
         "信用卡年费多少",
         "how long does a transfer to another bank take?",
