@@ -107,7 +107,7 @@ def _is_zh(lang: str) -> bool:
 # about something else. Words of one class replace each other ("境外..." + "那境内呢" -> "境内...").
 _MODIFIER_CLASSES: tuple[tuple[str, ...], ...] = (
     ("境外", "境内", "国外", "国内", "海外", "异地", "本地", "外地"),
-    ("周末", "工作日", "周六", "周日", "节假日", "假期", "春节", "国庆", "平时"),
+    ("周末", "工作日", "周六", "周日", "节假日", "假期", "春节", "国庆", "元旦", "五一", "中秋", "端午", "清明", "平时"),
     ("晚上", "夜间", "凌晨", "早上", "白天", "上午", "下午"),
     ("今天", "明天", "后天"),
     ("网上", "线上", "线下", "手机上", "App上", "app上", "柜台", "网点", "ATM", "取款机"),
@@ -128,7 +128,15 @@ _EN_MODIFIERS = re.compile(
 )
 
 
+# An amount that narrows the question ("那超过5万呢", "5万以下呢"): the same question, for that amount.
+_ZH_AMOUNT = re.compile(
+    r"^(?:超过|超出|大于|高于|多于|不超过|少于|低于|小于|不到|不足)\s*\d|^\d[\d.,]*\s*[万千百]?(?:元|块)?\s*(?:以上|以下|以内)"
+)
+
+
 def _is_modifier(aspect: str, lang: str) -> bool:
+    if _is_zh(lang) and _ZH_AMOUNT.match(aspect.strip()):
+        return True
     return bool((_ZH_MODIFIERS if _is_zh(lang) else _EN_MODIFIERS).match(aspect.strip()))
 
 
@@ -148,6 +156,38 @@ def _with_modifier(base: str, aspect: str, lang: str) -> str:
     if _is_zh(lang):
         return f"{modifier}{base}".rstrip("？?") + "？"
     return f"{base.rstrip('?.! ')} {modifier}?"
+
+
+# A card tier said alone ("what about gold?", "那白金呢") after a question that named another tier.
+_TIERS_EN = ("classic", "gold", "platinum", "standard")
+_TIERS_ZH = ("白金", "经典", "普通", "金")
+_TIER_FILLER = re.compile(
+    r"\b(?:the|a|an|my|for|one|card|cards|tier)\b|[卡的呢吧啊？?.!,，\s]", re.IGNORECASE
+)
+
+
+def _bare_tier_follow_up(text: str, prev: str, lang: str) -> str | None:
+    """ "what about gold?" after "annual fee for the classic credit card": the previous question about
+    that tier ("…for the gold credit card"). Only a tier word and fillers; the previous one is replaced."""
+    zh = _is_zh(lang)
+    core = (_ZH_MARKERS_START if zh else _EN_MARKERS_START).sub("", text.strip())
+    core = _TIER_FILLER.sub("", core).strip().lower()
+    tiers = _TIERS_ZH if zh else _TIERS_EN
+    if core not in tiers:
+        return None
+    for old in tiers:
+        if old == core:
+            continue
+        pattern = rf"{old}(?=卡|级|的)" if zh else rf"\b{old}\b"
+        if zh and old == "金":
+            pattern = r"(?<![白现资])金(?=卡|级)"
+        m = re.search(pattern, prev, re.IGNORECASE)
+        if m:
+            said = (
+                core.capitalize() if m.group(0)[:1].isupper() else core
+            )  # "the Gold card" -> "the Platinum card"
+            return prev[: m.start()] + said + prev[m.end() :]
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +354,9 @@ class Rewriter:
         answered = self._clarification_answer(text, ctx)
         if answered is not None:
             return answered
+        tier = _bare_tier_follow_up(text, prev, ctx.lang)
+        if tier is not None:
+            return tier
         switched = self._switch_slots(text, prev, ctx)
         if switched is None:
             entity = self._entity_follow_up(text, prev, ctx)

@@ -50,7 +50,9 @@ _LIST = re.compile(r"^\s*(?:[-*•·]\s+|\d{1,2}\s*[.、)）]\s*|[（(]\d{1,2}[)
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _PAIR = re.compile(r"^([^:;|]{1,40}): (.+)$")
 _SENTENCE = re.compile(r"(?<=[。！？!?])|(?<=[.])\s+(?=[A-Z0-9\"“(（])")
-_CLAUSE = re.compile(r"(?<=[；;])|(?<=，)|(?<=, )|(?= and (?:RMB|USD|HKD|EUR|GBP|\d))")
+_CLAUSE = re.compile(
+    r"(?<=[；;])|(?<=，)|(?<=, )|(?= and (?:RMB|USD|HKD|EUR|GBP|\d|free\b|waived\b|no charge\b))"
+)
 _CONJUNCTION = re.compile(r"^\s*(?:and|or|以及|和|及)\s*")
 _FIRST_FIGURE = re.compile(r"(?:RMB|USD|HKD|EUR|GBP|¥|\$)?\s?\d")
 _TRIM = " \t，,；;：:。.！!？?、"

@@ -149,3 +149,26 @@ def test_the_previous_answers_topic(
     prev: str, answer_topic: str, text: str, lang: str, expected: str
 ) -> None:
     assert _rewrite_after(prev, answer_topic, text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "lang", "expected"),
+    [
+        (
+            "how much is the annual fee for the classic credit card",
+            "what about gold?",
+            "en",
+            "how much is the annual fee for the gold credit card",
+        ),
+        ("经典卡年费多少", "那白金呢", "zh", "白金卡年费多少"),
+        ("跨行转账多久到账", "那超过5万呢", "zh", "超过5万跨行转账多久到账？"),
+        ("人工客服几点上班", "元旦期间呢", "zh", "元旦期间人工客服几点上班？"),
+    ],
+)
+def test_a_bare_tier_an_amount_or_a_holiday_narrows_the_previous_question(
+    previous: str, follow_up: str, lang: str, expected: str
+) -> None:
+    """ "what about gold?" (a tier said alone) replaces the previous tier; "那超过5万呢" and "元旦期间呢"
+    ask the previous question for that amount or that holiday; "现金" is not the Gold card."""
+    ctx = RewriteContext(lang=lang, previous_query=previous)
+    assert Rewriter().rewrite(follow_up, ctx) == expected

@@ -511,3 +511,17 @@ def test_a_number_to_call_is_a_clause_with_a_number() -> None:
     got = ClauseComposer().compose("挂失电话", [LOST_ZH], lang="zh")
     assert "95396" in got.text
     assert "5天" not in got.text
+
+
+def test_and_free_for_another_tier_is_its_own_clause() -> None:
+    """ "… 1% for the Gold card and free for the Platinum card": the Platinum question gets "free", not the
+    Gold card's 1% (which would contradict it)."""
+    fx = Passage(
+        "fx",
+        "Credit cards: the foreign currency transaction fee is 1.5% for the Classic card, 1% for the Gold card "
+        "and free for the Platinum card.",
+        "Foreign Exchange › Using cards abroad",
+    )
+    got = ClauseComposer().compose("foreign transaction fee on the platinum credit card?", [fx], lang="en")
+    assert "free for the Platinum card" in got.text
+    assert "1%" not in got.text
