@@ -63,8 +63,8 @@ _MODIFIER = re.compile(
 )
 _CAPS_HEADING = re.compile(r"^[A-Z][A-Z&/ -]{3,60}$")  # CREDIT CARD PAYMENTS (a plain-text notice)
 _ENDS = ("。", "！", "？", ".", "!", "?", ":", "：", ";", "；", "…", "）", ")")
-_LABEL = re.compile(r"^[^：:，,。.]{1,16}[：:]\s?\S")  # 电话办理： 拨打… / Branch: bring…
-_LEAD = re.compile(r"^[^：:，,]{1,24}[：:]\s*")
+_LABEL = re.compile(r"^[^：:，,。.]{1,16}[：:](?!\d)\s?\S")  # 电话办理： 拨打… / Branch: bring…
+_LEAD = re.compile(r"^[^：:，,]{1,24}[：:](?!\d)\s*")  # not a clock time's colon (9:00)
 _STOP = EN_STOPWORDS | frozenset(
     ["a", "an", "or", "is", "be", "do", "does", "i", "my", "me", "to", "of", "in", "on", "at", "it", "by", "if", "there", "their", "please", "much", "many"]
 )  # fmt: skip
@@ -646,7 +646,7 @@ def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None
     matched = 0.0
     conflicted = 0
     for dim, values in asked.qualifiers.items():
-        has = quals.get(dim)
+        has = _comparable(dim, quals.get(dim), values)
         if has and has & values:
             matched += 1 if has <= values else 0.5  # 实时、2小时后或次日到账 names the slow ones too
         elif has:
@@ -696,9 +696,19 @@ def _row_qualifiers(u: _Unit) -> dict[str, frozenset[str]]:
 def _verdict(text: str, asked: Asked) -> tuple[bool, bool]:
     """(names an asked variant, names another variant of an asked dimension and not the asked one)."""
     quals = qualifiers(text)
-    clash = any(quals.get(d) and not (quals[d] & vals) for d, vals in asked.qualifiers.items())
-    match = not clash and any(quals.get(d, frozenset()) & vals for d, vals in asked.qualifiers.items())
+    named = {d: _comparable(d, quals.get(d), vals) for d, vals in asked.qualifiers.items()}
+    clash = any(has and not (has & vals) for d, vals in asked.qualifiers.items() if (has := named[d]))
+    match = not clash and any(has & vals for d, vals in asked.qualifiers.items() if (has := named[d]))
     return match, clash
+
+
+def _comparable(dim: str, has: frozenset[str] | None, asked: frozenset[str]) -> frozenset[str] | None:
+    """The values of ``has`` that can be told from the asked ones: a branch's name only in the question's
+    script (机场支行 is not a clash with the Airport Sub-branch, just a name in another language)."""
+    if dim != "branch" or not has:
+        return has
+    latin = any(v.isascii() for v in asked)
+    return frozenset(v for v in has if v.isascii() == latin) or None
 
 
 def _quote(u: _Unit, asked: Asked, weights: dict[str, float]) -> str:

@@ -170,7 +170,14 @@ QUALIFIERS: dict[str, dict[str, tuple[str, ...]]] = {
             "节假日", "假期", "元旦", "春节", "国庆", "过年", "public holiday", "holiday", "holidays",
             "new year", "spring festival",
         ),
-        "weekend": ("周末", "周六", "周日", "星期六", "星期天", "weekend", "saturday", "sunday"),
+        "weekend": (
+            "周末", "周六", "周日", "星期六", "星期天", "星期日", "weekend", "weekends", "saturday", "sunday", "saturdays",
+            "sundays", "sat", "sun", "sat-sun",
+        ),
+        "weekday": (
+            "周一至周五", "周一到周五", "工作日", "星期一至星期五", "mon-fri", "monday to friday", "weekday", "weekdays",
+            "working day", "working days",
+        ),
     },
     "side": {
         "over": ("以上", "超过", "大于", "over", "above", "more than", "exceeding"),
@@ -299,7 +306,36 @@ def qualifiers(text: str) -> dict[str, frozenset[str]]:
     terms = _term_values(_DATE.sub(" ", norm))
     if terms:
         out["term"] = frozenset(terms)
+    branches = _branch_names(norm)
+    if branches:
+        out["branch"] = branches
     return out
+
+
+# A named branch ("the Airport Sub-branch", "东湾支行", "总行营业部"): a place whose hours, address or
+# services are not another branch's. Its distinctive word is the value ("airport", "东湾", "总行").
+_BRANCH_EN = re.compile(r"\b(head office|[a-z]+)(?: sub-branch| branch| office)\b|\bhead office\b")
+_BRANCH_ZH = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:支行|营业部|分行)|总行")
+_NOT_A_NAME = frozenset(
+    ["the", "a", "an", "any", "your", "our", "my", "nearest", "which", "each", "every", "other", "this", "that", "one",
+     "local", "main", "same", "another", "no", "all", "some", "sub", "most", "bank", "head", "post",
+     "任一", "各", "哪个", "哪家", "其他", "所有", "附近", "每个", "该", "本", "各个", "任何", "一家", "哪些", "这个", "那个",
+     "的", "营业"]
+)  # fmt: skip
+
+
+def _branch_names(norm: str) -> frozenset[str]:
+    out: set[str] = set()
+    for m in _BRANCH_EN.finditer(norm):
+        name = m.group(1) or "head office"
+        name = "head office" if name == "head" else name
+        if name not in _NOT_A_NAME:
+            out.add(name)
+    for m in _BRANCH_ZH.finditer(norm):
+        name = m.group(1) or "总行"
+        if name == "总行" or not any(w in name for w in _NOT_A_NAME if not w.isascii()):
+            out.add(name)
+    return frozenset(out)
 
 
 def answers_attribute(text: str, attribute: str, kinds: frozenset[str]) -> bool:

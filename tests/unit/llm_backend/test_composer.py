@@ -525,3 +525,45 @@ def test_and_free_for_another_tier_is_its_own_clause() -> None:
     got = ClauseComposer().compose("foreign transaction fee on the platinum credit card?", [fx], lang="en")
     assert "free for the Platinum card" in got.text
     assert "1%" not in got.text
+
+
+HOURS_ZH = Passage(
+    "hours-zh",
+    "总行营业部周六、周日9:00—16:00营业，灯塔支行每天9:00—17:00营业，机场支行每天7:00—22:00营业，大学城支行周末休息。",
+    "营业时间与网点 › 周末营业",
+)
+HOURS_ROW_EN = Passage(
+    "hours-en",
+    "Branch: Head Office Branch; Address: 1 Harbor Avenue, Binhai District; Opening hours: Mon-Fri 9:00-17:00; "
+    "Sat-Sun 9:00-16:00; Foreign currency cash: Yes",
+    "Opening Hours and Branches › Branches",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "said", "not_said"),
+    [
+        ("机场支行几点关门", "机场支行每天7:00—22:00营业", ["灯塔", "9:00", "总行"]),
+        ("总行周六几点开门", "总行营业部周六、周日9:00—16:00营业", ["机场", "7:00"]),
+        ("opening hours on sat for the head office", "Sat-Sun 9:00-16:00", ["Mon-Fri", "17:00"]),
+    ],
+)
+def test_a_named_branch_and_day_get_their_hours_not_the_others(
+    question: str, said: str, not_said: list[str]
+) -> None:
+    """A branch named in the question (机场支行, the head office) and a day (周六, sat) are variants: the
+    clauses of other branches and the weekday cell are left out (a clock time's colon is not a label)."""
+    got = ClauseComposer().compose(question, [HOURS_ZH, HOURS_ROW_EN])
+    assert said in got.text
+    for other in not_said:
+        assert other not in got.text, got.text
+
+
+def test_branch_names_are_read_as_a_qualifier() -> None:
+    assert qualifiers("is the airport branch open on sundays")["branch"] == {"airport"}
+    assert qualifiers("东湾支行开门吗")["branch"] == {"东湾"}
+    assert qualifiers("总行周六几点开门")["branch"] == {"总行"}
+    assert qualifiers("at the head office")["branch"] == {"head office"}
+    for generic in ("visit any branch", "到附近支行", "可到任一支行办理", "哪个支行"):
+        assert "branch" not in qualifiers(generic), generic
+    assert qualifiers("Mon-Fri 9:00-17:00")["day"] == {"weekday"}
