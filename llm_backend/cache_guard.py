@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from llm_backend.composer_lexicon import branch_names
 from llm_backend.figures import CN_DIGITS, EN_NUMBER_WORDS
 
 KEY_TERMS: dict[str, tuple[str, ...]] = {
@@ -162,5 +163,7 @@ def signature(question: str) -> tuple[frozenset[str], bool, frozenset[str]]:
     numbers |= {_cn_number(m) for m in _CN_NUMERAL.findall(text)}
     numbers |= {_EN_NUMBERS[m] for m in _EN_NUMBER.findall(text)}
     negated = bool(_NEGATION.search(_QUESTION_FORMS.sub(" ", text)))
-    classes = frozenset(_SYNONYM_CLASS[m.group(0)] for m in _TERMS.finditer(text))
-    return frozenset(numbers), negated, classes
+    classes = {_SYNONYM_CLASS[m.group(0)] for m in _TERMS.finditer(text)}
+    # a named branch is its own key term: 东湾支行 and 灯塔支行 open at different hours
+    classes |= {f"branch:{name}" for name in branch_names(text)}
+    return frozenset(numbers), negated, frozenset(classes)

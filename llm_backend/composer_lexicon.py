@@ -306,7 +306,7 @@ def qualifiers(text: str) -> dict[str, frozenset[str]]:
     terms = _term_values(_DATE.sub(" ", norm))
     if terms:
         out["term"] = frozenset(terms)
-    branches = _branch_names(norm)
+    branches = branch_names(norm)
     if branches:
         out["branch"] = branches
     return out
@@ -324,7 +324,8 @@ _NOT_A_NAME = frozenset(
 )  # fmt: skip
 
 
-def _branch_names(norm: str) -> frozenset[str]:
+def branch_names(norm: str) -> frozenset[str]:
+    """The named branches of a normalised text (NFKC, case-folded): "airport", "head office", "东湾", "总行"."""
     out: set[str] = set()
     for m in _BRANCH_EN.finditer(norm):
         name = m.group(1) or "head office"

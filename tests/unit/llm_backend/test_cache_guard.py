@@ -15,6 +15,7 @@ SAME = [
     ("一年期定期存款利率是多少？", "定期存1年利率多少"),
     ("可以给孩子开户吗？", "能不能帮小孩开户"),  # 能不能 is a question form, not a negation
     ("How do I report a lost card?", "how do i report a LOST card"),
+    ("东湾支行几点开门", "东湾支行什么时候开门"),
 ]
 DIFFERENT = [
     ("白金卡年费是多少？", "金卡年费是多少？"),  # tier, longest match first
@@ -28,6 +29,8 @@ DIFFERENT = [
     ("How do I reset my debit card PIN?", "How do I reset my credit card PIN?"),
     ("Can I pay off an instalment plan early?", "Can I pay an instalment late?"),
     ("信用卡可以取现吗", "信用卡不可以取现吗"),  # negation
+    ("东湾支行几点开门", "灯塔支行几点开门"),  # a named branch
+    ("opening hours of the airport branch", "opening hours of the Newport branch"),
 ]
 
 
