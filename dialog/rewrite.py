@@ -121,6 +121,7 @@ _MODIFIER_CLASSES: tuple[tuple[str, ...], ...] = (
 _ZH_MODIFIERS = re.compile(
     "^(?:在)?(?:" + "|".join(re.escape(w) for c in _MODIFIER_CLASSES for w in c if not w.isascii()) + ")"
 )
+_WITH = re.compile(r"^(?:with|without|using)\s+\w", re.IGNORECASE)  # "with face recognition", kept whole
 _EN_MODIFIERS = re.compile(
     r"^(?:on|in|at|during|over|from|via|by|through|outside|abroad|overseas|online|domestically|locally|"
     r"weekends?|weekdays?|holidays?|tonight|today|tomorrow)\b",
@@ -188,6 +189,27 @@ def _bare_tier_follow_up(text: str, prev: str, lang: str) -> str | None:
             )  # "the Gold card" -> "the Platinum card"
             return prev[: m.start()] + said + prev[m.end() :]
     return None
+
+
+# A term said alone ("and 3 years?", "那三年期呢", "6 months?") after a question that named another term.
+_TERM_WORDS = r"(?:\d+|[一二两三四五六七八九十]+|one|two|three|four|five|six|seven|ten|twelve)"
+_TERM_EN = re.compile(rf"\b{_TERM_WORDS}[\s-]?(?:years?|yrs?|months?|mths?)\b", re.IGNORECASE)
+_TERM_ZH = re.compile(rf"{_TERM_WORDS}(?:年期|年|个月期|个月|月期)")
+
+
+def _term_follow_up(text: str, prev: str, lang: str) -> str | None:
+    """ "and 3 years?" after "what's the 1 year fixed deposit rate": the previous question for that term."""
+    zh = _is_zh(lang)
+    core = (_ZH_MARKERS_START if zh else _EN_MARKERS_START).sub("", text.strip())
+    core = (_ZH_MARKERS_END if zh else _EN_MARKERS_END).sub("", core).strip()
+    core = re.sub(r"^(?:for|the|a|an|what about|how about)\s+|的$", "", core, flags=re.IGNORECASE).strip()
+    pattern = _TERM_ZH if zh else _TERM_EN
+    if not core or not pattern.fullmatch(core):
+        return None
+    old = pattern.search(prev)
+    if old is None or old.group(0).lower() == core.lower():
+        return None
+    return prev[: old.start()] + core + prev[old.end() :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +376,9 @@ class Rewriter:
         answered = self._clarification_answer(text, ctx)
         if answered is not None:
             return answered
-        tier = _bare_tier_follow_up(text, prev, ctx.lang)
+        tier = _bare_tier_follow_up(text, prev, ctx.lang) or _term_follow_up(text, prev, ctx.lang)
+        if tier is None and not _is_zh(ctx.lang):
+            tier = self._one_follow_up(text, prev)
         if tier is not None:
             return tier
         switched = self._switch_slots(text, prev, ctx)
@@ -383,10 +407,41 @@ class Rewriter:
         new_attribute = new_attribute or (not self._has_terms(aspect) and self._is_bare_question(text, ctx))
         if not new_attribute and _is_modifier(aspect, ctx.lang):
             return _with_modifier(base, aspect, ctx.lang)
+        said = self._strip_markers(text, ctx.lang)
+        if not _is_zh(ctx.lang) and not new_attribute and _WITH.match(said):  # "and with face recognition?"
+            said = said.rstrip("?.! ")
+            old = re.search(r"\b(?:with|without|using)\b[^?,.;]*", base, re.IGNORECASE)
+            if old:  # "…limit with face recognition" + "and with the usb key?": the one named now
+                return base[: old.start()] + said + base[old.end() :]
+            return _with_modifier(base, said, ctx.lang)
         topic = self._topic(base, ctx, subject_only=new_attribute)
         if not topic:
             return text
         return self._compose(topic, aspect, ctx.lang)
+
+    def _one_follow_up(self, text: str, prev: str) -> str | None:
+        """ "what about an international one?" after "can I cancel a transfer": the previous question about
+        that kind of the thing it named ("can I cancel an international transfer")."""
+        core = _EN_MARKERS_START.sub("", text.strip())
+        core = _EN_MARKERS_END.sub("", core).strip()
+        m = re.fullmatch(
+            r"(?:(?:for|with)\s+)?(?:(?:a|an|the|my)\s+)?([a-z][a-z-]*(?:\s[a-z][a-z-]*)?)\s+ones?",
+            core,
+            re.I,
+        )
+        if m is None:
+            return None
+        spans = list(self._terms.finditer(prev))
+        if not spans:
+            return None
+        head = max(spans, key=lambda t: t.end() - t.start())
+        start = head.start()
+        art = re.search(r"\b(a|an)\s+$", prev[:start], re.IGNORECASE)
+        kind = m.group(1)
+        if art:  # "a transfer" -> "an international transfer"
+            start = art.start()
+            kind = ("an " if kind[:1].lower() in "aeiou" else "a ") + kind
+        return prev[:start] + kind + " " + prev[head.start() :]
 
     def _entity_follow_up(self, text: str, prev: str, ctx: RewriteContext) -> str | None:
         """ "那白金卡呢" / "and for a business account?": the message names one product (an entity slot)

@@ -163,9 +163,34 @@ def test_the_previous_answers_topic(
         ("经典卡年费多少", "那白金呢", "zh", "白金卡年费多少"),
         ("跨行转账多久到账", "那超过5万呢", "zh", "超过5万跨行转账多久到账？"),
         ("人工客服几点上班", "元旦期间呢", "zh", "元旦期间人工客服几点上班？"),
+        (
+            "what's the 1 year fixed deposit rate",
+            "and 3 years?",
+            "en",
+            "what's the 3 years fixed deposit rate",
+        ),
+        ("一年期定期利率多少", "那三年期呢", "zh", "三年期定期利率多少"),
+        (
+            "can i cancel a transfer",
+            "what about an international one",
+            "en",
+            "can i cancel an international transfer",
+        ),
+        (
+            "what's the daily transfer limit in the app",
+            "and with face recognition?",
+            "en",
+            "what's the daily transfer limit in the app with face recognition?",
+        ),
+        (
+            "what's the transfer limit with face recognition",
+            "and with the usb key?",
+            "en",
+            "what's the transfer limit with the usb key",
+        ),
     ],
 )
-def test_a_bare_tier_an_amount_or_a_holiday_narrows_the_previous_question(
+def test_a_bare_tier_term_kind_amount_or_holiday_narrows_the_previous_question(
     previous: str, follow_up: str, lang: str, expected: str
 ) -> None:
     """ "what about gold?" (a tier said alone) replaces the previous tier; "那超过5万呢" and "元旦期间呢"
