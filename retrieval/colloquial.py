@@ -88,6 +88,28 @@ _WITH_ATM: tuple[_Rule, ...] = (
 )  # fmt: skip
 
 
+# English banking words in a Chinese question ("credit card 取现 limit 多少"): the Chinese pages' words.
+_MIXED_EN_ZH: tuple[tuple[str, str], ...] = (
+    ("credit cards?", "信用卡"), ("debit cards?", "借记卡"), ("annual fees?", "年费"),
+    ("cash advances?|cash withdrawals?", "取现"), ("credit limits?", "信用额度"), ("limits?|quota", "限额额度"),
+    ("fixed deposits?|time deposits?", "定期存款"), ("exchange rates?", "汇率"), ("interest rates?|rates?", "利率"),
+    ("interest", "利息"), ("fees?|charges?", "手续费"), ("transfers?", "转账"), ("accounts?", "账户"),
+    ("deposits?", "存款"), ("pin ?码|passwords?|pins?", "密码"), ("instal(?:l)?ments?", "分期"), ("statements?", "账单"),
+    ("due date", "到期还款日"), ("minimum payment", "最低还款"), ("overseas|abroad", "境外"),
+    ("branch(?:es)?", "网点"), ("hotline", "客服热线"), ("refunds?", "退款"), ("activate", "激活"), ("cards?", "卡"),
+)  # fmt: skip
+_MIXED = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(f"(?:{p})" for p, _ in _MIXED_EN_ZH) + r")(?![A-Za-z])", re.IGNORECASE
+)
+_MIXED_WORDS = tuple((re.compile(rf"^(?:{p})$", re.IGNORECASE), zh) for p, zh in _MIXED_EN_ZH)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _in_chinese(m: re.Match[str]) -> str:
+    return next(zh for pattern, zh in _MIXED_WORDS if pattern.match(m.group(0)))
+
+
 def normalise(text: str) -> str:
     """``text`` with the common customer phrasings above in the bank's words; unchanged otherwise."""
     out = text
@@ -96,4 +118,6 @@ def normalise(text: str) -> str:
     if _ATM.search(out):
         for pattern, repl in _WITH_ATM:
             out = pattern.sub(repl, out)
+    if len(_HAN.findall(out)) * 4 >= len(_LATIN_LETTER.findall(out)) > 0:  # Chinese, with English words in it
+        out = _MIXED.sub(_in_chinese, out)
     return out

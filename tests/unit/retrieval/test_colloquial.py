@@ -35,6 +35,9 @@ from retrieval.colloquial import normalise
         ("I can't find my phone", "I lost my phone"),
         ("resetting my passcode", "resetting my password"),
         ("it disappeared in the machine", "it swallowed by the machine"),
+        ("credit card 取现 limit 多少", "信用卡 取现 限额额度 多少"),
+        ("我的debit card丢了", "我的借记卡丢了"),
+        ("pin码忘了", "密码忘了"),
     ],
 )
 def test_common_customer_phrasings_become_the_banks_words(said: str, searched: str) -> None:
@@ -52,6 +55,7 @@ def test_common_customer_phrasings_become_the_banks_words(said: str, searched: s
         "信用卡年费多少",
         "how long does a transfer to another bank take?",
         "无障碍通道在哪",
+        "我想问一下 transfer to other bank fee in the app",  # mostly English: left as written
         "",
     ],
 )
