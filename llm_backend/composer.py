@@ -631,6 +631,14 @@ def _score(u: _Unit, asked: Asked, weights: dict[str, float], rank: int) -> None
     named = {t for t in ctx_terms if len(t) > 1}
     if named:
         score += 0.3 * len(named & asked.terms) / len(named)
+        # the passage's own question is the customer's, in other words ("Where can I exchange foreign
+        # currency cash?"): its answer is what was asked, more than a clause that shares the words
+        if (
+            u.context.rstrip().endswith(("?", "？"))
+            and ctx >= 0.75
+            and len(named & asked.terms) >= 0.75 * len(named)
+        ):
+            score += 0.4
     polar = asked.yes_no and own >= 0.2 and bool(_POLARITY.search(u.text))
     if polar:  # "分期不收利息" for 分期有利息吗: the clause that says yes or no
         score += 0.5

@@ -567,3 +567,22 @@ def test_branch_names_are_read_as_a_qualifier() -> None:
     for generic in ("visit any branch", "到附近支行", "可到任一支行办理", "哪个支行"):
         assert "branch" not in qualifiers(generic), generic
     assert qualifiers("Mon-Fri 9:00-17:00")["day"] == {"weekday"}
+
+
+def test_an_faq_whose_question_is_the_customers_is_quoted_first() -> None:
+    """The FAQ row asks what the customer asked ("Where can I exchange foreign currency cash?"): its answer,
+    not the guide's clause about the counters' closing time that shares more of the words."""
+    faq = Passage(
+        "faq-fx",
+        "Where can I exchange foreign currency cash?\nAt the Head Office Branch, the Newport Sub-branch and the "
+        "Airport Sub-branch. Cash counters close at 16:00, except at the airport (22:00).",
+    )
+    guide = Passage(
+        "guide-fx",
+        "Foreign currency cash counters close at 16:00, except at the Airport Sub-branch (until 22:00).",
+        "Foreign Exchange › Foreign currency cash",
+    )
+    got = ClauseComposer().compose("where can i exchange foreign currency cash", [faq, guide], lang="en")
+    assert got.text.startswith(
+        "At the Head Office Branch, the Newport Sub-branch and the Airport Sub-branch."
+    )
