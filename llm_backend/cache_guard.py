@@ -63,6 +63,14 @@ KEY_TERMS: dict[str, tuple[str, ...]] = {
     # days
     "weekend": ("周末", "周六", "周日", "星期六", "星期天", "星期日", "weekend", "saturday", "sunday"),
     "holiday": ("节假日", "假期", "过节", "法定节假日", "public holiday", "bank holiday", "holiday"),
+    # named holidays: each has its own arrangements (元旦 is not 春节)
+    "new_year": ("元旦", "new year's day", "new year"),
+    "spring_festival": ("春节", "过年", "除夕", "spring festival", "chinese new year", "lunar new year"),
+    "national_day": ("国庆", "national day", "golden week"),
+    "labour_day": ("五一", "劳动节", "labour day", "labor day", "may day"),
+    "mid_autumn": ("中秋", "mid-autumn"),
+    "dragon_boat": ("端午", "dragon boat"),
+    "qingming": ("清明", "qingming"),
     # what is asked: an amount, a duration, a time, a place, a way
     "ask_amount": (
         "多少钱",

@@ -30,6 +30,9 @@ DIFFERENT = [
     ("Can I pay off an instalment plan early?", "Can I pay an instalment late?"),
     ("信用卡可以取现吗", "信用卡不可以取现吗"),  # negation
     ("东湾支行几点开门", "灯塔支行几点开门"),  # a named branch
+    ("人工客服几点上班", "元旦期间人工客服几点上班"),  # a named holiday
+    ("元旦网点开门吗", "春节网点开门吗"),
+    ("are branches open on new year's day", "are branches open at chinese new year"),
     ("opening hours of the airport branch", "opening hours of the Newport branch"),
 ]
 
