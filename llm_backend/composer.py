@@ -169,6 +169,7 @@ class _Unit:
     conflict: bool = False  # names another variant of an asked dimension, never the asked one
     figs: tuple[Figure, ...] = ()
     terms: frozenset[str] = frozenset()
+    line: int = -1  # the passage line it is on (a list item's sentences share one)
 
     @property
     def text(self) -> str:
@@ -351,6 +352,7 @@ def _units(index: int, passage: Passage) -> list[_Unit]:
                     clauses=tuple(_clauses(sentence)),
                     block=block_no if item else -1,
                     context=f"{title} {heading} {asked_in_text}",
+                    line=i,
                 )
             )
     return units
@@ -455,6 +457,13 @@ class ClauseComposer:
             picked.append(u)
             covered |= new_terms
             stated |= new_attrs
+        if not asked.attributes - {"how"}:
+            # "ATM吞卡了" asks for no figure: the rest of the advice on the best one's line goes with it
+            # ("…请拨打ATM上的服务电话。" + "本行ATM吞的卡可于下一个工作日到该网点领取。")
+            picked += [
+                u for u in same
+                if u.line == best.line and u.order > best.order and not u.conflict and u not in picked
+            ][:2]  # fmt: skip
         chosen = _fit(picked, cap, keep=best)
         # a second passage only for an attribute the first does not state (a two-part question)
         covered = {a for a in asked.attributes for u in chosen if _states(u, a) > 0}

@@ -586,3 +586,18 @@ def test_an_faq_whose_question_is_the_customers_is_quoted_first() -> None:
     assert got.text.startswith(
         "At the Head Office Branch, the Newport Sub-branch and the Airport Sub-branch."
     )
+
+
+def test_a_question_without_a_figure_gets_the_rest_of_the_advice_on_the_line() -> None:
+    """ "ATM吞卡了" asks for no figure: the list item's second sentence (when to collect the card) goes
+    with its first; a question for a figure still gets only the clause that states it."""
+    debit = Passage(
+        "debit-zh",
+        "用卡问题：\n- 卡片被ATM吞卡：请拨打ATM上的服务电话。海港银行ATM吞卡的，可于下一个工作日起携带本人身份证到该网点领取。\n"
+        "- 境外取现：每日不超过等值1万元人民币。",
+        "海港借记卡 › 用卡问题",
+    )
+    got = ClauseComposer().compose("ATM吞卡了", [debit], lang="zh")
+    assert "请拨打ATM上的服务电话" in got.text
+    assert "下一个工作日" in got.text
+    assert "境外" not in got.text
