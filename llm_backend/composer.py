@@ -612,6 +612,8 @@ def _states(u: _Unit, attribute: str) -> float:
         return 1.0
     if attribute == "contact" and _PHONE.search(u.text):
         return 1.0
+    if attribute == "where" and _ADDRESS.search(u.text):
+        return 1.0  # "where's the Newport branch": its address, not a clause that only names it
     if not answers_attribute(u.text, attribute, frozenset()):
         return 0.0
     # a number to call is a number: "通过电话办理的是临时挂失" names the phone and gives none
@@ -622,6 +624,12 @@ def _states(u: _Unit, attribute: str) -> float:
 # date, a rate or a reference with letters (TS20261128001).
 _PHONE = re.compile(
     r"(?<![A-Za-z0-9_.,¥$])(?<!RMB )(?<!USD )(?:\+\d{1,3}-)?\d(?:-?\d){4,}(?![A-Za-z0-9_.,%元万年月日])|(?<!\d)110(?!\d)"
+)
+
+
+# A street address: "200 Gangcheng Middle Road", "1 Harbor Avenue", 港城中路200号, 海港大道1号.
+_ADDRESS = re.compile(
+    r"\b\d+[a-z]?,? (?:[A-Z][a-z]+ ){1,4}(?:Road|Street|Avenue|Lane|Boulevard|Rd|St|Ave)\b|[路街道巷]\d+号"
 )
 
 

@@ -601,3 +601,15 @@ def test_a_question_without_a_figure_gets_the_rest_of_the_advice_on_the_line() -
     assert "请拨打ATM上的服务电话" in got.text
     assert "下一个工作日" in got.text
     assert "境外" not in got.text
+
+
+def test_where_is_answered_by_the_clause_with_an_address() -> None:
+    branches = Passage(
+        "branches-en",
+        "The Newport Sub-branch has English-speaking staff every opening day. "
+        "Newport Sub-branch: 200 Gangcheng Middle Road, Xingang District.",
+        "Opening Hours and Branches",
+    )
+    got = ClauseComposer().compose("where's the newport branch", [branches], lang="en")
+    assert "200 Gangcheng Middle Road" in got.text
+    assert "English-speaking" not in got.text
