@@ -139,13 +139,14 @@ eval-answerability: venv
 	$(BIN)/kefu eval answerability
 
 ## Answers end to end (docs/BENCHMARKS.md, "Answers (end to end)"): fresh widget conversations through the
-## served API of the embedded default (started and stopped by the command); dev + bad input, held-out, BANKING77.
+## served API of the embedded default (started and stopped by the command); dev + bad input, held-out, held-out b, BANKING77.
 .PHONY: eval-answers
 eval-answers: venv
 	mkdir -p var/eval
 	$(BIN)/kefu eval answers --data data/answers/answers_dev.jsonl --data data/answers/bad_input.jsonl \
 		--output var/eval/answers-dev.json
 	$(BIN)/kefu eval answers --data data/answers/answers_heldout.jsonl --output var/eval/answers-heldout.json
+	$(BIN)/kefu eval answers --data data/answers/answers_heldout_b.jsonl --output var/eval/answers-heldout-b.json
 	$(BIN)/kefu eval answers --banking77 60 --output var/eval/answers-banking77.json
 
 ## Admin analytics (docs/BENCHMARKS.md, "Admin analytics"): the near-duplicate rule on BQ corpus / AFQMC pairs,
