@@ -14,7 +14,7 @@ from llm_backend.composer import ClauseComposer, Composer, Composition, contradi
 from llm_backend.composer_lexicon import attributes_asked, qualifiers
 from llm_backend.config import ComposerConfig
 from llm_backend.prompt_text import NO_ANSWER_ZH
-from llm_backend.types import Passage
+from llm_backend.types import Lang, Passage
 
 DEMO_KB = Path(__file__).resolve().parents[3] / "data" / "demo_kb"
 
@@ -506,27 +506,6 @@ def test_a_yes_no_question_gets_the_clause_that_says_yes_or_no() -> None:
     assert "may not" not in figure.text
 
 
-def test_a_number_to_call_is_a_clause_with_a_number() -> None:
-    """挂失电话: the clause with 95396, not the one that only says 电话 (the temporary loss report's 5 days)."""
-    got = ClauseComposer().compose("挂失电话", [LOST_ZH], lang="zh")
-    assert "95396" in got.text
-    assert "5天" not in got.text
-
-
-def test_and_free_for_another_tier_is_its_own_clause() -> None:
-    """ "… 1% for the Gold card and free for the Platinum card": the Platinum question gets "free", not the
-    Gold card's 1% (which would contradict it)."""
-    fx = Passage(
-        "fx",
-        "Credit cards: the foreign currency transaction fee is 1.5% for the Classic card, 1% for the Gold card "
-        "and free for the Platinum card.",
-        "Foreign Exchange › Using cards abroad",
-    )
-    got = ClauseComposer().compose("foreign transaction fee on the platinum credit card?", [fx], lang="en")
-    assert "free for the Platinum card" in got.text
-    assert "1%" not in got.text
-
-
 HOURS_ZH = Passage(
     "hours-zh",
     "总行营业部周六、周日9:00—16:00营业，灯塔支行每天9:00—17:00营业，机场支行每天7:00—22:00营业，大学城支行周末休息。",
@@ -588,28 +567,53 @@ def test_an_faq_whose_question_is_the_customers_is_quoted_first() -> None:
     )
 
 
-def test_a_question_without_a_figure_gets_the_rest_of_the_advice_on_the_line() -> None:
-    """ "ATM吞卡了" asks for no figure: the list item's second sentence (when to collect the card) goes
-    with its first; a question for a figure still gets only the clause that states it."""
-    debit = Passage(
-        "debit-zh",
-        "用卡问题：\n- 卡片被ATM吞卡：请拨打ATM上的服务电话。海港银行ATM吞卡的，可于下一个工作日起携带本人身份证到该网点领取。\n"
-        "- 境外取现：每日不超过等值1万元人民币。",
-        "海港借记卡 › 用卡问题",
-    )
-    got = ClauseComposer().compose("ATM吞卡了", [debit], lang="zh")
-    assert "请拨打ATM上的服务电话" in got.text
-    assert "下一个工作日" in got.text
-    assert "境外" not in got.text
+FX_CARDS_EN = Passage(
+    "fx",
+    "Credit cards: the foreign currency transaction fee is 1.5% for the Classic card, 1% for the Gold card "
+    "and free for the Platinum card.",
+    "Foreign Exchange › Using cards abroad",
+)
+DEBIT_ISSUES_ZH = Passage(
+    "debit-zh",
+    "用卡问题：\n- 卡片被ATM吞卡：请拨打ATM上的服务电话。海港银行ATM吞卡的，可于下一个工作日起携带本人身份证到该网点领取。\n"
+    "- 境外取现：每日不超过等值1万元人民币。",
+    "海港借记卡 › 用卡问题",
+)
+BRANCHES_EN = Passage(
+    "branches-en",
+    "The Newport Sub-branch has English-speaking staff every opening day. "
+    "Newport Sub-branch: 200 Gangcheng Middle Road, Xingang District.",
+    "Opening Hours and Branches",
+)
 
 
-def test_where_is_answered_by_the_clause_with_an_address() -> None:
-    branches = Passage(
-        "branches-en",
-        "The Newport Sub-branch has English-speaking staff every opening day. "
-        "Newport Sub-branch: 200 Gangcheng Middle Road, Xingang District.",
-        "Opening Hours and Branches",
-    )
-    got = ClauseComposer().compose("where's the newport branch", [branches], lang="en")
-    assert "200 Gangcheng Middle Road" in got.text
-    assert "English-speaking" not in got.text
+@pytest.mark.parametrize(
+    ("question", "passage", "lang", "said", "not_said"),
+    [
+        # a number to call is the clause with 95396, not the one that only says 电话 (the 5-day loss report)
+        pytest.param("挂失电话", LOST_ZH, "zh", ["95396"], ["5天"], id="number-to-call"),
+        # "… 1% for the Gold card and free for the Platinum card": not the Gold card's 1% (a contradiction)
+        pytest.param(
+            "foreign transaction fee on the platinum credit card?", FX_CARDS_EN, "en",
+            ["free for the Platinum card"], ["1%"], id="and-free-is-its-own-clause",
+        ),
+        # no figure asked: the list item's second sentence (when to collect the card) goes with its first
+        pytest.param(
+            "ATM吞卡了", DEBIT_ISSUES_ZH, "zh", ["请拨打ATM上的服务电话", "下一个工作日"], ["境外"],
+            id="rest-of-the-advice-on-the-line",
+        ),
+        # "where" is answered by the clause with an address, not one that only names the branch
+        pytest.param(
+            "where's the newport branch", BRANCHES_EN, "en", ["200 Gangcheng Middle Road"], ["English-speaking"],
+            id="where-wants-an-address",
+        ),
+    ],
+)  # fmt: skip
+def test_the_clause_that_answers_what_was_asked(
+    question: str, passage: Passage, lang: Lang, said: list[str], not_said: list[str]
+) -> None:
+    got = ClauseComposer().compose(question, [passage], lang=lang)
+    for text in said:
+        assert text in got.text
+    for text in not_said:
+        assert text not in got.text
